@@ -1,6 +1,6 @@
 // Load-time verification (decisions B3, B4): jump labels exist, LDI constant indexes are in range,
 // register indexes are within kMaxRegisters. Errors name the function and instruction index:
-//   "function 'main', instruction 7 (JMP): unknown label 'loop_end'".
+//   "function 'main' (#0), instruction 7 (JMP): unknown label 'loop_end'".
 // Call targets are *not* checked here: an unknown function is a run-time error
 // ("Function 'x' not found"), since a program may never reach that call.
 #pragma once
