@@ -136,9 +136,8 @@ class Parser {
     if (!read_uint(width, out, [&] { return "the " + what(); })) return false;
     // out <= 2^32 - 1 and min_item <= 15, so the product cannot overflow 64 bits.
     if (out * min_item > remaining()) {
-      return fail(at, what() + " " + std::to_string(out) +
-                          " cannot fit: that many items need at least " +
-                          std::to_string(out * min_item) + " bytes, " +
+      return fail(at, what() + " is " + std::to_string(out) + ", but that needs at least " +
+                          std::to_string(out * min_item) + " bytes and only " +
                           std::to_string(remaining()) + " remain");
     }
     return true;

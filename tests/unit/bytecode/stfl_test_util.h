@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -70,5 +71,54 @@ inline std::string fixture_test_name(const std::filesystem::path& path) {
   }
   return name;
 }
+
+// "offset 51 (0x33): ", the prefix every reader error starts with.
+inline std::string offset_text(size_t offset) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "offset %zu (0x%zx): ", offset, offset);
+  return buf;
+}
+
+// reference-vm.md §1.7: `main(){ LDI r0,42; RET r0 }`, 1 register, 56 bytes.
+inline constexpr std::string_view kMainExampleHex =
+    "53 54 46 4C  01 00  01 00 00 00  01 2A 00 00 00 00 00 00 00  01 00 00 00"
+    "04 00 6D 61 69 6E  01 00  00 00  00 00  00  00 00  02 00 00 00"
+    "01 00 00 00 00 00 00 00 00   12 00 00 00 00";
+
+// Appends little-endian fields, for hand-made (often deliberately broken) STFL inputs.
+class ByteBuilder {
+ public:
+  ByteBuilder& raw(const Bytes& b) {
+    bytes_.insert(bytes_.end(), b.begin(), b.end());
+    return *this;
+  }
+  ByteBuilder& raw(std::string_view s) {
+    bytes_.insert(bytes_.end(), s.begin(), s.end());
+    return *this;
+  }
+  ByteBuilder& u8(uint64_t v) { return le(v, 1); }
+  ByteBuilder& u16(uint64_t v) { return le(v, 2); }
+  ByteBuilder& u32(uint64_t v) { return le(v, 4); }
+  ByteBuilder& u64(uint64_t v) { return le(v, 8); }
+  ByteBuilder& str16(std::string_view s) { return u16(s.size()).raw(s); }
+  ByteBuilder& str32(std::string_view s) { return u32(s.size()).raw(s); }
+  // "STFL", version, and a constant count.
+  ByteBuilder& header(uint64_t constant_count, uint64_t version = 1) {
+    return raw("STFL").u16(version).u32(constant_count);
+  }
+  // A function record's fields up to the instruction count: no params, upvalues, parent, labels.
+  ByteBuilder& plain_function(std::string_view name, uint64_t registers, uint64_t code_count) {
+    return str16(name).u16(registers).u16(0).u16(0).u8(0).u16(0).u32(code_count);
+  }
+  size_t size() const { return bytes_.size(); }
+  const Bytes& bytes() const { return bytes_; }
+
+ private:
+  ByteBuilder& le(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) bytes_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    return *this;
+  }
+  Bytes bytes_;
+};
 
 }  // namespace stoffel::bytecode::test
