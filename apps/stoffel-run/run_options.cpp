@@ -1,0 +1,81 @@
+#include "run_options.h"
+
+#include <CLI/CLI.hpp>
+#include <array>
+#include <string_view>
+
+namespace stoffel::cli {
+
+namespace {
+
+struct RemovedFlag {
+  std::string_view flag;
+  std::string_view hint;
+};
+
+// Flags the reference removed; it stops with exit 2 and a hint rather than ignoring them.
+constexpr std::array<RemovedFlag, 3> kRemovedFlags{{
+    {"--client-id", "Client identities come from the session roster; use --client-index."},
+    {"--expected-client-count", "Use --wait-for-clients <m>."},
+    {"--adkg-curve", "Use --mpc-curve."},
+}};
+
+// CLI::App can be neither copied nor moved, so callers own it and this fills it in.
+void configure(CLI::App& app, RunOptions& o, bool& help) {
+  app.set_help_flag();  // handled below: the reference prints usage to stderr and exits 1
+  app.add_flag("-h,--help", help, "Print this help and exit");
+  app.add_option("program", o.program, "Compiled program (.stflb)");
+  app.add_option("entry", o.entry, "Function to run (default: main)");
+  app.add_flag("--trace-instr", o.trace_instr, "Trace every instruction to stderr");
+  app.add_flag("--trace-regs", o.trace_regs, "Trace register reads and writes to stderr");
+  app.add_flag("--trace-stack", o.trace_stack, "Trace calls, returns, pushes and pops to stderr");
+  app.add_option("--max-call-depth", o.max_call_depth,
+                 "Maximum nested calls before 'stack overflow' (default 1000000)")
+      ->check(CLI::Range(1u, 100'000'000u));
+}
+
+}  // namespace
+
+std::string usage_text() {
+  RunOptions o;
+  bool help = false;
+  CLI::App app{"Run a compiled Stoffel program (.stflb)", "stoffel-run"};
+  configure(app, o, help);
+  return app.help();
+}
+
+ParseOutcome parse_run_options(const std::vector<std::string>& args) {
+  ParseOutcome out;
+  for (const std::string& a : args) {
+    for (const auto& removed : kRemovedFlags) {
+      if (a == removed.flag || a.rfind(std::string(removed.flag) + "=", 0) == 0) {
+        out.exit_code = kExitBadFlags;
+        out.message = "Error: `" + std::string(removed.flag) + "` was removed. " +
+                      std::string(removed.hint);
+        return out;
+      }
+    }
+  }
+
+  RunOptions o;
+  bool help = false;
+  CLI::App app{"Run a compiled Stoffel program (.stflb)", "stoffel-run"};
+  configure(app, o, help);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    out.exit_code = kExitBadFlags;
+    out.message = "Error: " + std::string(e.what()) + "\n" + app.help();
+    return out;
+  }
+  if (help || o.program.empty()) {
+    out.exit_code = kExitUsage;
+    out.message = app.help();
+    return out;
+  }
+  out.options = o;
+  return out;
+}
+
+}  // namespace stoffel::cli

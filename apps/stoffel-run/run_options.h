@@ -1,0 +1,41 @@
+// Command-line parsing for stoffel-run (decision N3): `stoffel-run <program> [entry] [flags]`,
+// `--flag value` and `--flag=value`, unknown flags are errors, flag values are never taken as
+// the entry.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stoffel::cli {
+
+struct RunOptions {
+  std::string program;
+  std::string entry = "main";
+  bool trace_instr = false;
+  bool trace_regs = false;
+  bool trace_stack = false;
+  uint32_t max_call_depth = 1'000'000;
+};
+
+// Exit codes (reference-vm.md §7, reference-mpc.md §6, docs/cli.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitUsage = 1,        // no program, or --help
+  kExitBadFlags = 2,     // unknown/removed/invalid flag
+  kExitBadProgram = 3,   // unreadable, malformed or unverifiable program, or no functions
+  kExitExecution = 4,    // the program failed at run time
+};
+
+struct ParseOutcome {
+  std::optional<RunOptions> options;  // set when the program should run
+  int exit_code = kExitOk;            // otherwise: exit with this code after printing `message`
+  std::string message;                // for stderr
+};
+
+ParseOutcome parse_run_options(const std::vector<std::string>& args);
+
+std::string usage_text();
+
+}  // namespace stoffel::cli

@@ -1,0 +1,209 @@
+#include "vm/arith.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "vm/heap_objects.h"
+#include "vm/value_format.h"
+#include "vm/vm.h"
+
+namespace stoffel::vm {
+
+std::string_view iop_name(IOp op) {
+  switch (op) {
+    case IOp::LD: return "LD";
+    case IOp::LDI: return "LDI";
+    case IOp::MOV:
+    case IOp::MOV_SHARE:
+    case IOp::MOV_REVEAL: return "MOV";
+    case IOp::ADD: return "ADD";
+    case IOp::SUB: return "SUB";
+    case IOp::MUL: return "MUL";
+    case IOp::DIV: return "DIV";
+    case IOp::MOD: return "MOD";
+    case IOp::AND: return "AND";
+    case IOp::OR: return "OR";
+    case IOp::XOR: return "XOR";
+    case IOp::NOT: return "NOT";
+    case IOp::SHL: return "SHL";
+    case IOp::SHR: return "SHR";
+    case IOp::JMP: return "JMP";
+    case IOp::JMPEQ: return "JMPEQ";
+    case IOp::JMPNEQ: return "JMPNEQ";
+    case IOp::JMPLT: return "JMPLT";
+    case IOp::JMPGT: return "JMPGT";
+    case IOp::CALL: return "CALL";
+    case IOp::RET: return "RET";
+    case IOp::PUSHARG: return "PUSHARG";
+    case IOp::CMP: return "CMP";
+    case IOp::END: return "RET";
+  }
+  return "?";
+}
+
+namespace {
+
+Error type_error(IOp op) { return make_error("Type error in " + std::string(iop_name(op)) + " operation"); }
+
+int64_t signed_min(ValueType t) {
+  switch (t) {
+    case ValueType::I8: return std::numeric_limits<int8_t>::min();
+    case ValueType::I16: return std::numeric_limits<int16_t>::min();
+    case ValueType::I32: return std::numeric_limits<int32_t>::min();
+    default: return std::numeric_limits<int64_t>::min();
+  }
+}
+
+Result<Value> int_op(IOp op, const Value& a, const Value& b) {
+  const ValueType t = a.type;
+  const bool is_signed = a.is_signed_int();
+  const uint64_t x = a.u, y = b.u;
+  switch (op) {
+    case IOp::ADD: return Value::make_int(t, static_cast<int64_t>(x + y));
+    case IOp::MUL: return Value::make_int(t, static_cast<int64_t>(x * y));
+    case IOp::SUB:
+      if (!is_signed) return Value::make_int(t, x < y ? 0 : static_cast<int64_t>(x - y));
+      return Value::make_int(t, static_cast<int64_t>(x - y));
+    case IOp::DIV:
+      if (y == 0) return make_error("Division by zero");
+      if (!is_signed) return Value::make_int(t, static_cast<int64_t>(x / y));
+      if (a.i == signed_min(t) && b.i == -1) return make_error("Integer overflow in DIV");
+      return Value::make_int(t, a.i / b.i);
+    case IOp::MOD:
+      if (y == 0) return make_error("Modulo by zero");
+      if (!is_signed) return Value::make_int(t, static_cast<int64_t>(x % y));
+      if (a.i == signed_min(t) && b.i == -1) return make_error("Integer overflow in MOD");
+      return Value::make_int(t, a.i % b.i);
+    default: return type_error(op);
+  }
+}
+
+bool is_share(const Value& v) { return v.type == ValueType::Share; }
+
+Result<Value> share_op(VirtualMachine& vm, IOp op, const Value& a, const Value& b) {
+  if (vm.engine() == nullptr) return make_error("MPC engine not configured");
+  if (is_share(a) && is_share(b)) {
+    if (op == IOp::MOD) return make_error("Share/Share modulo is not supported on secret shares");
+    if (op == IOp::DIV) return make_error("Share/Share division is not supported on secret shares");
+  }
+  switch (op) {
+    case IOp::AND: return make_error("Bitwise AND is not supported on secret shares");
+    case IOp::OR: return make_error("Bitwise OR is not supported on secret shares");
+    case IOp::XOR: return make_error("Bitwise XOR is not supported on secret shares");
+    case IOp::SHL: return make_error("Left shift is not supported on secret shares");
+    case IOp::SHR: return make_error("Right shift is not supported on secret shares");
+    default: break;
+  }
+  // Share arithmetic is provided by the MPC engine (MPC issue).
+  return make_error("Share arithmetic is not supported by this engine");
+}
+
+}  // namespace
+
+Result<Value> binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value& b) {
+  if (is_share(a) || is_share(b)) return share_op(vm, op, a, b);
+
+  switch (op) {
+    case IOp::ADD:
+    case IOp::SUB:
+    case IOp::MUL:
+    case IOp::DIV:
+    case IOp::MOD: {
+      if (a.is_int() && a.type == b.type) return int_op(op, a, b);
+      const bool fa = a.type == ValueType::Float, fb = b.type == ValueType::Float;
+      if (fa && fb) {
+        switch (op) {
+          case IOp::ADD: return Value::f64(a.f + b.f);
+          case IOp::SUB: return Value::f64(a.f - b.f);
+          case IOp::MUL: return Value::f64(a.f * b.f);
+          case IOp::DIV:
+            if (b.f == 0.0) return make_error("Division by zero");
+            return Value::f64(a.f / b.f);
+          default:
+            if (b.f == 0.0) return make_error("Modulo by zero");
+            return Value::f64(std::fmod(a.f, b.f));
+        }
+      }
+      // The reference divides Float by I64 and I64 by Float (converted to f64); only DIV.
+      if (op == IOp::DIV && ((fa && b.type == ValueType::I64) || (a.type == ValueType::I64 && fb))) {
+        double x = fa ? a.f : static_cast<double>(a.i);
+        double y = fb ? b.f : static_cast<double>(b.i);
+        if (y == 0.0) return make_error("Division by zero");
+        return Value::f64(x / y);
+      }
+      if (op == IOp::ADD && a.type == ValueType::String && b.type == ValueType::String) {
+        std::string s;
+        s.reserve(a.str->length + b.str->length);
+        s.append(a.str->view());
+        s.append(b.str->view());
+        return vm.make_string(s);
+      }
+      return type_error(op);
+    }
+    case IOp::AND:
+    case IOp::OR:
+    case IOp::XOR:
+      if (a.type == ValueType::I64 && b.type == ValueType::I64) {
+        if (op == IOp::AND) return Value::i64(a.i & b.i);
+        if (op == IOp::OR) return Value::i64(a.i | b.i);
+        return Value::i64(a.i ^ b.i);
+      }
+      if (a.type == ValueType::Bool && b.type == ValueType::Bool) {
+        if (op == IOp::AND) return Value::boolean(a.b && b.b);
+        if (op == IOp::OR) return Value::boolean(a.b || b.b);
+        return Value::boolean(a.b != b.b);
+      }
+      return type_error(op);
+    case IOp::SHL:
+    case IOp::SHR:
+      if (a.type == ValueType::I64 && b.type == ValueType::I64) {
+        const unsigned amount = static_cast<unsigned>(b.u & 63);
+        if (op == IOp::SHL) return Value::i64(static_cast<int64_t>(a.u << amount));
+        // Arithmetic right shift, spelled without implementation-defined behaviour.
+        const uint64_t sign = a.i < 0 ? ~uint64_t{0} : 0;
+        uint64_t r = a.u >> amount;
+        if (amount != 0) r |= sign << (64 - amount);
+        return Value::i64(static_cast<int64_t>(r));
+      }
+      return type_error(op);
+    default: return type_error(op);
+  }
+}
+
+Result<Value> not_op(VirtualMachine& vm, const Value& a) {
+  if (a.type == ValueType::I64) return Value::i64(~a.i);
+  if (a.type == ValueType::Bool) return Value::boolean(!a.b);
+  if (a.type == ValueType::Share) {
+    if (vm.engine() == nullptr) return make_error("MPC engine not configured");
+    return make_error("Bitwise NOT is not supported on secret shares");
+  }
+  return make_error("Type error in NOT operation");
+}
+
+Result<int32_t> compare_values(const Value& a, const Value& b) {
+  auto fail = [&] {
+    return make_error("Cannot compare " + debug_string(a) + " and " + debug_string(b));
+  };
+  if (a.type == ValueType::Share || b.type == ValueType::Share) {
+    return make_error("Cannot compare secret shares; reveal them first");
+  }
+  if (a.type != b.type) return fail();
+  if (a.is_signed_int()) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+  if (a.is_unsigned_int()) return a.u < b.u ? -1 : (a.u > b.u ? 1 : 0);
+  switch (a.type) {
+    case ValueType::Bool: return (a.b ? 1 : 0) - (b.b ? 1 : 0);
+    case ValueType::Float:
+      if (std::isnan(a.f) || std::isnan(b.f)) return fail();
+      return a.f < b.f ? -1 : (a.f > b.f ? 1 : 0);
+    case ValueType::String: {
+      size_t n = std::min(a.str->length, b.str->length);
+      int c = n == 0 ? 0 : std::memcmp(a.str->data(), b.str->data(), n);
+      if (c != 0) return c < 0 ? -1 : 1;
+      return a.str->length < b.str->length ? -1 : (a.str->length > b.str->length ? 1 : 0);
+    }
+    default: return fail();
+  }
+}
+
+}  // namespace stoffel::vm

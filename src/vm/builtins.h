@@ -1,0 +1,10 @@
+// The standard builtins registered by default (reference-vm.md §4, "Standard (16)").
+#pragma once
+
+namespace stoffel::vm {
+
+class VirtualMachine;
+
+void register_standard_builtins(VirtualMachine& vm);
+
+}  // namespace stoffel::vm

@@ -1,0 +1,163 @@
+#include "vm/heap.h"
+
+#include <algorithm>
+#include <new>
+
+namespace stoffel::vm {
+
+uint32_t hash_bytes(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+Heap::~Heap() {
+  GcObject* o = all_;
+  while (o != nullptr) {
+    GcObject* next = o->next;
+    destroy(o);
+    o = next;
+  }
+}
+
+template <typename T, typename... Args>
+T* Heap::track(size_t bytes, Args&&... args) {
+  void* mem = ::operator new(bytes);
+  T* obj = new (mem) T(std::forward<Args>(args)...);
+  obj->next = all_;
+  all_ = obj;
+  bytes_since_gc_ += bytes;
+  live_bytes_ += bytes;
+  ++object_count_;
+  return obj;
+}
+
+StringObj* Heap::new_string(std::string_view s) {
+  auto* obj = track<StringObj>(sizeof(StringObj) + s.size(), static_cast<uint32_t>(s.size()),
+                               hash_bytes(s));
+  if (!s.empty()) std::memcpy(obj->data(), s.data(), s.size());
+  return obj;
+}
+
+TableObj* Heap::new_object() { return track<TableObj>(sizeof(TableObj), next_id_++); }
+
+ArrayObj* Heap::new_array(size_t capacity_hint) {
+  auto* a = track<ArrayObj>(sizeof(ArrayObj), next_id_++);
+  // The hint comes from the program; honour it only up to a sane bound.
+  a->dense.reserve(std::min<size_t>(capacity_hint, 1u << 16));
+  bytes_since_gc_ += a->dense.capacity() * sizeof(Value);
+  return a;
+}
+
+CellObj* Heap::new_cell(Value v) { return track<CellObj>(sizeof(CellObj), v); }
+CellListObj* Heap::new_cell_list() { return track<CellListObj>(sizeof(CellListObj)); }
+ClosureObj* Heap::new_closure(StringObj* fn_name, CellListObj* upvalues) {
+  return track<ClosureObj>(sizeof(ClosureObj), fn_name, upvalues);
+}
+ShareObj* Heap::new_share(ShareType t, std::vector<uint8_t> data) {
+  size_t extra = data.size();
+  auto* s = track<ShareObj>(sizeof(ShareObj), t, std::move(data));
+  bytes_since_gc_ += extra;
+  return s;
+}
+
+// Approximate retained size, used to pace collections; container contents count too, so a
+// program that grows one huge array still triggers collections at a sensible rate.
+size_t Heap::size_of(const GcObject* o) {
+  switch (o->kind) {
+    case GcKind::String: return sizeof(StringObj) + static_cast<const StringObj*>(o)->length;
+    case GcKind::Table: {
+      auto* t = static_cast<const TableObj*>(o);
+      return sizeof(TableObj) + t->fields.size() * 48;
+    }
+    case GcKind::Array: {
+      auto* a = static_cast<const ArrayObj*>(o);
+      return sizeof(ArrayObj) + a->dense.capacity() * sizeof(Value) + a->extra.size() * 48;
+    }
+    case GcKind::Closure: return sizeof(ClosureObj);
+    case GcKind::Cell: return sizeof(CellObj);
+    case GcKind::CellList:
+      return sizeof(CellListObj) + static_cast<const CellListObj*>(o)->items.size() * 16;
+    case GcKind::Share: return sizeof(ShareObj) + static_cast<const ShareObj*>(o)->data.size();
+  }
+  return 0;
+}
+
+void Heap::destroy(GcObject* o) {
+  switch (o->kind) {
+    case GcKind::String: static_cast<StringObj*>(o)->~StringObj(); break;
+    case GcKind::Table: static_cast<TableObj*>(o)->~TableObj(); break;
+    case GcKind::Array: static_cast<ArrayObj*>(o)->~ArrayObj(); break;
+    case GcKind::Closure: static_cast<ClosureObj*>(o)->~ClosureObj(); break;
+    case GcKind::Cell: static_cast<CellObj*>(o)->~CellObj(); break;
+    case GcKind::CellList: static_cast<CellListObj*>(o)->~CellListObj(); break;
+    case GcKind::Share: static_cast<ShareObj*>(o)->~ShareObj(); break;
+  }
+  ::operator delete(static_cast<void*>(o));
+}
+
+void Heap::trace(GcObject* o) {
+  switch (o->kind) {
+    case GcKind::String:
+    case GcKind::Share: break;
+    case GcKind::Table:
+      for (const auto& e : static_cast<TableObj*>(o)->fields.entries()) {
+        mark(e.key);
+        mark(e.value);
+      }
+      break;
+    case GcKind::Array: {
+      auto* a = static_cast<ArrayObj*>(o);
+      for (const Value& v : a->dense) mark(v);
+      for (const auto& e : a->extra.entries()) {
+        mark(e.key);
+        mark(e.value);
+      }
+      break;
+    }
+    case GcKind::Cell: mark(static_cast<CellObj*>(o)->value); break;
+    case GcKind::CellList:
+      for (const Upvalue& u : static_cast<CellListObj*>(o)->items) {
+        mark_object(u.name);
+        mark_object(u.cell);
+      }
+      break;
+    case GcKind::Closure: {
+      auto* c = static_cast<ClosureObj*>(o);
+      mark_object(c->function_name);
+      mark_object(c->upvalues);
+      break;
+    }
+  }
+}
+
+void Heap::collect(const std::function<void(Heap&)>& mark_roots) {
+  mark_roots(*this);
+  while (!gray_.empty()) {
+    GcObject* o = gray_.back();
+    gray_.pop_back();
+    trace(o);
+  }
+  size_t live = 0;
+  size_t count = 0;
+  GcObject** link = &all_;
+  while (*link != nullptr) {
+    GcObject* o = *link;
+    if (o->marked) {
+      o->marked = false;
+      live += size_of(o);
+      ++count;
+      link = &o->next;
+    } else {
+      *link = o->next;
+      destroy(o);
+    }
+  }
+  live_bytes_ = live;
+  object_count_ = count;
+  bytes_since_gc_ = 0;
+  threshold_ = std::max<size_t>(4u << 20, live);  // next collection after as much again
+  ++collections_;
+}
+
+}  // namespace stoffel::vm

@@ -1,0 +1,81 @@
+// The garbage-collected heap: allocation, and a precise, non-moving mark-and-sweep collector.
+//
+// When it runs: never inside an allocation. Allocation only counts bytes; the interpreter calls
+// collect_if_needed() at safe points (after a builtin or native function returned and its result
+// is stored in a register, after an instruction that allocated), where every live value is in a
+// root the VM enumerates (registers, argument stack, frames, constants, pinned host values).
+// So native code may hold fresh Values in C++ locals without rooting them, as long as it does not
+// re-enter the interpreter while holding them (documented in docs/embedding.md).
+//
+// Marking uses an explicit gray stack, so deeply nested data cannot overflow the C++ stack.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "vm/heap_objects.h"
+
+namespace stoffel::vm {
+
+class Heap {
+ public:
+  Heap() = default;
+  ~Heap();
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+
+  StringObj* new_string(std::string_view s);
+  TableObj* new_object();
+  ArrayObj* new_array(size_t capacity_hint);
+  CellObj* new_cell(Value v);
+  CellListObj* new_cell_list();
+  ClosureObj* new_closure(StringObj* fn_name, CellListObj* upvalues);
+  ShareObj* new_share(ShareType t, std::vector<uint8_t> data);
+
+  // Objects and arrays share one id counter starting at 1 (reference-vm.md §3); ids are never
+  // reused.
+  uint64_t next_object_id() const { return next_id_; }
+
+  bool needs_collection() const { return bytes_since_gc_ >= threshold_; }
+
+  // Runs a full collection. `mark_roots` must call mark() on every root.
+  void collect(const std::function<void(Heap&)>& mark_roots);
+
+  void mark(const Value& v) {
+    if (v.is_heap()) mark_object(v.gc);
+  }
+  void mark_object(GcObject* o) {
+    if (o != nullptr && !o->marked) {
+      o->marked = true;
+      gray_.push_back(o);
+    }
+  }
+
+  size_t live_bytes() const { return live_bytes_; }
+  size_t object_count() const { return object_count_; }
+  uint64_t collections() const { return collections_; }
+
+ private:
+  template <typename T, typename... Args>
+  T* track(size_t bytes, Args&&... args);
+  void trace(GcObject* o);
+  static size_t size_of(const GcObject* o);
+  static void destroy(GcObject* o);
+
+  GcObject* all_ = nullptr;
+  std::vector<GcObject*> gray_;
+  size_t bytes_since_gc_ = 0;
+  size_t live_bytes_ = 0;
+  size_t object_count_ = 0;
+  size_t threshold_ = 4u << 20;  // first collection after 4 MiB; then 2x the live size
+  uint64_t next_id_ = 1;
+  uint64_t collections_ = 0;
+};
+
+// Hash used for strings (FNV-1a, 32-bit): cheap, and cached in the string.
+uint32_t hash_bytes(std::string_view s);
+
+}  // namespace stoffel::vm

@@ -1,0 +1,106 @@
+// Objects that live on the garbage-collected heap. Each starts with a GcObject header that links
+// it into the heap's list of all objects (for the sweep) and holds its mark bit.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "vm/table.h"
+#include "vm/value.h"
+
+namespace stoffel::vm {
+
+struct FunctionProto;
+
+enum class GcKind : uint8_t { String, Table, Array, Closure, Cell, Share, CellList };
+
+struct GcObject {
+  GcObject* next = nullptr;  // intrusive list of every live allocation
+  GcKind kind;
+  bool marked = false;
+  explicit GcObject(GcKind k) : kind(k) {}
+};
+
+// Immutable UTF-8 string; the bytes follow the header in the same allocation.
+struct StringObj : GcObject {
+  uint32_t length;
+  uint32_t hash;
+  StringObj(uint32_t len, uint32_t h) : GcObject(GcKind::String), length(len), hash(h) {}
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  std::string_view view() const { return {data(), length}; }
+};
+
+// A VM object: an insertion-ordered map from any Value key to a Value.
+struct TableObj : GcObject {
+  uint64_t id;
+  Table fields;
+  explicit TableObj(uint64_t i) : GcObject(GcKind::Table), id(i) {}
+};
+
+// A VM array (reference semantics, decision E7): non-negative I64 keys are indexes, the length is
+// the highest index ever set + 1 and never shrinks, holes read Unit; any other key is a plain
+// entry that does not affect the length. Indexes are kept densely in `dense` while that stays
+// proportionate to the length; a far-away index goes to `extra` so `a[10^15] = 1` cannot
+// allocate petabytes.
+struct ArrayObj : GcObject {
+  uint64_t id;
+  int64_t length = 0;
+  std::vector<Value> dense;
+  Table extra;  // sparse far indexes (I64 keys) and non-index keys
+  explicit ArrayObj(uint64_t i) : GcObject(GcKind::Array), id(i) {}
+};
+
+// A shared, mutable variable captured by closures (decision E6).
+struct CellObj : GcObject {
+  Value value;
+  explicit CellObj(Value v) : GcObject(GcKind::Cell), value(v) {}
+};
+
+// One captured variable: its name and the cell that holds it.
+struct Upvalue {
+  StringObj* name;
+  CellObj* cell;
+};
+
+// The upvalues of a running frame or a closure, plus the lazily created cells for a frame's
+// parameters (so two closures created in the same frame share the same variable).
+struct CellListObj : GcObject {
+  std::vector<Upvalue> items;
+  CellListObj() : GcObject(GcKind::CellList) {}
+};
+
+// A closure: a function (by name, resolved when called: existence is not checked at creation,
+// as in the reference) and its captured variables. Every copy of the closure Value points to the
+// same ClosureObj, and the cells are shared, so a write through one copy is seen by all (E6).
+struct ClosureObj : GcObject {
+  StringObj* function_name;
+  CellListObj* upvalues;  // never null
+  ClosureObj(StringObj* fn, CellListObj* ups)
+      : GcObject(GcKind::Closure), function_name(fn), upvalues(ups) {}
+};
+
+// Secret share types (reference-vm.md §3).
+struct ShareType {
+  enum class Kind : uint8_t { SecretInt, SecretFixedPoint };
+  Kind kind = Kind::SecretInt;
+  uint32_t bit_length = 64;  // SecretInt
+  uint32_t k = 64, f = 16;   // SecretFixedPoint
+  static ShareType secret_int(uint32_t bits) { return {Kind::SecretInt, bits, 64, 16}; }
+  static ShareType fixed_point(uint32_t k_, uint32_t f_) { return {Kind::SecretFixedPoint, 64, k_, f_}; }
+  friend bool operator==(const ShareType& a, const ShareType& b) {
+    if (a.kind != b.kind) return false;
+    return a.kind == Kind::SecretInt ? a.bit_length == b.bit_length : (a.k == b.k && a.f == b.f);
+  }
+};
+
+// A secret share: its type and the engine's opaque encoding of this party's share.
+struct ShareObj : GcObject {
+  ShareType share_type;
+  std::vector<uint8_t> data;
+  ShareObj(ShareType t, std::vector<uint8_t> d)
+      : GcObject(GcKind::Share), share_type(t), data(std::move(d)) {}
+};
+
+}  // namespace stoffel::vm

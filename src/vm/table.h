@@ -1,0 +1,39 @@
+// Insertion-ordered hash map from Value to Value, used by objects and arrays.
+// Layout as in CPython's dict: entries in insertion order in one vector, plus an open-addressing
+// index of positions. Iteration order is insertion order (decision E13 prints objects that way).
+// Removal is not needed by the VM (there is no delete builtin), which keeps it simple.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "vm/value.h"
+
+namespace stoffel::vm {
+
+// Structural key equality (reference-vm.md §3): same variant and same contents; I64 1 != I32 1;
+// Float compares NaN == NaN and -0.0 == 0.0; strings by bytes; heap objects by identity except
+// strings.
+bool keys_equal(const Value& a, const Value& b);
+uint64_t key_hash(const Value& v);
+
+class Table {
+ public:
+  struct Entry {
+    Value key;
+    Value value;
+  };
+
+  const Value* find(const Value& key) const;
+  // Inserts or overwrites; returns the previous value (Unit if the key was new).
+  Value set(const Value& key, const Value& value);
+  size_t size() const { return entries_.size(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  void grow();
+  std::vector<Entry> entries_;
+  std::vector<int32_t> index_;  // -1 = empty slot; capacity is a power of two
+};
+
+}  // namespace stoffel::vm

@@ -1,0 +1,194 @@
+#include "vm/value_format.h"
+
+#include <charconv>
+#include <cmath>
+#include <unordered_set>
+
+#include "vm/heap_objects.h"
+
+namespace stoffel::vm {
+
+std::string_view type_name(ValueType t) {
+  switch (t) {
+    case ValueType::Unit: return "nil";
+    case ValueType::Bool: return "boolean";
+    case ValueType::I8: return "int8";
+    case ValueType::I16: return "int16";
+    case ValueType::I32: return "int32";
+    case ValueType::I64: return "int64";
+    case ValueType::U8: return "uint8";
+    case ValueType::U16: return "uint16";
+    case ValueType::U32: return "uint32";
+    case ValueType::U64: return "uint64";
+    case ValueType::Float: return "float";
+    case ValueType::String: return "string";
+    case ValueType::Object: return "object";
+    case ValueType::Array: return "array";
+    case ValueType::Foreign: return "cffi_function";  // sic, as the reference
+    case ValueType::Closure: return "function";
+    case ValueType::Share: return "share";
+    case ValueType::PendingReveal: return "pending_reveal";
+  }
+  return "unknown";
+}
+
+void append_float(std::string& out, double d) {
+  if (std::isnan(d)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d < 0 ? "-inf" : "inf";
+    return;
+  }
+  // Fixed notation without a precision gives the shortest representation that round-trips,
+  // in positional form: what Rust's Debug prints ("1", "0.1", "1000000000000000000000").
+  char buf[400];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+  out.append(buf, res.ptr);
+}
+
+static void append_int_suffix(std::string& out, const Value& v, const char* suffix) {
+  char buf[32];
+  auto res = v.is_unsigned_int() ? std::to_chars(buf, buf + sizeof buf, v.u)
+                                 : std::to_chars(buf, buf + sizeof buf, v.i);
+  out.append(buf, res.ptr);
+  out += suffix;
+}
+
+static void append_share_type(std::string& out, const ShareType& t) {
+  if (t.kind == ShareType::Kind::SecretInt) {
+    out += "SecretInt { bit_length: " + std::to_string(t.bit_length) + " }";
+  } else {
+    out += "SecretFixedPoint { precision: FixedPointPrecision { k: " + std::to_string(t.k) +
+           ", f: " + std::to_string(t.f) + " } }";
+  }
+}
+
+void append_debug(std::string& out, const Value& v) {
+  switch (v.type) {
+    case ValueType::Unit: out += "()"; break;
+    case ValueType::Bool: out += v.b ? "true" : "false"; break;
+    case ValueType::I64: append_int_suffix(out, v, ""); break;
+    case ValueType::I32: append_int_suffix(out, v, "i32"); break;
+    case ValueType::I16: append_int_suffix(out, v, "i16"); break;
+    case ValueType::I8: append_int_suffix(out, v, "i8"); break;
+    case ValueType::U8: append_int_suffix(out, v, "u8"); break;
+    case ValueType::U16: append_int_suffix(out, v, "u16"); break;
+    case ValueType::U32: append_int_suffix(out, v, "u32"); break;
+    case ValueType::U64: append_int_suffix(out, v, "u64"); break;
+    case ValueType::Float:
+      append_float(out, v.f);
+      out += "f64";
+      break;
+    case ValueType::String:
+      out += '"';
+      out += v.str->view();
+      out += '"';
+      break;
+    case ValueType::Object: out += "Object(" + std::to_string(v.obj->id) + ")"; break;
+    case ValueType::Array: out += "Array(" + std::to_string(v.arr->id) + ")"; break;
+    case ValueType::Foreign: out += "Foreign(" + std::to_string(v.i) + ")"; break;
+    case ValueType::Closure:
+      out += "Function(";
+      out += v.closure->function_name->view();
+      out += ")";
+      break;
+    case ValueType::Share:
+      out += "Share(";
+      append_share_type(out, v.share->share_type);
+      out += ")";
+      break;
+    case ValueType::PendingReveal: out += "PendingReveal(" + std::to_string(v.i) + ")"; break;
+  }
+}
+
+std::string debug_string(const Value& v) {
+  std::string s;
+  append_debug(s, v);
+  return s;
+}
+
+namespace {
+
+// Reads index i of an array (dense part or far entries); holes read Unit.
+Value array_at(const ArrayObj* a, int64_t i) {
+  if (static_cast<uint64_t>(i) < a->dense.size()) return a->dense[i];
+  if (const Value* v = a->extra.find(Value::i64(i))) return *v;
+  return Value::unit();
+}
+
+bool is_byte_array(const ArrayObj* a) {
+  if (a->length == 0) return false;
+  for (int64_t i = 0; i < a->length; ++i) {
+    if (array_at(a, i).type != ValueType::U8) return false;
+  }
+  return true;
+}
+
+// Containers print by content; a container already being printed (a cycle) prints in debug
+// form instead of recursing forever.
+void append_display_rec(std::string& out, const Value& v, std::unordered_set<const void*>& open) {
+  if (v.type == ValueType::Array) {
+    const ArrayObj* a = v.arr;
+    if (open.count(a) != 0) {
+      append_debug(out, v);
+      return;
+    }
+    if (is_byte_array(a)) {
+      static const char* hex = "0123456789abcdef";
+      out += "byte[" + std::to_string(a->length) + "] 0x";
+      for (int64_t i = 0; i < a->length; ++i) {
+        auto b = static_cast<uint8_t>(array_at(a, i).u);
+        out += hex[b >> 4];
+        out += hex[b & 15];
+      }
+      return;
+    }
+    open.insert(a);
+    out += '[';
+    // Very long arrays with huge holes would print forever; the length is bounded by what the
+    // program could create, so print it as it is.
+    for (int64_t i = 0; i < a->length; ++i) {
+      if (i > 0) out += ", ";
+      append_display_rec(out, array_at(a, i), open);
+    }
+    out += ']';
+    open.erase(a);
+  } else if (v.type == ValueType::Object) {
+    const TableObj* o = v.obj;
+    if (open.count(o) != 0) {
+      append_debug(out, v);
+      return;
+    }
+    open.insert(o);
+    out += '{';
+    bool first = true;
+    for (const auto& e : o->fields.entries()) {
+      if (!first) out += ", ";
+      first = false;
+      append_display_rec(out, e.key, open);
+      out += ": ";
+      append_display_rec(out, e.value, open);
+    }
+    out += '}';
+    open.erase(o);
+  } else {
+    append_debug(out, v);
+  }
+}
+
+}  // namespace
+
+void append_display(std::string& out, const Value& v) {
+  std::unordered_set<const void*> open;
+  append_display_rec(out, v, open);
+}
+
+std::string display_string(const Value& v) {
+  std::string s;
+  append_display(s, v);
+  return s;
+}
+
+}  // namespace stoffel::vm

@@ -1,0 +1,430 @@
+#include "vm/vm.h"
+
+#include <cstdio>
+
+#include "bytecode/reader.h"
+#include "bytecode/verifier.h"
+#include "vm/builtins.h"
+#include "vm/interpreter.h"
+#include "vm/value_format.h"
+
+namespace stoffel::vm {
+
+VirtualMachine::VirtualMachine(VmOptions options) : options_(options) {
+  output_ = [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); };
+  if (options_.register_builtins) register_standard_builtins(*this);
+}
+
+VirtualMachine::~VirtualMachine() = default;
+
+// --- registration ------------------------------------------------------------------------------
+
+uint32_t VirtualMachine::slot_for(std::string_view name) {
+  auto it = slot_index_.find(std::string(name));
+  if (it != slot_index_.end()) return it->second;
+  auto index = static_cast<uint32_t>(slots_.size());
+  slots_.push_back(CallSlot{std::string(name), nullptr, nullptr});
+  slot_index_.emplace(std::string(name), index);
+  bind_slot(name);
+  return index;
+}
+
+// Points a call slot at whatever the name means now. One flat namespace: the latest
+// registration of a name wins, whether it is a program function or a native one.
+void VirtualMachine::bind_slot(std::string_view name) {
+  auto it = slot_index_.find(std::string(name));
+  if (it == slot_index_.end()) return;
+  CallSlot& slot = slots_[it->second];
+  auto f = functions_.find(slot.name);
+  auto n = natives_.find(slot.name);
+  slot.function = f != functions_.end() ? f->second : nullptr;
+  slot.native = n != natives_.end() ? n->second.get() : nullptr;
+}
+
+void VirtualMachine::register_native(std::string name, NativeFunction fn) {
+  functions_.erase(name);
+  natives_[name] = std::make_unique<NativeFunction>(std::move(fn));
+  bind_slot(name);
+}
+
+bool VirtualMachine::has_function(std::string_view name) const {
+  std::string key(name);
+  return functions_.count(key) != 0 || natives_.count(key) != 0;
+}
+
+static Value constant_to_value(Heap& heap, const bytecode::Constant& c) {
+  using bytecode::ConstTag;
+  switch (c.tag) {
+    case ConstTag::Unit: return Value::unit();
+    case ConstTag::I64: return Value::i64(c.as_i64());
+    case ConstTag::I32: return Value::make_int(ValueType::I32, c.as_i64());
+    case ConstTag::I16: return Value::make_int(ValueType::I16, c.as_i64());
+    case ConstTag::I8: return Value::make_int(ValueType::I8, c.as_i64());
+    case ConstTag::U8: return Value::make_int(ValueType::U8, static_cast<int64_t>(c.bits));
+    case ConstTag::U16: return Value::make_int(ValueType::U16, static_cast<int64_t>(c.bits));
+    case ConstTag::U32: return Value::make_int(ValueType::U32, static_cast<int64_t>(c.bits));
+    case ConstTag::U64: return Value::u64(c.bits);
+    case ConstTag::Float: return Value::f64(c.as_f64());
+    case ConstTag::Bool: return Value::boolean(c.bits != 0);
+    case ConstTag::String: return Value::string(heap.new_string(c.str));
+  }
+  return Value::unit();
+}
+
+Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Program program) {
+  if (auto v = bytecode::verify_program(program); !v) return v.error();
+  auto loaded = std::make_unique<LoadedProgram>();
+  loaded->source = std::move(program);
+  const bytecode::Program& src = loaded->source;
+  loaded->constants.reserve(src.constants.size());
+  for (const auto& c : src.constants) loaded->constants.push_back(constant_to_value(heap_, c));
+
+  for (const bytecode::Function& f : src.functions) {
+    auto proto = std::make_unique<FunctionProto>();
+    proto->name = f.name;
+    proto->name_string = heap_.new_string(f.name);
+    proto->register_count = bytecode::effective_register_count(f);
+    proto->param_count = static_cast<uint32_t>(f.params.size());
+    for (const auto& p : f.params) proto->param_names.push_back(heap_.new_string(p));
+    for (const auto& u : f.upvalues) proto->upvalue_names.push_back(heap_.new_string(u));
+    proto->constants = loaded->constants.data();
+    proto->source = &f;
+    proto->program = loaded.get();
+
+    // Labels: a later duplicate wins (reference). Targets past the end mean "function end",
+    // which is the END sentinel at index instruction_count.
+    const auto count = static_cast<uint32_t>(f.code.size());
+    std::unordered_map<std::string, uint32_t> labels;
+    for (const auto& l : f.labels) labels[l.name] = std::min(l.index, count);
+
+    proto->code.reserve(count + 1);
+    for (const bytecode::Instruction& in : f.code) {
+      using bytecode::Opcode;
+      Instr out{};
+      out.a = static_cast<uint16_t>(in.a);
+      out.b = static_cast<uint16_t>(in.b);
+      out.c = static_cast<uint16_t>(in.c);
+      switch (in.op) {
+        case Opcode::LD: out.op = IOp::LD; out.x = in.offset; break;
+        case Opcode::LDI: out.op = IOp::LDI; out.x = static_cast<int32_t>(in.b); break;
+        case Opcode::MOV: {
+          const bool dst_secret = in.a >= 16, src_secret = in.b >= 16;
+          out.op = dst_secret == src_secret ? IOp::MOV
+                   : dst_secret             ? IOp::MOV_SHARE
+                                            : IOp::MOV_REVEAL;
+          break;
+        }
+        case Opcode::ADD: out.op = IOp::ADD; break;
+        case Opcode::SUB: out.op = IOp::SUB; break;
+        case Opcode::MUL: out.op = IOp::MUL; break;
+        case Opcode::DIV: out.op = IOp::DIV; break;
+        case Opcode::MOD: out.op = IOp::MOD; break;
+        case Opcode::AND: out.op = IOp::AND; break;
+        case Opcode::OR: out.op = IOp::OR; break;
+        case Opcode::XOR: out.op = IOp::XOR; break;
+        case Opcode::NOT: out.op = IOp::NOT; break;
+        case Opcode::SHL: out.op = IOp::SHL; break;
+        case Opcode::SHR: out.op = IOp::SHR; break;
+        case Opcode::JMP:
+        case Opcode::JMPEQ:
+        case Opcode::JMPNEQ:
+        case Opcode::JMPLT:
+        case Opcode::JMPGT:
+          out.op = in.op == Opcode::JMP      ? IOp::JMP
+                   : in.op == Opcode::JMPEQ  ? IOp::JMPEQ
+                   : in.op == Opcode::JMPNEQ ? IOp::JMPNEQ
+                   : in.op == Opcode::JMPLT  ? IOp::JMPLT
+                                             : IOp::JMPGT;
+          out.x = static_cast<int32_t>(labels.at(in.name));  // verified to exist
+          break;
+        case Opcode::CALL: out.op = IOp::CALL; out.x = static_cast<int32_t>(slot_for(in.name)); break;
+        case Opcode::RET: out.op = IOp::RET; break;
+        case Opcode::PUSHARG: out.op = IOp::PUSHARG; break;
+        case Opcode::CMP: out.op = IOp::CMP; break;
+      }
+      proto->code.push_back(out);
+    }
+    proto->code.push_back(Instr{IOp::END, 0, 0, 0, 0, 0});
+    loaded->functions.push_back(std::move(proto));
+  }
+  return loaded;
+}
+
+Result<void> VirtualMachine::load_program(bytecode::Program program) {
+  auto loaded = translate(std::move(program));
+  if (!loaded) return loaded.error();
+  for (auto& proto : (*loaded)->functions) {
+    natives_.erase(proto->name);
+    functions_[proto->name] = proto.get();
+  }
+  for (auto& proto : (*loaded)->functions) bind_slot(proto->name);
+  programs_.push_back(std::move(loaded.value()));
+  return {};
+}
+
+Result<void> VirtualMachine::load_bytecode(std::span<const uint8_t> bytes) {
+  auto program = bytecode::read_program(bytes);
+  if (!program) return program.error();
+  return load_program(std::move(program.value()));
+}
+
+Result<void> VirtualMachine::register_function(bytecode::Function function,
+                                               std::vector<bytecode::Constant> constants) {
+  bytecode::Program p;
+  p.constants = std::move(constants);
+  p.functions.push_back(std::move(function));
+  return load_program(std::move(p));
+}
+
+// --- execution -----------------------------------------------------------------------------------
+
+void VirtualMachine::ensure_stack(size_t needed) {
+  if (needed <= stack_capacity_) return;
+  size_t cap = std::max<size_t>(needed, stack_capacity_ == 0 ? 1024 : stack_capacity_ * 2);
+  auto fresh = std::make_unique<Value[]>(cap);
+  for (size_t i = 0; i < stack_top_; ++i) fresh[i] = stack_[i];
+  stack_ = std::move(fresh);
+  stack_capacity_ = cap;
+}
+
+void VirtualMachine::ensure_args(size_t needed) {
+  if (needed <= args_capacity_) return;
+  size_t cap = std::max<size_t>(needed, args_capacity_ == 0 ? 256 : args_capacity_ * 2);
+  auto fresh = std::make_unique<Value[]>(cap);
+  for (size_t i = 0; i < args_top_; ++i) fresh[i] = args_[i];
+  args_ = std::move(fresh);
+  args_capacity_ = cap;
+}
+
+Result<Value> VirtualMachine::execute(std::string_view name) {
+  std::string key(name);
+  if (auto it = functions_.find(key); it != functions_.end()) {
+    // execute() passes no arguments: entry parameters stay Unit (reference-vm.md §2.3, D18).
+    return run_entry(it->second, {}, name);
+  }
+  if (natives_.count(key) != 0) {
+    return make_error("Cannot execute foreign function " + key + " as main");
+  }
+  return make_error("Function " + key + " not found");
+}
+
+Result<Value> VirtualMachine::execute_with_args(std::string_view name, std::span<const Value> args) {
+  std::string key(name);
+  if (auto it = functions_.find(key); it != functions_.end()) {
+    const FunctionProto* fn = it->second;
+    if (args.size() != fn->param_count) {
+      return make_error("Function " + key + " expects " + std::to_string(fn->param_count) +
+                        " arguments but got " + std::to_string(args.size()));
+    }
+    return run_entry(fn, args, name);
+  }
+  if (auto it = natives_.find(key); it != natives_.end()) {
+    return run_native_entry(*it->second, args, name);
+  }
+  return make_error("Function " + key + " not found");
+}
+
+Result<Value> VirtualMachine::run_entry(const FunctionProto* fn, std::span<const Value> args,
+                                        std::string_view) {
+  last_error_location_ = {};
+  const size_t stop_depth = frames_.size();
+  if (auto r = Interpreter::push_frame(*this, fn, args, nullptr, nullptr); !r) return r.error();
+  return Interpreter::run(*this, stop_depth);
+}
+
+Result<Value> VirtualMachine::run_native_entry(const NativeFunction& fn,
+                                               std::span<const Value> args, std::string_view) {
+  last_error_location_ = {};
+  const size_t stop_depth = frames_.size();
+  std::vector<Value> copy(args.begin(), args.end());
+  pinned_.insert(pinned_.end(), copy.begin(), copy.end());
+  native_pushed_frame_ = false;
+  auto result = fn(*this, copy);
+  pinned_.resize(pinned_.size() - copy.size());
+  if (!result) return result.error();
+  if (native_pushed_frame_) {
+    native_pushed_frame_ = false;
+    return Interpreter::run(*this, stop_depth);
+  }
+  return result;
+}
+
+Result<Value> VirtualMachine::call_value(const Value& callee, std::span<const Value> args) {
+  if (callee.type != ValueType::Closure) {
+    return make_error("First argument must be a closure, but got " +
+                      std::string(type_name(callee.type)));
+  }
+  const size_t stop_depth = frames_.size();
+  if (auto r = Interpreter::push_closure_frame(*this, callee.closure, args); !r) return r.error();
+  return Interpreter::run(*this, stop_depth);
+}
+
+// --- values ----------------------------------------------------------------------------------------
+
+Value VirtualMachine::make_string(std::string_view s) { return Value::string(heap_.new_string(s)); }
+Value VirtualMachine::make_object() { return Value::object(heap_.new_object()); }
+Value VirtualMachine::make_array(size_t hint) { return Value::array(heap_.new_array(hint)); }
+
+Value VirtualMachine::get_field(const Value& container, const Value& key) const {
+  if (container.type == ValueType::Object) {
+    const Value* v = container.obj->fields.find(key);
+    return v != nullptr ? *v : Value::unit();
+  }
+  if (container.type == ValueType::Array) {
+    const ArrayObj* a = container.arr;
+    if (key.type == ValueType::I64 && key.i >= 0 && static_cast<uint64_t>(key.i) < a->dense.size()) {
+      return a->dense[key.i];
+    }
+    const Value* v = a->extra.find(key);
+    return v != nullptr ? *v : Value::unit();
+  }
+  return Value::unit();
+}
+
+// Writes an array index. Indexes are stored densely while they stay within a constant factor
+// of the dense part (so pushes and sequential writes are O(1) amortised); a far-away index goes
+// to the sparse side table. Returns the previous value.
+static Value array_store(ArrayObj* a, int64_t index, const Value& value) {
+  const auto i = static_cast<uint64_t>(index);
+  Value old;
+  if (i < a->dense.size()) {
+    old = a->dense[i];
+    a->dense[i] = value;
+  } else if (i <= a->dense.size() * 2 + 1024) {
+    const size_t old_size = a->dense.size();
+    a->dense.resize(i + 1);
+    // Values written earlier to the sparse table for indexes now covered densely move over.
+    if (a->extra.size() != 0) {
+      for (size_t j = old_size; j <= i; ++j) {
+        const Value key = Value::i64(static_cast<int64_t>(j));
+        if (const Value* v = a->extra.find(key); v != nullptr && !v->is_unit()) {
+          a->dense[j] = *v;
+          a->extra.set(key, Value::unit());
+        }
+      }
+      old = a->dense[i];
+    }
+    a->dense[i] = value;
+  } else {
+    old = a->extra.set(Value::i64(index), value);
+  }
+  if (index >= a->length) a->length = index + 1;
+  return old;
+}
+
+Result<Value> VirtualMachine::set_field(const Value& container, const Value& key, const Value& value) {
+  if (container.type == ValueType::Object) return container.obj->fields.set(key, value);
+  if (container.type == ValueType::Array) {
+    if (key.type == ValueType::I64 && key.i >= 0) return array_store(container.arr, key.i, value);
+    return container.arr->extra.set(key, value);
+  }
+  return make_error("Expected object or array");
+}
+
+int64_t VirtualMachine::array_length(const Value& array) const {
+  return array.type == ValueType::Array ? array.arr->length : 0;
+}
+
+void VirtualMachine::pin(const Value& v) { pinned_.push_back(v); }
+void VirtualMachine::unpin(const Value& v) {
+  for (size_t i = pinned_.size(); i-- > 0;) {
+    if (pinned_[i].type == v.type && pinned_[i].u == v.u) {
+      pinned_.erase(pinned_.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
+}
+
+void VirtualMachine::mark_roots(Heap& heap) {
+  for (size_t i = 0; i < stack_top_; ++i) heap.mark(stack_[i]);
+  for (size_t i = 0; i < args_top_; ++i) heap.mark(args_[i]);
+  for (const Frame& f : frames_) {
+    heap.mark_object(f.upvalues);
+    heap.mark_object(f.param_cells);
+    heap.mark_object(f.closure);
+  }
+  for (const auto& p : programs_) {
+    for (const Value& c : p->constants) heap.mark(c);
+    for (const auto& fn : p->functions) {
+      heap.mark_object(fn->name_string);
+      for (auto* s : fn->param_names) heap.mark_object(s);
+      for (auto* s : fn->upvalue_names) heap.mark_object(s);
+    }
+  }
+  for (const Value& v : pinned_) heap.mark(v);
+  for (auto span : native_roots_) {
+    for (const Value& v : span) heap.mark(v);
+  }
+}
+
+void VirtualMachine::collect_garbage() {
+  heap_.collect([this](Heap& h) { mark_roots(h); });
+}
+
+// --- foreign objects ---------------------------------------------------------------------------------
+
+Value VirtualMachine::register_foreign_object(std::shared_ptr<void> object, const void* tag) {
+  int64_t id = next_foreign_id_++;
+  foreign_.emplace(id, ForeignEntry{std::move(object), tag});
+  return Value::foreign(id);
+}
+
+std::shared_ptr<void> VirtualMachine::foreign_lookup(const Value& v, const void* tag) const {
+  if (v.type != ValueType::Foreign) return nullptr;
+  auto it = foreign_.find(v.i);
+  if (it == foreign_.end() || it->second.tag != tag) return nullptr;
+  return it->second.object;
+}
+
+// --- hooks ---------------------------------------------------------------------------------------------
+
+uint64_t VirtualMachine::register_hook(HookPredicate predicate, HookCallback callback,
+                                       int32_t priority) {
+  return hooks_.add(std::move(predicate), std::move(callback), priority);
+}
+bool VirtualMachine::unregister_hook(uint64_t id) { return hooks_.remove(id); }
+bool VirtualMachine::enable_hook(uint64_t id) { return hooks_.set_enabled(id, true); }
+bool VirtualMachine::disable_hook(uint64_t id) { return hooks_.set_enabled(id, false); }
+
+// --- inspection -----------------------------------------------------------------------------------------
+
+const FunctionProto* VirtualMachine::current_function() const {
+  return frames_.empty() ? nullptr : frames_.back().fn;
+}
+
+std::string_view VirtualMachine::current_function_name() const {
+  return frames_.empty() ? std::string_view("<unknown>") : std::string_view(frames_.back().fn->name);
+}
+
+int32_t VirtualMachine::current_flag() const { return frames_.empty() ? 0 : frames_.back().flag; }
+
+Value VirtualMachine::register_value(uint32_t reg) const {
+  if (frames_.empty()) return Value::unit();
+  const Frame& f = frames_.back();
+  if (reg >= f.fn->register_count) return Value::unit();
+  return stack_[f.base + reg];
+}
+
+std::string VirtualMachine::format_instruction(const FunctionProto& fn, uint32_t index) const {
+  if (index >= fn.instruction_count()) return "RET(0)";
+  const bytecode::Instruction& in = fn.source->code[index];
+  const Instr& t = fn.code[index];
+  std::string name(bytecode::opcode_name(in.op));
+  auto num = [](uint32_t v) { return std::to_string(v); };
+  switch (bytecode::opcode_format(in.op)) {
+    case bytecode::Format::RO: return name + "(" + num(in.a) + ", " + std::to_string(in.offset) + ")";
+    case bytecode::Format::RK:
+      return name + "(" + num(in.a) + ", " + debug_string(fn.constants[in.b]) + ")";
+    case bytecode::Format::RR: return name + "(" + num(in.a) + ", " + num(in.b) + ")";
+    case bytecode::Format::RRR:
+      return name + "(" + num(in.a) + ", " + num(in.b) + ", " + num(in.c) + ")";
+    case bytecode::Format::R: return name + "(" + num(in.a) + ")";
+    case bytecode::Format::S:
+      // Jumps show the resolved target as label_<index>, as the reference's resolved code does.
+      if (bytecode::is_jump(in.op)) return name + "(\"label_" + std::to_string(t.x) + "\")";
+      return name + "(\"" + in.name + "\")";
+  }
+  return name;
+}
+
+}  // namespace stoffel::vm

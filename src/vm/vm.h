@@ -1,0 +1,215 @@
+// The virtual machine: a function registry, a call stack that lives on the heap (calls never
+// grow the C++ stack), the garbage-collected heap, hooks, and the interpreter.
+//
+// Embedding (C++): create a VirtualMachine, load a program or register functions built in C++
+// (bytecode::Function), register native functions, then execute(name) or
+// execute_with_args(name, args). Each top-level execute starts from an empty call stack and
+// leaves it empty, on success and on error (decision E1).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bytecode/program.h"
+#include "stoffel/result.h"
+#include "vm/engine.h"
+#include "vm/function.h"
+#include "vm/heap.h"
+#include "vm/hooks.h"
+#include "vm/value.h"
+
+namespace stoffel::vm {
+
+class VirtualMachine;
+
+// A native (C++) function callable from bytecode with CALL. It receives the arguments and the
+// VM and returns a value or an error (which aborts execution with that message).
+using NativeFunction =
+    std::function<Result<Value>(VirtualMachine& vm, std::span<const Value> args)>;
+
+// Where an execution error happened; filled in by the interpreter.
+struct ErrorLocation {
+  std::string function;
+  uint32_t instruction_index = 0;
+  std::string opcode;
+  bool valid = false;
+};
+
+struct VmOptions {
+  // Maximum number of nested frames; exceeding it is the error "stack overflow".
+  uint32_t max_call_depth = 1'000'000;
+  // Register the 16 standard builtins (reference-vm.md §4) at construction.
+  bool register_builtins = true;
+};
+
+class VirtualMachine {
+ public:
+  explicit VirtualMachine(VmOptions options = {});
+  ~VirtualMachine();
+  VirtualMachine(const VirtualMachine&) = delete;
+  VirtualMachine& operator=(const VirtualMachine&) = delete;
+
+  // --- loading and registration ---------------------------------------------------------
+  // Verifies the program (decisions B3, B4), translates it and registers every function (a
+  // later function with the same name replaces an earlier one, as the reference does).
+  Result<void> load_program(bytecode::Program program);
+  Result<void> load_bytecode(std::span<const uint8_t> bytes);
+  // Registers one function built in C++ (verified like a loaded one). Its LDI constants index
+  // `constants`.
+  Result<void> register_function(bytecode::Function function,
+                                 std::vector<bytecode::Constant> constants = {});
+  void register_native(std::string name, NativeFunction fn);
+  bool has_function(std::string_view name) const;
+
+  // --- execution --------------------------------------------------------------------------
+  Result<Value> execute(std::string_view name);
+  Result<Value> execute_with_args(std::string_view name, std::span<const Value> args);
+  // Calls a closure (or any VM function value) from native code, re-entering the interpreter.
+  Result<Value> call_value(const Value& callee, std::span<const Value> args);
+  // Where the last execution error happened (function, instruction index, opcode).
+  const ErrorLocation& last_error_location() const { return last_error_location_; }
+
+  // --- values and heap ----------------------------------------------------------------------
+  Value make_string(std::string_view s);
+  Value make_object();
+  Value make_array(size_t capacity_hint = 0);
+  // Container access with reference semantics (used by builtins and embedders). Hooks for field
+  // reads/writes fire from the builtins, not here.
+  Value get_field(const Value& container, const Value& key) const;
+  Result<Value> set_field(const Value& container, const Value& key, const Value& value);
+  int64_t array_length(const Value& array) const;
+  Heap& heap() { return heap_; }
+  // Keeps host-held values alive across executions: pinned values are GC roots until unpinned.
+  void pin(const Value& v);
+  void unpin(const Value& v);
+  void collect_garbage();
+
+  // --- foreign objects ------------------------------------------------------------------------
+  Value register_foreign_object(std::shared_ptr<void> object, const void* type_tag);
+  template <typename T>
+  Value register_foreign(std::shared_ptr<T> object) {
+    return register_foreign_object(std::static_pointer_cast<void>(std::move(object)), type_tag<T>());
+  }
+  template <typename T>
+  std::shared_ptr<T> get_foreign(const Value& v) const {
+    auto p = foreign_lookup(v, type_tag<T>());
+    return std::static_pointer_cast<T>(p);
+  }
+
+  // --- hooks ------------------------------------------------------------------------------------
+  uint64_t register_hook(HookPredicate predicate, HookCallback callback, int32_t priority = 0);
+  bool unregister_hook(uint64_t id);
+  bool enable_hook(uint64_t id);
+  bool disable_hook(uint64_t id);
+  bool hooks_active() const { return hooks_.any(); }
+  Result<void> fire_hook(const HookEvent& event) { return hooks_.fire(event, *this); }
+
+  // --- inspection (hook callbacks get a const VirtualMachine&) ---------------------------------
+  uint32_t call_depth() const { return static_cast<uint32_t>(frames_.size()); }
+  std::string_view current_function_name() const;
+  const FunctionProto* current_function() const;
+  // Index of the instruction being executed (the caller's CALL while a callee is being entered).
+  uint32_t current_instruction() const { return current_instruction_; }
+  int32_t current_flag() const;
+  Value register_value(uint32_t reg) const;  // of the current frame
+  // "LDI(0, 42)", "JMPGT(\"label_8\")", "CALL(\"print\")" — the reference's instruction debug form.
+  std::string format_instruction(const FunctionProto& fn, uint32_t index) const;
+
+  // --- MPC hooks-up (the MPC issue provides engines) --------------------------------------------
+  void set_engine(MpcEngine* engine) { engine_ = engine; }
+  MpcEngine* engine() const { return engine_; }
+  ClientStore& client_store() { return client_store_; }
+
+  // --- output -------------------------------------------------------------------------------------
+  // Where `print` writes; stdout by default.
+  void set_output(std::function<void(std::string_view)> sink) { output_ = std::move(sink); }
+  void write_output(std::string_view text) const { output_(text); }
+
+  // Internal API used by the builtins (src/vm/builtins_*.cpp).
+  struct Internals;
+
+ private:
+  friend struct Internals;
+  friend class Interpreter;
+
+  struct Frame {
+    const FunctionProto* fn;
+    uint32_t pc;        // next instruction (saved while a callee runs)
+    uint32_t base;      // r0 in stack_
+    uint32_t arg_base;  // this frame's argument stack starts here in args_
+    int32_t flag;       // compare flag, starts 0
+    CellListObj* upvalues;     // captured variables visible to get/set_upvalue (may be null)
+    CellListObj* param_cells;  // cells created when a parameter is captured (lazy)
+    ClosureObj* closure;       // the closure this frame runs, if any
+  };
+
+  struct CallSlot {
+    std::string name;
+    const FunctionProto* function = nullptr;  // a VM function, or
+    const NativeFunction* native = nullptr;   // a native one; both null: unknown
+  };
+
+  template <typename T>
+  static const void* type_tag() {
+    static const char tag = 0;
+    return &tag;
+  }
+  std::shared_ptr<void> foreign_lookup(const Value& v, const void* tag) const;
+
+  uint32_t slot_for(std::string_view name);
+  void bind_slot(std::string_view name);
+  Result<std::unique_ptr<LoadedProgram>> translate(bytecode::Program program);
+  Result<Value> run_entry(const FunctionProto* fn, std::span<const Value> args,
+                          std::string_view name);
+  Result<Value> run_native_entry(const NativeFunction& fn, std::span<const Value> args,
+                                 std::string_view name);
+  void mark_roots(Heap& heap);
+  void ensure_stack(size_t needed);
+  void ensure_args(size_t needed);
+
+  VmOptions options_;
+  Heap heap_;
+  HookRegistry hooks_;
+  MpcEngine* engine_ = nullptr;
+  ClientStore client_store_;
+  std::function<void(std::string_view)> output_;
+
+  std::vector<std::unique_ptr<LoadedProgram>> programs_;
+  std::unordered_map<std::string, const FunctionProto*> functions_;
+  std::unordered_map<std::string, std::unique_ptr<NativeFunction>> natives_;
+  std::vector<CallSlot> slots_;
+  std::unordered_map<std::string, uint32_t> slot_index_;
+
+  // The call stack. Registers of all frames live in one contiguous value stack; the argument
+  // stacks of all frames live in another (a frame's own stack starts at its arg_base).
+  std::vector<Frame> frames_;
+  std::unique_ptr<Value[]> stack_;
+  size_t stack_capacity_ = 0;
+  size_t stack_top_ = 0;  // first free slot
+  std::unique_ptr<Value[]> args_;
+  size_t args_capacity_ = 0;
+  size_t args_top_ = 0;
+
+  uint32_t current_instruction_ = 0;
+  ErrorLocation last_error_location_;
+  bool native_pushed_frame_ = false;  // set by call_closure: continue in the pushed frame
+  // Argument buffers of native calls in progress: GC roots while the native may re-enter.
+  std::vector<std::span<const Value>> native_roots_;
+  uint32_t run_depth_ = 0;            // nesting of interpreter runs (call_value re-enters)
+
+  std::vector<Value> pinned_;
+  struct ForeignEntry {
+    std::shared_ptr<void> object;
+    const void* tag;
+  };
+  std::unordered_map<int64_t, ForeignEntry> foreign_;
+  int64_t next_foreign_id_ = 1;
+};
+
+}  // namespace stoffel::vm
