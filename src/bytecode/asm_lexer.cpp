@@ -267,11 +267,11 @@ std::optional<int32_t> Cursor::stack_offset() {
   }
   int64_t offset = 0;
   if (sign != 0) {
-    // Magnitude up to 2^31 so that -2147483648 is reachable; the positive side is checked below.
-    const auto magnitude = unsigned_int(2147483648ull, "stack offset");
+    const auto magnitude = unsigned_int(1ull << 40, "stack offset");
     if (!magnitude) return std::nullopt;
     offset = sign * static_cast<int64_t>(*magnitude);
-    if (offset > std::numeric_limits<int32_t>::max()) {
+    if (offset < std::numeric_limits<int32_t>::min() ||
+        offset > std::numeric_limits<int32_t>::max()) {
       fail(start, "stack offset is out of range (-2147483648..2147483647)");
       return std::nullopt;
     }

@@ -20,6 +20,11 @@ class Cursor {
   explicit Cursor(std::string_view line) : line_(line) {}
 
   size_t pos() const { return pos_; }
+  // Skips blanks and returns where the next token starts (for error positions).
+  size_t mark() {
+    skip_space();
+    return pos_;
+  }
   std::string_view line() const { return line_; }
 
   // Skips blanks; a ';' starts a comment that runs to the end of the line.

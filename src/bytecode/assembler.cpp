@@ -162,7 +162,7 @@ void Assembler::end_of_statement(Cursor& cur, std::string_view statement) {
 }
 
 void Assembler::directive(Cursor& cur) {
-  const size_t start = cur.pos();
+  const size_t start = cur.mark();
   const std::string d(cur.word());
   const Location here = at(cur, start);
   if (d == ".end") {
@@ -220,7 +220,7 @@ void Assembler::directive(Cursor& cur) {
 }
 
 void Assembler::constant_line(Cursor& cur) {
-  const size_t start = cur.pos();
+  const size_t start = cur.mark();
   if (cur.consume('#')) {
     const auto index = cur.unsigned_int(kMaxU32, "constant index");
     if (!index) return;
@@ -254,7 +254,7 @@ uint32_t Assembler::constant_index(const Constant& c) {
 void Assembler::function_line(Cursor& cur) {
   // Any number of `name:` label definitions, optionally followed by one instruction.
   while (!cur.at_end()) {
-    const size_t start = cur.pos();
+    const size_t start = cur.mark();
     std::string name;
     bool quoted = false;
     if (cur.peek() == '"') {
@@ -339,7 +339,7 @@ void Assembler::instruction(Cursor& cur, size_t start, std::string_view mnemonic
       break;
     case Format::S: {
       const bool unchecked = is_jump(*op) && cur.consume('!');
-      const size_t name_pos = cur.pos();
+      const size_t name_pos = cur.mark();
       auto name = cur.name(is_jump(*op) ? "a label name" : "a function name");
       if (!name) return;
       if (is_jump(*op) && !unchecked) jump = JumpRef{*name, at(cur, name_pos)};
@@ -379,7 +379,7 @@ void Assembler::function_header(Cursor& cur, const Location& here) {
   bool seen_upvalues = false;
   bool seen_parent = false;
   while (!cur.at_end()) {
-    const size_t key_pos = cur.pos();
+    const size_t key_pos = cur.mark();
     const std::string key(cur.word());
     const auto once = [&](bool& seen) {
       if (seen) cur.fail(key_pos, "'" + key + "=' given twice");
@@ -416,7 +416,7 @@ void Assembler::function_header(Cursor& cur, const Location& here) {
 }
 
 void Assembler::label_directive(Cursor& cur) {
-  const size_t name_pos = cur.pos();
+  const size_t name_pos = cur.mark();
   auto name = cur.name("a label name");
   if (!name) return;
   auto index = static_cast<uint64_t>(current_.fn.code.size());
@@ -434,7 +434,7 @@ void Assembler::label_order_directive(Cursor& cur, const Location& here) {
   if (!current_.order_at) current_.order_at = here;
   std::vector<LabelDef> entries;
   while (true) {
-    const size_t entry_pos = cur.pos();
+    const size_t entry_pos = cur.mark();
     auto name = cur.name("a label name");
     if (!name || !cur.expect('@', "'@' and the label's instruction index")) return;
     const auto index = cur.unsigned_int(kMaxU32, "label index");
