@@ -165,8 +165,9 @@ class Parser {
   bool read_header(Program& program) {
     // Report a wrong magic even when the input is shorter than four bytes, unless what is there
     // is a prefix of "STFL" (then it is simply truncated).
+    // (memcmp is not called on an empty input: its data() may be null.)
     const size_t have = std::min(remaining(), kMagic.size());
-    if (std::memcmp(in_.data(), kMagic.data(), have) != 0) {
+    if (have > 0 && std::memcmp(in_.data(), kMagic.data(), have) != 0) {
       return fail(0, "bad magic: expected \"STFL\"");
     }
     if (!need(kMagic.size(), [] { return std::string("the magic \"STFL\""); })) return false;

@@ -1,6 +1,8 @@
 // STFL v1 reader. Never trusts its input: every length, count, tag, opcode and string is checked
 // against the bytes that remain, and no allocation is larger than the input can justify.
-// Errors name the byte offset and what was wrong, e.g. "offset 0x2f: unknown opcode 0x17".
+// Errors name the byte offset and what was being read, e.g.
+//   "offset 51 (0x33): unknown opcode 23 in function 'main', instruction 0".
+// Unlike the reference, bytes after the last function are an error. See docs/bytecode.md.
 #pragma once
 
 #include <cstdint>

@@ -24,6 +24,11 @@ constexpr uint64_t kMaxLong = std::numeric_limits<uint32_t>::max();
 class Emitter {
  public:
   Result<std::vector<uint8_t>> emit(const Program& program) {
+    // A newer version number would make a file that no v1 reader loads, this one included.
+    if (program.version > kCurrentVersion) {
+      return make_error("unsupported version " + std::to_string(program.version) +
+                        " (this writer writes versions 0 and 1)");
+    }
     for (char ch : std::string_view("STFL")) out_.push_back(static_cast<uint8_t>(ch));
     append_le(out_, program.version, 2);
     if (!put_count(program.constants.size(), kMaxLong, [] { return "constants in the pool"; })) {

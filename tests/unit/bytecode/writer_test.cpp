@@ -286,6 +286,12 @@ TEST(WriterErrors, InvalidUtf8IsRefused) {
             "invalid UTF-8 in label '\xC0\xAF' of function 'g', at byte 0");
 }
 
+TEST(WriterErrors, VersionAboveCurrent) {
+  Program p;
+  p.version = 2;
+  EXPECT_EQ(write_error(p), "unsupported version 2 (this writer writes versions 0 and 1)");
+}
+
 TEST(WriterErrors, InvalidTagOrOpcodeInTheModel) {
   Program p;
   p.constants = {Constant::unit(), Constant{static_cast<ConstTag>(12), 0, {}}};
