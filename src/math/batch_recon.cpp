@@ -1,0 +1,158 @@
+#include "math/batch_recon.h"
+
+#include <string>
+
+#include "math/instantiate.h"
+#include "math/poly.h"
+
+namespace stoffel::math {
+
+template <typename F>
+void Matrix<F>::apply(std::span<const F> in, std::span<F> out) const {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const F* row = data.data() + r * cols;
+    F acc{};
+    for (std::size_t c = 0; c < cols; ++c) acc += row[c] * in[c];
+    out[r] = acc;
+  }
+}
+
+template <typename F>
+void Matrix<F>::apply_many(std::span<const F> in, std::span<F> out) const {
+  const std::size_t vectors = cols == 0 ? 0 : in.size() / cols;
+  for (std::size_t v = 0; v < vectors; ++v)
+    apply(in.subspan(v * cols, cols), out.subspan(v * rows, rows));
+}
+
+template <typename F>
+Result<Matrix<F>> vandermonde_matrix(const Domain<F>& domain, std::size_t rows, std::size_t cols) {
+  if (rows > domain.size()) {
+    return make_error("vandermonde: " + std::to_string(rows) + " rows but only " +
+                      std::to_string(domain.size()) + " points");
+  }
+  Matrix<F> m{rows, cols, std::vector<F>(rows * cols)};
+  for (std::size_t j = 0; j < rows; ++j) {
+    F acc = F::one();
+    for (std::size_t k = 0; k < cols; ++k) {
+      m.data[j * cols + k] = acc;
+      acc *= domain.point(j);
+    }
+  }
+  return m;
+}
+
+template <typename F>
+Matrix<F> hyperinvertible_matrix(std::size_t rows, std::size_t cols) {
+  Matrix<F> m{rows, cols, std::vector<F>(rows * cols)};
+  std::vector<F> alpha(cols);
+  for (std::size_t c = 0; c < cols; ++c) alpha[c] = F::from_u64(c + 1);
+  std::vector<F> lambda(cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    lagrange_coefficients<F>(alpha, F::from_u64(cols + 1 + r), lambda);
+    for (std::size_t c = 0; c < cols; ++c) m.data[r * cols + c] = lambda[c];
+  }
+  return m;
+}
+
+template <typename F>
+Result<BatchReconstruction<F>> BatchReconstruction<F>::create(const Domain<F>& domain,
+                                                              std::size_t t, std::size_t degree) {
+  auto dec = RobustDecoder<F>::create(domain, degree, t);
+  if (!dec) return dec.error();
+  auto v = vandermonde_matrix(domain, domain.size(), degree + 1);
+  if (!v) return v.error();
+  BatchReconstruction b;
+  b.vandermonde_ = std::move(*v);
+  b.decoder_ = std::move(*dec);
+  return b;
+}
+
+template <typename F>
+void BatchReconstruction<F>::eval_shares(std::span<const F> x_shares, std::span<F> y_shares) const {
+  vandermonde_.apply(x_shares, y_shares);
+}
+
+template <typename F>
+void BatchReconstruction<F>::eval_shares_many(std::span<const F> x_shares,
+                                              std::span<F> y_shares) const {
+  const std::size_t k = batch_size(), n = parties();
+  const std::size_t batches = x_shares.size() / k;
+  for (std::size_t j = 0; j < n; ++j) {
+    const F* row = vandermonde_.data.data() + j * k;
+    for (std::size_t b = 0; b < batches; ++b) {
+      const F* x = x_shares.data() + b * k;
+      F acc{};
+      for (std::size_t c = 0; c < k; ++c) acc += row[c] * x[c];
+      y_shares[j * batches + b] = acc;
+    }
+  }
+}
+
+template <typename F>
+void ransha_transform(const Matrix<F>& v, std::span<const F> inputs, std::span<F> outputs) {
+  v.apply(inputs, outputs);
+}
+
+template <typename F>
+Result<bool> check_degree(const Domain<F>& domain, std::span<const std::size_t> parties,
+                          std::span<const F> values, std::size_t max_degree) {
+  if (parties.size() != values.size()) return make_error("check_degree: size mismatch");
+  std::vector<F> xs(parties.size());
+  std::vector<std::uint8_t> seen(domain.size(), 0);
+  for (std::size_t i = 0; i < parties.size(); ++i) {
+    if (parties[i] >= domain.size() || seen[parties[i]]) {
+      return make_error("check_degree: party " + std::to_string(parties[i]) +
+                        " out of range or given twice");
+    }
+    seen[parties[i]] = 1;
+    xs[i] = domain.point(parties[i]);
+  }
+  const Poly<F> f = poly_interpolate<F>(xs, values);
+  return poly_degree<F>(f) <= static_cast<std::ptrdiff_t>(max_degree);
+}
+
+template <typename F>
+Result<bool> check_double_sharing(const Domain<F>& domain, std::span<const std::size_t> parties,
+                                  std::span<const F> shares_t, std::span<const F> shares_2t,
+                                  std::size_t t) {
+  if (parties.size() < 2 * t + 1) {
+    return make_error("check_double_sharing: need 2t + 1 = " + std::to_string(2 * t + 1) +
+                      " pairs, got " + std::to_string(parties.size()));
+  }
+  if (shares_t.size() != parties.size() || shares_2t.size() != parties.size()) {
+    return make_error("check_double_sharing: size mismatch");
+  }
+  auto low = check_degree(domain, parties, shares_t, t);
+  if (!low) return low.error();
+  auto high = check_degree(domain, parties, shares_2t, 2 * t);
+  if (!high) return high.error();
+  if (!*low || !*high) return false;
+  // Both interpolants are now known to have the right degree: compare their values at 0.
+  std::vector<F> xs(parties.size()), lambda(parties.size());
+  for (std::size_t i = 0; i < parties.size(); ++i) xs[i] = domain.point(parties[i]);
+  lagrange_coefficients<F>(xs, F::zero(), lambda);
+  F a{}, b{};
+  for (std::size_t i = 0; i < parties.size(); ++i) {
+    a += lambda[i] * shares_t[i];
+    b += lambda[i] * shares_2t[i];
+  }
+  return a == b;
+}
+
+STOFFEL_MATH_INSTANTIATE_CLASS(Matrix)
+STOFFEL_MATH_INSTANTIATE_CLASS(BatchReconstruction)
+
+#define STOFFEL_INSTANTIATE_BATCH(F)                                                            \
+  template Result<Matrix<F>> vandermonde_matrix<F>(const Domain<F>&, std::size_t, std::size_t); \
+  template Matrix<F> hyperinvertible_matrix<F>(std::size_t, std::size_t);                       \
+  template void ransha_transform<F>(const Matrix<F>&, std::span<const F>, std::span<F>);        \
+  template Result<bool> check_degree<F>(const Domain<F>&, std::span<const std::size_t>,         \
+                                        std::span<const F>, std::size_t);                       \
+  template Result<bool> check_double_sharing<F>(const Domain<F>&, std::span<const std::size_t>, \
+                                                std::span<const F>, std::span<const F>,         \
+                                                std::size_t);
+STOFFEL_INSTANTIATE_BATCH(Bls12_381_Fr)
+STOFFEL_INSTANTIATE_BATCH(Bn254_Fr)
+STOFFEL_INSTANTIATE_BATCH(Curve25519_Fr)
+
+}  // namespace stoffel::math

@@ -1,0 +1,513 @@
+// Prime-field elements Fp<Params> in Montgomery form: 4 x 64-bit limbs, little-endian.
+//
+// Invariant: an element stores a*R mod p with R = 2^256, always fully reduced (< p). All moduli
+// used here are below 2^255 with the top limb below 2^63 - 2, which lets the multiplication use
+// the "no-carry" CIOS variant (one addition fewer per inner step) and lets add/sub never overflow
+// 256 bits.
+//
+// Constant time: add, sub, neg, mul, square, inverse, batch_inverse, equality, is_zero, select,
+// encoding and from_i64/from_u64 have no branch and no memory index that depends on element
+// values. pow() is constant time in the base and branches on the (public) exponent. sqrt(),
+// to_i64() and decoding's accept/reject answer depend on the value and are meant for public data
+// (opened values, wire input).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "math/rng.h"
+#include "stoffel/result.h"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace stoffel::math {
+
+using Limbs = std::array<std::uint64_t, 4>;
+
+namespace detail {
+
+__extension__ typedef unsigned __int128 u128;
+
+#define STOFFEL_MATH_INLINE [[gnu::always_inline]] inline
+
+// a + b + carry; carry out in `carry` (0 or 1).
+STOFFEL_MATH_INLINE constexpr std::uint64_t adc(std::uint64_t a, std::uint64_t b,
+                                                std::uint64_t& carry) {
+  const u128 t = static_cast<u128>(a) + b + carry;
+  carry = static_cast<std::uint64_t>(t >> 64);
+  return static_cast<std::uint64_t>(t);
+}
+
+// a - b - borrow; borrow out in `borrow` (0 or 1).
+STOFFEL_MATH_INLINE constexpr std::uint64_t sbb(std::uint64_t a, std::uint64_t b,
+                                                std::uint64_t& borrow) {
+  const u128 t = static_cast<u128>(a) - b - borrow;
+  borrow = static_cast<std::uint64_t>(t >> 64) & 1;
+  return static_cast<std::uint64_t>(t);
+}
+
+// acc + a*b + carry, which always fits 128 bits; high word to `carry`.
+// At run time on x86-64 the two additions use _addcarry_u64: g++ 12 turns the plain 128-bit
+// version into spills and flag materialisation, which costs about 10% of a multiplication.
+STOFFEL_MATH_INLINE constexpr std::uint64_t mac(std::uint64_t acc, std::uint64_t a, std::uint64_t b,
+                                                std::uint64_t& carry) {
+#if defined(__x86_64__)
+  if (!std::is_constant_evaluated()) {
+    const u128 p = static_cast<u128>(a) * b;
+    unsigned long long lo = static_cast<std::uint64_t>(p);
+    unsigned long long hi = static_cast<std::uint64_t>(p >> 64);
+    unsigned long long r = 0;
+    unsigned char c = _addcarry_u64(0, lo, acc, &r);
+    (void)_addcarry_u64(c, hi, 0, &hi);
+    c = _addcarry_u64(0, r, carry, &r);
+    (void)_addcarry_u64(c, hi, 0, &hi);
+    carry = hi;
+    return r;
+  }
+#endif
+  const u128 t = static_cast<u128>(a) * b + acc + carry;
+  carry = static_cast<std::uint64_t>(t >> 64);
+  return static_cast<std::uint64_t>(t);
+}
+
+// x - y as 256-bit integers; returns the borrow (1 if x < y).
+STOFFEL_MATH_INLINE constexpr std::uint64_t sub4(const Limbs& x, const Limbs& y, Limbs& out) {
+  std::uint64_t b = 0;
+  out[0] = sbb(x[0], y[0], b);
+  out[1] = sbb(x[1], y[1], b);
+  out[2] = sbb(x[2], y[2], b);
+  out[3] = sbb(x[3], y[3], b);
+  return b;
+}
+
+// x if mask is all ones, y if mask is zero.
+STOFFEL_MATH_INLINE constexpr Limbs select4(std::uint64_t mask, const Limbs& x, const Limbs& y) {
+  return {(x[0] & mask) | (y[0] & ~mask), (x[1] & mask) | (y[1] & ~mask),
+          (x[2] & mask) | (y[2] & ~mask), (x[3] & mask) | (y[3] & ~mask)};
+}
+
+// -(q^-1) mod 2^64 by Newton iteration (each step doubles the number of correct bits).
+constexpr std::uint64_t neg_inv64(std::uint64_t q0) {
+  std::uint64_t x = 1;
+  for (int i = 0; i < 7; ++i) x *= 2 - q0 * x;
+  return ~x + 1;
+}
+
+// 2^k mod q by k modular doublings; q < 2^255 so a doubling never overflows 256 bits.
+constexpr Limbs pow2_mod(const Limbs& q, int k) {
+  Limbs x{1, 0, 0, 0};
+  for (int i = 0; i < k; ++i) {
+    std::uint64_t c = 0;
+    Limbs d{adc(x[0], x[0], c), adc(x[1], x[1], c), adc(x[2], x[2], c), adc(x[3], x[3], c)};
+    Limbs s{};
+    const std::uint64_t borrow = sub4(d, q, s);
+    x = borrow ? d : s;
+  }
+  return x;
+}
+
+constexpr Limbs sub_small(const Limbs& x, std::uint64_t v) {
+  std::uint64_t b = 0;
+  return {sbb(x[0], v, b), sbb(x[1], 0, b), sbb(x[2], 0, b), sbb(x[3], 0, b)};
+}
+
+constexpr Limbs shr(const Limbs& x, unsigned s) {
+  Limbs r{};
+  const unsigned limb = s / 64, bit = s % 64;
+  for (unsigned i = 0; i < 4; ++i) {
+    const unsigned src = i + limb;
+    if (src >= 4) continue;
+    r[i] = x[src] >> bit;
+    if (bit != 0 && src + 1 < 4) r[i] |= x[src + 1] << (64 - bit);
+  }
+  return r;
+}
+
+}  // namespace detail
+
+// Compile-time constants derived from a parameter struct P, which must provide:
+//   static constexpr Limbs kModulus;          // little-endian limbs of the prime p
+//   static constexpr unsigned kTwoAdicity;    // s with 2^s || p - 1
+//   static constexpr std::uint64_t kGenerator;  // a generator of the multiplicative group
+//   static constexpr const char* kName;       // field kind name, e.g. "bls12-381-fr"
+template <typename P>
+struct MontgomeryConstants {
+  static constexpr Limbs kP = P::kModulus;
+  static constexpr std::uint64_t kInv = detail::neg_inv64(kP[0]);  // -p^-1 mod 2^64
+  static constexpr Limbs kR = detail::pow2_mod(kP, 256);           // R mod p (Montgomery one)
+  static constexpr Limbs kR2 = detail::pow2_mod(kP, 512);          // R^2 mod p
+  static constexpr Limbs kPMinus2 = detail::sub_small(kP, 2);      // Fermat inverse exponent
+  static constexpr Limbs kPMinus1Half = detail::shr(detail::sub_small(kP, 1), 1);
+  // Q = (p - 1) / 2^s, the odd part of p - 1 (Tonelli-Shanks, roots of unity).
+  static constexpr Limbs kOddPart = detail::shr(detail::sub_small(kP, 1), P::kTwoAdicity);
+  static constexpr unsigned kBits = 192 + static_cast<unsigned>(std::bit_width(kP[3]));
+
+  static_assert(kP[0] & 1, "modulus must be odd");
+  static_assert(kP[3] < 0x7FFFFFFFFFFFFFFEull, "no-carry CIOS needs the top limb below 2^63 - 2");
+  static_assert(static_cast<std::uint64_t>(kP[0] * (~kInv + 1)) == 1, "kInv must be -p^-1");
+};
+
+template <typename P>
+class Fp {
+  using C = MontgomeryConstants<P>;
+
+ public:
+  using Params = P;
+  static constexpr std::size_t kBytes = 32;
+
+  // Zero. Fp is a trivially copyable 32-byte aggregate of its Montgomery limbs.
+  constexpr Fp() = default;
+
+  static constexpr Fp zero() { return Fp{}; }
+  static constexpr Fp one() { return from_mont(C::kR); }
+  static constexpr Limbs modulus() { return C::kP; }
+  static constexpr unsigned bits() { return C::kBits; }
+  static constexpr const char* name() { return P::kName; }
+
+  // Wraps limbs that are already in Montgomery form (no check; internal and tests).
+  static constexpr Fp from_mont(const Limbs& m) {
+    Fp r;
+    r.m_ = m;
+    return r;
+  }
+  constexpr const Limbs& mont() const { return m_; }
+
+  // Canonical integer x (must be < p; larger values are reduced once, so inputs < 2p are fine).
+  static constexpr Fp from_canonical(const Limbs& x) {
+    Limbs s{};
+    const std::uint64_t borrow = detail::sub4(x, C::kP, s);
+    return from_mont(mont_mul(detail::select4(0 - borrow, x, s), C::kR2));
+  }
+  constexpr Limbs to_canonical() const { return mont_mul(m_, Limbs{1, 0, 0, 0}); }
+
+  static constexpr Fp from_u64(std::uint64_t v) { return from_canonical(Limbs{v, 0, 0, 0}); }
+  // Negative values map to p - |v| (reference-mpc.md 1.5). Constant time.
+  static constexpr Fp from_i64(std::int64_t v) {
+    const std::uint64_t neg_mask = 0 - (static_cast<std::uint64_t>(v) >> 63);
+    // |v| computed without the overflow of -INT64_MIN: (v ^ mask) - mask in unsigned arithmetic.
+    const std::uint64_t mag = (static_cast<std::uint64_t>(v) ^ neg_mask) - neg_mask;
+    const Fp pos = from_u64(mag);
+    return select(neg_mask, -pos, pos);
+  }
+  // Decision M6: elements above (p-1)/2 read as negative; a value outside the i64 range is an
+  // error rather than a silent wrap. Variable time (meant for opened values).
+  Result<std::int64_t> to_i64() const;
+
+  // 32-byte canonical little-endian encoding.
+  std::array<std::uint8_t, 32> to_bytes() const {
+    std::array<std::uint8_t, 32> out{};
+    write_bytes(out);
+    return out;
+  }
+  void write_bytes(std::span<std::uint8_t, 32> out) const {
+    const Limbs x = to_canonical();
+    for (std::size_t i = 0; i < 32; ++i) {
+      out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+    }
+  }
+  // Rejects input that is not 32 bytes or not canonical (an integer >= p) with an error.
+  static Result<Fp> from_bytes(std::span<const std::uint8_t> in);
+
+  // Uniform sampling by rejection: draw bits() random bits, retry while >= p. The number of
+  // retries is independent of the value finally returned. Random bytes are wiped after use.
+  static Fp random(Rng& rng);
+  static void random_fill(Rng& rng, std::span<Fp> out);
+
+  // Arithmetic -------------------------------------------------------------------------------
+  friend constexpr Fp operator+(const Fp& a, const Fp& b) {
+    std::uint64_t c = 0;
+    const Limbs s{detail::adc(a.m_[0], b.m_[0], c), detail::adc(a.m_[1], b.m_[1], c),
+                  detail::adc(a.m_[2], b.m_[2], c), detail::adc(a.m_[3], b.m_[3], c)};
+    return from_mont(reduce_once(s));
+  }
+  friend constexpr Fp operator-(const Fp& a, const Fp& b) {
+    Limbs d{};
+    const std::uint64_t mask = 0 - detail::sub4(a.m_, b.m_, d);
+    std::uint64_t c = 0;
+    d[0] = detail::adc(d[0], C::kP[0] & mask, c);
+    d[1] = detail::adc(d[1], C::kP[1] & mask, c);
+    d[2] = detail::adc(d[2], C::kP[2] & mask, c);
+    d[3] = detail::adc(d[3], C::kP[3] & mask, c);
+    return from_mont(d);
+  }
+  friend constexpr Fp operator-(const Fp& a) {
+    Limbs d{};
+    detail::sub4(C::kP, a.m_, d);
+    const std::uint64_t nz = a.m_[0] | a.m_[1] | a.m_[2] | a.m_[3];
+    const std::uint64_t mask = 0 - ((nz | (0 - nz)) >> 63);  // all ones iff a != 0
+    return from_mont({d[0] & mask, d[1] & mask, d[2] & mask, d[3] & mask});
+  }
+  friend constexpr Fp operator*(const Fp& a, const Fp& b) {
+    return from_mont(mont_mul(a.m_, b.m_));
+  }
+  constexpr Fp& operator+=(const Fp& b) { return *this = *this + b; }
+  constexpr Fp& operator-=(const Fp& b) { return *this = *this - b; }
+  constexpr Fp& operator*=(const Fp& b) { return *this = *this * b; }
+
+  constexpr Fp square() const { return from_mont(mont_mul(m_, m_)); }
+  constexpr Fp dbl() const { return *this + *this; }
+
+  // Constant-time equality (the comparison result itself is of course returned).
+  friend constexpr bool operator==(const Fp& a, const Fp& b) {
+    const std::uint64_t d =
+        (a.m_[0] ^ b.m_[0]) | (a.m_[1] ^ b.m_[1]) | (a.m_[2] ^ b.m_[2]) | (a.m_[3] ^ b.m_[3]);
+    return d == 0;
+  }
+  constexpr bool is_zero() const { return (m_[0] | m_[1] | m_[2] | m_[3]) == 0; }
+
+  // mask all ones: a; mask zero: b.
+  static constexpr Fp select(std::uint64_t mask, const Fp& a, const Fp& b) {
+    return from_mont(detail::select4(mask, a.m_, b.m_));
+  }
+
+  // x^e with e a public exponent given as canonical little-endian limbs. Fixed 4-bit windows:
+  // the sequence of operations depends only on e; table entries are read by exponent digit.
+  Fp pow(const Limbs& e) const;
+  Fp pow(std::uint64_t e) const { return pow(Limbs{e, 0, 0, 0}); }
+
+  // Multiplicative inverse by Fermat (x^(p-2)): constant time, and 0 maps to 0.
+  Fp inverse() const { return pow(C::kPMinus2); }
+  // As inverse(), but an error for 0 (for public divisors).
+  Result<Fp> checked_inverse() const;
+
+  // Square root by Tonelli-Shanks; nullopt for a non-residue. Variable time: public inputs only.
+  std::optional<Fp> sqrt() const;
+  // Euler's criterion: 1 residue, -1 non-residue, 0 zero. Variable time.
+  int legendre() const;
+
+  // A primitive 2^log_n-th root of unity, g^((p-1)/2^log_n); nullopt if log_n > two-adicity.
+  static std::optional<Fp> root_of_unity(unsigned log_n);
+
+ private:
+  STOFFEL_MATH_INLINE static constexpr Limbs reduce_once(const Limbs& t) {
+    Limbs s{};
+    const std::uint64_t borrow = detail::sub4(t, C::kP, s);
+    return detail::select4(0 - borrow, t, s);
+  }
+
+  // Montgomery product a*b*R^-1 mod p, CIOS without the extra carry word (valid because the top
+  // limb of p is below 2^63 - 2; see gnark-crypto's "faster Montgomery multiplication"). Inputs
+  // < p give t < 2p before the final masked subtraction.
+  // One CIOS step for limb bi of b: t = (t + a*bi + m*p) / 2^64 with m chosen so the low word
+  // vanishes. Written out (no loop) so g++ keeps t0..t3 in registers.
+  STOFFEL_MATH_INLINE static constexpr void cios_step(std::uint64_t a0, std::uint64_t a1,
+                                                      std::uint64_t a2, std::uint64_t a3,
+                                                      std::uint64_t bi, std::uint64_t& t0,
+                                                      std::uint64_t& t1, std::uint64_t& t2,
+                                                      std::uint64_t& t3) {
+    constexpr Limbs q = C::kP;
+    std::uint64_t A = 0, Cc = 0;
+    t0 = detail::mac(t0, a0, bi, A);
+    const std::uint64_t m = t0 * C::kInv;
+    (void)detail::mac(t0, m, q[0], Cc);
+    t1 = detail::mac(t1, a1, bi, A);
+    t0 = detail::mac(t1, m, q[1], Cc);
+    t2 = detail::mac(t2, a2, bi, A);
+    t1 = detail::mac(t2, m, q[2], Cc);
+    t3 = detail::mac(t3, a3, bi, A);
+    t2 = detail::mac(t3, m, q[3], Cc);
+    // No carry is lost here: the top limb of p is below 2^63 - 2 (gnark-crypto's condition).
+    t3 = Cc + A;
+  }
+
+  // Montgomery product a*b*R^-1 mod p, CIOS without the extra carry word (valid because the top
+  // limb of p is below 2^63 - 2; see gnark-crypto's "faster Montgomery multiplication"). Inputs
+  // < p give t < 2p before the final masked subtraction.
+  STOFFEL_MATH_INLINE static constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
+    // Limbs are copied into locals first so the compiler need not assume aliasing with t.
+    const std::uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    const std::uint64_t b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
+    std::uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    cios_step(a0, a1, a2, a3, b0, t0, t1, t2, t3);
+    cios_step(a0, a1, a2, a3, b1, t0, t1, t2, t3);
+    cios_step(a0, a1, a2, a3, b2, t0, t1, t2, t3);
+    cios_step(a0, a1, a2, a3, b3, t0, t1, t2, t3);
+    return reduce_once(Limbs{t0, t1, t2, t3});
+  }
+
+  Limbs m_{};
+};
+
+// Montgomery's trick: replaces every element by its inverse with one inversion and 3(n-1)
+// multiplications. Zeros stay zero, handled without branching on values. `scratch` needs
+// values.size() elements (no allocation here, so hot loops can reuse it).
+template <typename F>
+void batch_inverse(std::span<F> values, std::span<F> scratch) {
+  const std::size_t n = values.size();
+  if (n == 0) return;
+  F acc = F::one();
+  for (std::size_t i = 0; i < n; ++i) {
+    scratch[i] = acc;
+    // A zero is replaced by one in the running product so the others still invert correctly.
+    const std::uint64_t zmask = 0 - static_cast<std::uint64_t>(values[i].is_zero());
+    acc *= F::select(zmask, F::one(), values[i]);
+  }
+  F inv = acc.inverse();
+  for (std::size_t i = n; i-- > 0;) {
+    const std::uint64_t zmask = 0 - static_cast<std::uint64_t>(values[i].is_zero());
+    const F v = values[i];
+    values[i] = F::select(zmask, F::zero(), inv * scratch[i]);
+    inv *= F::select(zmask, F::one(), v);
+  }
+}
+
+// Wipes field elements holding secrets (see rng.h: secure_wipe).
+template <typename F>
+void wipe(std::span<F> values) {
+  secure_wipe(values.data(), values.size_bytes());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Out-of-line members (templates, so still in the header).
+
+template <typename P>
+Result<std::int64_t> Fp<P>::to_i64() const {
+  const Limbs x = to_canonical();
+  bool negative = false;
+  Limbs mag = x;
+  Limbs half_minus{};
+  // x > (p-1)/2  <=>  (p-1)/2 - x borrows.
+  if (detail::sub4(C::kPMinus1Half, x, half_minus) != 0) {
+    negative = true;
+    detail::sub4(C::kP, x, mag);
+  }
+  const bool small = mag[1] == 0 && mag[2] == 0 && mag[3] == 0;
+  if (negative && small && mag[0] <= (std::uint64_t{1} << 63)) {
+    // Two's complement of the magnitude; 2^63 becomes INT64_MIN without signed overflow.
+    return static_cast<std::int64_t>(~mag[0] + 1);
+  }
+  if (!negative && small && mag[0] < (std::uint64_t{1} << 63)) {
+    return static_cast<std::int64_t>(mag[0]);
+  }
+  return make_error(std::string("field element outside the i64 range (") + P::kName + ")");
+}
+
+template <typename P>
+Result<Fp<P>> Fp<P>::from_bytes(std::span<const std::uint8_t> in) {
+  if (in.size() != 32) {
+    return make_error("field element encoding must be 32 bytes, got " + std::to_string(in.size()));
+  }
+  Limbs x{};
+  for (std::size_t i = 0; i < 32; ++i)
+    x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
+  Limbs s{};
+  if (detail::sub4(x, C::kP, s) == 0) {
+    return make_error(std::string("non-canonical field element encoding (value >= modulus of ") +
+                      P::kName + ")");
+  }
+  return from_mont(mont_mul(x, C::kR2));
+}
+
+template <typename P>
+Fp<P> Fp<P>::random(Rng& rng) {
+  Fp out;
+  random_fill(rng, std::span<Fp>(&out, 1));
+  return out;
+}
+
+template <typename P>
+void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
+  constexpr std::uint64_t top_mask =
+      (C::kBits - 192 == 64) ? ~std::uint64_t{0} : ((std::uint64_t{1} << (C::kBits - 192)) - 1);
+  // Bytes are drawn in chunks so that the system RNG is not called once per element.
+  constexpr std::size_t kChunk = 32;
+  std::array<std::uint8_t, 32 * kChunk> bytes{};
+  std::size_t filled = 0;
+  while (filled < out.size()) {
+    const std::size_t want = std::min(kChunk, out.size() - filled);
+    rng.fill(std::span<std::uint8_t>(bytes.data(), 32 * want));
+    for (std::size_t k = 0; k < want; ++k) {
+      Limbs x{};
+      for (std::size_t i = 0; i < 32; ++i) {
+        x[i / 8] |= static_cast<std::uint64_t>(bytes[32 * k + i]) << (8 * (i % 8));
+      }
+      x[3] &= top_mask;
+      Limbs s{};
+      // Rejection reveals only that a candidate was >= p, which says nothing about the output.
+      if (detail::sub4(x, C::kP, s) != 0) {
+        out[filled++] = from_mont(mont_mul(x, C::kR2));
+      }
+      secure_wipe(x.data(), sizeof(x));
+    }
+  }
+  secure_wipe(bytes.data(), bytes.size());
+}
+
+template <typename P>
+Fp<P> Fp<P>::pow(const Limbs& e) const {
+  // table[k] = x^k for k < 16.
+  std::array<Fp, 16> table;
+  table[0] = one();
+  table[1] = *this;
+  for (std::size_t k = 2; k < 16; ++k) table[k] = table[k - 1] * *this;
+  int top = 255;
+  while (top > 0 && ((e[top / 64] >> (top % 64)) & 1) == 0) --top;  // public exponent
+  Fp acc = one();
+  for (int w = top / 4; w >= 0; --w) {
+    acc = acc.square().square().square().square();
+    const unsigned digit = static_cast<unsigned>((e[w / 16] >> (4 * (w % 16))) & 0xF);
+    acc *= table[digit];
+  }
+  secure_wipe(table.data(), sizeof(table));
+  return acc;
+}
+
+template <typename P>
+Result<Fp<P>> Fp<P>::checked_inverse() const {
+  if (is_zero()) return make_error(std::string("inverse of zero in ") + P::kName);
+  return inverse();
+}
+
+template <typename P>
+int Fp<P>::legendre() const {
+  if (is_zero()) return 0;
+  return pow(C::kPMinus1Half) == one() ? 1 : -1;
+}
+
+template <typename P>
+std::optional<Fp<P>> Fp<P>::root_of_unity(unsigned log_n) {
+  if (log_n > P::kTwoAdicity) return std::nullopt;
+  Fp w = from_u64(P::kGenerator).pow(C::kOddPart);  // primitive 2^s-th root
+  for (unsigned i = log_n; i < P::kTwoAdicity; ++i) w = w.square();
+  return w;
+}
+
+template <typename P>
+std::optional<Fp<P>> Fp<P>::sqrt() const {
+  if (is_zero()) return zero();
+  // Tonelli-Shanks with p - 1 = Q * 2^s.
+  unsigned m = P::kTwoAdicity;
+  Fp c = from_u64(P::kGenerator).pow(C::kOddPart);
+  Fp t = pow(C::kOddPart);
+  // (Q + 1) / 2 = (Q >> 1) + 1 since Q is odd.
+  Limbs q_half = detail::shr(C::kOddPart, 1);
+  std::uint64_t carry = 1;
+  for (auto& limb : q_half) limb = detail::adc(limb, 0, carry);
+  Fp r = pow(q_half);
+  while (!(t == one())) {
+    unsigned i = 0;
+    Fp t2 = t;
+    while (!(t2 == one())) {
+      t2 = t2.square();
+      if (++i == m) return std::nullopt;  // t has order 2^m: not a square
+    }
+    Fp b = c;
+    for (unsigned k = 0; k + i + 1 < m; ++k) b = b.square();
+    m = i;
+    c = b.square();
+    t *= c;
+    r *= b;
+  }
+  return r;
+}
+
+}  // namespace stoffel::math

@@ -1,0 +1,333 @@
+// Random cross-checks of every field operation against GMP: 100,000 cases per operation and
+// field. Inputs mix uniform elements with edge values (0, 1, p-1, powers of two, ...).
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <cstdint>
+#include <vector>
+
+#include "math/fields.h"
+#include "math_test_util.h"
+
+namespace stoffel::math {
+namespace {
+
+using testing::Mpz;
+
+constexpr int kCases = 100000;
+
+template <typename F>
+class FpGmpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::modulus_mpz<F>(p_);
+    // Edge values: 0, 1, 2, p-1, p-2, (p-1)/2, (p+1)/2, 2^64 - 1, 2^64, 2^128 - 1, 2^128,
+    // 2^192, 2^(bits-1), R mod p.
+    const char* const small[] = {"0", "1", "2"};
+    for (const char* s : small) add_special_dec(s);
+    Mpz x;
+    mpz_sub_ui(x, p_, 1);
+    add_special(x);
+    mpz_sub_ui(x, p_, 2);
+    add_special(x);
+    mpz_sub_ui(x, p_, 1);
+    mpz_fdiv_q_2exp(x, x, 1);
+    add_special(x);
+    mpz_add_ui(x, x, 1);
+    add_special(x);
+    for (unsigned e : {64u, 128u, 192u, F::bits() - 1}) {
+      mpz_ui_pow_ui(x, 2, e);
+      add_special(x);
+      mpz_sub_ui(x, x, 1);
+      add_special(x);
+    }
+    mpz_ui_pow_ui(x, 2, 256);
+    mpz_mod(x, x, p_);
+    add_special(x);
+  }
+
+  void add_special_dec(const char* dec) {
+    Mpz x(dec);
+    add_special(x);
+  }
+  void add_special(const mpz_t x) {
+    Mpz r;
+    mpz_mod(r, x, p_);
+    specials_.push_back(testing::from_mpz<F>(r));
+  }
+
+  // Every 8th input is an edge value, the rest uniform.
+  F sample(Rng& rng, int i) {
+    if (i % 8 == 0) return specials_[static_cast<std::size_t>(rng.next_u64() % specials_.size())];
+    return F::random(rng);
+  }
+
+  // Compares x with the canonical residue of `expected`; records the first mismatch.
+  void check(const F& x, const mpz_t expected, const char* op, int i) {
+    Mpz e;
+    mpz_mod(e, expected, p_);
+    if (x.to_canonical() != testing::mpz_to_limbs(e)) {
+      if (failures_++ == 0) {
+        Mpz got;
+        testing::to_mpz(x, got);
+        first_failure_ = std::string(op) + " case " + std::to_string(i) + ": got " +
+                         testing::mpz_str(got) + " expected " + testing::mpz_str(e);
+      }
+    }
+  }
+  void expect_no_failures() { EXPECT_EQ(failures_, 0) << first_failure_; }
+
+  Mpz p_;
+  std::vector<F> specials_;
+  int failures_ = 0;
+  std::string first_failure_;
+};
+
+TYPED_TEST_SUITE(FpGmpTest, testing::AllFields);
+
+TYPED_TEST(FpGmpTest, ModulusMatchesSpec) {
+  using F = TypeParam;
+  const char* dec = nullptr;
+  if constexpr (std::is_same_v<F, Bls12_381_Fr>) {
+    dec = "52435875175126190479447740508185965837690552500527637822603658699938581184513";
+  } else if constexpr (std::is_same_v<F, Bn254_Fr>) {
+    dec = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+  } else {
+    dec = "7237005577332262213973186563042994240857116359379907606001950938285454250989";
+  }
+  Mpz expected(dec);
+  EXPECT_EQ(mpz_cmp(this->p_, expected), 0);
+  EXPECT_NE(mpz_probab_prime_p(this->p_, 30), 0);
+  EXPECT_EQ(F::bits(), mpz_sizeinbase(this->p_, 2));
+}
+
+TYPED_TEST(FpGmpTest, CanonicalRoundTrip) {
+  using F = TypeParam;
+  SeededRng rng(1);
+  Mpz a;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i);
+    testing::to_mpz(x, a);
+    EXPECT_LT(mpz_cmp(a, this->p_), 0);
+    this->check(F::from_canonical(testing::mpz_to_limbs(a)), a, "canonical", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, Add) {
+  using F = TypeParam;
+  SeededRng rng(2);
+  Mpz a, b, r;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i), y = this->sample(rng, i + 3);
+    testing::to_mpz(x, a);
+    testing::to_mpz(y, b);
+    mpz_add(r, a, b);
+    this->check(x + y, r, "add", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, Sub) {
+  using F = TypeParam;
+  SeededRng rng(3);
+  Mpz a, b, r;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i), y = this->sample(rng, i + 5);
+    testing::to_mpz(x, a);
+    testing::to_mpz(y, b);
+    mpz_sub(r, a, b);
+    this->check(x - y, r, "sub", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, Neg) {
+  using F = TypeParam;
+  SeededRng rng(4);
+  Mpz a, r;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i);
+    testing::to_mpz(x, a);
+    mpz_neg(r, a);
+    this->check(-x, r, "neg", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, Mul) {
+  using F = TypeParam;
+  SeededRng rng(5);
+  Mpz a, b, r;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i), y = this->sample(rng, i + 1);
+    testing::to_mpz(x, a);
+    testing::to_mpz(y, b);
+    mpz_mul(r, a, b);
+    this->check(x * y, r, "mul", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, Square) {
+  using F = TypeParam;
+  SeededRng rng(6);
+  Mpz a, r;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i);
+    testing::to_mpz(x, a);
+    mpz_mul(r, a, a);
+    this->check(x.square(), r, "square", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, Inverse) {
+  using F = TypeParam;
+  SeededRng rng(7);
+  Mpz a, r;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i);
+    testing::to_mpz(x, a);
+    if (mpz_sgn(a.v) == 0) {
+      this->check(x.inverse(), a, "inverse(0) = 0", i);
+      EXPECT_FALSE(x.checked_inverse().ok());
+      continue;
+    }
+    ASSERT_NE(mpz_invert(r, a, this->p_), 0);
+    this->check(x.inverse(), r, "inverse", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, BatchInverse) {
+  using F = TypeParam;
+  SeededRng rng(8);
+  Mpz a, r;
+  std::vector<F> xs(1000), scratch(1000);
+  for (int round = 0; round < kCases / 1000; ++round) {
+    for (int i = 0; i < 1000; ++i) xs[static_cast<std::size_t>(i)] = this->sample(rng, i);
+    std::vector<F> inv = xs;
+    batch_inverse(std::span<F>(inv), std::span<F>(scratch));
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      testing::to_mpz(xs[i], a);
+      if (mpz_sgn(a.v) == 0) {
+        this->check(inv[i], a, "batch_inverse(0)", static_cast<int>(i));
+      } else {
+        mpz_invert(r, a, this->p_);
+        this->check(inv[i], r, "batch_inverse", static_cast<int>(i));
+      }
+    }
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, Pow) {
+  using F = TypeParam;
+  SeededRng rng(9);
+  Mpz a, e, r;
+  for (int i = 0; i < kCases; ++i) {
+    const F x = this->sample(rng, i);
+    Limbs exp{};
+    // Exponent sizes vary: 0..64 bits every 4th case, full 256-bit otherwise (even >= p).
+    if (i % 4 == 0) {
+      exp[0] = rng.next_u64() >> (rng.next_u64() % 64);
+    } else {
+      for (auto& l : exp) l = rng.next_u64();
+    }
+    testing::to_mpz(x, a);
+    testing::limbs_to_mpz(exp, e);
+    mpz_powm(r, a, e, this->p_);
+    this->check(x.pow(exp), r, "pow", i);
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, EncodeDecode) {
+  using F = TypeParam;
+  SeededRng rng(10);
+  Mpz a, b;
+  int rejected = 0;
+  for (int i = 0; i < kCases; ++i) {
+    // Encoding a field element: 32 little-endian bytes of its canonical value.
+    const F x = this->sample(rng, i);
+    const auto bytes = x.to_bytes();
+    testing::to_mpz(x, a);
+    mpz_import(b, 32, -1, 1, 0, 0, bytes.data());
+    if (mpz_cmp(a, b) != 0 && this->failures_++ == 0) this->first_failure_ = "encode";
+    auto back = F::from_bytes(bytes);
+    if ((!back.ok() || !(*back == x)) && this->failures_++ == 0) this->first_failure_ = "roundtrip";
+    // Decoding arbitrary bytes: accepted exactly when the value is below p.
+    std::array<std::uint8_t, 32> raw{};
+    rng.fill(raw);
+    // Half the cases keep only the field's bit length, so both outcomes are frequent.
+    if (i % 2 == 0) raw[31] &= static_cast<std::uint8_t>((1u << ((F::bits() - 1) % 8 + 1)) - 1);
+    mpz_import(b, 32, -1, 1, 0, 0, raw.data());
+    auto dec = F::from_bytes(raw);
+    if (mpz_cmp(b, this->p_) >= 0) {
+      ++rejected;
+      if (dec.ok() && this->failures_++ == 0) this->first_failure_ = "accepted non-canonical";
+    } else {
+      if (!dec.ok()) {
+        if (this->failures_++ == 0) this->first_failure_ = "rejected canonical";
+      } else {
+        this->check(*dec, b, "decode", i);
+      }
+    }
+  }
+  EXPECT_GT(rejected, kCases / 10);
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, I64Conversion) {
+  using F = TypeParam;
+  SeededRng rng(11);
+  Mpz a, r, half, lim;
+  mpz_sub_ui(half, this->p_, 1);
+  mpz_fdiv_q_2exp(half, half, 1);
+  for (int i = 0; i < kCases; ++i) {
+    // from_i64 and back, for random and extreme i64 values.
+    std::int64_t v = static_cast<std::int64_t>(rng.next_u64());
+    if (i % 16 == 1) v = INT64_MIN;
+    if (i % 16 == 2) v = INT64_MAX;
+    if (i % 16 == 3) v = static_cast<std::int64_t>(rng.next_u64() % 2001) - 1000;
+    const F x = F::from_i64(v);
+    mpz_set_si(r, v);
+    this->check(x, r, "from_i64", i);
+    auto back = x.to_i64();
+    if ((!back.ok() || *back != v) && this->failures_++ == 0) {
+      this->first_failure_ = "to_i64 round trip of " + std::to_string(v);
+    }
+    // to_i64 of a field element near the i64 boundary: x = +-(k), k up to 2^64.
+    mpz_set_ui(a, rng.next_u64());
+    if (i % 2) mpz_sub(a, this->p_, a);
+    const F y = testing::from_mpz<F>(a);
+    Mpz s;
+    if (mpz_cmp(a, half) > 0) {
+      mpz_sub(s, a, this->p_);
+    } else {
+      mpz_set(s, a);
+    }
+    auto got = y.to_i64();
+    const bool fits = mpz_fits_slong_p(s) != 0;
+    if (got.ok() != fits || (fits && *got != mpz_get_si(s))) {
+      if (this->failures_++ == 0) this->first_failure_ = "to_i64 of " + testing::mpz_str(a);
+    }
+  }
+  this->expect_no_failures();
+}
+
+TYPED_TEST(FpGmpTest, FromU64) {
+  using F = TypeParam;
+  SeededRng rng(12);
+  Mpz r;
+  for (int i = 0; i < kCases; ++i) {
+    const std::uint64_t v = rng.next_u64();
+    mpz_set_ui(r, v);
+    this->check(F::from_u64(v), r, "from_u64", i);
+  }
+  this->expect_no_failures();
+}
+
+}  // namespace
+}  // namespace stoffel::math
