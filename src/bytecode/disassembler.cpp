@@ -185,9 +185,12 @@ void write_function(std::string& out, const Program& program, const Function& fn
 
 std::string disassemble(const Program& program) {
   const ConstantPlan plan = plan_constants(program);
+  const auto count = [](size_t n, std::string_view noun) {
+    return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+  };
   std::string out = "; STFL v" + std::to_string(program.version) +
-                    " program: " + std::to_string(program.constants.size()) + " constants, " +
-                    std::to_string(program.functions.size()) + " functions\n";
+                    " program: " + count(program.constants.size(), "constant") + ", " +
+                    count(program.functions.size(), "function") + "\n";
   if (program.version != kCurrentVersion) {
     out += ".version " + std::to_string(program.version) + '\n';
   }

@@ -2,8 +2,11 @@
 // kind of error with the line and column it must point at.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
+#include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -516,6 +519,58 @@ TEST(AssemblerErrors, SourceNameIsUsed) {
   const auto q = assemble("BAD");
   ASSERT_FALSE(q.ok());
   EXPECT_TRUE(starts_with(q.error().message, "<input>:1:1: "));
+}
+
+TEST(AssemblerRobustness, MutatedTextNeverCrashesAndErrorsAlwaysHaveAPosition) {
+  const std::string seed_text =
+      ".version 1\n"
+      ".constants\n    #0 = 7\n    \"s\\n\\u{e9}\"\n.end\n"
+      ".function main regs=3 params=(a, \"b c\") upvalues=(u) parent=p\n"
+      "    .label_order z@1, far@99, a@0\n"
+      "a:\n    LDI r0, -0f64 ; comment\n"
+      "z:  LD r1, [sp-1]\n    JMPEQ a\n    JMP !gone\n    CALL \"print\"\n"
+      "    LDI r2, f64:0x7ff8000000000001\n    ADD r0, r1, r2\n    .label far @99\n.end\n";
+  ASSERT_TRUE(assemble(seed_text).ok());
+  const std::string alphabet = " \t\n\r;:,.@#!\"\\()[]=+-_rxfi0123456789aAzZ\xc3\xa9\xff";
+  const std::regex located(R"(t\.stfa:(\d+):(\d+): .+|t\.stfa: \d+ more errors not shown)");
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = seed_text;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t pos = rng() % (text.size() + 1);
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          text.insert(pos, 1, c);
+          break;
+        case 1:
+          if (pos < text.size()) text.erase(pos, 1);
+          break;
+        default:
+          if (pos < text.size()) text[pos] = c;
+          break;
+      }
+    }
+    const auto result = assemble(text, "t.stfa");
+    if (result.ok()) continue;
+    const size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    const std::string& message = result.error().message;
+    size_t start = 0;
+    while (start <= message.size()) {
+      size_t end = message.find('\n', start);
+      if (end == std::string::npos) end = message.size();
+      const std::string line = message.substr(start, end - start);
+      std::smatch m;
+      ASSERT_TRUE(std::regex_match(line, m, located)) << line << "\n--- text:\n" << text;
+      if (m[1].matched) {
+        EXPECT_GE(std::stoul(m[1]), 1u);
+        EXPECT_LE(std::stoul(m[1]), lines) << line;
+        EXPECT_GE(std::stoul(m[2]), 1u);
+      }
+      start = end + 1;
+    }
+  }
 }
 
 }  // namespace
