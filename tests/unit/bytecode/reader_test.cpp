@@ -567,6 +567,15 @@ TEST_F(ReaderFile, ParseErrorNamesThePathAndOffset) {
       "'" + path + "': offset 4 (0x4): unsupported version 9 (this reader supports version 1)");
 }
 
+TEST_F(ReaderFile, OversizedInputIsRefused) {
+  // /dev/zero never ends: the reader must stop just past kMaxFileSize and say so, not grow
+  // without bound (and not trust a size from stat, which is 0 here).
+  ASSERT_TRUE(std::filesystem::exists("/dev/zero"));
+  auto program = read_program_file("/dev/zero");
+  ASSERT_FALSE(program.ok());
+  EXPECT_EQ(program.error().message, "'/dev/zero': file is larger than 268435456 bytes");
+}
+
 TEST_F(ReaderFile, EmptyFileIsTruncated) {
   const std::string path = write_file("empty.stflb", {});
   auto program = read_program_file(path);
