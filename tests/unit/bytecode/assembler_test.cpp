@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <random>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -532,8 +532,8 @@ TEST(AssemblerRobustness, MutatedTextNeverCrashesAndErrorsAlwaysHaveAPosition) {
       "    LDI r2, f64:0x7ff8000000000001\n    ADD r0, r1, r2\n    .label far @99\n.end\n";
   ASSERT_TRUE(assemble(seed_text).ok());
   const std::string alphabet = " \t\n\r;:,.@#!\"\\()[]=+-_rxfi0123456789aAzZ\xc3\xa9\xff";
-  const std::regex located(R"(t\.stfa:(\d+):(\d+): .+|t\.stfa: \d+ more errors not shown)");
   std::mt19937_64 rng(7);
+  int failures = 0;
   for (int round = 0; round < 3000; ++round) {
     std::string text = seed_text;
     const int edits = 1 + static_cast<int>(rng() % 4);
@@ -554,6 +554,7 @@ TEST(AssemblerRobustness, MutatedTextNeverCrashesAndErrorsAlwaysHaveAPosition) {
     }
     const auto result = assemble(text, "t.stfa");
     if (result.ok()) continue;
+    ++failures;
     const size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
     const std::string& message = result.error().message;
     size_t start = 0;
@@ -561,16 +562,24 @@ TEST(AssemblerRobustness, MutatedTextNeverCrashesAndErrorsAlwaysHaveAPosition) {
       size_t end = message.find('\n', start);
       if (end == std::string::npos) end = message.size();
       const std::string line = message.substr(start, end - start);
-      std::smatch m;
-      ASSERT_TRUE(std::regex_match(line, m, located)) << line << "\n--- text:\n" << text;
-      if (m[1].matched) {
-        EXPECT_GE(std::stoul(m[1]), 1u);
-        EXPECT_LE(std::stoul(m[1]), lines) << line;
-        EXPECT_GE(std::stoul(m[2]), 1u);
+      // "t.stfa:<line>:<column>: <message>", or the final "t.stfa: N more errors not shown".
+      // (Parsed by hand: std::regex trips GCC 12's -Wmaybe-uninitialized under ASan.)
+      size_t line_no = 0, column = 0;
+      int consumed = 0;
+      const bool located =
+          std::sscanf(line.c_str(), "t.stfa:%zu:%zu: %n", &line_no, &column, &consumed) == 2 &&
+          consumed > 0 && static_cast<size_t>(consumed) < line.size();
+      const bool summary = line.starts_with("t.stfa: ") && line.ends_with(" more errors not shown");
+      ASSERT_TRUE(located || summary) << line << "\n--- text:\n" << text;
+      if (located) {
+        EXPECT_GE(line_no, 1u);
+        EXPECT_LE(line_no, lines) << line;
+        EXPECT_GE(column, 1u);
       }
       start = end + 1;
     }
   }
+  EXPECT_GT(failures, 1000);  // most edits must break something, or this checks little
 }
 
 }  // namespace
