@@ -132,6 +132,14 @@ constexpr Limbs shr(const Limbs& x, unsigned s) {
   return r;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define STOFFEL_MATH_HAVE_MULX 1
+// Whether Montgomery multiplication uses the BMI2 (mulx) kernel. Decided once from CPUID, so the
+// build stays portable (no -march flags) and the branch is perfectly predicted; the choice
+// depends only on the machine, never on data. Tests switch it off to cover the generic kernel.
+inline bool g_use_mulx = __builtin_cpu_supports("bmi2");
+#endif
+
 }  // namespace detail
 
 // Compile-time constants derived from a parameter struct P, which must provide:
@@ -323,6 +331,70 @@ class Fp {
   // limb of p is below 2^63 - 2; see gnark-crypto's "faster Montgomery multiplication"). Inputs
   // < p give t < 2p before the final masked subtraction.
   STOFFEL_MATH_INLINE static constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
+#if STOFFEL_MATH_HAVE_MULX
+    if (!std::is_constant_evaluated() && detail::g_use_mulx) return mont_mul_mulx(a, b);
+#endif
+    return mont_mul_generic(a, b);
+  }
+
+#if STOFFEL_MATH_HAVE_MULX
+  // One CIOS step with mulx: all eight products of the step are independent, and the sums are
+  // short add/adc chains that start afresh (a plain `add` does not wait for older flags), so
+  // the only long dependency is t0 -> m -> m*p[0] from step to step.
+  [[gnu::target("bmi2")]] STOFFEL_MATH_INLINE static void mulx_step(
+      unsigned long long a0, unsigned long long a1, unsigned long long a2, unsigned long long a3,
+      unsigned long long bi, unsigned long long& t0, unsigned long long& t1, unsigned long long& t2,
+      unsigned long long& t3) {
+    using ull = unsigned long long;
+    ull h0, h1, h2, h3, t4, z;
+    const ull l0 = _mulx_u64(a0, bi, &h0);
+    const ull l1 = _mulx_u64(a1, bi, &h1);
+    const ull l2 = _mulx_u64(a2, bi, &h2);
+    const ull l3 = _mulx_u64(a3, bi, &h3);
+    // a*bi = (l0, h0 + l1, h1 + l2, h2 + l3, h3), then t += a*bi.
+    unsigned char c = _addcarry_u64(0, h0, l1, &h0);
+    c = _addcarry_u64(c, h1, l2, &h1);
+    c = _addcarry_u64(c, h2, l3, &h2);
+    (void)_addcarry_u64(c, h3, 0, &h3);
+    c = _addcarry_u64(0, t0, l0, &t0);
+    c = _addcarry_u64(c, t1, h0, &t1);
+    c = _addcarry_u64(c, t2, h1, &t2);
+    c = _addcarry_u64(c, t3, h2, &t3);
+    (void)_addcarry_u64(c, h3, 0, &t4);
+    // t = (t + m*p) / 2^64 with m making the low word vanish.
+    const ull m = t0 * C::kInv;
+    ull g0, g1, g2, g3;
+    const ull k0 = _mulx_u64(m, C::kP[0], &g0);
+    const ull k1 = _mulx_u64(m, C::kP[1], &g1);
+    const ull k2 = _mulx_u64(m, C::kP[2], &g2);
+    const ull k3 = _mulx_u64(m, C::kP[3], &g3);
+    c = _addcarry_u64(0, g0, k1, &g0);
+    c = _addcarry_u64(c, g1, k2, &g1);
+    c = _addcarry_u64(c, g2, k3, &g2);
+    (void)_addcarry_u64(c, g3, 0, &g3);
+    c = _addcarry_u64(0, t0, k0, &z);
+    c = _addcarry_u64(c, t1, g0, &t0);
+    c = _addcarry_u64(c, t2, g1, &t1);
+    c = _addcarry_u64(c, t3, g2, &t2);
+    // The no-carry condition on p[3] guarantees this last sum fits in 64 bits.
+    (void)_addcarry_u64(c, t4, g3, &t3);
+  }
+
+  // Out of line: g++ does not inline a bmi2 function into callers compiled for plain x86-64.
+  [[gnu::target("bmi2")]] [[gnu::noinline]] static Limbs mont_mul_mulx(const Limbs& a,
+                                                                       const Limbs& b) {
+    const unsigned long long a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    unsigned long long t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    mulx_step(a0, a1, a2, a3, b[0], t0, t1, t2, t3);
+    mulx_step(a0, a1, a2, a3, b[1], t0, t1, t2, t3);
+    mulx_step(a0, a1, a2, a3, b[2], t0, t1, t2, t3);
+    mulx_step(a0, a1, a2, a3, b[3], t0, t1, t2, t3);
+    return reduce_once(Limbs{t0, t1, t2, t3});
+  }
+#endif
+
+  // Portable kernel (and the compile-time one).
+  STOFFEL_MATH_INLINE static constexpr Limbs mont_mul_generic(const Limbs& a, const Limbs& b) {
     // Limbs are copied into locals first so the compiler need not assume aliasing with t.
     const std::uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
     const std::uint64_t b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];

@@ -155,29 +155,59 @@ TYPED_TEST(FpGmpTest, Neg) {
   this->expect_no_failures();
 }
 
+// Sets the multiplication kernel for the lifetime of the object (both are checked against GMP:
+// the mulx kernel where the CPU has BMI2, and the portable one everywhere).
+class KernelScope {
+ public:
+  explicit KernelScope(bool use_mulx) {
+#if STOFFEL_MATH_HAVE_MULX
+    saved_ = detail::g_use_mulx;
+    detail::g_use_mulx = use_mulx && __builtin_cpu_supports("bmi2");
+#else
+    (void)use_mulx;
+#endif
+  }
+  ~KernelScope() {
+#if STOFFEL_MATH_HAVE_MULX
+    detail::g_use_mulx = saved_;
+#endif
+  }
+  KernelScope(const KernelScope&) = delete;
+  KernelScope& operator=(const KernelScope&) = delete;
+
+ private:
+  bool saved_ = false;
+};
+
 TYPED_TEST(FpGmpTest, Mul) {
   using F = TypeParam;
-  SeededRng rng(5);
-  Mpz a, b, r;
-  for (int i = 0; i < kCases; ++i) {
-    const F x = this->sample(rng, i), y = this->sample(rng, i + 1);
-    testing::to_mpz(x, a);
-    testing::to_mpz(y, b);
-    mpz_mul(r, a, b);
-    this->check(x * y, r, "mul", i);
+  for (bool use_mulx : {true, false}) {
+    KernelScope kernel(use_mulx);
+    SeededRng rng(5);
+    Mpz a, b, r;
+    for (int i = 0; i < kCases; ++i) {
+      const F x = this->sample(rng, i), y = this->sample(rng, i + 1);
+      testing::to_mpz(x, a);
+      testing::to_mpz(y, b);
+      mpz_mul(r, a, b);
+      this->check(x * y, r, use_mulx ? "mul (mulx kernel)" : "mul (generic kernel)", i);
+    }
   }
   this->expect_no_failures();
 }
 
 TYPED_TEST(FpGmpTest, Square) {
   using F = TypeParam;
-  SeededRng rng(6);
-  Mpz a, r;
-  for (int i = 0; i < kCases; ++i) {
-    const F x = this->sample(rng, i);
-    testing::to_mpz(x, a);
-    mpz_mul(r, a, a);
-    this->check(x.square(), r, "square", i);
+  for (bool use_mulx : {true, false}) {
+    KernelScope kernel(use_mulx);
+    SeededRng rng(6);
+    Mpz a, r;
+    for (int i = 0; i < kCases; ++i) {
+      const F x = this->sample(rng, i);
+      testing::to_mpz(x, a);
+      mpz_mul(r, a, a);
+      this->check(x.square(), r, use_mulx ? "square (mulx)" : "square (generic)", i);
+    }
   }
   this->expect_no_failures();
 }
