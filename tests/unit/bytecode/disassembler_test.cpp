@@ -17,6 +17,7 @@
 #include "bytecode/asm_text.h"
 #include "bytecode/assembler.h"
 #include "bytecode/reader.h"
+#include "bytecode/verifier.h"
 #include "bytecode/writer.h"
 
 namespace stoffel::bytecode {
@@ -144,6 +145,41 @@ TEST(Disassembler, LiteralSpellings) {
             "\"a\\u{200b}b\\u{202e}\\u{85}\"");
 }
 
+TEST(Disassembler, EveryOpcodeFromTheTable) {
+  for (const auto& info : kOpcodeInfo) {
+    SCOPED_TRACE(std::string(info.name));
+    Program p = one_ldi(Constant::u8(1));
+    Instruction ins;
+    ins.op = info.op;
+    std::string expected(info.name);
+    switch (info.format) {
+      case Format::RO:
+        ins.a = 1, ins.offset = 5, expected += " r1, [sp+5]";
+        break;
+      case Format::RK:
+        ins.a = 2, expected += " r2, 1u8";
+        break;
+      case Format::RR:
+        ins.a = 3, ins.b = 4, expected += " r3, r4";
+        break;
+      case Format::RRR:
+        ins.a = 5, ins.b = 6, ins.c = 7, expected += " r5, r6, r7";
+        break;
+      case Format::R:
+        ins.a = 8, expected += " r8";
+        break;
+      case Format::S:
+        ins.name = "L";
+        expected += is_jump(info.op) ? " L" : " \"L\"";
+        p.functions[0].labels.push_back({"L", 0});
+        break;
+    }
+    p.functions[0].code.push_back(ins);
+    EXPECT_TRUE(contains(disassemble(p), "\n    " + expected + " "));
+    EXPECT_TRUE(round_trips(p));
+  }
+}
+
 TEST(Disassembler, NamesAreBareOnlyWhenUnambiguous) {
   for (const char* bare : {"main", "_x", "a.b_c9", "Share.open", "r0", "true", "LDI"}) {
     EXPECT_EQ(asm_text::format_name(bare), bare);
@@ -255,6 +291,19 @@ TEST(DisassemblerFixtures, EveryFixtureRoundTripsToTheSameBytes) {
     const auto written = write_program(*back);
     ASSERT_TRUE(written.ok()) << written.error().message;
     EXPECT_TRUE(*written == bytes) << "bytes differ after the text round trip";
+  }
+}
+
+TEST(DisassemblerFixtures, ExamplesAssembleVerifyAndRoundTrip) {
+  for (const char* name : {"hello.stfa", "fib.stfa"}) {
+    SCOPED_TRACE(name);
+    std::ifstream in(std::filesystem::path(STOFFEL_SOURCE_DIR) / "examples" / name);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    ASSERT_FALSE(text.empty());
+    const auto p = assemble(text, name);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_TRUE(verify_program(*p).ok());
+    EXPECT_TRUE(round_trips(*p));
   }
 }
 
