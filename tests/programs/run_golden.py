@@ -37,8 +37,6 @@ Exit status: 0 when nothing failed, 1 when a case failed, 2 for a usage or case-
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import difflib
 import json
 import os
 import re
@@ -49,6 +47,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
+
+# CTest starts one runner per case, so start-up time counts: CMake runs it with `python3 -S`
+# (no site-packages, which this script does not need), and difflib is imported only for a
+# failure's diff.
 
 TRACE_FLAGS = ("--trace-instr", "--trace-regs", "--trace-stack")
 DEFAULT_TIMEOUT_S = 60.0
@@ -70,8 +73,7 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_./=+-]+", "_", name)
 
 
-@dataclasses.dataclass
-class Case:
+class Case(NamedTuple):
     spec: dict
     base: Path  # folder of the JSON file: `file` and `source` are relative to it
     origin: Path  # the JSON file
@@ -143,8 +145,7 @@ def load_expected_failures(path: Path | None) -> dict[str, str]:
 # --- running one process ------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class Outcome:
+class Outcome(NamedTuple):
     stdout: bytes
     stderr: bytes  # the first STDERR_KEEP bytes
     stderr_bytes: int  # how many bytes stderr had in all
@@ -370,6 +371,8 @@ def trim_newline(text: str) -> str:
 
 def short_diff(expected: str, actual: str, limit: int = 24,
                names: tuple[str, str] = ("expected", "actual")) -> str:
+    import difflib
+
     lines = list(difflib.unified_diff(expected.splitlines(), actual.splitlines(), *names,
                                       lineterm="", n=1))
     if len(lines) > limit:
