@@ -38,6 +38,7 @@ std::string_view iop_name(IOp op) {
     case IOp::PUSHARG: return "PUSHARG";
     case IOp::CMP: return "CMP";
     case IOp::END: return "RET";
+    default: return "SUPER";  // superinstructions are reported by their plain opcode
   }
   return "?";
 }

@@ -124,7 +124,8 @@ Result<Value> create_closure(VirtualMachine& vm, Args args) {
     }
     upvalues->items.push_back(Upvalue{args[i].str, cell});
   }
-  Value closure = Value::closure_value(vm.heap().new_closure(args[0].str, upvalues));
+  Value closure = Value::closure_value(
+      vm.heap().new_closure(args[0].str, upvalues, vm.call_slot(args[0].str->view())));
   if (vm.hooks_active()) {
     HookEvent ev{HookEventKind::ClosureCreated};
     ev.name = args[0].str->view();
@@ -241,14 +242,14 @@ void register_standard_builtins(VirtualMachine& vm) {
   vm.register_native("type", type);
   vm.register_native("create_object", create_object);
   vm.register_native("create_array", create_array);
-  vm.register_native("get_field", get_field);
-  vm.register_native("set_field", set_field);
-  vm.register_native("array_length", array_length);
-  vm.register_native("array_push", array_push);
+  vm.register_builtin("get_field", get_field, BuiltinId::GetField);
+  vm.register_builtin("set_field", set_field, BuiltinId::SetField);
+  vm.register_builtin("array_length", array_length, BuiltinId::ArrayLength);
+  vm.register_builtin("array_push", array_push, BuiltinId::ArrayPush);
   vm.register_native("create_closure", create_closure);
-  vm.register_native("call_closure", call_closure);
-  vm.register_native("get_upvalue", get_upvalue);
-  vm.register_native("set_upvalue", set_upvalue);
+  vm.register_builtin("call_closure", call_closure, BuiltinId::CallClosure);
+  vm.register_builtin("get_upvalue", get_upvalue, BuiltinId::GetUpvalue);
+  vm.register_builtin("set_upvalue", set_upvalue, BuiltinId::SetUpvalue);
   vm.register_native("ClientStore.get_number_clients", get_number_clients);
   vm.register_native("ClientStore.take_share", take_share);
   vm.register_native("ClientStore.take_share_fixed", take_share_fixed);

@@ -48,13 +48,86 @@ enum class IOp : uint8_t {
   PUSHARG,
   CMP,
   END,  // implicit RET r0 after the last instruction; fires no instruction hooks
+
+  // --- Superinstructions, only in FunctionProto::fast_code (see there). -----------------------
+  // CMP a, b followed by a conditional jump: sets the flag and jumps (x = target) or skips the
+  // jump instruction that follows.
+  CMPJ_EQ,
+  CMPJ_NEQ,
+  CMPJ_LT,
+  CMPJ_GT,
+  // LDI c, K[b]; CMP a, c; conditional jump to x. Covers `if x < 2` and the compiler's
+  // `LDI r, false; CMP r0, r; JMPEQ`. Skips two instructions when it does not jump.
+  LDI_CMPJ_EQ,
+  LDI_CMPJ_NEQ,
+  LDI_CMPJ_LT,
+  LDI_CMPJ_GT,
+  // LDI c, K[x]; ADD/SUB a, b, c: `i = i + 1` as the compiler writes it.
+  LDI_ADD,
+  LDI_SUB,
+  // A CALL whose slot was bound to one of these standard builtins at load time: the common case
+  // is done inline; if the slot was re-bound since, or the arguments are unusual, it runs as a
+  // plain CALL (so results and error texts are the builtin's own).
+  CALL_GET_FIELD,
+  CALL_SET_FIELD,
+  CALL_GET_UPVALUE,
+  CALL_SET_UPVALUE,
+  CALL_CALL_CLOSURE,
+  CALL_ARRAY_LENGTH,
+  CALL_ARRAY_PUSH,
+  // The PUSHARGs that feed a call, fused with it: the arguments come straight from registers
+  // (a, b, c) instead of through the argument stack. Only valid when the argument stack is empty
+  // at the first PUSHARG (otherwise the call would receive the earlier pushes too): the handler
+  // checks and deopts. `unused` holds the number of PUSHARGs fused (1..3); x is the call slot.
+  R_GET_FIELD,     // PUSHARG t; PUSHARG k; CALL "get_field"
+  R_SET_FIELD,     // PUSHARG t; PUSHARG k; PUSHARG v; CALL "set_field"
+  R_GET_UPVALUE,   // PUSHARG name; CALL "get_upvalue"
+  R_SET_UPVALUE,   // PUSHARG name; PUSHARG v; CALL "set_upvalue"
+  R_CALL_CLOSURE,  // PUSHARG c; CALL "call_closure"
+  R_CALL,          // PUSHARG a (; PUSHARG b (; PUSHARG c)); CALL <program function>
+  // JMP to a CMPJ_*: does the compare and branch in place. x = taken target, c = fall-through
+  // target (the index after the jump that follows the CMP).
+  JMP_CMPJ_EQ,
+  JMP_CMPJ_NEQ,
+  JMP_CMPJ_LT,
+  JMP_CMPJ_GT,
+  // Loop back-edges, the equivalent of Lua's FORLOOP:
+  //   ADD a, b, c; JMP L            where L starts CMP p, q + conditional jump   (ADD_JCMP)
+  //   LDI c, K; ADD a, b, c; JMP L  with K an I64 constant                       (LDI_ADD_JCMP)
+  // (and the same with SUB). Operands that do not fit the Instr are in FunctionProto::loops[x].
+  ADD_JCMP,
+  SUB_JCMP,
+  LDI_ADD_JCMP,
+  LDI_SUB_JCMP,
 };
-inline constexpr int kIOpCount = static_cast<int>(IOp::END) + 1;
+inline constexpr int kIOpCount = static_cast<int>(IOp::LDI_SUB_JCMP) + 1;
+
+// Extra operands of a loop back-edge superinstruction.
+struct LoopEdge {
+  int64_t k_value;    // the LDI's I64 constant (LDI_*_JCMP)
+  uint32_t k;         // its constant index
+  uint16_t p, q;      // CMP p, q at the loop head
+  uint8_t taken_mask; // bit (flag + 1) set: the conditional jump is taken for that flag value
+  uint32_t taken;     // its target (a byte offset into fast_code once prepared)
+  uint32_t fall;      // the index after the loop head's conditional jump (likewise)
+};
+
+// Standard builtins the interpreter knows how to run inline (see the CALL_* superinstructions).
+enum class BuiltinId : uint8_t {
+  None,
+  GetField,
+  SetField,
+  GetUpvalue,
+  SetUpvalue,
+  CallClosure,
+  ArrayLength,
+  ArrayPush,
+};
 
 // 12 bytes. Registers fit 16 bits because the verifier bounds them by kMaxRegisters (65536).
 struct Instr {
   IOp op;
-  uint8_t unused = 0;
+  uint8_t unused = 0;  // superinstructions: number of fused PUSHARGs
   uint16_t a = 0;
   uint16_t b = 0;
   uint16_t c = 0;
@@ -72,7 +145,20 @@ struct FunctionProto {
   uint32_t param_count = 0;
   std::vector<StringObj*> param_names;  // pinned
   std::vector<StringObj*> upvalue_names;
+  // `code` is the 1:1 translation (instruction i of the file is code[i]) and is what the hooked
+  // loop runs, so every event stays exact. `fast_code` has the same length and the same
+  // instructions, except that where a pattern starts at index i, fast_code[i] is a
+  // superinstruction doing the work of code[i], code[i+1] (, code[i+2]) and then skipping them.
+  // The instructions it covers stay in place, so a jump into the middle of a pattern still runs
+  // the plain instruction there, and indexes mean the same thing in both arrays (the hook-free
+  // and hooked loops can switch at any instruction boundary).
   std::vector<Instr> code;              // source instruction count + 1 (END)
+  std::vector<Instr> fast_code;
+  // The hook-free loop's copy of `code` (no superinstructions), run when a superinstruction
+  // deopts. fast_code and fast_plain hold register operands pre-doubled (see REG in
+  // interpreter.cpp); `code` holds plain indexes.
+  std::vector<Instr> fast_plain;
+  std::vector<LoopEdge> loops;          // operands of the *_JCMP superinstructions
   const Value* constants = nullptr;     // the owning program's pool
   const bytecode::Function* source = nullptr;  // original instructions, for hooks and traces
   const LoadedProgram* program = nullptr;

@@ -51,8 +51,8 @@ ArrayObj* Heap::new_array(size_t capacity_hint) {
 
 CellObj* Heap::new_cell(Value v) { return track<CellObj>(sizeof(CellObj), v); }
 CellListObj* Heap::new_cell_list() { return track<CellListObj>(sizeof(CellListObj)); }
-ClosureObj* Heap::new_closure(StringObj* fn_name, CellListObj* upvalues) {
-  return track<ClosureObj>(sizeof(ClosureObj), fn_name, upvalues);
+ClosureObj* Heap::new_closure(StringObj* fn_name, CellListObj* upvalues, uint32_t slot) {
+  return track<ClosureObj>(sizeof(ClosureObj), fn_name, upvalues, slot);
 }
 ShareObj* Heap::new_share(ShareType t, std::vector<uint8_t> data) {
   size_t extra = data.size();

@@ -32,7 +32,7 @@ class Heap {
   ArrayObj* new_array(size_t capacity_hint);
   CellObj* new_cell(Value v);
   CellListObj* new_cell_list();
-  ClosureObj* new_closure(StringObj* fn_name, CellListObj* upvalues);
+  ClosureObj* new_closure(StringObj* fn_name, CellListObj* upvalues, uint32_t slot);
   ShareObj* new_share(ShareType t, std::vector<uint8_t> data);
 
   // Objects and arrays share one id counter starting at 1 (reference-vm.md §3); ids are never

@@ -77,8 +77,9 @@ struct CellListObj : GcObject {
 struct ClosureObj : GcObject {
   StringObj* function_name;
   CellListObj* upvalues;  // never null
-  ClosureObj(StringObj* fn, CellListObj* ups)
-      : GcObject(GcKind::Closure), function_name(fn), upvalues(ups) {}
+  uint32_t slot;          // the VM's call slot for function_name: the current binding of the name
+  ClosureObj(StringObj* fn, CellListObj* ups, uint32_t s)
+      : GcObject(GcKind::Closure), function_name(fn), upvalues(ups), slot(s) {}
 };
 
 // Secret share types (reference-vm.md §3).

@@ -45,7 +45,35 @@ Value callee_label(VirtualMachine& vm, std::string_view prefix, std::string_view
 
 struct VirtualMachine::Internals {
   template <bool kHooked>
-  static Status run_loop(VirtualMachine& vm, size_t stop_depth, Value& result, Error& error);
+  static Status run_loop(VirtualMachine& vm, Value& result, Error& error);
+
+  // The interpreter's frame entry fast path: `n` arguments (== fn->param_count, arity already
+  // checked), no upvalues to resolve, room on the value stack and in the frame vector. Returns
+  // false, having done nothing, when Interpreter::push_frame must handle it (which also reports
+  // the errors: stack overflow, unresolvable upvalues).
+  [[gnu::always_inline]] static inline bool try_enter(VirtualMachine& vm, const FunctionProto* fn,
+                                                     const Value* args, size_t n,
+                                                     ClosureObj* closure, CellListObj* upvalues) {
+    const size_t base = vm.stack_top_;
+    const size_t size = fn->frame_size();
+    if (vm.frames_.size() >= vm.options_.max_call_depth || base + size > vm.stack_capacity_ ||
+        vm.frames_.size() == vm.frames_.capacity() ||
+        (upvalues == nullptr && !fn->upvalue_names.empty())) [[unlikely]] {
+      return false;
+    }
+    Value* regs = vm.stack_.get() + base;
+    Value* locals = regs + fn->register_count;
+    for (size_t i = 0; i < n; ++i) {
+      regs[i] = args[i];
+      locals[i] = args[i];
+    }
+    for (size_t i = n; i < fn->register_count; ++i) regs[i] = Value();
+    vm.stack_top_ = base + size;
+    vm.frames_.push_back(Frame{fn, 0, static_cast<uint32_t>(base),
+                               static_cast<uint32_t>(vm.args_top_), 0, upvalues, nullptr, closure,
+                               false});
+    return true;
+  }
 };
 
 CellObj* Interpreter::find_variable_cell(VirtualMachine& vm, StringObj* name) {
@@ -109,17 +137,16 @@ Result<void> Interpreter::push_frame(VirtualMachine& vm, const FunctionProto* fn
   vm.stack_top_ = base + size;
   vm.frames_.push_back(VirtualMachine::Frame{fn, 0, static_cast<uint32_t>(base),
                                              static_cast<uint32_t>(vm.args_top_), 0, upvalues,
-                                             nullptr, closure});
+                                             nullptr, closure, false});
   return {};
 }
 
 Result<void> Interpreter::push_closure_frame(VirtualMachine& vm, ClosureObj* closure,
                                              std::span<const Value> args) {
-  auto it = vm.functions_.find(std::string(closure->function_name->view()));
-  if (it == vm.functions_.end()) {
+  const FunctionProto* fn = vm.slots_[closure->slot].function;
+  if (fn == nullptr) {
     return make_error("Function " + std::string(closure->function_name->view()) + " not found");
   }
-  const FunctionProto* fn = it->second;
   if (args.size() != fn->param_count) {
     return make_error("Function " + fn->name + " expects " + std::to_string(fn->param_count) +
                       " arguments but got " + std::to_string(args.size()));
@@ -141,11 +168,13 @@ Result<void> Interpreter::enter_closure_from_native(VirtualMachine& vm, ClosureO
 Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
   Value result;
   Error error;
+  // The frame at stop_depth was pushed by our caller for this run; its RET ends the run.
+  vm.frames_[stop_depth].entry = true;
   ++vm.run_depth_;
   for (;;) {
-    Status s = vm.hooks_.any()
-                   ? VirtualMachine::Internals::run_loop<true>(vm, stop_depth, result, error)
-                   : VirtualMachine::Internals::run_loop<false>(vm, stop_depth, result, error);
+    Status s = vm.hooks_.any() || vm.force_plain_loop_
+                   ? VirtualMachine::Internals::run_loop<true>(vm, result, error)
+                   : VirtualMachine::Internals::run_loop<false>(vm, result, error);
     if (s == Status::SwitchMode) continue;
     --vm.run_depth_;
     if (s == Status::Returned) return result;
@@ -161,14 +190,22 @@ Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
 }
 
 template <bool kHooked>
-Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, size_t stop_depth, Value& result,
-                                           Error& error) {
+Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Error& error) {
   static const void* const kDispatch[kIOpCount] = {
       &&op_LD,    &&op_LDI,   &&op_MOV,   &&op_MOV_SHARE, &&op_MOV_REVEAL, &&op_ADD,
       &&op_SUB,   &&op_MUL,   &&op_DIV,   &&op_MOD,       &&op_AND,        &&op_OR,
       &&op_XOR,   &&op_NOT,   &&op_SHL,   &&op_SHR,       &&op_JMP,        &&op_JMPEQ,
       &&op_JMPNEQ, &&op_JMPLT, &&op_JMPGT, &&op_CALL,     &&op_RET,        &&op_PUSHARG,
-      &&op_CMP,   &&op_END};
+      &&op_CMP,   &&op_END,
+      &&op_CMPJ_EQ, &&op_CMPJ_NEQ, &&op_CMPJ_LT, &&op_CMPJ_GT,
+      &&op_LDI_CMPJ_EQ, &&op_LDI_CMPJ_NEQ, &&op_LDI_CMPJ_LT, &&op_LDI_CMPJ_GT,
+      &&op_LDI_ADD, &&op_LDI_SUB,
+      &&op_CALL_GET_FIELD, &&op_CALL_SET_FIELD, &&op_CALL_GET_UPVALUE, &&op_CALL_SET_UPVALUE,
+      &&op_CALL_CALL_CLOSURE, &&op_CALL_ARRAY_LENGTH, &&op_CALL_ARRAY_PUSH,
+      &&op_R_GET_FIELD, &&op_R_SET_FIELD, &&op_R_GET_UPVALUE, &&op_R_SET_UPVALUE,
+      &&op_R_CALL_CLOSURE, &&op_R_CALL,
+      &&op_JMP_CMPJ_EQ, &&op_JMP_CMPJ_NEQ, &&op_JMP_CMPJ_LT, &&op_JMP_CMPJ_GT,
+      &&op_ADD_JCMP, &&op_SUB_JCMP, &&op_LDI_ADD_JCMP, &&op_LDI_SUB_JCMP};
 
   Frame* f;
   const Instr* code;
@@ -176,6 +213,7 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, size_t stop_depth
   const Instr* in = nullptr;
   Value* R;
   const Value* K;
+  const LoopEdge* loops;
   int32_t flag;
   // The function and index of the instruction being executed, for hook events and errors.
   const FunctionProto* in_fn = nullptr;
@@ -183,12 +221,23 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, size_t stop_depth
 #define RELOAD_FRAME()                  \
   do {                                  \
     f = &vm.frames_.back();             \
-    code = f->fn->code.data();          \
+    code = kHooked ? f->fn->code.data() : f->fn->fast_code.data(); \
     ip = code + f->pc;                  \
     R = vm.stack_.get() + f->base;      \
     K = f->fn->constants;               \
+    loops = f->fn->loops.data();        \
     flag = f->flag;                     \
   } while (0)
+  // Register operand access. The hooked loop runs `code`, whose operands are register indexes;
+  // the hook-free loop runs `fast_code`/`fast_plain`, whose operands are pre-doubled at load time
+  // so that `R + 2i * 8` is a single x86 addressing mode (no shift per operand).
+#define REG(i)                                                                               \
+  (*(kHooked ? &R[i]                                                                         \
+             : reinterpret_cast<Value*>(reinterpret_cast<char*>(R) + static_cast<size_t>(i) * 8)))
+  // A jump target from x: an index in `code`, a byte offset in the hook-free loop's arrays.
+#define TARGET(x)                                                                  \
+  (kHooked ? code + (x)                                                            \
+           : reinterpret_cast<const Instr*>(reinterpret_cast<const char*>(code) + (x)))
 #define SAVE_STATE()                                   \
   do {                                                 \
     f->pc = static_cast<uint32_t>(ip - code);          \
@@ -209,15 +258,15 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, size_t stop_depth
 #define WRITE_REG(REG_, VAL_)                                       \
   do {                                                              \
     if constexpr (kHooked) {                                        \
-      const Value old_ = R[REG_];                                   \
-      R[REG_] = (VAL_);                                             \
+      const Value old_ = REG(REG_);                                 \
+      REG(REG_) = (VAL_);                                           \
       HookEvent ev_{HookEventKind::RegisterWrite};                  \
       ev_.reg = (REG_);                                             \
       ev_.old_value = old_;                                         \
-      ev_.value = R[REG_];                                          \
+      ev_.value = REG(REG_);                                        \
       FIRE(ev_);                                                    \
     } else {                                                        \
-      R[REG_] = (VAL_);                                             \
+      REG(REG_) = (VAL_);                                           \
     }                                                               \
   } while (0)
 #define AFTER_INSTRUCTION()                                   \
@@ -243,7 +292,7 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, size_t stop_depth
   // After a native call or anything else that may register/remove hooks.
 #define CHECK_MODE()                                   \
   do {                                                 \
-    if (vm.hooks_.any() != kHooked) {                  \
+    if ((vm.hooks_.any() || vm.force_plain_loop_) != kHooked) { \
       SAVE_STATE();                                    \
       return Status::SwitchMode;                       \
     }                                                  \
@@ -262,7 +311,7 @@ hooked_next:
   if constexpr (kHooked) AFTER_INSTRUCTION();
 hooked_fetch:
   if constexpr (kHooked) {
-    if (!vm.hooks_.any()) {
+    if (!vm.hooks_.any() && !vm.force_plain_loop_) {
       SAVE_STATE();
       return Status::SwitchMode;
     }
@@ -297,17 +346,17 @@ op_MOV:
   if constexpr (kHooked) {
     HookEvent ev{HookEventKind::RegisterRead};
     ev.reg = in->b;
-    ev.value = R[in->b];
+    ev.value = REG(in->b);
     FIRE(ev);
   }
-  WRITE_REG(in->a, R[in->b]);
+  WRITE_REG(in->a, REG(in->b));
   NEXT();
 op_MOV_SHARE:
 op_MOV_REVEAL:
   if constexpr (kHooked) {
     HookEvent ev{HookEventKind::RegisterRead};
     ev.reg = in->b;
-    ev.value = R[in->b];
+    ev.value = REG(in->b);
     FIRE(ev);
   }
   // Crossing the secret boundary needs an MPC engine (the MPC issue implements the engine path).
@@ -317,8 +366,8 @@ op_MOV_REVEAL:
 
 #define ARITH_OP(NAME, EXPR)                                                        \
   op_##NAME : {                                                                     \
-    const Value& x = R[in->b];                                                      \
-    const Value& y = R[in->c];                                                      \
+    const Value& x = REG(in->b);                                                      \
+    const Value& y = REG(in->c);                                                      \
     if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {          \
       WRITE_REG(in->a, Value::i64(static_cast<int64_t>(EXPR)));                     \
       NEXT();                                                                       \
@@ -339,21 +388,21 @@ op_SHL:
 op_SHR:
 slow_binary: {
   SAVE_STATE();
-  auto r = binary_op(vm, in->op, R[in->b], R[in->c]);
+  auto r = binary_op(vm, in->op, REG(in->b), REG(in->c));
   if (!r) FAIL(r.error());
   WRITE_REG(in->a, *r);
   if (r->is_heap() && vm.heap_.needs_collection()) vm.collect_garbage();
   NEXT();
 }
 op_NOT: {
-  auto r = not_op(vm, R[in->b]);
+  auto r = not_op(vm, REG(in->b));
   if (!r) FAIL(r.error());
   WRITE_REG(in->a, *r);
   NEXT();
 }
 op_CMP: {
-  const Value& x = R[in->a];
-  const Value& y = R[in->b];
+  const Value& x = REG(in->a);
+  const Value& y = REG(in->b);
   if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {
     flag = (x.i > y.i) - (x.i < y.i);
     NEXT();
@@ -364,26 +413,26 @@ op_CMP: {
   NEXT();
 }
 op_JMP:
-  ip = code + in->x;
+  ip = TARGET(in->x);
   NEXT();
 op_JMPEQ:
-  if (flag == 0) ip = code + in->x;
+  if (flag == 0) ip = TARGET(in->x);
   NEXT();
 op_JMPNEQ:
-  if (flag != 0) ip = code + in->x;
+  if (flag != 0) ip = TARGET(in->x);
   NEXT();
 op_JMPLT:
-  if (flag < 0) ip = code + in->x;
+  if (flag < 0) ip = TARGET(in->x);
   NEXT();
 op_JMPGT:
-  if (flag > 0) ip = code + in->x;
+  if (flag > 0) ip = TARGET(in->x);
   NEXT();
 op_PUSHARG:
   if (vm.args_top_ == vm.args_capacity_) vm.ensure_args(vm.args_top_ + 1);
-  vm.args_[vm.args_top_++] = R[in->a];
+  vm.args_[vm.args_top_++] = REG(in->a);
   if constexpr (kHooked) {
     HookEvent ev{HookEventKind::StackPush};
-    ev.value = R[in->a];
+    ev.value = REG(in->a);
     FIRE(ev);
   }
   NEXT();
@@ -415,12 +464,15 @@ op_CALL: {
     const std::span<const Value> args(vm.args_.get() + arg_base, argc);
     if constexpr (kHooked) {
       HookEvent ev{HookEventKind::BeforeFunctionCall};
-      ev.callee = Value::closure_value(vm.heap_.new_closure(callee->name_string, vm.heap_.new_cell_list()));
+      ev.callee = Value::closure_value(vm.heap_.new_closure(
+          callee->name_string, vm.heap_.new_cell_list(), static_cast<uint32_t>(in->x)));
       ev.args = args;
       FIRE(ev);
     }
     vm.args_top_ = arg_base;
-    if (auto r = Interpreter::push_frame(vm, callee, args, nullptr, nullptr); !r) FAIL(r.error());
+    if (!try_enter(vm, callee, args.data(), argc, nullptr, nullptr)) {
+      if (auto r = Interpreter::push_frame(vm, callee, args, nullptr, nullptr); !r) FAIL(r.error());
+    }
     RELOAD_FRAME();
     NEXT();  // with hooks: AfterInstructionExecute(CALL) in the callee's context
   }
@@ -478,9 +530,9 @@ op_CALL: {
 op_RET:
 op_END: {
   // END is the implicit `RET r0` after the last instruction (E2).
-  const Value v = in->op == IOp::END ? R[0] : R[in->a];
+  const Value v = in->op == IOp::END ? R[0] : REG(in->a);
   const bool implicit = in->op == IOp::END;
-  if (vm.frames_.size() - 1 == stop_depth) {
+  if (f->entry) {
     // The entry frame of this run returns: pop it (E1) and hand the value out.
     if constexpr (kHooked) {
       if (!implicit) AFTER_INSTRUCTION();
@@ -507,14 +559,403 @@ op_END: {
   NEXT();  // with hooks: AfterInstructionExecute(RET) in the caller's context
 }
 
+  // --- superinstructions (hook-free loop only) ---------------------------------------------
+  // Each handles its common case inline; anything else "deopts": it runs the plain instruction
+  // at the same index from `code`, and execution continues normally from there, so semantics
+  // and error locations are exactly those of the plain instructions.
+#define CMPJ(NAME, COND)                                                       \
+  op_CMPJ_##NAME : {                                                           \
+    const Value& x = REG(in->a);                                                 \
+    const Value& y = REG(in->b);                                                 \
+    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {     \
+      flag = (x.i > y.i) - (x.i < y.i);                                        \
+      ip = (COND) ? TARGET(in->x) : ip + 1;                                    \
+      NEXT();                                                                  \
+    }                                                                          \
+    goto deopt;                                                                \
+  }
+  CMPJ(EQ, flag == 0)
+  CMPJ(NEQ, flag != 0)
+  CMPJ(LT, flag < 0)
+  CMPJ(GT, flag > 0)
+#undef CMPJ
+  // LDI c, K[b]; CMP a, c; Jcc x   (a != c, checked when fusing)
+#define LDI_CMPJ(NAME, COND)                                                   \
+  op_LDI_CMPJ_##NAME : {                                                       \
+    const Value& x = REG(in->a);                                                 \
+    const Value& y = K[in->b];                                                 \
+    if (x.type == y.type && (x.type == ValueType::I64 || x.type == ValueType::Bool)) [[likely]] { \
+      flag = x.type == ValueType::I64 ? (x.i > y.i) - (x.i < y.i)              \
+                                      : static_cast<int32_t>(x.b) - static_cast<int32_t>(y.b); \
+      REG(in->c) = y;                                                            \
+      ip = (COND) ? TARGET(in->x) : ip + 2;                                    \
+      NEXT();                                                                  \
+    }                                                                          \
+    goto deopt;                                                                \
+  }
+  LDI_CMPJ(EQ, flag == 0)
+  LDI_CMPJ(NEQ, flag != 0)
+  LDI_CMPJ(LT, flag < 0)
+  LDI_CMPJ(GT, flag > 0)
+#undef LDI_CMPJ
+  // LDI c, K[x]; ADD/SUB a, b, c
+  // K[x] is an I64 constant (checked when fusing), so only R[b] needs a type check.
+#define LDI_ARITH(NAME, EXPR)                                                  \
+  op_LDI_##NAME : {                                                            \
+    REG(in->c) = K[in->x];                                                       \
+    const Value& x = REG(in->b);                                                 \
+    const Value& y = REG(in->c);                                                 \
+    if (x.type == ValueType::I64) [[likely]] {                                 \
+      REG(in->a) = Value::i64(static_cast<int64_t>(EXPR));                       \
+      ++ip;                                                                    \
+      NEXT();                                                                  \
+    }                                                                          \
+    goto deopt_second; /* the LDI is done; run the ADD/SUB plainly */          \
+  }
+  LDI_ARITH(ADD, x.u + y.u)
+  LDI_ARITH(SUB, x.u - y.u)
+#undef LDI_ARITH
+
+  // Inline standard builtins. The guard `slot.builtin == ...` fails if the name was re-bound
+  // after loading; then, like any unusual argument, it goes to the plain CALL path.
+op_CALL_GET_FIELD: {
+  const CallSlot& slot = vm.slots_[in->x];
+  const size_t base = f->arg_base;
+  if (slot.builtin == BuiltinId::GetField && vm.args_top_ - base >= 2) {
+    const Value& t = vm.args_[base];
+    const Value& k = vm.args_[base + 1];
+    Value v;
+    if (t.type == ValueType::Object) {
+      const Value* p = t.obj->fields.find(k);
+      v = p != nullptr ? *p : Value::unit();
+    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
+               k.u < t.arr->dense.size()) {
+      v = t.arr->dense[k.u];
+    } else {
+      goto op_CALL;
+    }
+    vm.args_top_ = base;
+    R[0] = v;
+    NEXT();
+  }
+  goto op_CALL;
+}
+op_CALL_SET_FIELD: {
+  const CallSlot& slot = vm.slots_[in->x];
+  const size_t base = f->arg_base;
+  if (slot.builtin == BuiltinId::SetField && vm.args_top_ - base >= 3) {
+    const Value& t = vm.args_[base];
+    const Value& k = vm.args_[base + 1];
+    const Value& v = vm.args_[base + 2];
+    if (t.type == ValueType::Object) {
+      t.obj->fields.set(k, v);
+    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
+               k.u < t.arr->dense.size()) {
+      t.arr->dense[k.u] = v;  // dense.size() <= length always, so the length is unchanged
+    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
+               k.u == t.arr->dense.size() && t.arr->extra.size() == 0) {
+      t.arr->dense.push_back(v);
+      if (k.i >= t.arr->length) t.arr->length = k.i + 1;
+    } else {
+      goto op_CALL;
+    }
+    vm.args_top_ = base;
+    R[0] = Value::unit();
+    NEXT();
+  }
+  goto op_CALL;
+}
+op_CALL_GET_UPVALUE:
+op_CALL_SET_UPVALUE: {
+  const CallSlot& slot = vm.slots_[in->x];
+  const size_t base = f->arg_base;
+  const bool is_get = in->op == IOp::CALL_GET_UPVALUE;
+  const size_t argc = vm.args_top_ - base;
+  if (slot.builtin == (is_get ? BuiltinId::GetUpvalue : BuiltinId::SetUpvalue) &&
+      argc >= (is_get ? 1u : 2u) && vm.args_[base].type == ValueType::String &&
+      f->upvalues != nullptr) {
+    const StringObj* name = vm.args_[base].str;
+    auto& items = f->upvalues->items;
+    for (size_t i = items.size(); i-- > 0;) {  // last match wins
+      const StringObj* n = items[i].name;
+      if (n == name || (n->length == name->length && n->hash == name->hash &&
+                        std::memcmp(n->data(), name->data(), n->length) == 0)) {
+        if (is_get) {
+          R[0] = items[i].cell->value;
+        } else {
+          items[i].cell->value = vm.args_[base + 1];
+          R[0] = Value::unit();
+        }
+        vm.args_top_ = base;
+        NEXT();
+      }
+    }
+  }
+  goto op_CALL;  // not found: the builtin reports it
+}
+op_CALL_CALL_CLOSURE: {
+  const CallSlot& slot = vm.slots_[in->x];
+  const size_t base = f->arg_base;
+  const size_t argc = vm.args_top_ - base;
+  if (slot.builtin == BuiltinId::CallClosure && argc >= 1 &&
+      vm.args_[base].type == ValueType::Closure) {
+    ClosureObj* c = vm.args_[base].closure;
+    const FunctionProto* fn = vm.slots_[c->slot].function;
+    if (fn != nullptr && fn->param_count == argc - 1) {
+      SAVE_STATE();
+      vm.args_top_ = base;
+      const std::span<const Value> args(vm.args_.get() + base + 1, argc - 1);
+      if (!try_enter(vm, fn, args.data(), args.size(), c, c->upvalues)) {
+        if (auto r = Interpreter::push_frame(vm, fn, args, c, c->upvalues); !r) FAIL(r.error());
+      }
+      RELOAD_FRAME();
+      NEXT();
+    }
+  }
+  goto op_CALL;
+}
+op_CALL_ARRAY_LENGTH: {
+  const CallSlot& slot = vm.slots_[in->x];
+  const size_t base = f->arg_base;
+  if (slot.builtin == BuiltinId::ArrayLength && vm.args_top_ - base >= 1 &&
+      vm.args_[base].type == ValueType::Array) {
+    R[0] = Value::i64(vm.args_[base].arr->length);
+    vm.args_top_ = base;
+    NEXT();
+  }
+  goto op_CALL;
+}
+op_CALL_ARRAY_PUSH: {
+  const CallSlot& slot = vm.slots_[in->x];
+  const size_t base = f->arg_base;
+  if (slot.builtin == BuiltinId::ArrayPush && vm.args_top_ - base == 2 &&
+      vm.args_[base].type == ValueType::Array) {
+    ArrayObj* a = vm.args_[base].arr;
+    if (a->extra.size() == 0 && static_cast<uint64_t>(a->length) == a->dense.size()) {
+      a->dense.push_back(vm.args_[base + 1]);
+      a->length += 1;
+      R[0] = Value::i64(a->length);
+      vm.args_top_ = base;
+      NEXT();
+    }
+  }
+  goto op_CALL;
+}
+
+  // --- PUSHARG... + CALL fused (see IOp::R_*): arguments straight from registers. -----------
+  // Valid only with an empty argument stack; `ip += in->unused` skips the fused PUSHARGs and
+  // the CALL (ip already points past the first PUSHARG).
+op_R_GET_FIELD: {
+  if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::GetField) {
+    const Value& t = REG(in->a);
+    const Value& k = REG(in->b);
+    Value v;
+    if (t.type == ValueType::Object) {
+      const Value* p = t.obj->fields.find(k);
+      v = p != nullptr ? *p : Value::unit();
+    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
+               k.u < t.arr->dense.size()) {
+      v = t.arr->dense[k.u];
+    } else {
+      goto deopt;
+    }
+    R[0] = v;
+    ip += in->unused;
+    NEXT();
+  }
+  goto deopt;
+}
+op_R_SET_FIELD: {
+  if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::SetField) {
+    const Value& t = REG(in->a);
+    const Value& k = REG(in->b);
+    const Value& v = REG(in->c);
+    if (t.type == ValueType::Object) {
+      t.obj->fields.set(k, v);
+    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
+               k.u < t.arr->dense.size()) {
+      t.arr->dense[k.u] = v;
+    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
+               k.u == t.arr->dense.size() && t.arr->extra.size() == 0) {
+      t.arr->dense.push_back(v);
+      if (k.i >= t.arr->length) t.arr->length = k.i + 1;
+    } else {
+      goto deopt;
+    }
+    R[0] = Value::unit();
+    ip += in->unused;
+    NEXT();
+  }
+  goto deopt;
+}
+op_R_GET_UPVALUE:
+op_R_SET_UPVALUE: {
+  const bool is_get = in->op == IOp::R_GET_UPVALUE;
+  if (vm.args_top_ == f->arg_base &&
+      vm.slots_[in->x].builtin == (is_get ? BuiltinId::GetUpvalue : BuiltinId::SetUpvalue) &&
+      REG(in->a).type == ValueType::String && f->upvalues != nullptr) {
+    const StringObj* name = REG(in->a).str;
+    auto& items = f->upvalues->items;
+    for (size_t i = items.size(); i-- > 0;) {  // last match wins
+      const StringObj* nm = items[i].name;
+      if (nm == name || (nm->length == name->length && nm->hash == name->hash &&
+                         std::memcmp(nm->data(), name->data(), nm->length) == 0)) {
+        if (is_get) {
+          R[0] = items[i].cell->value;
+        } else {
+          items[i].cell->value = REG(in->b);
+          R[0] = Value::unit();
+        }
+        ip += in->unused;
+        NEXT();
+      }
+    }
+  }
+  goto deopt;
+}
+op_R_CALL_CLOSURE: {
+  if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::CallClosure &&
+      REG(in->a).type == ValueType::Closure) {
+    ClosureObj* c = REG(in->a).closure;
+    const FunctionProto* fn = vm.slots_[c->slot].function;
+    if (fn != nullptr && fn->param_count == 0) {
+      ip += in->unused;
+      SAVE_STATE();
+      if (!try_enter(vm, fn, nullptr, 0, c, c->upvalues)) {
+        if (auto r = Interpreter::push_frame(vm, fn, {}, c, c->upvalues); !r) {
+          in = f->fn->fast_plain.data() + (in - code) + in->unused;  // report it at the CALL
+          FAIL(r.error());
+        }
+      }
+      RELOAD_FRAME();
+      NEXT();
+    }
+  }
+  goto deopt;
+}
+op_R_CALL: {
+  const CallSlot& slot = vm.slots_[in->x];
+  const FunctionProto* fn = slot.function;
+  if (vm.args_top_ == f->arg_base && fn != nullptr && fn->param_count == in->unused &&
+      fn->upvalue_names.empty()) {
+    const size_t base = vm.stack_top_;
+    const size_t size = fn->frame_size();
+    if (base + size <= vm.stack_capacity_ && vm.frames_.size() < vm.options_.max_call_depth)
+        [[likely]] {
+      // Room on the value stack: R stays valid, so the arguments go straight from the caller's
+      // registers into the callee's registers and saved parameters.
+      Value* regs = vm.stack_.get() + base;
+      Value* locals = regs + fn->register_count;
+      const uint32_t n = in->unused;
+      regs[0] = locals[0] = REG(in->a);
+      if (n > 1) regs[1] = locals[1] = REG(in->b);
+      if (n > 2) regs[2] = locals[2] = REG(in->c);
+      for (uint32_t i = n; i < fn->register_count; ++i) regs[i] = Value();
+      ip += in->unused;
+      SAVE_STATE();
+      vm.stack_top_ = base + size;
+      vm.frames_.push_back(Frame{fn, 0, static_cast<uint32_t>(base),
+                                 static_cast<uint32_t>(vm.args_top_), 0, nullptr, nullptr, nullptr,
+                                 false});
+      RELOAD_FRAME();
+      NEXT();
+    }
+    // Stack growth or the depth limit: the general path (which reports `stack overflow`).
+    const Value args[3] = {REG(in->a), REG(in->b), REG(in->c)};
+    ip += in->unused;
+    SAVE_STATE();
+    if (auto r = Interpreter::push_frame(vm, fn, std::span<const Value>(args, in->unused), nullptr,
+                                         nullptr);
+        !r) {
+      in = f->fn->fast_plain.data() + (in - code) + in->unused;  // report it at the CALL
+      FAIL(r.error());
+    }
+    RELOAD_FRAME();
+    NEXT();
+  }
+  goto deopt;
+}
+#define JMP_CMPJ(NAME, COND)                                                   \
+  op_JMP_CMPJ_##NAME : {                                                       \
+    const Value& x = REG(in->a);                                                 \
+    const Value& y = REG(in->b);                                                 \
+    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {     \
+      flag = (x.i > y.i) - (x.i < y.i);                                        \
+      ip = (COND) ? TARGET(in->x) : code + in->c;                              \
+      NEXT();                                                                  \
+    }                                                                          \
+    goto deopt; /* the plain JMP, then the plain CMP at the target */          \
+  }
+  JMP_CMPJ(EQ, flag == 0)
+  JMP_CMPJ(NEQ, flag != 0)
+  JMP_CMPJ(LT, flag < 0)
+  JMP_CMPJ(GT, flag > 0)
+#undef JMP_CMPJ
+
+  // Loop back-edges (see IOp::ADD_JCMP): the arithmetic, then the loop head's compare and branch.
+#define LOOP_EDGE(NAME, WITH_LDI, EXPR)                                                   \
+  op_##NAME : {                                                                           \
+    const LoopEdge& e = loops[in->x];                                                     \
+    if constexpr (WITH_LDI) REG(in->c) = Value::i64(e.k_value); /* I64, checked when fusing */ \
+    const Value& x = REG(in->b);                                                            \
+    const Value& y = REG(in->c);                                                            \
+    if (x.type == ValueType::I64 && (WITH_LDI || y.type == ValueType::I64)) [[likely]] {  \
+      const int64_t sum = static_cast<int64_t>(EXPR);                                     \
+      REG(in->a) = Value::i64(sum);                                                         \
+      const Value& p = REG(e.p);                                                            \
+      const Value& q = REG(e.q);                                                            \
+      if (p.type == ValueType::I64 && q.type == ValueType::I64) [[likely]] {              \
+        flag = (p.i > q.i) - (p.i < q.i);                                                 \
+        ip = TARGET(((e.taken_mask >> (flag + 1)) & 1) ? e.taken : e.fall);               \
+        NEXT();                                                                           \
+      }                                                                                   \
+      /* the arithmetic is done: run the JMP plainly (then the plain CMP at its target) */\
+      const auto jmp_index = (in - code) + (WITH_LDI ? 2 : 1);                            \
+      in = f->fn->fast_plain.data() + jmp_index;                                          \
+      ip = code + jmp_index + 1;                                                          \
+      goto* kDispatch[static_cast<uint8_t>(in->op)];                                      \
+    }                                                                                     \
+    if constexpr (WITH_LDI) goto deopt_second;                                            \
+    goto deopt;                                                                           \
+  }
+  LOOP_EDGE(ADD_JCMP, false, x.u + y.u)
+  LOOP_EDGE(SUB_JCMP, false, x.u - y.u)
+  LOOP_EDGE(LDI_ADD_JCMP, true, x.u + y.u)
+  LOOP_EDGE(LDI_SUB_JCMP, true, x.u - y.u)
+#undef LOOP_EDGE
+
+deopt: {
+  // Run the plain instruction at this index; `ip` already points at the next index.
+  if constexpr (!kHooked) {
+    in = f->fn->fast_plain.data() + (in - code);
+    goto* kDispatch[static_cast<uint8_t>(in->op)];
+  }
+  FAIL(make_error("internal error: superinstruction in the hooked loop"));
+}
+deopt_second: {
+  // The first instruction of the pattern is done; run the second plainly and go on after it.
+  if constexpr (!kHooked) {
+    const auto index = (in - code) + 1;
+    in = f->fn->fast_plain.data() + index;
+    ip = code + index + 1;
+    goto* kDispatch[static_cast<uint8_t>(in->op)];
+  }
+  FAIL(make_error("internal error: superinstruction in the hooked loop"));
+}
+
 fail: {
   // Record where it happened: the instruction being executed, in the frame that ran it.
   const FunctionProto* fn = kHooked && in_fn != nullptr ? in_fn : f->fn;
-  const Instr* base = fn->code.data();
-  const bool inside = in != nullptr && in >= base && in < base + fn->code.size();
+  // `in` points into `code` or `fast_code` of fn; report the index and the plain opcode.
+  const Instr* base = nullptr;
+  for (const auto* arr : {&fn->code, &fn->fast_code, &fn->fast_plain}) {
+    if (in != nullptr && in >= arr->data() && in < arr->data() + arr->size()) base = arr->data();
+  }
+  const bool inside = base != nullptr;
+  const uint32_t index = inside ? static_cast<uint32_t>(in - base) : 0;
   vm.last_error_location_.function = fn->name;
-  vm.last_error_location_.instruction_index = inside ? static_cast<uint32_t>(in - base) : 0;
-  vm.last_error_location_.opcode = inside ? std::string(iop_name(in->op)) : "";
+  vm.last_error_location_.instruction_index = index;
+  vm.last_error_location_.opcode = inside ? std::string(iop_name(fn->code[index].op)) : "";
   vm.last_error_location_.valid = inside;
   return Status::Failed;
 }
@@ -524,12 +965,14 @@ fail: {
 #undef FAIL
 #undef FIRE
 #undef WRITE_REG
+#undef REG
+#undef TARGET
 #undef AFTER_INSTRUCTION
 #undef NEXT
 #undef CHECK_MODE
 }
 
-template Status VirtualMachine::Internals::run_loop<false>(VirtualMachine&, size_t, Value&, Error&);
-template Status VirtualMachine::Internals::run_loop<true>(VirtualMachine&, size_t, Value&, Error&);
+template Status VirtualMachine::Internals::run_loop<false>(VirtualMachine&, Value&, Error&);
+template Status VirtualMachine::Internals::run_loop<true>(VirtualMachine&, Value&, Error&);
 
 }  // namespace stoffel::vm

@@ -64,8 +64,23 @@ uint64_t key_hash(const Value& v) {
   }
 }
 
-const Value* Table::find(const Value& key) const {
-  if (index_.empty()) return nullptr;
+// Keys whose equal values can have different bits (a string with the same content in another
+// object, -0.0 and 0.0, NaN payloads, shares): only these need keys_equal after the identity scan.
+static bool needs_deep_compare(ValueType t) {
+  return t == ValueType::String || t == ValueType::Float || t == ValueType::Share;
+}
+
+const Value* Table::find_slow(const Value& key) const {
+  if (index_.empty()) {
+    // Small table (up to kSmall entries): the identity scan in find() missed; compare deeply.
+    // Constant strings used as keys are one object per program, so the identity scan usually hits.
+    if (needs_deep_compare(key.type)) {
+      for (const Entry& e : entries_) {
+        if (keys_equal(e.key, key)) return &e.value;
+      }
+    }
+    return nullptr;
+  }
   const size_t mask = index_.size() - 1;
   for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
     int32_t pos = index_[i];
@@ -75,6 +90,17 @@ const Value* Table::find(const Value& key) const {
 }
 
 Value Table::set(const Value& key, const Value& value) {
+  if (index_.empty()) {
+    if (Value* v = const_cast<Value*>(find(key))) {
+      Value old = *v;
+      *v = value;
+      return old;
+    }
+    if (entries_.size() < kSmall) {
+      entries_.push_back({key, value});
+      return Value::unit();
+    }
+  }
   if ((entries_.size() + 1) * 4 > index_.size() * 3) grow();
   const size_t mask = index_.size() - 1;
   for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {

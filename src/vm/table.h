@@ -24,13 +24,29 @@ class Table {
     Value value;
   };
 
-  const Value* find(const Value& key) const;
+  // Small tables (no index): a linear scan by identity, inline, for the common object. Others,
+  // and keys that need a deep compare (strings by content, floats, shares), take find_slow.
+  const Value* find(const Value& key) const {
+    if (index_.empty()) {
+      for (const Entry& e : entries_) {
+        if (e.key.type == key.type && e.key.u == key.u) return &e.value;
+      }
+      if (key.type != ValueType::String && key.type != ValueType::Float &&
+          key.type != ValueType::Share) {
+        return nullptr;
+      }
+    }
+    return find_slow(key);
+  }
+  const Value* find_slow(const Value& key) const;
   // Inserts or overwrites; returns the previous value (Unit if the key was new).
   Value set(const Value& key, const Value& value);
   size_t size() const { return entries_.size(); }
   const std::vector<Entry>& entries() const { return entries_; }
 
  private:
+  // Tables up to this many entries have no index and are scanned linearly.
+  static constexpr size_t kSmall = 8;
   void grow();
   std::vector<Entry> entries_;
   std::vector<int32_t> index_;  // -1 = empty slot; capacity is a power of two

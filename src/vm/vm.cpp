@@ -1,6 +1,7 @@
 #include "vm/vm.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "bytecode/reader.h"
 #include "bytecode/verifier.h"
@@ -11,6 +12,9 @@
 namespace stoffel::vm {
 
 VirtualMachine::VirtualMachine(VmOptions options) : options_(options) {
+  frames_.reserve(256);
+  ensure_stack(4096);
+  ensure_args(256);
   output_ = [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); };
   if (options_.register_builtins) register_standard_builtins(*this);
 }
@@ -38,12 +42,17 @@ void VirtualMachine::bind_slot(std::string_view name) {
   auto f = functions_.find(slot.name);
   auto n = natives_.find(slot.name);
   slot.function = f != functions_.end() ? f->second : nullptr;
-  slot.native = n != natives_.end() ? n->second.get() : nullptr;
+  slot.native = n != natives_.end() ? &n->second->fn : nullptr;
+  slot.builtin = n != natives_.end() ? n->second->builtin : BuiltinId::None;
 }
 
 void VirtualMachine::register_native(std::string name, NativeFunction fn) {
+  register_builtin(std::move(name), std::move(fn), BuiltinId::None);
+}
+
+void VirtualMachine::register_builtin(std::string name, NativeFunction fn, BuiltinId id) {
   functions_.erase(name);
-  natives_[name] = std::make_unique<NativeFunction>(std::move(fn));
+  natives_[name] = std::make_unique<NativeEntry>(NativeEntry{std::move(fn), id});
   bind_slot(name);
 }
 
@@ -71,11 +80,167 @@ static Value constant_to_value(Heap& heap, const bytecode::Constant& c) {
   return Value::unit();
 }
 
+// Prepares instructions for the hook-free loop:
+//  * registers are addressed as R + operand * 8 with the operand pre-doubled, so a register access
+//    is one x86 addressing mode (scale 8) rather than a shift and an add. Register fields are a,
+//    b, c, except LDI_CMPJ_* (b is a constant index) and JMP_CMPJ_* (c is an instruction index).
+//    Unused fields are 0 and stay 0;
+//  * jump targets in x become byte offsets into the code array (no multiply per taken jump).
+std::vector<Instr> VirtualMachine::scale_registers(const std::vector<Instr>& code) {
+  std::vector<Instr> out = code;
+  for (Instr& in : out) {
+    const bool x_is_target =
+        (in.op >= IOp::JMP && in.op <= IOp::JMPGT) || (in.op >= IOp::CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT) ||
+        (in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
+    if (x_is_target) in.x = static_cast<int32_t>(in.x * sizeof(Instr));
+    const bool b_is_reg = !(in.op >= IOp::LDI_CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT);
+    const bool c_is_reg = !(in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
+    in.a = static_cast<uint16_t>(in.a * 2);
+    if (b_is_reg) in.b = static_cast<uint16_t>(in.b * 2);
+    if (c_is_reg) in.c = static_cast<uint16_t>(in.c * 2);
+  }
+  return out;
+}
+
+// Builds FunctionProto::fast_code from code: same instructions, with superinstructions at the
+// start of the patterns the Stoffel-Lang compiler emits most (see IOp in function.h).
+std::vector<Instr> VirtualMachine::superinstructions(const std::vector<Instr>& code,
+                                                     const Value* constants,
+                                                     std::vector<LoopEdge>& loops,
+                                                     const std::unordered_set<std::string>& program_functions) {
+  std::vector<Instr> fast = code;
+  auto is_i64_const = [&](const Instr& ldi) {
+    return ldi.op == IOp::LDI && constants[ldi.x].type == ValueType::I64;
+  };
+  auto cond_jump = [](IOp op, IOp eq, IOp neq, IOp lt, IOp gt) -> std::optional<IOp> {
+    switch (op) {
+      case IOp::JMPEQ: return eq;
+      case IOp::JMPNEQ: return neq;
+      case IOp::JMPLT: return lt;
+      case IOp::JMPGT: return gt;
+      default: return std::nullopt;
+    }
+  };
+  const size_t n = code.size();
+  for (size_t i = 0; i < n; ++i) {
+    const Instr& in = code[i];
+    if (in.op == IOp::CMP && i + 1 < n) {
+      if (auto op = cond_jump(code[i + 1].op, IOp::CMPJ_EQ, IOp::CMPJ_NEQ, IOp::CMPJ_LT,
+                              IOp::CMPJ_GT)) {
+        fast[i] = Instr{*op, 0, in.a, in.b, 0, code[i + 1].x};
+      }
+    } else if (in.op == IOp::LDI && i + 2 < n && code[i + 1].op == IOp::CMP &&
+               code[i + 1].b == in.a && code[i + 1].a != in.a && in.x < 65536 &&
+               (constants[in.x].type == ValueType::I64 || constants[in.x].type == ValueType::Bool)) {
+      if (auto op = cond_jump(code[i + 2].op, IOp::LDI_CMPJ_EQ, IOp::LDI_CMPJ_NEQ,
+                              IOp::LDI_CMPJ_LT, IOp::LDI_CMPJ_GT)) {
+        fast[i] = Instr{*op, 0, code[i + 1].a, static_cast<uint16_t>(in.x), in.a, code[i + 2].x};
+      }
+    } else if (is_i64_const(in) && i + 1 < n &&
+               (code[i + 1].op == IOp::ADD || code[i + 1].op == IOp::SUB) &&
+               code[i + 1].c == in.a) {
+      const Instr& arith = code[i + 1];
+      fast[i] = Instr{arith.op == IOp::ADD ? IOp::LDI_ADD : IOp::LDI_SUB, 0, arith.a, arith.b,
+                      in.a, in.x};
+    } else if (in.op == IOp::PUSHARG) {
+      // PUSHARG x n, then CALL: fuse when the callee is a builtin we run inline with exactly n
+      // arguments, or a program function taking 1..3 parameters.
+      size_t pushes = 0;
+      while (i + pushes < n && code[i + pushes].op == IOp::PUSHARG && pushes < 3) ++pushes;
+      if (i + pushes >= n || code[i + pushes].op != IOp::CALL) continue;
+      const Instr& call = code[i + pushes];
+      const CallSlot& slot = slots_[call.x];
+      IOp op = IOp::END;
+      size_t want = 0;
+      switch (slot.builtin) {
+        case BuiltinId::GetField: op = IOp::R_GET_FIELD; want = 2; break;
+        case BuiltinId::SetField: op = IOp::R_SET_FIELD; want = 3; break;
+        case BuiltinId::GetUpvalue: op = IOp::R_GET_UPVALUE; want = 1; break;
+        case BuiltinId::SetUpvalue: op = IOp::R_SET_UPVALUE; want = 2; break;
+        case BuiltinId::CallClosure: op = IOp::R_CALL_CLOSURE; want = 1; break;
+        default:
+          // A program function (bound already, or defined by the program being loaded, which is
+          // registered after translation). R_CALL re-checks the binding and arity at run time.
+          if (slot.function != nullptr ||
+              (slot.native == nullptr && program_functions.count(slot.name) != 0)) {
+            op = IOp::R_CALL;
+            want = pushes;
+          }
+          break;
+      }
+      if (op == IOp::END || pushes != want) continue;
+      Instr fused{op, static_cast<uint8_t>(pushes), code[i].a, 0, 0, call.x};
+      if (pushes > 1) fused.b = code[i + 1].a;
+      if (pushes > 2) fused.c = code[i + 2].a;
+      fast[i] = fused;
+    } else if (in.op == IOp::CALL) {
+      switch (slots_[in.x].builtin) {
+        case BuiltinId::GetField: fast[i].op = IOp::CALL_GET_FIELD; break;
+        case BuiltinId::SetField: fast[i].op = IOp::CALL_SET_FIELD; break;
+        case BuiltinId::GetUpvalue: fast[i].op = IOp::CALL_GET_UPVALUE; break;
+        case BuiltinId::SetUpvalue: fast[i].op = IOp::CALL_SET_UPVALUE; break;
+        case BuiltinId::CallClosure: fast[i].op = IOp::CALL_CALL_CLOSURE; break;
+        case BuiltinId::ArrayLength: fast[i].op = IOp::CALL_ARRAY_LENGTH; break;
+        case BuiltinId::ArrayPush: fast[i].op = IOp::CALL_ARRAY_PUSH; break;
+        case BuiltinId::None: break;
+      }
+    }
+  }
+  // Jump threading: a JMP whose target starts a CMP + conditional jump does that work itself.
+  for (size_t i = 0; i < n; ++i) {
+    if (fast[i].op != IOp::JMP) continue;
+    const size_t t = static_cast<size_t>(fast[i].x);
+    if (t >= n || t + 2 > 65535) continue;
+    IOp op;
+    switch (fast[t].op) {
+      case IOp::CMPJ_EQ: op = IOp::JMP_CMPJ_EQ; break;
+      case IOp::CMPJ_NEQ: op = IOp::JMP_CMPJ_NEQ; break;
+      case IOp::CMPJ_LT: op = IOp::JMP_CMPJ_LT; break;
+      case IOp::CMPJ_GT: op = IOp::JMP_CMPJ_GT; break;
+      default: continue;
+    }
+    fast[i] = Instr{op, 0, fast[t].a, fast[t].b, static_cast<uint16_t>(t + 2), fast[t].x};
+  }
+  // Loop back-edges: [LDI c, K;] ADD/SUB a, b, c; JMP L, with L a CMP + conditional jump.
+  auto mask_of = [](IOp cmpj) -> uint8_t {
+    switch (cmpj) {
+      case IOp::CMPJ_EQ: return 0b010;
+      case IOp::CMPJ_NEQ: return 0b101;
+      case IOp::CMPJ_LT: return 0b001;
+      default: return 0b100;  // CMPJ_GT
+    }
+  };
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const bool with_ldi = is_i64_const(code[i]) && i + 2 < n &&
+                          (code[i + 1].op == IOp::ADD || code[i + 1].op == IOp::SUB) &&
+                          code[i + 1].c == code[i].a && code[i + 2].op == IOp::JMP;
+    const bool plain = (code[i].op == IOp::ADD || code[i].op == IOp::SUB) && code[i + 1].op == IOp::JMP;
+    if (!with_ldi && !plain) continue;
+    const Instr& arith = with_ldi ? code[i + 1] : code[i];
+    const Instr& jmp = with_ldi ? code[i + 2] : code[i + 1];
+    const size_t t = static_cast<size_t>(jmp.x);
+    if (t >= n || (fast[t].op != IOp::CMPJ_EQ && fast[t].op != IOp::CMPJ_NEQ &&
+                   fast[t].op != IOp::CMPJ_LT && fast[t].op != IOp::CMPJ_GT)) {
+      continue;
+    }
+    LoopEdge e{with_ldi ? constants[code[i].x].i : 0,
+               with_ldi ? static_cast<uint32_t>(code[i].x) : 0, fast[t].a, fast[t].b,
+               mask_of(fast[t].op), static_cast<uint32_t>(fast[t].x), static_cast<uint32_t>(t + 2)};
+    IOp op = arith.op == IOp::ADD ? (with_ldi ? IOp::LDI_ADD_JCMP : IOp::ADD_JCMP)
+                                  : (with_ldi ? IOp::LDI_SUB_JCMP : IOp::SUB_JCMP);
+    fast[i] = Instr{op, 0, arith.a, arith.b, arith.c, static_cast<int32_t>(loops.size())};
+    loops.push_back(e);
+  }
+  return fast;
+}
+
 Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Program program) {
   if (auto v = bytecode::verify_program(program); !v) return v.error();
   auto loaded = std::make_unique<LoadedProgram>();
   loaded->source = std::move(program);
   const bytecode::Program& src = loaded->source;
+  std::unordered_set<std::string> program_functions;
+  for (const auto& f : src.functions) program_functions.insert(f.name);
   loaded->constants.reserve(src.constants.size());
   for (const auto& c : src.constants) loaded->constants.push_back(constant_to_value(heap_, c));
 
@@ -145,6 +310,21 @@ Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Progr
       proto->code.push_back(out);
     }
     proto->code.push_back(Instr{IOp::END, 0, 0, 0, 0, 0});
+    proto->fast_code =
+        superinstructions(proto->code, proto->constants, proto->loops, program_functions);
+    if (proto->register_count <= kMaxFastRegisters) {
+      proto->fast_plain = scale_registers(proto->code);
+      proto->fast_code = scale_registers(proto->fast_code);
+      for (LoopEdge& e : proto->loops) {
+        e.p = static_cast<uint16_t>(e.p * 2);
+        e.q = static_cast<uint16_t>(e.q * 2);
+        e.taken *= sizeof(Instr);
+        e.fall *= sizeof(Instr);
+      }
+    } else {
+      force_plain_loop_ = true;
+      proto->fast_plain = proto->code;
+    }
     loaded->functions.push_back(std::move(proto));
   }
   return loaded;
@@ -219,7 +399,7 @@ Result<Value> VirtualMachine::execute_with_args(std::string_view name, std::span
     return run_entry(fn, args, name);
   }
   if (auto it = natives_.find(key); it != natives_.end()) {
-    return run_native_entry(*it->second, args, name);
+    return run_native_entry(it->second->fn, args, name);
   }
   return make_error("Function " + key + " not found");
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "bytecode/program.h"
@@ -65,6 +66,11 @@ class VirtualMachine {
   Result<void> register_function(bytecode::Function function,
                                  std::vector<bytecode::Constant> constants = {});
   void register_native(std::string name, NativeFunction fn);
+  // For register_standard_builtins: a native the interpreter may also run inline.
+  void register_builtin(std::string name, NativeFunction fn, BuiltinId id);
+  // The call slot of a name (created on first use); closures keep one so a call through them
+  // does not look the name up each time.
+  uint32_t call_slot(std::string_view name) { return slot_for(name); }
   bool has_function(std::string_view name) const;
 
   // --- execution --------------------------------------------------------------------------
@@ -147,12 +153,57 @@ class VirtualMachine {
     CellListObj* upvalues;     // captured variables visible to get/set_upvalue (may be null)
     CellListObj* param_cells;  // cells created when a parameter is captured (lazy)
     ClosureObj* closure;       // the closure this frame runs, if any
+    // This frame is the first one of an interpreter run: its RET ends the run.
+    bool entry;
+  };
+
+  // The call stack's frames: a growable array with an inline push, since the interpreter pushes
+  // and pops one per call (std::vector's out-of-line growth path kept emplace_back from being
+  // inlined). Frames never move while the interpreter holds a pointer: it re-reads back() after
+  // anything that may push (see RELOAD_FRAME).
+  class FrameStack {
+   public:
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    size_t capacity() const { return capacity_; }
+    Frame& back() { return data_[size_ - 1]; }
+    const Frame& back() const { return data_[size_ - 1]; }
+    Frame& operator[](size_t i) { return data_[i]; }
+    const Frame& operator[](size_t i) const { return data_[i]; }
+    const Frame* begin() const { return data_.get(); }
+    const Frame* end() const { return data_.get() + size_; }
+    void pop_back() { --size_; }
+    void resize(size_t n) { size_ = n < size_ ? n : size_; }  // only shrinks
+    [[gnu::always_inline]] void push_back(const Frame& f) {
+      if (size_ == capacity_) [[unlikely]] grow();
+      data_[size_++] = f;
+    }
+    void reserve(size_t n) {
+      while (capacity_ < n) grow();
+    }
+
+   private:
+    [[gnu::noinline]] void grow() {
+      const size_t cap = capacity_ == 0 ? 64 : capacity_ * 2;
+      auto fresh = std::make_unique<Frame[]>(cap);
+      for (size_t i = 0; i < size_; ++i) fresh[i] = data_[i];
+      data_ = std::move(fresh);
+      capacity_ = cap;
+    }
+    std::unique_ptr<Frame[]> data_;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
   };
 
   struct CallSlot {
     std::string name;
     const FunctionProto* function = nullptr;  // a VM function, or
     const NativeFunction* native = nullptr;   // a native one; both null: unknown
+    BuiltinId builtin = BuiltinId::None;      // which standard builtin `native` is, if any
+  };
+  struct NativeEntry {
+    NativeFunction fn;
+    BuiltinId builtin;
   };
 
   template <typename T>
@@ -165,6 +216,11 @@ class VirtualMachine {
   uint32_t slot_for(std::string_view name);
   void bind_slot(std::string_view name);
   Result<std::unique_ptr<LoadedProgram>> translate(bytecode::Program program);
+  static constexpr uint32_t kMaxFastRegisters = 32768;
+  static std::vector<Instr> scale_registers(const std::vector<Instr>& code);
+  std::vector<Instr> superinstructions(const std::vector<Instr>& code, const Value* constants,
+                                      std::vector<LoopEdge>& loops,
+                                      const std::unordered_set<std::string>& program_functions);
   Result<Value> run_entry(const FunctionProto* fn, std::span<const Value> args,
                           std::string_view name);
   Result<Value> run_native_entry(const NativeFunction& fn, std::span<const Value> args,
@@ -182,13 +238,13 @@ class VirtualMachine {
 
   std::vector<std::unique_ptr<LoadedProgram>> programs_;
   std::unordered_map<std::string, const FunctionProto*> functions_;
-  std::unordered_map<std::string, std::unique_ptr<NativeFunction>> natives_;
+  std::unordered_map<std::string, std::unique_ptr<NativeEntry>> natives_;
   std::vector<CallSlot> slots_;
   std::unordered_map<std::string, uint32_t> slot_index_;
 
   // The call stack. Registers of all frames live in one contiguous value stack; the argument
   // stacks of all frames live in another (a frame's own stack starts at its arg_base).
-  std::vector<Frame> frames_;
+  FrameStack frames_;
   std::unique_ptr<Value[]> stack_;
   size_t stack_capacity_ = 0;
   size_t stack_top_ = 0;  // first free slot
@@ -202,6 +258,9 @@ class VirtualMachine {
   // Argument buffers of native calls in progress: GC roots while the native may re-enter.
   std::vector<std::span<const Value>> native_roots_;
   uint32_t run_depth_ = 0;            // nesting of interpreter runs (call_value re-enters)
+  // A loaded function uses registers beyond what the hook-free loop's pre-doubled 16-bit
+  // operands can address (>= 32768): run everything in the plain (hooked) loop instead.
+  bool force_plain_loop_ = false;
 
   std::vector<Value> pinned_;
   struct ForeignEntry {
