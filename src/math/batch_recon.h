@@ -16,7 +16,8 @@ namespace stoffel::math {
 
 // A row-major rows x cols matrix of field elements.
 template <typename F>
-struct Matrix {
+class Matrix {
+ public:
   std::size_t rows = 0;
   std::size_t cols = 0;
   std::vector<F> data;  // data[r * cols + c]

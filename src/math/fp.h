@@ -137,7 +137,12 @@ constexpr Limbs shr(const Limbs& x, unsigned s) {
 // Whether Montgomery multiplication uses the BMI2 (mulx) kernel. Decided once from CPUID, so the
 // build stays portable (no -march flags) and the branch is perfectly predicted; the choice
 // depends only on the machine, never on data. Tests switch it off to cover the generic kernel.
-inline bool g_use_mulx = __builtin_cpu_supports("bmi2");
+// (__builtin_cpu_init is required because this runs as a static initializer; before it has run,
+// the flag is zero-initialised and the portable kernel is used, which is equally correct.)
+inline bool g_use_mulx = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("bmi2") != 0;
+}();
 #endif
 
 }  // namespace detail
