@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,18 +79,30 @@ Result<vm::Value> invoke(StoffelVM& owner, const std::string& name, CForeignFunc
 
 vm::NativeFunction make_callback_native(StoffelVM* owner, std::string name, CForeignFunction plain,
                                         CForeignFunctionEx extended, void* user_data) {
-  return [owner, name = std::move(name), plain, extended, user_data](
-             vm::VirtualMachine& machine, std::span<const vm::Value> args) -> Result<vm::Value> {
-    // C callbacks cannot throw, but a C++ one registered through the C API could; its exception
-    // must not unwind through the interpreter's frames of C code.
-    try {
-      return invoke(*owner, name, plain, extended, user_data, machine, args);
-    } catch (const std::exception& e) {
-      return make_error("Foreign function " + name + " failed: " + e.what());
-    } catch (...) {
-      return make_error("Foreign function " + name + " failed with an unknown exception");
-    }
+  struct State {
+    StoffelVM* owner;
+    std::string name;
+    CForeignFunction plain;
+    CForeignFunctionEx extended;
+    void* user_data;
   };
+  auto state =
+      std::make_shared<const State>(State{owner, std::move(name), plain, extended, user_data});
+  return
+      [state](vm::VirtualMachine& machine, std::span<const vm::Value> args) -> Result<vm::Value> {
+        // A callback may register a new function under its own name, which destroys this
+        // std::function while it runs; the call works on its own reference to the state.
+        const std::shared_ptr<const State> s = state;
+        // C callbacks cannot throw, but a C++ one registered through the C API could; its exception
+        // must not unwind through the interpreter.
+        try {
+          return invoke(*s->owner, s->name, s->plain, s->extended, s->user_data, machine, args);
+        } catch (const std::exception& e) {
+          return make_error("Foreign function " + s->name + " failed: " + e.what());
+        } catch (...) {
+          return make_error("Foreign function " + s->name + " failed with an unknown exception");
+        }
+      };
 }
 
 bool set_running_result_string(StoffelValue* result, std::string_view text) {

@@ -155,6 +155,24 @@ static int c_bump(const StoffelValue* args, int argc, StoffelValue* result, void
   return 0;
 }
 
+static int c_two(const StoffelValue* args, int argc, StoffelValue* result) {
+  (void)args;
+  (void)argc;
+  result->value_type = STOFFEL_VALUE_INT;
+  result->data.int_val = 2;
+  return 0;
+}
+
+/* Replaces itself (the running function) with c_two, then still completes normally. */
+static int c_rebind(const StoffelValue* args, int argc, StoffelValue* result, void* user_data) {
+  (void)args;
+  (void)argc;
+  if (stoffel_register_foreign_function((VMHandle)user_data, "c_rebind", c_two) != 0) return 1;
+  result->value_type = STOFFEL_VALUE_INT;
+  result->data.int_val = 1;
+  return 0;
+}
+
 static int destroy_was_refused = 0;
 
 static int c_self_destroy(const StoffelValue* args, int argc, StoffelValue* result,
@@ -378,6 +396,12 @@ static void test_callbacks(VMHandle vm) {
   CHECK_CODE(stoffel_execute(vm, "self_destroy", &out), 0);
   CHECK(destroy_was_refused);
   CHECK_CODE(stoffel_execute(vm, "main", &out), 0); /* still alive */
+
+  /* A callback may replace itself while it runs; the next call reaches the new function. */
+  CHECK_CODE(stoffel_execute(vm, "rebind", &out), 0);
+  CHECK(out.value_type == STOFFEL_VALUE_INT && out.data.int_val == 1);
+  CHECK_CODE(stoffel_execute(vm, "rebind", &out), 0);
+  CHECK(out.value_type == STOFFEL_VALUE_INT && out.data.int_val == 2);
 }
 
 static void test_handles(VMHandle vm) {
@@ -474,6 +498,7 @@ int main(int argc, char** argv) {
     CHECK_CODE(stoffel_register_foreign_function_ex(vm, "c_apply", c_apply, vm), 0);
     CHECK_CODE(stoffel_register_foreign_function_ex(vm, "c_bump", c_bump, vm), 0);
     CHECK_CODE(stoffel_register_foreign_function_ex(vm, "c_self_destroy", c_self_destroy, vm), 0);
+    CHECK_CODE(stoffel_register_foreign_function_ex(vm, "c_rebind", c_rebind, vm), 0);
     test_argument_conversion(vm);
     test_strings(vm);
     test_callbacks(vm);
