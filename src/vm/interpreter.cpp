@@ -43,7 +43,39 @@ Value callee_label(VirtualMachine& vm, std::string_view prefix, std::string_view
 
 }  // namespace
 
+enum class NativeOutcome { Returned, PushedFrame, Failed };
+
 struct VirtualMachine::Internals {
+  // Calls the native bound to `slot_index` with the `argc` arguments at `arg_base` of the argument
+  // stack, which it clears. The arguments are copied first (into a buffer per native-call depth),
+  // because native code may re-enter the VM, which can reallocate the argument stack; the copy is
+  // a GC root for the duration of the call.
+  [[gnu::noinline]] static NativeOutcome call_native(VirtualMachine& vm, uint32_t slot_index,
+                                                     size_t arg_base, size_t argc, Value& result,
+                                                     Error& error) {
+    const NativeFunction* fn = vm.slots_[slot_index].native;
+    const size_t depth = vm.native_roots_.size();
+    if (vm.native_scratch_.size() <= depth) vm.native_scratch_.resize(depth + 1);
+    std::vector<Value>& buf = vm.native_scratch_[depth];
+    buf.assign(vm.args_.get() + arg_base, vm.args_.get() + arg_base + argc);
+    vm.args_top_ = arg_base;
+    const std::span<const Value> args(buf.data(), argc);
+    vm.native_roots_.push_back(args);
+    vm.native_pushed_frame_ = false;
+    Result<Value> r = (*fn)(vm, args);
+    vm.native_roots_.pop_back();
+    if (!r) {
+      error = r.error();
+      return NativeOutcome::Failed;
+    }
+    if (vm.native_pushed_frame_) {
+      vm.native_pushed_frame_ = false;
+      return NativeOutcome::PushedFrame;
+    }
+    result = *r;
+    return NativeOutcome::Returned;
+  }
+
   template <bool kHooked>
   static Status run_loop(VirtualMachine& vm, Value& result, Error& error);
 
@@ -477,46 +509,31 @@ op_CALL: {
     NEXT();  // with hooks: AfterInstructionExecute(CALL) in the callee's context
   }
   if (slot.native != nullptr) {
-    // Copy the arguments out of the argument stack: native code may re-enter the VM, which can
-    // reallocate that stack. The copy is a GC root for the duration of the call.
-    Value small[8];
-    std::vector<Value> big;
-    Value* argv = small;
-    if (argc > 8) {
-      big.resize(argc);
-      argv = big.data();
-    }
-    for (size_t i = 0; i < argc; ++i) argv[i] = vm.args_[arg_base + i];
-    vm.args_top_ = arg_base;
-    const std::span<const Value> args(argv, argc);
     if constexpr (kHooked) {
       HookEvent ev{HookEventKind::BeforeFunctionCall};
       ev.callee = callee_label(vm, "foreign function ", slot.name);
-      ev.args = args;
+      ev.args = std::span<const Value>(vm.args_.get() + arg_base, argc);
       FIRE(ev);
     }
     SAVE_STATE();
-    vm.native_roots_.push_back(args);
-    vm.native_pushed_frame_ = false;
-    Result<Value> r = (*slot.native)(vm, args);
-    vm.native_roots_.pop_back();
-    if (!r) {
-      RELOAD_FRAME();
-      FAIL(r.error());
-    }
-    if (vm.native_pushed_frame_) {
+    // Out of line: it owns objects with destructors, and this function leaves handler scopes by
+    // computed goto, which does not run them. `slot` must not be used after this call: a native
+    // may create call slots (create_closure does), which can move slots_.
+    const uint32_t slot_index = static_cast<uint32_t>(in->x);
+    Value value;
+    const NativeOutcome outcome = call_native(vm, slot_index, arg_base, argc, value, error);
+    RELOAD_FRAME();
+    if (outcome == NativeOutcome::Failed) goto fail;
+    if (outcome == NativeOutcome::PushedFrame) {
       // call_closure pushed a frame: continue there; its RET writes our r0.
-      vm.native_pushed_frame_ = false;
-      RELOAD_FRAME();
       CHECK_MODE();
       NEXT();
     }
-    RELOAD_FRAME();
-    WRITE_REG(0, *r);
+    WRITE_REG(0, value);
     if constexpr (kHooked) {
       HookEvent ev{HookEventKind::AfterFunctionCall};
-      ev.callee = callee_label(vm, "foreign function ", slot.name);
-      ev.value = *r;
+      ev.callee = callee_label(vm, "foreign function ", vm.slots_[slot_index].name);
+      ev.value = value;
       FIRE(ev);
     }
     // Safe point: the result is in r0, the argument copy is no longer needed.

@@ -1,6 +1,7 @@
 #include "vm/value_format.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <cmath>
 #include <unordered_set>
 
@@ -41,11 +42,38 @@ void append_float(std::string& out, double d) {
     out += d < 0 ? "-inf" : "inf";
     return;
   }
-  // Fixed notation without a precision gives the shortest representation that round-trips,
-  // in positional form: what Rust's Debug prints ("1", "0.1", "1000000000000000000000").
-  char buf[400];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
-  out.append(buf, res.ptr);
+  // Rust's Debug prints the shortest digits that round-trip, laid out positionally:
+  // 1e23 -> "100000000000000000000000", 1e-7 -> "0.0000001". (std::to_chars with `fixed` would
+  // print the exact binary value instead: 99999999999999991611392.) So: shortest digits and
+  // exponent from the scientific form, then positional layout by hand.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));  // e.g. "-1.2345e+23"
+  const size_t e_pos = sci.find('e');
+  std::string_view mant = sci.substr(0, e_pos);
+  const int exponent = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
+  if (!mant.empty() && mant[0] == '-') {
+    out += '-';
+    mant.remove_prefix(1);
+  }
+  std::string digits;
+  for (char c : mant) {
+    if (c != '.') digits += c;
+  }
+  // value = 0.digits * 10^(exponent + 1): the decimal point goes after `point` digits.
+  const int point = exponent + 1;
+  if (point <= 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-point), '0');
+    out += digits;
+  } else if (static_cast<size_t>(point) >= digits.size()) {
+    out += digits;
+    out.append(static_cast<size_t>(point) - digits.size(), '0');
+  } else {
+    out.append(digits, 0, static_cast<size_t>(point));
+    out += '.';
+    out.append(digits, static_cast<size_t>(point), std::string::npos);
+  }
 }
 
 static void append_int_suffix(std::string& out, const Value& v, const char* suffix) {

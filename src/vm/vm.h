@@ -257,6 +257,7 @@ class VirtualMachine {
   bool native_pushed_frame_ = false;  // set by call_closure: continue in the pushed frame
   // Argument buffers of native calls in progress: GC roots while the native may re-enter.
   std::vector<std::span<const Value>> native_roots_;
+  std::vector<std::vector<Value>> native_scratch_;  // argument copies, one buffer per call depth
   uint32_t run_depth_ = 0;            // nesting of interpreter runs (call_value re-enters)
   // A loaded function uses registers beyond what the hook-free loop's pre-doubled 16-bit
   // operands can address (>= 32768): run everything in the plain (hooked) loop instead.
