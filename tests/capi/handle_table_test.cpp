@@ -15,6 +15,8 @@
 namespace stoffel::capi {
 namespace {
 
+using stoffel::Result;
+
 constexpr const char* kProgram = R"(
 .function make_point regs=3 params=(x)
     MOV r2, r0
@@ -26,6 +28,12 @@ constexpr const char* kProgram = R"(
     PUSHARG r2
     CALL "set_field"
     RET r1
+.end
+.function leak regs=1
+    CALL "make_share"
+    PUSHARG r0
+    CALL "sink"
+    RET r0
 .end
 .function get_x regs=2 params=(p)
     LDI r1, "x"
@@ -171,6 +179,46 @@ TEST_F(CapiHandles, CallbackExceptionsBecomeErrors) {
   EXPECT_NE(std::string(stoffel_last_error(h_)).find("Foreign function thrower failed: boom"),
             std::string::npos)
       << stoffel_last_error(h_);
+}
+
+TEST_F(CapiHandles, SecretsAndNulStringsNeverLeaveTheVm) {
+  h_->vm.register_native(
+      "make_share", [](vm::VirtualMachine& m, std::span<const vm::Value>) -> Result<vm::Value> {
+        return vm::Value::share_value(m.heap().new_share(vm::ShareType::secret_int(64), {1, 2, 3}));
+      });
+  h_->vm.register_native("make_pending",
+                         [](vm::VirtualMachine&, std::span<const vm::Value>) -> Result<vm::Value> {
+                           return vm::Value::pending_reveal(0);
+                         });
+  h_->vm.register_native(
+      "make_nul", [](vm::VirtualMachine& m, std::span<const vm::Value>) -> Result<vm::Value> {
+        return m.make_string(std::string_view("a\0b", 3));
+      });
+  StoffelValue out;
+  EXPECT_EQ(stoffel_execute_with_args(h_, "make_share", nullptr, 0, &out), -5);
+  EXPECT_NE(std::string(stoffel_last_error(h_)).find("a secret share cannot leave the VM"),
+            std::string::npos)
+      << stoffel_last_error(h_);
+  EXPECT_EQ(out.value_type, STOFFEL_VALUE_UNIT);
+  EXPECT_EQ(stoffel_execute_with_args(h_, "make_pending", nullptr, 0, &out), -5);
+  EXPECT_EQ(stoffel_execute_with_args(h_, "make_nul", nullptr, 0, &out), -5);
+  EXPECT_NE(std::string(stoffel_last_error(h_)).find("NUL byte at offset 1"), std::string::npos);
+
+  // As a callback argument: the program stops before the callback runs.
+  static bool sink_called = false;
+  ASSERT_EQ(stoffel_register_foreign_function(h_, "sink",
+                                              [](const StoffelValue*, int, StoffelValue*) -> int {
+                                                sink_called = true;
+                                                return 0;
+                                              }),
+            0);
+  EXPECT_EQ(stoffel_execute(h_, "leak", &out), -3);
+  EXPECT_NE(std::string(stoffel_last_error(h_))
+                .find("Cannot pass argument 0 to foreign function sink: a secret share cannot "
+                      "leave the VM"),
+            std::string::npos)
+      << stoffel_last_error(h_);
+  EXPECT_FALSE(sink_called);
 }
 
 }  // namespace
