@@ -1,0 +1,103 @@
+// One party's HoneyBadgerMPC engine (reference-mpc.md §1–§2, decisions M2–M8).
+//
+// THE CONTRACT between the MPC layer and its users (the VM glue in src/embed, the benchmarks).
+// The MPC layer knows nothing of the VM: it speaks field elements, encoded as 32 bytes,
+// canonical little-endian (reference-mpc.md §1.1), whatever the field.
+//
+// Threading: a Party is used by one thread at a time (its own). Interactive calls block that
+// thread until the protocol round completes; they talk to the other parties through the
+// transport (src/net) and own no thread and no socket. Every party must make the same sequence
+// of interactive calls (as every party runs the same program); the calls are tagged with
+// sequence numbers so messages of different calls never mix.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "math/field_kind.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc {
+
+using FieldBytes = std::array<uint8_t, 32>;
+
+// Counters for `stoffel-run --stats` and the benchmarks.
+struct PartyStats {
+  uint64_t multiplications = 0;   // secret x secret products computed
+  uint64_t openings = 0;          // values opened (robustly)
+  uint64_t rounds = 0;            // communication rounds this party took part in
+  uint64_t bytes_sent = 0;
+  uint64_t messages_sent = 0;
+  uint64_t triples_generated = 0, triples_consumed = 0;
+  uint64_t randoms_generated = 0, randoms_consumed = 0;
+  uint64_t masks_generated = 0, masks_consumed = 0;
+  std::vector<size_t> suspected_parties;  // parties caught sending wrong shares (warnings)
+};
+
+class Party {
+ public:
+  virtual ~Party() = default;
+
+  virtual size_t id() const = 0;
+  virtual size_t n() const = 0;
+  virtual size_t t() const = 0;
+  virtual uint64_t instance_id() const = 0;
+  virtual math::FieldKind field() const = 0;
+
+  // --- encodings (local) --------------------------------------------------------------------
+  virtual FieldBytes encode_int(int64_t v) const = 0;  // negatives as p - |v|
+  // Decision M6: elements in the upper half are negative; outside the i64 range is an error.
+  virtual Result<int64_t> decode_int(const FieldBytes& v) const = 0;
+  // Error if not canonical (>= p).
+  virtual Result<FieldBytes> check_canonical(const FieldBytes& v) const = 0;
+
+  // --- local operations on shares and clear field elements ----------------------------------
+  // A public value as a share: every party holds the value itself (the constant polynomial),
+  // which is a valid degree-t sharing (decision E10: deterministic, no randomness).
+  virtual FieldBytes share_public(const FieldBytes& value) const = 0;
+  virtual FieldBytes add(const FieldBytes& a, const FieldBytes& b) const = 0;
+  virtual FieldBytes sub(const FieldBytes& a, const FieldBytes& b) const = 0;
+  virtual FieldBytes neg(const FieldBytes& a) const = 0;
+  virtual FieldBytes mul_public(const FieldBytes& share, const FieldBytes& scalar) const = 0;
+  virtual Result<FieldBytes> inverse(const FieldBytes& value) const = 0;  // error for 0
+
+  // --- interactive (every party, same order) -------------------------------------------------
+  // Beaver multiplication of a[i] * b[i] for all i in ONE round (one robust batch opening of all
+  // the masked pairs), consuming one triple per product. Preprocessing runs out -> generate more
+  // (all parties in the same order, M4), never fail for lack of material.
+  virtual Result<std::vector<FieldBytes>> mul(std::span<const FieldBytes> a,
+                                              std::span<const FieldBytes> b) = 0;
+  // Robust batch opening of degree-t shares (M3): error-correcting, up to t wrong or missing
+  // shares; offenders recorded in stats().suspected_parties; never a wrong value; no decision
+  // depends on arrival order. One round for the whole batch.
+  virtual Result<std::vector<FieldBytes>> open(std::span<const FieldBytes> shares) = 0;
+  // A share of a uniformly random secret nobody knows (from the random-share pool).
+  virtual Result<FieldBytes> random() = 0;
+  // Probabilistic truncation (Catrina–Saxena TruncPr) of k-bit signed values by 2^f, for
+  // fixed-point multiplication and division by a public integer (M5).
+  virtual Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, uint32_t k,
+                                                   uint32_t f) = 0;
+
+  // --- clients (reference-mpc.md §2.13, §2.14, decision N4) ---------------------------------
+  // The input protocol for every client in `input_counts` (client id -> number of inputs, in
+  // ascending client-id order): for each input a random mask share is sent to the client, the
+  // client broadcasts input + mask, the parties compute their share of the input.
+  // Result: per client (same order), this party's shares of its inputs.
+  struct ClientInputCount {
+    uint64_t client_id;
+    size_t count;
+  };
+  virtual Result<std::vector<std::vector<FieldBytes>>> receive_client_inputs(
+      std::span<const ClientInputCount> input_counts) = 0;
+  // Sends this party's shares of `shares` to the client, which reconstructs them robustly.
+  virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares) = 0;
+
+  virtual const PartyStats& stats() const = 0;
+};
+
+}  // namespace stoffel::mpc

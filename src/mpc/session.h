@@ -1,0 +1,63 @@
+// An in-process MPC session (decision M1, the embedded engine of stoffel-run): n parties and the
+// clients, connected by the in-memory transport (src/net), with an optional fault plan.
+//
+// Threads are the caller's: typically one thread per party calling Party methods, and one
+// thread running the clients (run_clients). abort() unblocks everybody.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "math/field_kind.h"
+#include "mpc/party.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc {
+
+struct SessionConfig {
+  size_t n = 5;
+  size_t t = 1;  // n >= 3t + 1 is enforced (M2), n <= 255 at least
+  math::FieldKind field = math::FieldKind::Bls12_381;
+  uint64_t instance_id = 1;
+  uint64_t seed = 0;  // 0: OS randomness (libsodium); otherwise deterministic streams (tests)
+  // Initial preprocessing per party; more is generated on demand (M4).
+  size_t initial_triples = 64;
+  size_t initial_randoms = 64;
+  uint32_t receive_timeout_ms = 30'000;  // bound on waiting for a message that must arrive
+};
+
+// A client's clear inputs, already encoded as field elements (integers as p - |v| when
+// negative; fixed-point values scaled by 2^16 and rounded by the caller).
+struct ClientInputs {
+  uint64_t client_id;
+  std::vector<FieldBytes> values;
+};
+
+// What a client received through Party::send_output, reconstructed robustly.
+struct ClientOutput {
+  uint64_t client_id;
+  std::vector<FieldBytes> values;
+};
+
+class LocalSession {
+ public:
+  virtual ~LocalSession() = default;
+
+  // Validates n, t (M2) and builds the parties and clients on in-memory links.
+  static Result<std::unique_ptr<LocalSession>> create(SessionConfig config,
+                                                      std::vector<ClientInputs> clients);
+
+  virtual const SessionConfig& config() const = 0;
+  virtual Party& party(size_t i) = 0;
+  // Runs the client side of the input protocol for every client, then waits for and
+  // reconstructs outputs until `finish_clients()` is called. Blocks; run it in its own thread.
+  virtual Result<void> run_clients() = 0;
+  virtual void finish_clients() = 0;
+  virtual std::vector<ClientOutput> client_outputs() const = 0;
+  // Makes every blocked and future interactive call fail with this reason (a party failed).
+  virtual void abort(const std::string& reason) = 0;
+};
+
+}  // namespace stoffel::mpc
