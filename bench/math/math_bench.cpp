@@ -45,6 +45,17 @@ void BM_MulChain(benchmark::State& state) {
   set_per_op(state, kChain);
 }
 
+#if STOFFEL_MATH_HAVE_MULX
+// The same chain with the portable kernel forced (for machines without BMI2).
+template <typename F>
+void BM_MulChainPortable(benchmark::State& state) {
+  const bool saved = stoffel::math::detail::g_use_mulx;
+  stoffel::math::detail::g_use_mulx = false;
+  BM_MulChain<F>(state);
+  stoffel::math::detail::g_use_mulx = saved;
+}
+#endif
+
 // Eight interleaved chains: independent multiplications the CPU can overlap (throughput).
 template <typename F>
 void BM_MulIndependent8(benchmark::State& state) {
@@ -271,6 +282,9 @@ void BM_GmpPowmInverse(benchmark::State& state) {
   BENCHMARK_TEMPLATE(BM, Curve25519_Fr);
 
 FIELD_BENCH(BM_MulChain)
+#if STOFFEL_MATH_HAVE_MULX
+FIELD_BENCH(BM_MulChainPortable)
+#endif
 FIELD_BENCH(BM_MulIndependent8)
 BENCHMARK(BM_GmpMulModChain);
 FIELD_BENCH(BM_SquareChain)

@@ -27,6 +27,8 @@
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
+
+#include "math/mont_mul_x86.h"
 #endif
 
 namespace stoffel::math {
@@ -156,9 +158,11 @@ template <typename P>
 struct MontgomeryConstants {
   static constexpr Limbs kP = P::kModulus;
   static constexpr std::uint64_t kInv = detail::neg_inv64(kP[0]);  // -p^-1 mod 2^64
-  static constexpr Limbs kR = detail::pow2_mod(kP, 256);           // R mod p (Montgomery one)
-  static constexpr Limbs kR2 = detail::pow2_mod(kP, 512);          // R^2 mod p
-  static constexpr Limbs kPMinus2 = detail::sub_small(kP, 2);      // Fermat inverse exponent
+  // The modulus followed by kInv, the layout the x86 mulx kernel reads.
+  static constexpr std::array<std::uint64_t, 5> kPInv = {kP[0], kP[1], kP[2], kP[3], kInv};
+  static constexpr Limbs kR = detail::pow2_mod(kP, 256);       // R mod p (Montgomery one)
+  static constexpr Limbs kR2 = detail::pow2_mod(kP, 512);      // R^2 mod p
+  static constexpr Limbs kPMinus2 = detail::sub_small(kP, 2);  // Fermat inverse exponent
   static constexpr Limbs kPMinus1Half = detail::shr(detail::sub_small(kP, 1), 1);
   // Q = (p - 1) / 2^s, the odd part of p - 1 (Tonelli-Shanks, roots of unity).
   static constexpr Limbs kOddPart = detail::shr(detail::sub_small(kP, 1), P::kTwoAdicity);
@@ -236,13 +240,13 @@ class Fp {
   static void random_fill(Rng& rng, std::span<Fp> out);
 
   // Arithmetic -------------------------------------------------------------------------------
-  friend constexpr Fp operator+(const Fp& a, const Fp& b) {
+  STOFFEL_MATH_INLINE friend constexpr Fp operator+(const Fp& a, const Fp& b) {
     std::uint64_t c = 0;
     const Limbs s{detail::adc(a.m_[0], b.m_[0], c), detail::adc(a.m_[1], b.m_[1], c),
                   detail::adc(a.m_[2], b.m_[2], c), detail::adc(a.m_[3], b.m_[3], c)};
     return from_mont(reduce_once(s));
   }
-  friend constexpr Fp operator-(const Fp& a, const Fp& b) {
+  STOFFEL_MATH_INLINE friend constexpr Fp operator-(const Fp& a, const Fp& b) {
     Limbs d{};
     const std::uint64_t mask = 0 - detail::sub4(a.m_, b.m_, d);
     std::uint64_t c = 0;
@@ -259,14 +263,14 @@ class Fp {
     const std::uint64_t mask = 0 - ((nz | (0 - nz)) >> 63);  // all ones iff a != 0
     return from_mont({d[0] & mask, d[1] & mask, d[2] & mask, d[3] & mask});
   }
-  friend constexpr Fp operator*(const Fp& a, const Fp& b) {
+  STOFFEL_MATH_INLINE friend constexpr Fp operator*(const Fp& a, const Fp& b) {
     return from_mont(mont_mul(a.m_, b.m_));
   }
   constexpr Fp& operator+=(const Fp& b) { return *this = *this + b; }
   constexpr Fp& operator-=(const Fp& b) { return *this = *this - b; }
   constexpr Fp& operator*=(const Fp& b) { return *this = *this * b; }
 
-  constexpr Fp square() const { return from_mont(mont_mul(m_, m_)); }
+  STOFFEL_MATH_INLINE constexpr Fp square() const { return from_mont(mont_mul(m_, m_)); }
   constexpr Fp dbl() const { return *this + *this; }
 
   // Constant-time equality (the comparison result itself is of course returned).
@@ -337,66 +341,19 @@ class Fp {
   // < p give t < 2p before the final masked subtraction.
   STOFFEL_MATH_INLINE static constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
 #if STOFFEL_MATH_HAVE_MULX
-    if (!std::is_constant_evaluated() && detail::g_use_mulx) return mont_mul_mulx(a, b);
+    if (!std::is_constant_evaluated()) {
+      // The mulx kernel is small enough to inline everywhere; the portable one is called out of
+      // line on x86-64 so that it does not bloat every caller on machines that never use it.
+      if (detail::g_use_mulx) return reduce_once(detail::mont_mul_mulx_asm(a, b, C::kPInv));
+      return mont_mul_portable(a, b);
+    }
 #endif
     return mont_mul_generic(a, b);
   }
 
-#if STOFFEL_MATH_HAVE_MULX
-  // One CIOS step with mulx: all eight products of the step are independent, and the sums are
-  // short add/adc chains that start afresh (a plain `add` does not wait for older flags), so
-  // the only long dependency is t0 -> m -> m*p[0] from step to step.
-  [[gnu::target("bmi2")]] STOFFEL_MATH_INLINE static void mulx_step(
-      unsigned long long a0, unsigned long long a1, unsigned long long a2, unsigned long long a3,
-      unsigned long long bi, unsigned long long& t0, unsigned long long& t1, unsigned long long& t2,
-      unsigned long long& t3) {
-    using ull = unsigned long long;
-    ull h0, h1, h2, h3, t4, z;
-    const ull l0 = _mulx_u64(a0, bi, &h0);
-    const ull l1 = _mulx_u64(a1, bi, &h1);
-    const ull l2 = _mulx_u64(a2, bi, &h2);
-    const ull l3 = _mulx_u64(a3, bi, &h3);
-    // a*bi = (l0, h0 + l1, h1 + l2, h2 + l3, h3), then t += a*bi.
-    unsigned char c = _addcarry_u64(0, h0, l1, &h0);
-    c = _addcarry_u64(c, h1, l2, &h1);
-    c = _addcarry_u64(c, h2, l3, &h2);
-    (void)_addcarry_u64(c, h3, 0, &h3);
-    c = _addcarry_u64(0, t0, l0, &t0);
-    c = _addcarry_u64(c, t1, h0, &t1);
-    c = _addcarry_u64(c, t2, h1, &t2);
-    c = _addcarry_u64(c, t3, h2, &t3);
-    (void)_addcarry_u64(c, h3, 0, &t4);
-    // t = (t + m*p) / 2^64 with m making the low word vanish.
-    const ull m = t0 * C::kInv;
-    ull g0, g1, g2, g3;
-    const ull k0 = _mulx_u64(m, C::kP[0], &g0);
-    const ull k1 = _mulx_u64(m, C::kP[1], &g1);
-    const ull k2 = _mulx_u64(m, C::kP[2], &g2);
-    const ull k3 = _mulx_u64(m, C::kP[3], &g3);
-    c = _addcarry_u64(0, g0, k1, &g0);
-    c = _addcarry_u64(c, g1, k2, &g1);
-    c = _addcarry_u64(c, g2, k3, &g2);
-    (void)_addcarry_u64(c, g3, 0, &g3);
-    c = _addcarry_u64(0, t0, k0, &z);
-    c = _addcarry_u64(c, t1, g0, &t0);
-    c = _addcarry_u64(c, t2, g1, &t1);
-    c = _addcarry_u64(c, t3, g2, &t2);
-    // The no-carry condition on p[3] guarantees this last sum fits in 64 bits.
-    (void)_addcarry_u64(c, t4, g3, &t3);
+  [[gnu::noinline]] static Limbs mont_mul_portable(const Limbs& a, const Limbs& b) {
+    return mont_mul_generic(a, b);
   }
-
-  // Out of line: g++ does not inline a bmi2 function into callers compiled for plain x86-64.
-  [[gnu::target("bmi2")]] [[gnu::noinline]] static Limbs mont_mul_mulx(const Limbs& a,
-                                                                       const Limbs& b) {
-    const unsigned long long a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-    unsigned long long t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-    mulx_step(a0, a1, a2, a3, b[0], t0, t1, t2, t3);
-    mulx_step(a0, a1, a2, a3, b[1], t0, t1, t2, t3);
-    mulx_step(a0, a1, a2, a3, b[2], t0, t1, t2, t3);
-    mulx_step(a0, a1, a2, a3, b[3], t0, t1, t2, t3);
-    return reduce_once(Limbs{t0, t1, t2, t3});
-  }
-#endif
 
   // Portable kernel (and the compile-time one).
   STOFFEL_MATH_INLINE static constexpr Limbs mont_mul_generic(const Limbs& a, const Limbs& b) {
