@@ -45,6 +45,38 @@ Value callee_label(VirtualMachine& vm, std::string_view prefix, std::string_view
 
 enum class NativeOutcome { Returned, PushedFrame, Failed };
 
+// The slow paths as the loop calls them: plain bool + out-parameters. The loop leaves handler
+// scopes by computed goto, which must not skip destructors (clang rejects it, GCC silently skips
+// them), so no Result<> may live in a handler's scope.
+[[gnu::noinline]] bool slow_binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value& b,
+                                      Value& out, Error& error) {
+  auto r = binary_op(vm, op, a, b);
+  if (!r) {
+    error = r.error();
+    return false;
+  }
+  out = *r;
+  return true;
+}
+[[gnu::noinline]] bool slow_not_op(VirtualMachine& vm, const Value& a, Value& out, Error& error) {
+  auto r = not_op(vm, a);
+  if (!r) {
+    error = r.error();
+    return false;
+  }
+  out = *r;
+  return true;
+}
+[[gnu::noinline]] bool slow_compare(const Value& a, const Value& b, int32_t& flag, Error& error) {
+  auto r = compare_values(a, b);
+  if (!r) {
+    error = r.error();
+    return false;
+  }
+  flag = *r;
+  return true;
+}
+
 struct VirtualMachine::Internals {
   // Calls the native bound to `slot_index` with the `argc` arguments at `arg_base` of the argument
   // stack, which it clears. The arguments are copied first (into a buffer per native-call depth),
@@ -420,16 +452,16 @@ op_SHL:
 op_SHR:
 slow_binary: {
   SAVE_STATE();
-  auto r = binary_op(vm, in->op, REG(in->b), REG(in->c));
-  if (!r) FAIL(r.error());
-  WRITE_REG(in->a, *r);
-  if (r->is_heap() && vm.heap_.needs_collection()) vm.collect_garbage();
+  Value out;
+  if (!slow_binary_op(vm, in->op, REG(in->b), REG(in->c), out, error)) goto fail;
+  WRITE_REG(in->a, out);
+  if (out.is_heap() && vm.heap_.needs_collection()) vm.collect_garbage();
   NEXT();
 }
 op_NOT: {
-  auto r = not_op(vm, REG(in->b));
-  if (!r) FAIL(r.error());
-  WRITE_REG(in->a, *r);
+  Value out;
+  if (!slow_not_op(vm, REG(in->b), out, error)) goto fail;
+  WRITE_REG(in->a, out);
   NEXT();
 }
 op_CMP: {
@@ -439,9 +471,7 @@ op_CMP: {
     flag = (x.i > y.i) - (x.i < y.i);
     NEXT();
   }
-  auto r = compare_values(x, y);
-  if (!r) FAIL(r.error());
-  flag = *r;
+  if (!slow_compare(x, y, flag, error)) goto fail;
   NEXT();
 }
 op_JMP:

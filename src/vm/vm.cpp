@@ -416,11 +416,13 @@ Result<Value> VirtualMachine::run_native_entry(const NativeFunction& fn,
                                                std::span<const Value> args, std::string_view) {
   last_error_location_ = {};
   const size_t stop_depth = frames_.size();
+  // The copy is a GC root while the native runs (it may re-enter the VM), like the arguments of
+  // a native called by CALL.
   std::vector<Value> copy(args.begin(), args.end());
-  pinned_.insert(pinned_.end(), copy.begin(), copy.end());
+  native_roots_.push_back(copy);
   native_pushed_frame_ = false;
   auto result = fn(*this, copy);
-  pinned_.resize(pinned_.size() - copy.size());
+  native_roots_.pop_back();
   if (!result) return result.error();
   if (native_pushed_frame_) {
     native_pushed_frame_ = false;
