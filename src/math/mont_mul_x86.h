@@ -3,16 +3,17 @@
 // Same algorithm as the portable kernel in fp.h (CIOS, "no-carry" variant for moduli whose top
 // limb is below 2^63 - 2), scheduled for latency: in every step the four products are formed
 // first into (l0, h0 + l1, h1 + l2, h2 + l3, h3) with one add/adc chain, then added to t with a
-// second chain. Every chain starts with a plain `add` (or `neg`), so it never waits for an older
-// chain's flags (adcx/adox were measured slower on this AMD core, whose two flags are not renamed
-// independently). The accumulator lives in five registers s0..s4 whose roles rotate by one each
-// step, which replaces the word shift of Montgomery reduction with renaming. The result (< 2p)
-// ends in s4, s0, s1, s2 (low to high) and is reduced once by the caller.
+// second chain (the reduction forms m*p the same way). Every chain starts with a plain `add` (or
+// `neg`), so it never waits for an older chain's flags (adcx/adox were measured slower on this AMD
+// core, whose two flags are not renamed independently). The accumulator lives in five registers
+// s0..s4 whose roles rotate by one each step, which replaces the word shift of Montgomery reduction
+// with renaming. The result (< 2p) ends in s4, s0, s1, s2 (low to high) and is reduced once by the
+// caller.
 //
-// The block needs 14 general registers (5 accumulator, 5 temporaries, rdx, three pointers), so
-// it also fits builds that keep a frame pointer. Inline assembly needs no -mbmi2: the assembler
-// accepts mulx regardless, and fp.h only takes this path when CPUID reports BMI2.
-// Constant time: no branches and no data-dependent addresses.
+// The block needs 13 general registers (5 accumulator, 4 temporaries, rdx, three pointers), so
+// it also fits builds that keep a frame pointer (sanitizers, debug). Inline assembly needs no
+// -mbmi2: the assembler accepts mulx regardless, and fp.h only takes this path when CPUID reports
+// BMI2. Constant time: no branches and no data-dependent addresses.
 #pragma once
 
 #include <array>
@@ -24,141 +25,147 @@ namespace stoffel::math::detail {
 [[gnu::always_inline]] inline std::array<std::uint64_t, 4> mont_mul_mulx_asm(
     const std::array<std::uint64_t, 4>& a, const std::array<std::uint64_t, 4>& b,
     const std::array<std::uint64_t, 5>& p) {
-  std::uint64_t s0, s1, s2, s3, s4, l0, l1, h0, h1, h2, rdx;
+  std::uint64_t s0, s1, s2, s3, s4, lo, h0, h1, h2, rdx;
   asm(
-      // Step 0: t += a * b[0] (products first; mulx leaves the flags alone).
+      // Step 0: t += a * b[0]. P = a * b[0] is formed as (l0, h0 + l1, h1 + l2, h2 + l3, h3).
       "movq 0(%[b]), %%rdx\n\t"
-      "mulxq 0(%[a]), %[s0], %[h0]\n\t"
-      "mulxq 8(%[a]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[a]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[a]), %[l1], %[s4]\n\t"
-      "adcq %[l1], %[h2]\n\t"
+      "mulxq 0(%[a]), %[s0], %[s1]\n\t"
+      "mulxq 8(%[a]), %[lo], %[s2]\n\t"
+      "addq %[lo], %[s1]\n\t"
+      "mulxq 16(%[a]), %[lo], %[s3]\n\t"
+      "adcq %[lo], %[s2]\n\t"
+      "mulxq 24(%[a]), %[lo], %[s4]\n\t"
+      "adcq %[lo], %[s3]\n\t"
       "adcq $0, %[s4]\n\t"
-      "movq %[h0], %[s1]\n\t"
-      "movq %[h1], %[s2]\n\t"
-      "movq %[h2], %[s3]\n\t"
-      // Reduce: m = t0 * (-p^-1); t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0) is 0, so
-      // its carry is (t0 != 0), which neg computes.
+      // Reduce: m = t0 * (-p^-1) mod 2^64, t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0)
+      // is 0 and its carry is (t0 != 0), which neg computes; t0's register then holds hi(m * p3).
       "movq %[s0], %%rdx\n\t"
       "imulq 32(%[p]), %%rdx\n\t"
       "mulxq 0(%[p]), %[h0], %[h0]\n\t"
-      "mulxq 8(%[p]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[p]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[p]), %[l1], %[l0]\n\t"
-      "adcq %[l1], %[h2]\n\t"
-      "adcq $0, %[l0]\n\t"
       "negq %[s0]\n\t"
-      "adcq %[h0], %[s1]\n\t"
+      "adcq $0, %[h0]\n\t"
+      "mulxq 8(%[p]), %[lo], %[h1]\n\t"
+      "addq %[lo], %[h0]\n\t"
+      "mulxq 16(%[p]), %[lo], %[h2]\n\t"
+      "adcq %[lo], %[h1]\n\t"
+      "mulxq 24(%[p]), %[lo], %[s0]\n\t"
+      "adcq %[lo], %[h2]\n\t"
+      "adcq $0, %[s0]\n\t"
+      "addq %[h0], %[s1]\n\t"
       "adcq %[h1], %[s2]\n\t"
       "adcq %[h2], %[s3]\n\t"
-      "adcq %[l0], %[s4]\n\t"
-      // Step 1: t += a * b[1] (products first; mulx leaves the flags alone).
+      "adcq %[s0], %[s4]\n\t"
+      // Step 1: t += a * b[1]. P = a * b[1] is formed as (l0, h0 + l1, h1 + l2, h2 + l3, h3).
       "movq 8(%[b]), %%rdx\n\t"
-      "mulxq 0(%[a]), %[l0], %[h0]\n\t"
-      "mulxq 8(%[a]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[a]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[a]), %[l1], %[s0]\n\t"
-      "adcq %[l1], %[h2]\n\t"
+      // The carry of t0 + l0 goes into h0 at once (h0 <= 2^64 - 2 cannot overflow), freeing l0.
+      "mulxq 0(%[a]), %[lo], %[h0]\n\t"
+      "addq %[lo], %[s1]\n\t"
+      "adcq $0, %[h0]\n\t"
+      "mulxq 8(%[a]), %[lo], %[h1]\n\t"
+      "addq %[lo], %[h0]\n\t"
+      "mulxq 16(%[a]), %[lo], %[h2]\n\t"
+      "adcq %[lo], %[h1]\n\t"
+      "mulxq 24(%[a]), %[lo], %[s0]\n\t"
+      "adcq %[lo], %[h2]\n\t"
       "adcq $0, %[s0]\n\t"
-      "addq %[l0], %[s1]\n\t"
-      "adcq %[h0], %[s2]\n\t"
+      "addq %[h0], %[s2]\n\t"
       "adcq %[h1], %[s3]\n\t"
       "adcq %[h2], %[s4]\n\t"
       "adcq $0, %[s0]\n\t"
-      // Reduce: m = t0 * (-p^-1); t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0) is 0, so
-      // its carry is (t0 != 0), which neg computes.
+      // Reduce: m = t0 * (-p^-1) mod 2^64, t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0)
+      // is 0 and its carry is (t0 != 0), which neg computes; t0's register then holds hi(m * p3).
       "movq %[s1], %%rdx\n\t"
       "imulq 32(%[p]), %%rdx\n\t"
       "mulxq 0(%[p]), %[h0], %[h0]\n\t"
-      "mulxq 8(%[p]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[p]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[p]), %[l1], %[l0]\n\t"
-      "adcq %[l1], %[h2]\n\t"
-      "adcq $0, %[l0]\n\t"
       "negq %[s1]\n\t"
-      "adcq %[h0], %[s2]\n\t"
+      "adcq $0, %[h0]\n\t"
+      "mulxq 8(%[p]), %[lo], %[h1]\n\t"
+      "addq %[lo], %[h0]\n\t"
+      "mulxq 16(%[p]), %[lo], %[h2]\n\t"
+      "adcq %[lo], %[h1]\n\t"
+      "mulxq 24(%[p]), %[lo], %[s1]\n\t"
+      "adcq %[lo], %[h2]\n\t"
+      "adcq $0, %[s1]\n\t"
+      "addq %[h0], %[s2]\n\t"
       "adcq %[h1], %[s3]\n\t"
       "adcq %[h2], %[s4]\n\t"
-      "adcq %[l0], %[s0]\n\t"
-      // Step 2: t += a * b[2] (products first; mulx leaves the flags alone).
+      "adcq %[s1], %[s0]\n\t"
+      // Step 2: t += a * b[2]. P = a * b[2] is formed as (l0, h0 + l1, h1 + l2, h2 + l3, h3).
       "movq 16(%[b]), %%rdx\n\t"
-      "mulxq 0(%[a]), %[l0], %[h0]\n\t"
-      "mulxq 8(%[a]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[a]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[a]), %[l1], %[s1]\n\t"
-      "adcq %[l1], %[h2]\n\t"
+      // The carry of t0 + l0 goes into h0 at once (h0 <= 2^64 - 2 cannot overflow), freeing l0.
+      "mulxq 0(%[a]), %[lo], %[h0]\n\t"
+      "addq %[lo], %[s2]\n\t"
+      "adcq $0, %[h0]\n\t"
+      "mulxq 8(%[a]), %[lo], %[h1]\n\t"
+      "addq %[lo], %[h0]\n\t"
+      "mulxq 16(%[a]), %[lo], %[h2]\n\t"
+      "adcq %[lo], %[h1]\n\t"
+      "mulxq 24(%[a]), %[lo], %[s1]\n\t"
+      "adcq %[lo], %[h2]\n\t"
       "adcq $0, %[s1]\n\t"
-      "addq %[l0], %[s2]\n\t"
-      "adcq %[h0], %[s3]\n\t"
+      "addq %[h0], %[s3]\n\t"
       "adcq %[h1], %[s4]\n\t"
       "adcq %[h2], %[s0]\n\t"
       "adcq $0, %[s1]\n\t"
-      // Reduce: m = t0 * (-p^-1); t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0) is 0, so
-      // its carry is (t0 != 0), which neg computes.
+      // Reduce: m = t0 * (-p^-1) mod 2^64, t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0)
+      // is 0 and its carry is (t0 != 0), which neg computes; t0's register then holds hi(m * p3).
       "movq %[s2], %%rdx\n\t"
       "imulq 32(%[p]), %%rdx\n\t"
       "mulxq 0(%[p]), %[h0], %[h0]\n\t"
-      "mulxq 8(%[p]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[p]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[p]), %[l1], %[l0]\n\t"
-      "adcq %[l1], %[h2]\n\t"
-      "adcq $0, %[l0]\n\t"
       "negq %[s2]\n\t"
-      "adcq %[h0], %[s3]\n\t"
+      "adcq $0, %[h0]\n\t"
+      "mulxq 8(%[p]), %[lo], %[h1]\n\t"
+      "addq %[lo], %[h0]\n\t"
+      "mulxq 16(%[p]), %[lo], %[h2]\n\t"
+      "adcq %[lo], %[h1]\n\t"
+      "mulxq 24(%[p]), %[lo], %[s2]\n\t"
+      "adcq %[lo], %[h2]\n\t"
+      "adcq $0, %[s2]\n\t"
+      "addq %[h0], %[s3]\n\t"
       "adcq %[h1], %[s4]\n\t"
       "adcq %[h2], %[s0]\n\t"
-      "adcq %[l0], %[s1]\n\t"
-      // Step 3: t += a * b[3] (products first; mulx leaves the flags alone).
+      "adcq %[s2], %[s1]\n\t"
+      // Step 3: t += a * b[3]. P = a * b[3] is formed as (l0, h0 + l1, h1 + l2, h2 + l3, h3).
       "movq 24(%[b]), %%rdx\n\t"
-      "mulxq 0(%[a]), %[l0], %[h0]\n\t"
-      "mulxq 8(%[a]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[a]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[a]), %[l1], %[s2]\n\t"
-      "adcq %[l1], %[h2]\n\t"
+      // The carry of t0 + l0 goes into h0 at once (h0 <= 2^64 - 2 cannot overflow), freeing l0.
+      "mulxq 0(%[a]), %[lo], %[h0]\n\t"
+      "addq %[lo], %[s3]\n\t"
+      "adcq $0, %[h0]\n\t"
+      "mulxq 8(%[a]), %[lo], %[h1]\n\t"
+      "addq %[lo], %[h0]\n\t"
+      "mulxq 16(%[a]), %[lo], %[h2]\n\t"
+      "adcq %[lo], %[h1]\n\t"
+      "mulxq 24(%[a]), %[lo], %[s2]\n\t"
+      "adcq %[lo], %[h2]\n\t"
       "adcq $0, %[s2]\n\t"
-      "addq %[l0], %[s3]\n\t"
-      "adcq %[h0], %[s4]\n\t"
+      "addq %[h0], %[s4]\n\t"
       "adcq %[h1], %[s0]\n\t"
       "adcq %[h2], %[s1]\n\t"
       "adcq $0, %[s2]\n\t"
-      // Reduce: m = t0 * (-p^-1); t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0) is 0, so
-      // its carry is (t0 != 0), which neg computes.
+      // Reduce: m = t0 * (-p^-1) mod 2^64, t = (t + m * p) / 2^64. The low word of t0 + lo(m * p0)
+      // is 0 and its carry is (t0 != 0), which neg computes; t0's register then holds hi(m * p3).
       "movq %[s3], %%rdx\n\t"
       "imulq 32(%[p]), %%rdx\n\t"
       "mulxq 0(%[p]), %[h0], %[h0]\n\t"
-      "mulxq 8(%[p]), %[l1], %[h1]\n\t"
-      "addq %[l1], %[h0]\n\t"
-      "mulxq 16(%[p]), %[l1], %[h2]\n\t"
-      "adcq %[l1], %[h1]\n\t"
-      "mulxq 24(%[p]), %[l1], %[l0]\n\t"
-      "adcq %[l1], %[h2]\n\t"
-      "adcq $0, %[l0]\n\t"
       "negq %[s3]\n\t"
-      "adcq %[h0], %[s4]\n\t"
+      "adcq $0, %[h0]\n\t"
+      "mulxq 8(%[p]), %[lo], %[h1]\n\t"
+      "addq %[lo], %[h0]\n\t"
+      "mulxq 16(%[p]), %[lo], %[h2]\n\t"
+      "adcq %[lo], %[h1]\n\t"
+      "mulxq 24(%[p]), %[lo], %[s3]\n\t"
+      "adcq %[lo], %[h2]\n\t"
+      "adcq $0, %[s3]\n\t"
+      "addq %[h0], %[s4]\n\t"
       "adcq %[h1], %[s0]\n\t"
       "adcq %[h2], %[s1]\n\t"
-      "adcq %[l0], %[s2]\n\t"
+      "adcq %[s3], %[s2]\n\t"
       : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [s4] "=&r"(s4),
-        [l0] "=&r"(l0), [l1] "=&r"(l1), [h0] "=&r"(h0), [h1] "=&r"(h1), [h2] "=&r"(h2), "=&d"(rdx)
+        [lo] "=&r"(lo), [h0] "=&r"(h0), [h1] "=&r"(h1), [h2] "=&r"(h2), "=&d"(rdx)
       : [a] "r"(a.data()), [b] "r"(b.data()), [p] "r"(p.data()), "m"(a), "m"(b), "m"(p)
       : "cc");
   (void)s3;
-  (void)l0;
-  (void)l1;
+  (void)lo;
   (void)h0;
   (void)h1;
   (void)h2;
