@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "vm/heap_objects.h"
+#include "vm/secret.h"
 #include "vm/value_format.h"
 #include "vm/vm.h"
 
@@ -83,21 +84,23 @@ Result<Value> int_op(IOp op, const Value& a, const Value& b) {
 bool is_share(const Value& v) { return v.type == ValueType::Share; }
 
 Result<Value> share_op(VirtualMachine& vm, IOp op, const Value& a, const Value& b) {
-  if (vm.engine() == nullptr) return make_error("MPC engine not configured");
-  if (is_share(a) && is_share(b)) {
-    if (op == IOp::MOD) return make_error("Share/Share modulo is not supported on secret shares");
-    if (op == IOp::DIV) return make_error("Share/Share division is not supported on secret shares");
-  }
   switch (op) {
-    case IOp::AND: return make_error("Bitwise AND is not supported on secret shares");
-    case IOp::OR: return make_error("Bitwise OR is not supported on secret shares");
-    case IOp::XOR: return make_error("Bitwise XOR is not supported on secret shares");
-    case IOp::SHL: return make_error("Left shift is not supported on secret shares");
-    case IOp::SHR: return make_error("Right shift is not supported on secret shares");
-    default: break;
+    case IOp::AND:
+    case IOp::OR:
+    case IOp::XOR:
+    case IOp::SHL:
+    case IOp::SHR: {
+      auto engine = require_engine(vm);
+      if (!engine) return engine.error();
+      const char* what = op == IOp::AND ? "Bitwise AND"
+                         : op == IOp::OR ? "Bitwise OR"
+                         : op == IOp::XOR ? "Bitwise XOR"
+                         : op == IOp::SHL ? "Left shift"
+                                          : "Right shift";
+      return make_error(std::string(what) + " is not supported on secret shares");
+    }
+    default: return share_binary(vm, op, a, b);
   }
-  // Share arithmetic is provided by the MPC engine (MPC issue).
-  return make_error("Share arithmetic is not supported by this engine");
 }
 
 }  // namespace
@@ -176,7 +179,8 @@ Result<Value> not_op(VirtualMachine& vm, const Value& a) {
   if (a.type == ValueType::I64) return Value::i64(~a.i);
   if (a.type == ValueType::Bool) return Value::boolean(!a.b);
   if (a.type == ValueType::Share) {
-    if (vm.engine() == nullptr) return make_error("MPC engine not configured");
+    auto engine = require_engine(vm);
+    if (!engine) return engine.error();
     return make_error("Bitwise NOT is not supported on secret shares");
   }
   return make_error("Type error in NOT operation");

@@ -228,13 +228,6 @@ Result<Value> take_share_fixed(VirtualMachine& vm, Args args) {
   return take_share_common(vm, args, "ClientStore.take_share_fixed", ShareType::fixed_point(64, 16));
 }
 
-Result<Value> send_to_client(VirtualMachine& vm, Args args) {
-  if (args.size() != 2) return arity_exactly("MpcOutput.send_to_client", 2);
-  if (vm.engine() == nullptr) return make_error("MPC engine not configured");
-  if (!vm.engine()->is_ready()) return make_error("MPC engine configured but not ready");
-  return make_error("MpcOutput.send_to_client is not supported by this engine");
-}
-
 }  // namespace
 
 void register_standard_builtins(VirtualMachine& vm) {
@@ -253,7 +246,7 @@ void register_standard_builtins(VirtualMachine& vm) {
   vm.register_native("ClientStore.get_number_clients", get_number_clients);
   vm.register_native("ClientStore.take_share", take_share);
   vm.register_native("ClientStore.take_share_fixed", take_share_fixed);
-  vm.register_native("MpcOutput.send_to_client", send_to_client);
+  register_mpc_builtins(vm);
 }
 
 }  // namespace stoffel::vm

@@ -1,24 +1,63 @@
 // The VM's only view of MPC: an engine interface (style.md: the VM talks to MPC only through
-// it, so VM tests can use a fake engine and MPC tests need no VM). The MPC layer implements it.
-// Without an engine, every operation that needs one fails with "MPC engine not configured".
+// it, so VM tests can use a fake engine and MPC tests need no VM). src/embed adapts the MPC
+// layer's mpc::Party to it. Without an engine, every operation that needs one fails with
+// "MPC engine not configured".
+//
+// Shares and clear field elements cross this interface as 32-byte canonical little-endian field
+// elements; the VM never does field arithmetic itself.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "stoffel/result.h"
-#include "vm/heap_objects.h"
 
 namespace stoffel::vm {
+
+using FieldBytes = std::array<uint8_t, 32>;
+
+struct EngineInfo {
+  uint32_t party_id = 0;
+  uint32_t n_parties = 0;
+  uint32_t threshold = 0;
+  uint64_t instance_id = 0;
+  std::string backend;  // "honeybadger"
+  std::string field;    // "bls12-381-fr", ...
+};
 
 class MpcEngine {
  public:
   virtual ~MpcEngine() = default;
   virtual bool is_ready() const = 0;
+  virtual const EngineInfo& info() const = 0;
+
+  // Encodings (local).
+  virtual FieldBytes encode_int(int64_t v) const = 0;
+  virtual Result<int64_t> decode_int(const FieldBytes& v) const = 0;  // M6
+  virtual Result<FieldBytes> check_canonical(const FieldBytes& v) const = 0;
+
+  // Local arithmetic on shares and public field elements.
+  virtual FieldBytes share_public(const FieldBytes& value) const = 0;  // E10
+  virtual FieldBytes add(const FieldBytes& a, const FieldBytes& b) const = 0;
+  virtual FieldBytes sub(const FieldBytes& a, const FieldBytes& b) const = 0;
+  virtual FieldBytes neg(const FieldBytes& a) const = 0;
+  virtual FieldBytes mul_public(const FieldBytes& share, const FieldBytes& scalar) const = 0;
+  virtual Result<FieldBytes> inverse(const FieldBytes& value) const = 0;
+
+  // Interactive: every party makes the same calls in the same order.
+  virtual Result<std::vector<FieldBytes>> mul(std::span<const FieldBytes> a,
+                                              std::span<const FieldBytes> b) = 0;
+  virtual Result<std::vector<FieldBytes>> open(std::span<const FieldBytes> shares) = 0;
+  virtual Result<FieldBytes> random() = 0;
+  virtual Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, uint32_t k,
+                                                   uint32_t f) = 0;
+  virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares) = 0;
 };
 
-// Client inputs held by a party: per client (in ascending client-id order), a list of shares.
+// Client inputs held by a party: per client (in ascending client-id order), its input shares.
 struct ClientStore {
   struct Client {
     uint64_t client_id;

@@ -18,6 +18,7 @@
 #include "vm/arith.h"
 #include "vm/heap_objects.h"
 #include "vm/interpreter.h"
+#include "vm/secret.h"
 #include "vm/value_format.h"
 
 // Computed goto is a GNU extension; -Wpedantic would flag every `&&label`.
@@ -67,6 +68,41 @@ enum class NativeOutcome { Returned, PushedFrame, Failed };
   out = *r;
   return true;
 }
+[[gnu::noinline]] bool slow_share(VirtualMachine& vm, const Value& v, Value& out, Error& error) {
+  auto r = share_clear_value(vm, v);
+  if (!r) {
+    error = r.error();
+    return false;
+  }
+  out = *r;
+  return true;
+}
+// Whether the (plain, unscaled) instruction reads a register holding a PendingReveal marker, or
+// returns (RET flushes all pending reveals, as the reference).
+bool reads_pending_marker(const Instr& in, const Value* R) {
+  auto pending = [&](uint16_t r) { return R[r].type == ValueType::PendingReveal; };
+  switch (in.op) {
+    case IOp::MOV:
+    case IOp::MOV_SHARE:
+    case IOp::MOV_REVEAL:
+    case IOp::NOT: return pending(in.b);
+    case IOp::ADD:
+    case IOp::SUB:
+    case IOp::MUL:
+    case IOp::DIV:
+    case IOp::MOD:
+    case IOp::AND:
+    case IOp::OR:
+    case IOp::XOR:
+    case IOp::SHL:
+    case IOp::SHR: return pending(in.b) || pending(in.c);
+    case IOp::CMP: return pending(in.a) || pending(in.b);
+    case IOp::PUSHARG: return pending(in.a);
+    case IOp::RET:
+    case IOp::END: return true;
+    default: return false;
+  }
+}
 [[gnu::noinline]] bool slow_compare(const Value& a, const Value& b, int32_t& flag, Error& error) {
   auto r = compare_values(a, b);
   if (!r) {
@@ -78,6 +114,33 @@ enum class NativeOutcome { Returned, PushedFrame, Failed };
 }
 
 struct VirtualMachine::Internals {
+// Queues the reveal of `share` into stack slot `slot`; `marker` is what the register holds until
+// the flush. Flushes at 1024 queued entries (as the reference).
+  [[gnu::noinline]] static bool slow_queue_reveal(VirtualMachine& vm, size_t slot, const Value& share,
+                                         Value& marker, Error& error) {
+  auto engine = require_engine(vm);
+  if (!engine) {
+    error = engine.error();
+    return false;
+  }
+  if (share.type != ValueType::Share) {
+    error = make_error("Invalid share type for conversion to clear value");
+    return false;
+  }
+  const int64_t id = vm.next_reveal_id_++;
+  vm.pending_reveals_.push_back(
+      VirtualMachine::PendingRevealEntry{id, slot, share.share->share_type, share_field(share.share)});
+  marker = Value::pending_reveal(id);
+  if (vm.pending_reveals_.size() >= 1024) {
+    vm.stack_[slot] = marker;  // so the flush finds it
+    if (auto r = vm.flush_reveals(); !r) {
+      error = r.error();
+      return false;
+    }
+    marker = vm.stack_[slot];
+  }
+  return true;
+}
   // Calls the native bound to `slot_index` with the `argc` arguments at `arg_base` of the argument
   // stack, which it clears. The arguments are copied first (into a buffer per native-call depth),
   // because native code may re-enter the VM, which can reallocate the argument stack; the copy is
@@ -236,7 +299,7 @@ Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
   vm.frames_[stop_depth].entry = true;
   ++vm.run_depth_;
   for (;;) {
-    Status s = vm.hooks_.any() || vm.force_plain_loop_
+    Status s = vm.needs_plain_loop()
                    ? VirtualMachine::Internals::run_loop<true>(vm, result, error)
                    : VirtualMachine::Internals::run_loop<false>(vm, result, error);
     if (s == Status::SwitchMode) continue;
@@ -356,7 +419,7 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
   // After a native call or anything else that may register/remove hooks.
 #define CHECK_MODE()                                   \
   do {                                                 \
-    if ((vm.hooks_.any() || vm.force_plain_loop_) != kHooked) { \
+    if (vm.needs_plain_loop() != kHooked) {            \
       SAVE_STATE();                                    \
       return Status::SwitchMode;                       \
     }                                                  \
@@ -375,12 +438,18 @@ hooked_next:
   if constexpr (kHooked) AFTER_INSTRUCTION();
 hooked_fetch:
   if constexpr (kHooked) {
-    if (!vm.hooks_.any() && !vm.force_plain_loop_) {
+    if (!vm.needs_plain_loop()) {
       SAVE_STATE();
       return Status::SwitchMode;
     }
     in = ip++;
     in_fn = f->fn;
+    // E11: resolve queued reveals before this instruction reads a register holding a marker,
+    // and at every return.
+    if (!vm.pending_reveals_.empty() && reads_pending_marker(*in, R)) {
+      SAVE_STATE();
+      if (auto fr = vm.flush_reveals(); !fr) FAIL(fr.error());
+    }
     if (in->op != IOp::END) {
       vm.current_instruction_ = static_cast<uint32_t>(in - code);
       f->pc = static_cast<uint32_t>(ip - code);
@@ -415,18 +484,38 @@ op_MOV:
   }
   WRITE_REG(in->a, REG(in->b));
   NEXT();
-op_MOV_SHARE:
-op_MOV_REVEAL:
+op_MOV_SHARE: {
+  // clear -> secret: share the value (E10).
   if constexpr (kHooked) {
     HookEvent ev{HookEventKind::RegisterRead};
     ev.reg = in->b;
     ev.value = REG(in->b);
     FIRE(ev);
   }
-  // Crossing the secret boundary needs an MPC engine (the MPC issue implements the engine path).
-  if (vm.engine_ == nullptr) FAIL(make_error("MPC engine not configured"));
-  if (!vm.engine_->is_ready()) FAIL(make_error("MPC engine configured but not ready"));
-  FAIL(make_error("Secret register moves are not supported by this engine"));
+  SAVE_STATE();
+  Value out;
+  if (!slow_share(vm, REG(in->b), out, error)) goto fail;
+  WRITE_REG(in->a, out);
+  if (vm.heap_.needs_collection()) vm.collect_garbage();
+  NEXT();
+}
+op_MOV_REVEAL: {
+  // secret -> clear: queue the reveal and leave a PendingReveal marker (E11); the plain loop
+  // takes over until the queue is flushed.
+  if constexpr (kHooked) {
+    HookEvent ev{HookEventKind::RegisterRead};
+    ev.reg = in->b;
+    ev.value = REG(in->b);
+    FIRE(ev);
+  }
+  SAVE_STATE();
+  Value marker;
+  const size_t slot = static_cast<size_t>(&REG(in->a) - vm.stack_.get());
+  if (!slow_queue_reveal(vm, slot, REG(in->b), marker, error)) goto fail;
+  WRITE_REG(in->a, marker);
+  CHECK_MODE();
+  NEXT();
+}
 
 #define ARITH_OP(NAME, EXPR)                                                        \
   op_##NAME : {                                                                     \

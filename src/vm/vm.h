@@ -20,6 +20,7 @@
 #include "bytecode/program.h"
 #include "stoffel/result.h"
 #include "vm/engine.h"
+#include "vm/heap_objects.h"
 #include "vm/function.h"
 #include "vm/heap.h"
 #include "vm/hooks.h"
@@ -130,12 +131,21 @@ class VirtualMachine {
   // --- MPC hooks-up (the MPC issue provides engines) --------------------------------------------
   void set_engine(MpcEngine* engine) { engine_ = engine; }
   MpcEngine* engine() const { return engine_; }
+  // Set when an operation needed an engine and there was none ("MPC engine not configured"):
+  // stoffel-run then re-runs the program on its embedded MPC engine.
+  bool engine_was_needed() const { return engine_needed_; }
+  void note_engine_needed() { engine_needed_ = true; }
   ClientStore& client_store() { return client_store_; }
 
   // --- output -------------------------------------------------------------------------------------
   // Where `print` writes; stdout by default.
   void set_output(std::function<void(std::string_view)> sink) { output_ = std::move(sink); }
   void write_output(std::string_view text) const { output_(text); }
+
+  // Reveals queued by MOV secret -> clear (decision E11); flushed in one batched opening before
+  // any read of a register holding a PendingReveal marker, at every RET, and at 1024 entries.
+  Result<void> flush_reveals();
+  size_t pending_reveal_count() const { return pending_reveals_.size(); }
 
   // Internal API used by the builtins (src/vm/builtins_*.cpp).
   struct Internals;
@@ -233,6 +243,7 @@ class VirtualMachine {
   Heap heap_;
   HookRegistry hooks_;
   MpcEngine* engine_ = nullptr;
+  bool engine_needed_ = false;
   ClientStore client_store_;
   std::function<void(std::string_view)> output_;
 
@@ -262,6 +273,19 @@ class VirtualMachine {
   // A loaded function uses registers beyond what the hook-free loop's pre-doubled 16-bit
   // operands can address (>= 32768): run everything in the plain (hooked) loop instead.
   bool force_plain_loop_ = false;
+  // The hook-free loop assumes no PendingReveal marker exists, so while reveals are queued the
+  // plain loop runs (it checks reads), as it does for hooks.
+  bool needs_plain_loop() const {
+    return hooks_.any() || force_plain_loop_ || !pending_reveals_.empty();
+  }
+  struct PendingRevealEntry {
+    int64_t id;      // the marker's payload
+    size_t slot;     // absolute index in stack_ of the destination register
+    ShareType type;
+    FieldBytes share;
+  };
+  std::vector<PendingRevealEntry> pending_reveals_;
+  int64_t next_reveal_id_ = 0;
 
   std::vector<Value> pinned_;
   struct ForeignEntry {

@@ -1,0 +1,438 @@
+// The MPC builtins (reference-vm.md §4 "Share", "Mpc"; reference-mpc.md §4), on top of the
+// MpcEngine interface, plus one extension, Share.batch_mul (element-wise products in one round).
+//
+// A share argument is a raw Share or a Share object: an Object with __type = "Share",
+// __share_type ("SecretInt" / "SecretFixedPoint"), __bit_length or __precision_k/__precision_f,
+// __data (the raw Share) and __party_id. Results are new Share objects unless noted.
+#include <sys/random.h>
+
+#include <cmath>
+#include <string>
+
+#include "vm/builtins.h"
+#include "vm/heap_objects.h"
+#include "vm/secret.h"
+#include "vm/value_format.h"
+#include "vm/vm.h"
+
+namespace stoffel::vm {
+
+namespace {
+
+using Args = std::span<const Value>;
+
+Error arity(std::string_view name, size_t n) {
+  return make_error(std::string(name) + " expects " + std::to_string(n) +
+                    (n == 1 ? " argument" : " arguments"));
+}
+
+Value str(VirtualMachine& vm, std::string_view s) { return vm.make_string(s); }
+
+Value field_of(VirtualMachine& vm, const Value& obj, std::string_view key) {
+  return vm.get_field(obj, vm.make_string(key));
+}
+
+// The raw Share behind a share argument.
+Result<Value> raw_share(VirtualMachine& vm, const Value& v, std::string_view fn) {
+  if (v.type == ValueType::Share) return v;
+  if (v.type == ValueType::Object) {
+    const Value type = field_of(vm, v, "__type");
+    const Value data = field_of(vm, v, "__data");
+    if (type.type == ValueType::String && type.str->view() == "Share" &&
+        data.type == ValueType::Share) {
+      return data;
+    }
+  }
+  return make_error(std::string(fn) + ": expected a share, got " + debug_string(v));
+}
+
+Result<Value> share_object(VirtualMachine& vm, const Value& raw) {
+  const ShareType& t = raw.share->share_type;
+  Value obj = vm.make_object();
+  auto set = [&](std::string_view k, const Value& v) { (void)vm.set_field(obj, str(vm, k), v); };
+  set("__type", str(vm, "Share"));
+  if (t.kind == ShareType::Kind::SecretInt) {
+    set("__share_type", str(vm, "SecretInt"));
+    set("__bit_length", Value::i64(t.bit_length));
+  } else {
+    set("__share_type", str(vm, "SecretFixedPoint"));
+    set("__precision_k", Value::i64(t.k));
+    set("__precision_f", Value::i64(t.f));
+  }
+  set("__data", raw);
+  const int64_t party = vm.engine() != nullptr ? vm.engine()->info().party_id : 0;
+  set("__party_id", Value::i64(party));
+  return obj;
+}
+
+Result<MpcEngine*> engine_of(VirtualMachine& vm) { return require_engine(vm); }
+
+Value byte_array(VirtualMachine& vm, std::span<const uint8_t> bytes) {
+  Value a = vm.make_array(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    (void)vm.set_field(a, Value::i64(static_cast<int64_t>(i)), Value::u8(bytes[i]));
+  }
+  return a;
+}
+
+Result<std::vector<uint8_t>> bytes_of(VirtualMachine& vm, const Value& a, std::string_view fn) {
+  if (a.type != ValueType::Array) return make_error(std::string(fn) + ": expected a byte array");
+  std::vector<uint8_t> out;
+  const int64_t n = vm.array_length(a);
+  for (int64_t i = 0; i < n; ++i) {
+    Value v = vm.get_field(a, Value::i64(i));
+    if (v.type != ValueType::U8) return make_error("Expected U8 at index " + std::to_string(i));
+    out.push_back(static_cast<uint8_t>(v.u));
+  }
+  return out;
+}
+
+// --- Share.* ---------------------------------------------------------------------------------
+
+Result<Value> from_clear(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.from_clear", 1);
+  auto s = share_clear_value(vm, a[0]);
+  if (!s) return s.error();
+  return share_object(vm, *s);
+}
+
+Result<Value> from_clear_int(VirtualMachine& vm, Args a) {
+  if (a.size() != 2) return arity("Share.from_clear_int", 2);
+  if (!a[0].is_int()) return make_error("Share.from_clear_int: value must be an integer");
+  if (a[1].type != ValueType::I64 || a[1].i <= 0 || a[1].i > 64) {
+    return make_error("Share.from_clear_int: bit length must be in 1..64");
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  Value raw = make_share(vm, ShareType::secret_int(static_cast<uint32_t>(a[1].i)),
+                         (*e)->share_public((*e)->encode_int(a[0].i)));
+  return share_object(vm, raw);
+}
+
+Result<Value> from_clear_fixed(VirtualMachine& vm, Args a) {
+  if (a.size() != 3) return arity("Share.from_clear_fixed", 3);
+  if (a[1].type != ValueType::I64 || a[2].type != ValueType::I64 || a[1].i <= 0 || a[1].i > 128 ||
+      a[2].i < 0 || a[2].i >= a[1].i) {
+    return make_error("Share.from_clear_fixed: need k > 0 and 0 <= f < k");
+  }
+  double v;
+  if (a[0].type == ValueType::Float) {
+    v = a[0].f;
+  } else if (a[0].is_int()) {
+    v = static_cast<double>(a[0].i);
+  } else {
+    return make_error("Share.from_clear_fixed: value must be a number");
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  const ShareType t = ShareType::fixed_point(static_cast<uint32_t>(a[1].i), static_cast<uint32_t>(a[2].i));
+  auto enc = encode_fixed(**e, v, t.f);
+  if (!enc) return enc.error();
+  return share_object(vm, make_share(vm, t, (*e)->share_public(*enc)));
+}
+
+Result<Value> binary(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
+  if (a.size() != 2) return arity(fn, 2);
+  auto x = raw_share(vm, a[0], fn);
+  if (!x) return x.error();
+  auto y = raw_share(vm, a[1], fn);
+  if (!y) return y.error();
+  if (!(x->share->share_type == y->share->share_type)) {
+    return make_error(std::string(fn) + ": share types differ");
+  }
+  auto r = share_binary(vm, op, *x, *y);
+  if (!r) return r.error();
+  return share_object(vm, *r);
+}
+
+Result<Value> share_add(VirtualMachine& vm, Args a) { return binary(vm, a, "Share.add", IOp::ADD); }
+Result<Value> share_sub(VirtualMachine& vm, Args a) { return binary(vm, a, "Share.sub", IOp::SUB); }
+Result<Value> share_mul(VirtualMachine& vm, Args a) { return binary(vm, a, "Share.mul", IOp::MUL); }
+
+Result<Value> share_neg(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.neg", 1);
+  auto x = raw_share(vm, a[0], "Share.neg");
+  if (!x) return x.error();
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  return share_object(vm, make_share(vm, x->share->share_type, (*e)->neg(share_field(x->share))));
+}
+
+Result<Value> scalar_op(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
+  if (a.size() != 2) return arity(fn, 2);
+  auto x = raw_share(vm, a[0], fn);
+  if (!x) return x.error();
+  if (!a[1].is_signed_int()) return make_error(std::string(fn) + ": scalar must be a signed integer");
+  auto r = share_binary(vm, op, *x, Value::i64(a[1].i));
+  if (!r) return r.error();
+  return share_object(vm, *r);
+}
+
+Result<Value> add_scalar(VirtualMachine& vm, Args a) {
+  return scalar_op(vm, a, "Share.add_scalar", IOp::ADD);
+}
+Result<Value> mul_scalar(VirtualMachine& vm, Args a) {
+  return scalar_op(vm, a, "Share.mul_scalar", IOp::MUL);
+}
+
+Result<Value> open_one(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.open", 1);
+  auto x = raw_share(vm, a[0], "Share.open");
+  if (!x) return x.error();
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  const FieldBytes f = share_field(x->share);
+  auto opened = (*e)->open(std::span<const FieldBytes>(&f, 1));
+  if (!opened) return opened.error();
+  return clear_from_field(**e, x->share->share_type, (*opened)[0]);
+}
+
+// Collects the raw shares of an array argument.
+Result<std::vector<Value>> shares_of_array(VirtualMachine& vm, const Value& arr, std::string_view fn) {
+  if (arr.type != ValueType::Array) return make_error(std::string(fn) + ": expected an array of shares");
+  std::vector<Value> out;
+  const int64_t n = vm.array_length(arr);
+  for (int64_t i = 0; i < n; ++i) {
+    auto s = raw_share(vm, vm.get_field(arr, Value::i64(i)), fn);
+    if (!s) return s.error();
+    out.push_back(*s);
+  }
+  return out;
+}
+
+Result<Value> batch_open(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.batch_open", 1);
+  auto shares = shares_of_array(vm, a[0], "Share.batch_open");
+  if (!shares) return shares.error();
+  Value result = vm.make_array(shares->size());
+  if (shares->empty()) return result;
+  for (const Value& s : *shares) {
+    if (!(s.share->share_type == (*shares)[0].share->share_type)) {
+      return make_error("Share.batch_open: all shares must have the same type");
+    }
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  std::vector<FieldBytes> fields;
+  for (const Value& s : *shares) fields.push_back(share_field(s.share));
+  auto opened = (*e)->open(fields);  // one round for the whole batch
+  if (!opened) return opened.error();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto v = clear_from_field(**e, (*shares)[i].share->share_type, (*opened)[i]);
+    if (!v) return v.error();
+    (void)vm.set_field(result, Value::i64(static_cast<int64_t>(i)), *v);
+  }
+  return result;
+}
+
+// Extension: element-wise a[i] * b[i] in one round (the multiplication counterpart of
+// batch_open). Fixed-point products are truncated together, also in one round.
+Result<Value> batch_mul(VirtualMachine& vm, Args a) {
+  if (a.size() != 2) return arity("Share.batch_mul", 2);
+  auto xs = shares_of_array(vm, a[0], "Share.batch_mul");
+  if (!xs) return xs.error();
+  auto ys = shares_of_array(vm, a[1], "Share.batch_mul");
+  if (!ys) return ys.error();
+  if (xs->size() != ys->size()) return make_error("Share.batch_mul: arrays differ in length");
+  Value result = vm.make_array(xs->size());
+  if (xs->empty()) return result;
+  const ShareType t = (*xs)[0].share->share_type;
+  std::vector<FieldBytes> fx, fy;
+  for (size_t i = 0; i < xs->size(); ++i) {
+    if (!((*xs)[i].share->share_type == t) || !((*ys)[i].share->share_type == t)) {
+      return make_error("Share.batch_mul: all shares must have the same type");
+    }
+    fx.push_back(share_field((*xs)[i].share));
+    fy.push_back(share_field((*ys)[i].share));
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto prod = (*e)->mul(fx, fy);
+  if (!prod) return prod.error();
+  if (t.kind == ShareType::Kind::SecretFixedPoint) {
+    prod = (*e)->truncate(*prod, 2 * t.k, t.f);
+    if (!prod) return prod.error();
+  }
+  for (size_t i = 0; i < prod->size(); ++i) {
+    auto obj = share_object(vm, make_share(vm, t, (*prod)[i]));
+    if (!obj) return obj.error();
+    (void)vm.set_field(result, Value::i64(static_cast<int64_t>(i)), *obj);
+  }
+  return result;
+}
+
+Result<Value> send_to_client(VirtualMachine& vm, Args a) {
+  if (a.size() != 2) return arity("Share.send_to_client", 2);
+  auto x = raw_share(vm, a[0], "Share.send_to_client");
+  if (!x) return x.error();
+  if (!(a[1].type == ValueType::I64 && a[1].i >= 0) && a[1].type != ValueType::U64) {
+    return make_error("Share.send_to_client: client id must be a non-negative integer");
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  const FieldBytes f = share_field(x->share);
+  if (auto r = (*e)->send_output(a[1].u, std::span<const FieldBytes>(&f, 1)); !r) return r.error();
+  return Value::boolean(true);
+}
+
+Result<Value> get_type(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.get_type", 1);
+  auto x = raw_share(vm, a[0], "Share.get_type");
+  if (!x) return x.error();
+  return str(vm, x->share->share_type.kind == ShareType::Kind::SecretInt ? "SecretInt"
+                                                                         : "SecretFixedPoint");
+}
+
+Result<Value> get_party_id(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.get_party_id", 1);
+  if (a[0].type == ValueType::Object) {
+    Value id = field_of(vm, a[0], "__party_id");
+    if (id.type == ValueType::I64) return id;
+  }
+  auto x = raw_share(vm, a[0], "Share.get_party_id");
+  if (!x) return x.error();
+  return Value::i64(vm.engine() != nullptr ? vm.engine()->info().party_id : 0);
+}
+
+Result<Value> random_share(VirtualMachine& vm, Args) {
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto r = (*e)->random();
+  if (!r) return r.error();
+  return share_object(vm, make_share(vm, ShareType::secret_int(64), *r));
+}
+
+Result<Value> open_field(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.open_field", 1);
+  auto x = raw_share(vm, a[0], "Share.open_field");
+  if (!x) return x.error();
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  const FieldBytes f = share_field(x->share);
+  auto opened = (*e)->open(std::span<const FieldBytes>(&f, 1));
+  if (!opened) return opened.error();
+  return byte_array(vm, (*opened)[0]);
+}
+
+Result<Value> mul_field(VirtualMachine& vm, Args a) {
+  if (a.size() != 2) return arity("Share.mul_field", 2);
+  auto x = raw_share(vm, a[0], "Share.mul_field");
+  if (!x) return x.error();
+  auto bytes = bytes_of(vm, a[1], "Share.mul_field");
+  if (!bytes) return bytes.error();
+  if (bytes->size() != 32) return make_error("Share.mul_field: a field element is 32 bytes");
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  FieldBytes scalar{};
+  std::copy(bytes->begin(), bytes->end(), scalar.begin());
+  auto canonical = (*e)->check_canonical(scalar);
+  if (!canonical) return canonical.error();
+  return share_object(vm, make_share(vm, x->share->share_type,
+                                     (*e)->mul_public(share_field(x->share), *canonical)));
+}
+
+Result<Value> not_on_honeybadger(std::string_view name) {
+  return make_error(std::string(name) + " is not supported by the honeybadger backend");
+}
+
+// --- Mpc.* ----------------------------------------------------------------------------------
+
+Result<Value> mpc_info(VirtualMachine& vm, int which) {
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  const EngineInfo& i = (*e)->info();
+  switch (which) {
+    case 0: return Value::i64(i.party_id);
+    case 1: return Value::i64(i.n_parties);
+    case 2: return Value::i64(i.threshold);
+    default: return Value::i64(static_cast<int64_t>(i.instance_id));
+  }
+}
+
+Result<std::vector<uint8_t>> os_random(size_t n) {
+  std::vector<uint8_t> out(n);
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = getrandom(out.data() + got, n - got, 0);
+    if (r < 0) return make_error("Mpc.rand: the operating system's random source failed");
+    got += static_cast<size_t>(r);
+  }
+  return out;
+}
+
+Result<Value> mpc_rand(VirtualMachine& vm, Args) {
+  auto bytes = os_random(32);
+  if (!bytes) return bytes.error();
+  return byte_array(vm, *bytes);
+}
+
+Result<Value> mpc_rand_int(VirtualMachine&, Args a) {
+  if (a.size() != 1 || a[0].type != ValueType::I64) return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
+  auto bytes = os_random(8);
+  if (!bytes) return bytes.error();
+  uint64_t v = 0;
+  for (uint8_t b : *bytes) v = (v << 8) | b;
+  switch (a[0].i) {
+    case 8: return Value::u8(static_cast<uint8_t>(v));
+    case 16: return Value::u16(static_cast<uint16_t>(v));
+    case 32: return Value::u32(static_cast<uint32_t>(v));
+    case 64: return Value::u64(v);
+    default: return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
+  }
+}
+
+// MpcOutput.send_to_client(client_id, share): exactly 2, a raw Share, a ready engine -> true.
+Result<Value> output_send_to_client(VirtualMachine& vm, Args a) {
+  if (a.size() != 2) return arity("MpcOutput.send_to_client", 2);
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  if (a[1].type != ValueType::Share) return make_error("MpcOutput.send_to_client: expected a share");
+  if (!(a[0].type == ValueType::I64 && a[0].i >= 0) && a[0].type != ValueType::U64) {
+    return make_error("MpcOutput.send_to_client: client id must be a non-negative integer");
+  }
+  const FieldBytes f = share_field(a[1].share);
+  if (auto r = (*e)->send_output(a[0].u, std::span<const FieldBytes>(&f, 1)); !r) return r.error();
+  return Value::boolean(true);
+}
+
+}  // namespace
+
+void register_mpc_builtins(VirtualMachine& vm) {
+  vm.register_native("Share.from_clear", from_clear);
+  vm.register_native("Share.from_clear_int", from_clear_int);
+  vm.register_native("Share.from_clear_fixed", from_clear_fixed);
+  vm.register_native("Share.add", share_add);
+  vm.register_native("Share.sub", share_sub);
+  vm.register_native("Share.neg", share_neg);
+  vm.register_native("Share.add_scalar", add_scalar);
+  vm.register_native("Share.mul_scalar", mul_scalar);
+  vm.register_native("Share.mul", share_mul);
+  vm.register_native("Share.batch_mul", batch_mul);
+  vm.register_native("Share.open", open_one);
+  vm.register_native("Share.batch_open", batch_open);
+  vm.register_native("Share.send_to_client", send_to_client);
+  vm.register_native("Share.get_type", get_type);
+  vm.register_native("Share.get_party_id", get_party_id);
+  vm.register_native("Share.random", random_share);
+  vm.register_native("Share.open_field", open_field);
+  vm.register_native("Share.mul_field", mul_field);
+  for (std::string_view name : {"Share.open_exp", "Share.open_exp_custom", "Share.get_commitment",
+                                "Share.commitment_count", "Share.has_commitments"}) {
+    vm.register_native(std::string(name), [name](VirtualMachine&, Args) -> Result<Value> {
+      return not_on_honeybadger(name);
+    });
+  }
+  vm.register_native("Mpc.party_id", [](VirtualMachine& m, Args) { return mpc_info(m, 0); });
+  vm.register_native("Mpc.n_parties", [](VirtualMachine& m, Args) { return mpc_info(m, 1); });
+  vm.register_native("Mpc.threshold", [](VirtualMachine& m, Args) { return mpc_info(m, 2); });
+  vm.register_native("Mpc.instance_id", [](VirtualMachine& m, Args) { return mpc_info(m, 3); });
+  vm.register_native("Mpc.is_ready", [](VirtualMachine& m, Args) -> Result<Value> {
+    if (m.engine() == nullptr) m.note_engine_needed();  // the answer depends on having one
+    return Value::boolean(m.engine() != nullptr && m.engine()->is_ready());
+  });
+  vm.register_native("Mpc.rand", mpc_rand);
+  vm.register_native("Mpc.rand_int", mpc_rand_int);
+  vm.register_native("MpcOutput.send_to_client", output_send_to_client);
+}
+
+}  // namespace stoffel::vm

@@ -1,0 +1,184 @@
+#include "vm/secret.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "vm/arith.h"
+#include "vm/vm.h"
+
+namespace stoffel::vm {
+
+Result<MpcEngine*> require_engine(VirtualMachine& vm) {
+  MpcEngine* e = vm.engine();
+  if (e == nullptr) {
+    vm.note_engine_needed();
+    return make_error("MPC engine not configured");
+  }
+  if (!e->is_ready()) return make_error("MPC engine configured but not ready");
+  return e;
+}
+
+FieldBytes share_field(const ShareObj* s) {
+  FieldBytes out{};
+  std::memcpy(out.data(), s->data.data(), std::min(out.size(), s->data.size()));
+  return out;
+}
+
+Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value) {
+  return Value::share_value(
+      vm.heap().new_share(type, std::vector<uint8_t>(value.begin(), value.end())));
+}
+
+Result<FieldBytes> encode_fixed(MpcEngine& engine, double v, uint32_t f) {
+  const double scaled = std::nearbyint(std::ldexp(v, static_cast<int>(f)));
+  // |scaled| must fit an i64 (decision M6 applies in both directions).
+  if (!std::isfinite(scaled) || scaled >= 9.2233720368547758e18 || scaled < -9.2233720368547758e18) {
+    return make_error("Fixed-point value out of range: " + std::to_string(v));
+  }
+  return engine.encode_int(static_cast<int64_t>(scaled));
+}
+
+Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {
+  if (v.type == ValueType::Share) return v;
+  auto engine = require_engine(vm);
+  if (!engine) return engine.error();
+  MpcEngine& e = **engine;
+  if (v.is_int()) {
+    // U64 is reinterpreted as i64 bits (reference `from_clear`); other widths are widened.
+    return make_share(vm, ShareType::secret_int(64), e.share_public(e.encode_int(v.i)));
+  }
+  if (v.type == ValueType::Bool) {
+    return make_share(vm, ShareType::secret_int(1), e.share_public(e.encode_int(v.b ? 1 : 0)));
+  }
+  if (v.type == ValueType::Float) {
+    const ShareType t = ShareType::fixed_point(64, 16);
+    auto enc = encode_fixed(e, v.f, t.f);
+    if (!enc) return enc.error();
+    return make_share(vm, t, e.share_public(*enc));
+  }
+  return make_error("Only primitive types (Int, Float, Bool) can be converted to shares");
+}
+
+Result<Value> clear_from_field(MpcEngine& engine, const ShareType& type, const FieldBytes& value) {
+  auto v = engine.decode_int(value);
+  if (!v) return v.error();
+  if (type.kind == ShareType::Kind::SecretFixedPoint) {
+    return Value::f64(std::ldexp(static_cast<double>(*v), -static_cast<int>(type.f)));
+  }
+  if (type.bit_length == 1) return Value::boolean(*v != 0);
+  return Value::i64(*v);
+}
+
+namespace {
+
+Error type_error(IOp op) {
+  return make_error("Type error in " + std::string(iop_name(op)) + " operation");
+}
+
+// The scalar of a Share (op) I64 operation as a field element; for ADD/SUB on fixed point the
+// integer is first scaled by 2^f (M5); MUL/DIV scalars are not scaled (reference semantics).
+Result<FieldBytes> scalar_for(MpcEngine& e, IOp op, const ShareType& t, int64_t k) {
+  if (t.kind == ShareType::Kind::SecretFixedPoint && (op == IOp::ADD || op == IOp::SUB)) {
+    return encode_fixed(e, static_cast<double>(k), t.f);
+  }
+  return e.encode_int(k);
+}
+
+}  // namespace
+
+Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Value& b) {
+  auto engine = require_engine(vm);
+  if (!engine) return engine.error();
+  MpcEngine& e = **engine;
+  const bool sa = a.type == ValueType::Share, sb = b.type == ValueType::Share;
+
+  if (sa && sb) {
+    const ShareType& t = a.share->share_type;
+    if (op == IOp::DIV) return make_error("Share/Share division is not supported on secret shares");
+    if (op == IOp::MOD) return make_error("Share/Share modulo is not supported on secret shares");
+    if (!(t == b.share->share_type)) {
+      return make_error("Share type mismatch in " + std::string(iop_name(op)) + " operation");
+    }
+    const FieldBytes x = share_field(a.share), y = share_field(b.share);
+    switch (op) {
+      case IOp::ADD: return make_share(vm, t, e.add(x, y));
+      case IOp::SUB: return make_share(vm, t, e.sub(x, y));
+      case IOp::MUL: {
+        auto prod = e.mul(std::span<const FieldBytes>(&x, 1), std::span<const FieldBytes>(&y, 1));
+        if (!prod) return prod.error();
+        if (t.kind == ShareType::Kind::SecretFixedPoint) {
+          // fixed x fixed has scale 2^(2f): probabilistic truncation by 2^f (M5). The product of
+          // two k-bit values has at most 2k bits.
+          auto tr = e.truncate(*prod, 2 * t.k, t.f);
+          if (!tr) return tr.error();
+          return make_share(vm, t, (*tr)[0]);
+        }
+        return make_share(vm, t, (*prod)[0]);
+      }
+      default: return type_error(op);
+    }
+  }
+
+  // One share and one clear operand: only I64 scalars (reference-vm.md §2.5).
+  const Value& s = sa ? a : b;
+  const Value& k = sa ? b : a;
+  if (k.type != ValueType::I64) return type_error(op);
+  const ShareType& t = s.share->share_type;
+  const FieldBytes x = share_field(s.share);
+  auto scalar = scalar_for(e, op, t, k.i);
+  if (!scalar) return scalar.error();
+  switch (op) {
+    case IOp::ADD: return make_share(vm, t, e.add(x, e.share_public(*scalar)));
+    case IOp::SUB:
+      // Share - I64, or I64 - Share.
+      if (sa) return make_share(vm, t, e.sub(x, e.share_public(*scalar)));
+      return make_share(vm, t, e.sub(e.share_public(*scalar), x));
+    case IOp::MUL: return make_share(vm, t, e.mul_public(x, *scalar));
+    case IOp::DIV: {
+      if (!sa) return type_error(op);  // I64 / Share
+      if (k.i == 0) return make_error("Division by zero");
+      if (t.kind == ShareType::Kind::SecretFixedPoint) {
+        // FPDivConst (M5): multiply by round(2^f / d) and truncate by 2^f.
+        auto c = encode_fixed(e, 1.0 / static_cast<double>(k.i), t.f);
+        if (!c) return c.error();
+        const FieldBytes scaled = e.mul_public(x, *c);
+        auto tr = e.truncate(std::span<const FieldBytes>(&scaled, 1), 2 * t.k, t.f);
+        if (!tr) return tr.error();
+        return make_share(vm, t, (*tr)[0]);
+      }
+      // SecretInt: multiply by the field inverse (exact when divisible; reference semantics).
+      auto inv = e.inverse(*scalar);
+      if (!inv) return inv.error();
+      return make_share(vm, t, e.mul_public(x, *inv));
+    }
+    default: return type_error(op);
+  }
+}
+
+Result<void> VirtualMachine::flush_reveals() {
+  if (pending_reveals_.empty()) return {};
+  auto engine = require_engine(*this);
+  if (!engine) return engine.error();
+  std::vector<FieldBytes> shares;
+  shares.reserve(pending_reveals_.size());
+  for (const auto& p : pending_reveals_) shares.push_back(p.share);
+  // One robust batch opening for all queued reveals, whatever their types (one round).
+  auto opened = (*engine)->open(shares);
+  std::vector<PendingRevealEntry> entries;
+  entries.swap(pending_reveals_);
+  if (!opened) return opened.error();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& p = entries[i];
+    auto v = clear_from_field(**engine, p.type, (*opened)[i]);
+    if (!v) return v.error();
+    // Write it only where the marker still is: its frame may have returned, or the register may
+    // have been overwritten since (E11: never a stale or wrong register).
+    if (p.slot < stack_top_ && stack_[p.slot].type == ValueType::PendingReveal &&
+        stack_[p.slot].i == p.id) {
+      stack_[p.slot] = *v;
+    }
+  }
+  return {};
+}
+
+}  // namespace stoffel::vm
