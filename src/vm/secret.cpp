@@ -138,11 +138,13 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
       if (!sa) return type_error(op);  // I64 / Share
       if (k.i == 0) return make_error("Division by zero");
       if (t.kind == ShareType::Kind::SecretFixedPoint) {
-        // FPDivConst (M5): multiply by round(2^f / d) and truncate by 2^f.
-        auto c = encode_fixed(e, 1.0 / static_cast<double>(k.i), t.f);
+        // FPDivConst (M5): multiply by round(2^(2f) / d) and truncate by 2^(2f). The extra f bits
+        // of the constant keep the error within one step of the result's 2^-f grid (a constant
+        // of only f bits would lose relative precision for small divisors' quotients).
+        auto c = encode_fixed(e, 1.0 / static_cast<double>(k.i), 2 * t.f);
         if (!c) return c.error();
         const FieldBytes scaled = e.mul_public(x, *c);
-        auto tr = e.truncate(std::span<const FieldBytes>(&scaled, 1), 2 * t.k, t.f);
+        auto tr = e.truncate(std::span<const FieldBytes>(&scaled, 1), t.k + 2 * t.f, 2 * t.f);
         if (!tr) return tr.error();
         return make_share(vm, t, (*tr)[0]);
       }

@@ -1,0 +1,234 @@
+// The VM's MPC semantics (decisions E10, E11, E12, M5; reference-vm.md §2.5) against a fake
+// single-party engine: what matters here is what the VM asks the engine and what it does with
+// the answers, not the protocols (tested in tests/mpc).
+#include <gtest/gtest.h>
+
+#include "fake_engine.h"
+#include "test_util.h"
+#include "vm/value_format.h"
+
+namespace stoffel::vm {
+namespace {
+
+using testing::FakeEngine;
+using testing::vm_from_asm;
+
+std::string run(VirtualMachine& vm, const char* entry = "main") {
+  auto r = vm.execute(entry);
+  return r ? display_string(*r) : "error: " + r.error().message;
+}
+
+TEST(MpcSemantics, WithoutAnEngineSecretMovesFailAndAreNoted) {
+  auto vm = vm_from_asm(".function main regs=17\n LDI r0, 5\n MOV r16, r0\n RET r0\n.end\n");
+  EXPECT_EQ(run(*vm), "error: MPC engine not configured");
+  EXPECT_TRUE(vm->engine_was_needed());
+  FakeEngine e;
+  e.ready = false;
+  vm->set_engine(&e);
+  EXPECT_EQ(run(*vm), "error: MPC engine configured but not ready");
+}
+
+TEST(MpcSemantics, ShareAndRevealRoundTripsEveryPrimitiveType) {
+  auto vm = vm_from_asm(R"(
+.function roundtrip regs=17 params=(x)
+    MOV r16, r0
+    MOV r1, r16
+    RET r1
+.end)");
+  FakeEngine e;
+  vm->set_engine(&e);
+  for (auto [in, out] : std::vector<std::pair<Value, std::string>>{
+           {Value::i64(-42), "-42"}, {Value::i64(7), "7"}, {Value::boolean(true), "true"},
+           {Value::f64(1.5), "1.5f64"}, {Value::f64(-2.25), "-2.25f64"}}) {
+    const Value args[] = {in};
+    auto r = vm->execute_with_args("roundtrip", args);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(display_string(*r), out);
+  }
+  const Value bad[] = {vm->make_string("s")};
+  auto r = vm->execute_with_args("roundtrip", bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "Only primitive types (Int, Float, Bool) can be converted to shares");
+}
+
+TEST(MpcSemantics, RevealsAreBatchedIntoOneOpening) {
+  // Two reveals, then one instruction reads both: one batch opening of two values.
+  auto vm = vm_from_asm(R"(
+.function main regs=18
+    LDI r0, 20
+    MOV r16, r0
+    LDI r0, 22
+    MOV r17, r0
+    MOV r1, r16
+    MOV r2, r17
+    ADD r3, r1, r2
+    RET r3
+.end)");
+  FakeEngine e;
+  vm->set_engine(&e);
+  EXPECT_EQ(run(*vm), "42");
+  EXPECT_EQ(e.open_calls, 1);
+  EXPECT_EQ(e.opened_values, 2u);
+}
+
+TEST(MpcSemantics, AFlushNeverWritesAStaleRegister) {
+  // E11: r1 is overwritten before anything reads it; the flush must not clobber the new value.
+  auto vm = vm_from_asm(R"(
+.function main regs=18
+    LDI r0, 5
+    MOV r16, r0
+    MOV r1, r16
+    LDI r1, 99
+    MOV r2, r16
+    ADD r3, r1, r2
+    RET r3
+.end)");
+  FakeEngine e;
+  vm->set_engine(&e);
+  EXPECT_EQ(run(*vm), "104");
+}
+
+TEST(MpcSemantics, RevealsTargetTheFrameThatQueuedThem) {
+  // The callee queues a reveal into its r1 and returns it: RET resolves first, so the caller
+  // gets the value, and no later flush writes into the caller's registers.
+  auto vm = vm_from_asm(R"(
+.function main regs=3
+    LDI r1, 1000
+    CALL "reveal"
+    ADD r2, r0, r1
+    RET r2
+.end
+.function reveal regs=17
+    LDI r0, 7
+    MOV r16, r0
+    MOV r1, r16
+    RET r1
+.end)");
+  FakeEngine e;
+  vm->set_engine(&e);
+  EXPECT_EQ(run(*vm), "1007");
+}
+
+TEST(MpcSemantics, ShareArithmeticFollowsTheReference) {
+  FakeEngine e;
+  auto check = [&](const char* body, const std::string& expected) {
+    std::string text = std::string(".function main regs=20\n") + body + "\n.end\n";
+    auto vm = vm_from_asm(text);
+    vm->set_engine(&e);
+    EXPECT_EQ(run(*vm), expected) << body;
+  };
+  // share op share
+  check(" LDI r0, 6\n MOV r16, r0\n LDI r0, 7\n MOV r17, r0\n MUL r18, r16, r17\n MOV r1, r18\n RET r1", "42");
+  check(" LDI r0, 6\n MOV r16, r0\n LDI r0, 7\n MOV r17, r0\n SUB r18, r16, r17\n MOV r1, r18\n RET r1", "-1");
+  // share op I64 and I64 op share
+  check(" LDI r0, 6\n MOV r16, r0\n LDI r1, 10\n SUB r18, r1, r16\n MOV r1, r18\n RET r1", "4");
+  check(" LDI r0, 6\n MOV r16, r0\n LDI r1, 10\n MUL r18, r16, r1\n MOV r1, r18\n RET r1", "60");
+  check(" LDI r0, 42\n MOV r16, r0\n LDI r1, 6\n DIV r18, r16, r1\n MOV r1, r18\n RET r1", "7");
+  // fixed point: + I64 scales the integer by 2^16; x fixed truncates; / I64 is FPDivConst
+  check(" LDI r0, 1.5f64\n MOV r16, r0\n LDI r1, 2\n ADD r18, r16, r1\n MOV r1, r18\n RET r1", "3.5f64");
+  check(" LDI r0, 1.5f64\n MOV r16, r0\n LDI r0, 2.5f64\n MOV r17, r0\n MUL r18, r16, r17\n MOV r1, r18\n RET r1", "3.75f64");
+  {
+    // FPDivConst truncates (probabilistically, in a real engine): within one 2^-16 step.
+    auto vm = vm_from_asm(".function main regs=20\n LDI r0, 7.5f64\n MOV r16, r0\n LDI r1, 3\n"
+                          " DIV r18, r16, r1\n MOV r1, r18\n RET r1\n.end\n");
+    vm->set_engine(&e);
+    auto r = vm->execute("main");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->type, ValueType::Float);
+    EXPECT_NEAR(r->f, 2.5, 1.0 / 65536);
+  }
+  // errors
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n DIV r18, r16, r17\n RET r0",
+        "error: Share/Share division is not supported on secret shares");
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n MOD r18, r16, r17\n RET r0",
+        "error: Share/Share modulo is not supported on secret shares");
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 1.5f64\n MOV r17, r0\n ADD r18, r16, r17\n RET r0",
+        "error: Share type mismatch in ADD operation");
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n CMP r16, r17\n RET r0",
+        "error: Cannot compare secret shares; reveal them first");
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n AND r18, r16, r17\n RET r0",
+        "error: Bitwise AND is not supported on secret shares");
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r1, 0\n DIV r18, r16, r1\n RET r0", "error: Division by zero");
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r1, 1.5f64\n ADD r18, r16, r1\n RET r0",
+        "error: Type error in ADD operation");
+}
+
+TEST(MpcSemantics, ShareBuiltinsAndBatchMul) {
+  auto vm = vm_from_asm(R"(
+.function main regs=6
+    LDI r1, 0
+    PUSHARG r1
+    CALL "create_array"
+    MOV r2, r0
+    PUSHARG r1
+    CALL "create_array"
+    MOV r3, r0
+    LDI r1, 3
+    PUSHARG r1
+    CALL "Share.from_clear"
+    PUSHARG r2
+    PUSHARG r0
+    CALL "array_push"
+    LDI r1, 4
+    PUSHARG r1
+    CALL "Share.from_clear"
+    PUSHARG r2
+    PUSHARG r0
+    CALL "array_push"
+    LDI r1, 10
+    PUSHARG r1
+    CALL "Share.from_clear"
+    PUSHARG r3
+    PUSHARG r0
+    CALL "array_push"
+    LDI r1, 20
+    PUSHARG r1
+    CALL "Share.from_clear"
+    PUSHARG r3
+    PUSHARG r0
+    CALL "array_push"
+    PUSHARG r2
+    PUSHARG r3
+    CALL "Share.batch_mul"
+    PUSHARG r0
+    CALL "Share.batch_open"
+    RET r0
+.end)");
+  FakeEngine e;
+  vm->set_engine(&e);
+  EXPECT_EQ(run(*vm), "[30, 80]");
+  EXPECT_EQ(e.mul_calls, 1);  // one round for the whole batch
+  EXPECT_EQ(e.open_calls, 1);
+}
+
+TEST(MpcSemantics, ClientSharesAndOutputs) {
+  auto vm = vm_from_asm(R"(
+.function main regs=18
+    CALL "ClientStore.get_number_clients"
+    MOV r2, r0
+    LDI r0, 0
+    LDI r1, 1
+    PUSHARG r0
+    PUSHARG r1
+    CALL "ClientStore.take_share"
+    MOV r16, r0
+    LDI r1, 9
+    PUSHARG r1
+    PUSHARG r16
+    CALL "MpcOutput.send_to_client"
+    MOV r1, r16
+    ADD r1, r1, r2
+    RET r1
+.end)");
+  FakeEngine e;
+  vm->set_engine(&e);
+  const FieldBytes v0 = e.encode_int(5), v1 = e.encode_int(-8);
+  vm->client_store().clients.push_back(
+      {100, {std::vector<uint8_t>(v0.begin(), v0.end()), std::vector<uint8_t>(v1.begin(), v1.end())}});
+  EXPECT_EQ(run(*vm), "-7");  // -8 + 1 client
+  ASSERT_EQ(e.outputs.size(), 1u);
+  EXPECT_EQ(e.outputs[0], (std::pair<uint64_t, int64_t>{9, -8}));
+}
+
+}  // namespace
+}  // namespace stoffel::vm
