@@ -11,7 +11,9 @@
 // caller.
 //
 // The block needs 13 general registers (5 accumulator, 4 temporaries, rdx, three pointers), so
-// it also fits builds that keep a frame pointer (sanitizers, debug). Inline assembly needs no
+// it also fits builds that keep a frame pointer (sanitizers, debug). It reads a, b and p through
+// the pointers and declares a "memory" clobber rather than memory operands: clang materialises
+// a separate address register per memory operand and then runs out of registers. Inline assembly needs no
 // -mbmi2: the assembler accepts mulx regardless, and fp.h only takes this path when CPUID reports
 // BMI2. Constant time: no branches and no data-dependent addresses.
 #pragma once
@@ -162,8 +164,8 @@ namespace stoffel::math::detail {
       "adcq %[s3], %[s2]\n\t"
       : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [s4] "=&r"(s4),
         [lo] "=&r"(lo), [h0] "=&r"(h0), [h1] "=&r"(h1), [h2] "=&r"(h2), "=&d"(rdx)
-      : [a] "r"(a.data()), [b] "r"(b.data()), [p] "r"(p.data()), "m"(a), "m"(b), "m"(p)
-      : "cc");
+      : [a] "r"(a.data()), [b] "r"(b.data()), [p] "r"(p.data())
+      : "cc", "memory");
   (void)s3;
   (void)lo;
   (void)h0;
