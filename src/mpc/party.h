@@ -28,15 +28,16 @@ using FieldBytes = std::array<uint8_t, 32>;
 
 // Counters for `stoffel-run --stats` and the benchmarks.
 struct PartyStats {
-  uint64_t multiplications = 0;   // secret x secret products computed
-  uint64_t openings = 0;          // values opened (robustly)
-  uint64_t rounds = 0;            // communication rounds this party took part in
+  uint64_t multiplications = 0;  // secret x secret products computed
+  uint64_t openings = 0;         // values opened (robustly)
+  uint64_t rounds = 0;           // communication rounds this party took part in
   uint64_t bytes_sent = 0;
   uint64_t messages_sent = 0;
   uint64_t triples_generated = 0, triples_consumed = 0;
   uint64_t randoms_generated = 0, randoms_consumed = 0;
   uint64_t masks_generated = 0, masks_consumed = 0;
-  std::vector<size_t> suspected_parties;  // parties caught sending wrong shares (warnings)
+  uint64_t bits_generated = 0, bits_consumed = 0;  // random bits for truncation (added by mpc)
+  std::vector<size_t> suspected_parties;           // parties caught sending wrong shares (warnings)
 };
 
 class Party {

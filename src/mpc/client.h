@@ -1,0 +1,170 @@
+// The client side of input and output (reference-mpc.md §2.13-2.14, decision N4), generic over
+// the field. A client is a transport endpoint after the parties; it trusts no single party:
+// masks and outputs are decoded robustly (up to t wrong or missing shares, never a wrong value).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "math/domain.h"
+#include "math/rs_decode.h"
+#include "mpc/interp.h"
+#include "mpc/party.h"
+#include "mpc/wire.h"
+#include "net/transport.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc {
+
+template <typename F>
+class ClientRunner {
+ public:
+  // `finished` is set by the session before it closes the client's endpoint, so that the close
+  // reads as "no more outputs" rather than as an abort.
+  ClientRunner(net::Endpoint& endpoint, std::size_t n, std::size_t t, std::uint64_t client_id,
+               std::vector<FieldBytes> inputs, const std::atomic<bool>& finished)
+      : ep_(endpoint),
+        n_(n),
+        t_(t),
+        client_id_(client_id),
+        inputs_(std::move(inputs)),
+        finished_(finished) {}
+
+  // Runs the input protocol (if the client has inputs and the parties ask for them), then
+  // collects outputs until the endpoint is closed. Returns the outputs in the order sent.
+  Result<std::vector<FieldBytes>> run() {
+    auto dom = math::Domain<F>::create(n_);
+    if (!dom) return dom.error();
+    domain_ = std::move(*dom);
+    auto dec = math::RobustDecoder<F>::create(domain_, t_, t_);
+    if (!dec) return dec.error();
+    decoder_ = std::move(*dec);
+    std::vector<F> x(inputs_.size());
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      auto v = F::from_bytes(inputs_[i]);
+      if (!v) return make_error(who() + "input " + std::to_string(i) + ": " + v.error().message);
+      x[i] = *v;
+    }
+    input_done_ = x.empty();
+    for (;;) {
+      auto r = ep_.receive(std::chrono::milliseconds(60'000));
+      if (!r) {
+        if (finished_.load(std::memory_order_acquire)) break;
+        return make_error(who() + r.error().message);
+      }
+      if (!*r) continue;  // nothing yet; the session decides when the client is done
+      net::Message m = std::move(**r);
+      if (m.from >= n_) continue;  // only parties talk to clients
+      auto h = wire::parse_header(m.payload);
+      if (!h) continue;
+      if (h->channel == wire::Channel::kInputMask && h->id == 0 && !input_done_) {
+        Batch& b = masks_;
+        if (!b.add(m.from, h->count, m.payload)) continue;
+        auto decoded = try_decode(b);
+        if (!decoded) return decoded.error();
+        if (!*decoded) {
+          if (b.senders() == n_) {
+            return make_error(who() + "cannot reconstruct the input masks (the parties asked " +
+                              "for a different number of inputs than the " +
+                              std::to_string(x.size()) + " it has, or more than t are faulty)");
+          }
+          continue;
+        }
+        if (b.values.size() != x.size()) {
+          return make_error(who() + "the parties asked for " + std::to_string(b.values.size()) +
+                            " inputs but the client has " + std::to_string(x.size()));
+        }
+        std::vector<F> masked(x.size());
+        for (std::size_t i = 0; i < x.size(); ++i) masked[i] = x[i] + b.values[i];
+        const net::Bytes msg =
+            wire::encode_elements<F>(wire::Channel::kMaskedInput, 0, std::span<const F>(masked));
+        for (std::size_t p = 0; p < n_; ++p) {
+          if (auto ok = ep_.send(p, msg); !ok) return make_error(who() + ok.error().message);
+        }
+        input_done_ = true;
+      } else if (h->channel == wire::Channel::kOutput) {
+        Batch& b = outputs_[h->id];
+        if (b.done || !b.add(m.from, h->count, m.payload)) continue;
+        auto decoded = try_decode(b);
+        if (!decoded) return decoded.error();
+      }
+    }
+    std::vector<FieldBytes> out;
+    for (auto& [seq, b] : outputs_) {
+      if (!b.done) {
+        return make_error(who() + "output " + std::to_string(seq) +
+                          " could not be reconstructed (" + std::to_string(b.senders()) +
+                          " parties sent shares)");
+      }
+      for (const F& v : b.values) out.push_back(v.to_bytes());
+    }
+    return out;
+  }
+
+ private:
+  // The shares of one batch (masks, or one output) from the parties, grouped by element count:
+  // honest parties agree on the count, so a group of 2t + 1 with one count contains honest
+  // parties, and a faulty party cannot disturb a group it does not belong to.
+  struct Batch {
+    std::map<std::uint32_t, std::map<std::size_t, std::vector<F>>> by_count;
+    std::vector<std::uint8_t> seen;
+    std::vector<F> values;
+    bool done = false;
+    std::size_t senders() const {
+      std::size_t s = 0;
+      for (auto v : seen) s += v;
+      return s;
+    }
+    bool add(std::size_t from, std::uint32_t count, const net::Bytes& payload) {
+      if (seen.empty()) seen.assign(256, 0);
+      if (from >= seen.size() || seen[from]) return false;
+      seen[from] = 1;
+      std::vector<F> vals(count);
+      if (!wire::decode_elements<F>(wire::body(payload), std::span<F>(vals))) return false;
+      by_count[count][from] = std::move(vals);
+      return true;
+    }
+  };
+
+  Result<bool> try_decode(Batch& b) {
+    for (auto& [count, shares] : b.by_count) {
+      if (shares.size() < 2 * t_ + 1) continue;
+      std::vector<std::size_t> present;
+      for (auto& [p, v] : shares) present.push_back(p);
+      const InterpPlan<F>& plan = plans_.get(domain_, present, t_, 1);
+      std::vector<F> out(count);
+      std::vector<std::size_t> faulty;
+      auto r = decode_words<F>(
+          plan, decoder_, present, [&](std::size_t p) { return shares.at(p).data(); }, count, out,
+          faulty);
+      if (!r) return r.error();
+      if (*r) {
+        b.values = std::move(out);
+        b.done = true;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::string who() const { return "client " + std::to_string(client_id_) + ": "; }
+
+  net::Endpoint& ep_;
+  std::size_t n_, t_;
+  std::uint64_t client_id_;
+  std::vector<FieldBytes> inputs_;
+  const std::atomic<bool>& finished_;
+  math::Domain<F> domain_;
+  math::RobustDecoder<F> decoder_;
+  PlanCache<F> plans_;
+  bool input_done_ = false;
+  Batch masks_;
+  std::map<std::uint64_t, Batch> outputs_;
+};
+
+}  // namespace stoffel::mpc

@@ -1,0 +1,38 @@
+#include "mpc/engine.h"
+
+#include <string>
+
+#include "mpc/hb_engine.h"
+
+namespace stoffel::mpc {
+
+Result<void> validate_parameters(std::size_t n, std::size_t t) {
+  if (n == 0) return make_error("invalid MPC parameters: n must be at least 1");
+  if (n > 255) {
+    return make_error("invalid MPC parameters: n = " + std::to_string(n) +
+                      " parties, at most 255 are supported");
+  }
+  if (n < 3 * t + 1) {
+    return make_error("invalid MPC parameters: n = " + std::to_string(n) +
+                      ", t = " + std::to_string(t) + " violates n >= 3t + 1 (at most " +
+                      std::to_string((n - 1) / 3) + " faulty parties can be tolerated with " +
+                      std::to_string(n) + " parties)");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::Endpoint& endpoint) {
+  if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
+  if (config.id >= config.n) {
+    return make_error("party id " + std::to_string(config.id) +
+                      " is not below n = " + std::to_string(config.n));
+  }
+  return math::visit_field(config.field, [&](auto tag) -> Result<std::unique_ptr<HbParty>> {
+    using F = typename decltype(tag)::type;
+    auto engine = std::make_unique<HbEngine<F>>(config, endpoint);
+    if (auto ok = engine->init(); !ok) return ok.error();
+    return std::unique_ptr<HbParty>(std::move(engine));
+  });
+}
+
+}  // namespace stoffel::mpc

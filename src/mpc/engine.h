@@ -1,0 +1,55 @@
+// The HoneyBadgerMPC engine behind mpc::Party: construction and the operations beyond the
+// Party contract that tests and benchmarks use (explicit preprocessing, pool sizes).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "math/field_kind.h"
+#include "mpc/party.h"
+#include "net/transport.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc {
+
+struct EngineConfig {
+  std::size_t id = 0;
+  std::size_t n = 5;
+  std::size_t t = 1;
+  math::FieldKind field = math::FieldKind::Bls12_381;
+  std::uint64_t instance_id = 1;
+  std::uint64_t seed = 0;  // 0: OS randomness; otherwise a deterministic stream per party
+  std::size_t initial_triples = 64;
+  std::size_t initial_randoms = 64;
+  std::uint32_t receive_timeout_ms = 30'000;
+  // The clients of the session: client id -> transport endpoint, ascending by client id.
+  struct Client {
+    std::uint64_t client_id;
+    std::size_t endpoint;
+  };
+  std::vector<Client> clients;
+};
+
+// How much preprocessing material a party holds right now.
+struct PoolSizes {
+  std::size_t triples = 0, randoms = 0, masks = 0, bits = 0;
+};
+
+class HbParty : public Party {
+ public:
+  // Generates material until the pools hold at least these amounts (every party, same call).
+  // The protocols also do this on their own when they run out (M4).
+  virtual Result<void> preprocess(const PoolSizes& at_least) = 0;
+  virtual PoolSizes pool_sizes() const = 0;
+};
+
+// Validates the configuration (n >= 3t + 1, t >= 0, n <= 255, party id < n) and builds the
+// engine for config.field on `endpoint`, which must outlive it.
+Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::Endpoint& endpoint);
+
+// The checks of make_party and LocalSession::create (decision M2).
+Result<void> validate_parameters(std::size_t n, std::size_t t);
+
+}  // namespace stoffel::mpc

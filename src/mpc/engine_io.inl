@@ -1,0 +1,229 @@
+// HbEngine<F>: client input and output (reference-mpc.md §2.13-2.14, decision N4) and
+// probabilistic truncation (Catrina-Saxena TruncPr, decision M5). Included by engine_<field>.cpp.
+#pragma once
+
+#include <sodium.h>
+
+#include <string>
+
+#include "mpc/hb_engine.h"
+#include "mpc/wire.h"
+
+namespace stoffel::mpc {
+
+// --- client input -----------------------------------------------------------------------------
+//
+// For each input the parties spend one random mask [r] (a fresh share from the mask pool) and
+// send their shares of r to the client, which decodes r robustly and sends m = x + r to every
+// party. A client could send different m to different parties, so the parties then compare a
+// hash of all m of the call (one round): a party continues only when at least n - t parties
+// (itself included) saw exactly what it saw. If the client was consistent every honest party
+// passes; if it was not, at most one group of honest parties can pass and the others fail with
+// an error, so no party ever holds shares of an input the others disagree on without noticing.
+// The share of x is m - [r].
+template <typename F>
+Result<std::vector<std::vector<FieldBytes>>> HbEngine<F>::receive_client_inputs(
+    std::span<const ClientInputCount> input_counts) {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < input_counts.size(); ++i) {
+    const auto& c = input_counts[i];
+    if (i > 0 && input_counts[i - 1].client_id >= c.client_id) {
+      return make_error("client inputs: client ids must be ascending and distinct");
+    }
+    if (!find_client(c.client_id)) {
+      return make_error("client inputs: no client with id " + std::to_string(c.client_id));
+    }
+    if (c.count > kMaxClientInputs) {
+      return make_error("client inputs: client " + std::to_string(c.client_id) + " asks for " +
+                        std::to_string(c.count) + " inputs (at most " +
+                        std::to_string(kMaxClientInputs) + ")");
+    }
+    total += c.count;
+  }
+  std::vector<std::vector<FieldBytes>> result(input_counts.size());
+  if (total == 0) return result;
+  if (auto ok = ensure(Needs{0, total, 0, 0}); !ok) return ok.error();
+  const std::span<const F> taken = masks_.take(total);
+  std::vector<F> masks(taken.begin(), taken.end());
+
+  std::size_t offset = 0;
+  for (const auto& c : input_counts) {
+    if (c.count == 0) continue;
+    const auto* client = find_client(c.client_id);
+    const std::uint64_t seq = input_seq_[c.client_id];
+    if (auto ok = router_.send(
+            client->endpoint,
+            wire::encode_elements<F>(wire::Channel::kInputMask, seq,
+                                     std::span<const F>(masks.data() + offset, c.count)));
+        !ok) {
+      return ok.error();
+    }
+    offset += c.count;
+  }
+
+  std::vector<F> masked(total);
+  crypto_generichash_state hash;
+  crypto_generichash_init(&hash, nullptr, 0, crypto_generichash_BYTES);
+  offset = 0;
+  for (const auto& c : input_counts) {
+    if (c.count == 0) continue;
+    const auto* client = find_client(c.client_id);
+    const std::uint64_t seq = input_seq_[c.client_id]++;
+    auto msg = router_.take_client_message(client->endpoint, seq, "a client's masked inputs");
+    if (!msg) return msg.error();
+    const auto& [count, payload] = *msg;
+    if (count != c.count ||
+        !wire::decode_elements<F>(wire::body(payload),
+                                  std::span<F>(masked.data() + offset, c.count))) {
+      return make_error("client " + std::to_string(c.client_id) + " sent " + std::to_string(count) +
+                        " masked inputs (or invalid ones), expected " + std::to_string(c.count));
+    }
+    std::uint8_t id_bytes[16];
+    for (int b = 0; b < 8; ++b) {
+      id_bytes[b] = static_cast<std::uint8_t>(c.client_id >> (8 * b));
+      id_bytes[8 + b] = static_cast<std::uint8_t>(c.count >> (8 * b));
+    }
+    crypto_generichash_update(&hash, id_bytes, sizeof(id_bytes));
+    crypto_generichash_update(&hash, payload.data() + wire::kHeaderSize,
+                              payload.size() - wire::kHeaderSize);
+    offset += c.count;
+  }
+  // 31 bytes of the digest are a canonical field element in every field (< 2^248 < p).
+  std::array<std::uint8_t, 32> digest{};
+  crypto_generichash_final(&hash, digest.data(), digest.size());
+  digest[31] = 0;
+  const F mine = *F::from_bytes(digest);
+
+  const std::uint64_t round = router_.next_round();
+  if (auto ok = send_to_others(
+          wire::encode_elements<F>(wire::Channel::kRound, round, std::span<const F>(&mine, 1)));
+      !ok) {
+    return ok.error();
+  }
+  const std::size_t n = cfg_.n, quorum = n - cfg_.t;
+  std::size_t agree = 1, heard = 1;
+  auto on_message = [&](std::size_t, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+    F v{};
+    if (cnt != 1 || !wire::decode_elements<F>(body, std::span<F>(&v, 1))) return false;
+    ++heard;
+    if (v == mine) ++agree;
+    return true;
+  };
+  auto progress = [&]() -> Result<bool> {
+    if (agree >= quorum) return true;
+    if (agree + (n - heard) < quorum) {
+      return make_error(
+          "client inputs: parties received different masked inputs (a client "
+          "sent inconsistent values, or a party is faulty)");
+    }
+    return false;
+  };
+  if (auto ok =
+          router_.gather(round, "the parties' view of the client inputs", on_message, progress);
+      !ok) {
+    return ok.error();
+  }
+
+  offset = 0;
+  for (std::size_t i = 0; i < input_counts.size(); ++i) {
+    result[i].resize(input_counts[i].count);
+    for (std::size_t k = 0; k < input_counts[i].count; ++k) {
+      result[i][k] = store(masked[offset + k] - masks[offset + k]);
+    }
+    offset += input_counts[i].count;
+  }
+  math::wipe(std::span<F>(masks));
+  return result;
+}
+
+// --- output to a client -------------------------------------------------------------------------
+// Each party sends its shares straight to the client, which decodes them robustly.
+template <typename F>
+Result<void> HbEngine<F>::send_output(std::uint64_t client_id, std::span<const FieldBytes> shares) {
+  const auto* client = find_client(client_id);
+  if (!client) return make_error("send_output: no client with id " + std::to_string(client_id));
+  auto vals = load_all(shares, "send_output");
+  if (!vals) return vals.error();
+  const std::uint64_t seq = output_seq_[client_id]++;
+  return router_.send(client->endpoint, wire::encode_elements<F>(wire::Channel::kOutput, seq,
+                                                                 std::span<const F>(*vals)));
+}
+
+// --- probabilistic truncation -------------------------------------------------------------------
+//
+// TruncPr(a, k, f) for k-bit signed a (|a| < 2^(k-1)): with random bits b_0..b_(k+kappa-1),
+// r' = sum_(i<f) 2^i b_i and r = sum_i 2^i b_i,
+//   c = open(a + 2^(k-1) + r),  a' = (c mod 2^f) - r',  d = (a - a') / 2^f.
+// a + 2^(k-1) + r < 2^(k+kappa+1) < p, so c is that integer and d = floor(a / 2^f) + u with
+// u in {0, 1} (u = 1 with probability (a mod 2^f) / 2^f). The opened c hides a up to statistical
+// distance 2^-kappa. Random bits come from the bit pool (RandBit: opened squares, see
+// engine_preproc.inl), so every bit is guaranteed to be 0 or 1.
+template <typename F>
+Result<void> HbEngine<F>::truncate_values(std::span<const F> a, std::uint32_t k, std::uint32_t f,
+                                          std::span<F> out) {
+  if (out.size() != a.size()) return make_error("truncate: output size mismatch");
+  if (f == 0 || f >= k) {
+    return make_error("truncate: need 0 < f < k (k = " + std::to_string(k) +
+                      ", f = " + std::to_string(f) + ")");
+  }
+  if (std::size_t{k} + kTruncKappa + 2 > F::bits()) {
+    return make_error("truncate: k = " + std::to_string(k) + " is too large for " + F::name() +
+                      " (k + " + std::to_string(kTruncKappa) + " + 2 must not exceed " +
+                      std::to_string(F::bits()) + " bits)");
+  }
+  const std::size_t count = a.size();
+  if (count == 0) return {};
+  const std::size_t nbits = std::size_t{k} + kTruncKappa;
+  if (auto ok = ensure(Needs{0, 0, 0, count * nbits}); !ok) return ok;
+  const std::span<const F> bits = bits_.take(count * nbits);
+
+  math::Limbs shift{};
+  shift[(k - 1) / 64] = std::uint64_t{1} << ((k - 1) % 64);
+  const F offset = F::from_canonical(shift);  // 2^(k-1)
+  math::Limbs two_f{};
+  two_f[f / 64] = std::uint64_t{1} << (f % 64);
+  const F pow_f = F::from_canonical(two_f);
+  const F inv_pow_f = pow_f.inverse();
+
+  std::vector<F> low(count), masked(count), opened(count);
+  for (std::size_t v = 0; v < count; ++v) {
+    const F* b = bits.data() + v * nbits;
+    // Horner with doublings: r' from the low f bits, r'' from the rest, r = 2^f r'' + r'.
+    F hi = F::zero(), lo = F::zero();
+    for (std::size_t i = nbits; i-- > f;) hi = hi.dbl() + b[i];
+    for (std::size_t i = f; i-- > 0;) lo = lo.dbl() + b[i];
+    low[v] = lo;
+    masked[v] = a[v] + offset + hi * pow_f + lo;
+  }
+  if (auto ok = open_t(masked, opened); !ok) return ok;
+  for (std::size_t v = 0; v < count; ++v) {
+    math::Limbs c = opened[v].to_canonical();
+    // c mod 2^f
+    for (std::size_t limb = 0; limb < 4; ++limb) {
+      const std::size_t lo_bit = limb * 64;
+      if (lo_bit >= f) {
+        c[limb] = 0;
+      } else if (f - lo_bit < 64) {
+        c[limb] &= (std::uint64_t{1} << (f - lo_bit)) - 1;
+      }
+    }
+    const F a_low = F::from_canonical(c) - low[v];
+    out[v] = (a[v] - a_low) * inv_pow_f;
+  }
+  math::wipe(std::span<F>(low));
+  return {};
+}
+
+template <typename F>
+Result<std::vector<FieldBytes>> HbEngine<F>::truncate(std::span<const FieldBytes> shares,
+                                                      std::uint32_t k, std::uint32_t f) {
+  auto in = load_all(shares, "truncate");
+  if (!in) return in.error();
+  std::vector<F> out(in->size());
+  if (auto ok = truncate_values(*in, k, f, out); !ok) return ok.error();
+  std::vector<FieldBytes> res(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  return res;
+}
+
+}  // namespace stoffel::mpc

@@ -1,0 +1,143 @@
+// HbEngine<F>: one party of the HoneyBadgerMPC protocol over the field F (reference-mpc.md §2,
+// decisions M2-M8), implementing mpc::Party. See docs/mpc.md for the protocols and messages.
+//
+// The engine owns no thread and no socket: it runs on its caller's thread and talks through a
+// Router on a transport endpoint. Member functions are defined in engine_*.inl and compiled once
+// per field in engine_<field>.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "math/batch_recon.h"
+#include "math/domain.h"
+#include "math/fields.h"
+#include "math/rng.h"
+#include "math/rs_decode.h"
+#include "math/shamir.h"
+#include "mpc/engine.h"
+#include "mpc/interp.h"
+#include "mpc/pool.h"
+#include "mpc/router.h"
+
+namespace stoffel::mpc {
+
+// Statistical security parameter of probabilistic truncation: the opened value b + r hides b up
+// to a statistical distance of 2^-kappa.
+inline constexpr std::uint32_t kTruncKappa = 40;
+// Largest batch a pool grows its refills to (items per generation run).
+inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
+// Inputs per client and call (reference-mpc.md §2.13).
+inline constexpr std::size_t kMaxClientInputs = 65536;
+
+template <typename F>
+class HbEngine final : public HbParty {
+ public:
+  HbEngine(const EngineConfig& config, net::Endpoint& endpoint);
+  ~HbEngine() override = default;
+  // Builds the precomputed algebra (domain, sharers, matrices, decoders).
+  Result<void> init();
+
+  std::size_t id() const override { return cfg_.id; }
+  std::size_t n() const override { return cfg_.n; }
+  std::size_t t() const override { return cfg_.t; }
+  std::uint64_t instance_id() const override { return cfg_.instance_id; }
+  math::FieldKind field() const override { return cfg_.field; }
+
+  FieldBytes encode_int(std::int64_t v) const override;
+  Result<std::int64_t> decode_int(const FieldBytes& v) const override;
+  Result<FieldBytes> check_canonical(const FieldBytes& v) const override;
+  FieldBytes share_public(const FieldBytes& value) const override;
+  FieldBytes add(const FieldBytes& a, const FieldBytes& b) const override;
+  FieldBytes sub(const FieldBytes& a, const FieldBytes& b) const override;
+  FieldBytes neg(const FieldBytes& a) const override;
+  FieldBytes mul_public(const FieldBytes& share, const FieldBytes& scalar) const override;
+  Result<FieldBytes> inverse(const FieldBytes& value) const override;
+
+  Result<std::vector<FieldBytes>> mul(std::span<const FieldBytes> a,
+                                      std::span<const FieldBytes> b) override;
+  Result<std::vector<FieldBytes>> open(std::span<const FieldBytes> shares) override;
+  Result<FieldBytes> random() override;
+  Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, std::uint32_t k,
+                                           std::uint32_t f) override;
+  Result<std::vector<std::vector<FieldBytes>>> receive_client_inputs(
+      std::span<const ClientInputCount> input_counts) override;
+  Result<void> send_output(std::uint64_t client_id, std::span<const FieldBytes> shares) override;
+  const PartyStats& stats() const override;
+
+  Result<void> preprocess(const PoolSizes& at_least) override;
+  PoolSizes pool_sizes() const override;
+
+  // Field-level versions of the interactive operations (tests and benchmarks avoid the byte
+  // encoding with these). out.size() == shares.size() (resp. a.size()).
+  Result<void> open_values(std::span<const F> shares, std::span<F> out);
+  Result<void> mul_values(std::span<const F> a, std::span<const F> b, std::span<F> out);
+  Result<void> truncate_values(std::span<const F> a, std::uint32_t k, std::uint32_t f,
+                               std::span<F> out);
+
+ private:
+  struct Needs {
+    std::size_t randoms = 0, masks = 0, triples = 0, bits = 0;
+  };
+  // Last robust opening that finished before every party's shares had arrived: kept so that
+  // shares arriving late can still be checked (and a faulty sender reported).
+  struct LateOpen {
+    std::uint64_t round = 0;
+    std::size_t words = 0;
+    std::vector<std::size_t> base;        // interpolation parties
+    std::vector<F> base_values;           // base.size() x words
+    std::vector<std::uint8_t> have;       // parties already heard from
+    std::vector<std::uint8_t> corrected;  // words decoded by Gao: not used for the check
+  };
+
+  // Preprocessing (engine_preproc.inl).
+  Result<void> ensure(const Needs& want);
+  Result<void> generate(const Needs& need);
+  // Degree-2t opening of x (one share per value) by batch reconstruction: two rounds.
+  Result<void> open_2t(std::span<const F> x, std::span<F> out);
+
+  // Online (engine_online.inl).
+  Result<void> open_t(std::span<const F> shares, std::span<F> out);
+  void check_late(std::uint64_t round, std::size_t from, std::uint32_t count,
+                  std::span<const std::uint8_t> body);
+  void suspect(std::size_t party);
+
+  // Broadcast of one message to every other party (copies for all but the last).
+  Result<void> send_to_others(net::Bytes payload);
+  Result<std::vector<F>> load_all(std::span<const FieldBytes> in, const char* what) const;
+  static F load_reduced(const FieldBytes& v);
+  static FieldBytes store(const F& v) { return v.to_bytes(); }
+  const EngineConfig::Client* find_client(std::uint64_t client_id) const;
+
+  EngineConfig cfg_;
+  net::Endpoint& endpoint_;
+  Router router_;
+  std::unique_ptr<math::Rng> rng_;
+  math::Domain<F> domain_;
+  math::ShamirSharer<F> sharer_t_, sharer_2t_;
+  math::Matrix<F> him_;  // n x n hyper-invertible matrix of RanSha / RanDouSha
+  math::RobustDecoder<F> dec_t_, dec_2t_;
+  math::BatchReconstruction<F> recon_2t_;
+  InterpPlan<F> all_t_, all_2t_;  // every party, degree t / 2t (the exact checks)
+  PlanCache<F> plans_;
+  std::vector<std::size_t> suspects_;  // ascending
+
+  Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
+  bool initial_done_ = false;
+  std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0;
+  std::map<std::uint64_t, std::uint64_t> input_seq_, output_seq_;  // per client id
+  LateOpen late_;
+  mutable PartyStats stats_;
+};
+
+}  // namespace stoffel::mpc
+
+namespace stoffel::mpc {
+extern template class HbEngine<math::Bls12_381_Fr>;
+extern template class HbEngine<math::Bn254_Fr>;
+extern template class HbEngine<math::Curve25519_Fr>;
+}  // namespace stoffel::mpc

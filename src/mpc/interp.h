@@ -1,0 +1,167 @@
+// Interpolation plans and batch decoding of many words held sender-major (one array per party,
+// as they arrive from the network), without transposing them.
+//
+// A plan for a sorted set of parties and a degree d fixes d+1 "base" parties, precomputes the
+// coefficients that map the base values to the wanted polynomial coefficients, and the rows that
+// predict every other party's value from the base values. A word whose other values all match
+// the prediction lies on a polynomial of degree <= d through all present shares; only words that
+// fail go to Gao's decoder (math::RobustDecoder), which corrects errors and applies the
+// acceptance rule (d + t + 1 agreeing shares), so a returned value is always the honest one.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "math/domain.h"
+#include "math/poly.h"
+#include "math/rs_decode.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc {
+
+template <typename F>
+struct InterpPlan {
+  std::vector<std::size_t> parties;  // all parties of the plan, ascending
+  std::vector<std::size_t> base;     // the first d + 1 of them
+  std::vector<std::size_t> others;   // the rest, checked against the interpolant
+  std::size_t ncoeffs = 0;
+  std::vector<F> coef;  // ncoeffs x (d+1): coefficient c = sum_i coef[c][i] * y(base[i])
+  std::vector<F> ext;   // others x (d+1): y(others[j]) = sum_i ext[j][i] * y(base[i])
+
+  // parties ascending, at least degree + 1 of them; 1 <= ncoeffs <= degree + 1.
+  static InterpPlan make(const math::Domain<F>& domain, std::span<const std::size_t> parties,
+                         std::size_t degree, std::size_t ncoeffs) {
+    InterpPlan p;
+    const std::size_t k = degree + 1;
+    p.parties.assign(parties.begin(), parties.end());
+    p.base.assign(parties.begin(), parties.begin() + static_cast<std::ptrdiff_t>(k));
+    p.others.assign(parties.begin() + static_cast<std::ptrdiff_t>(k), parties.end());
+    p.ncoeffs = ncoeffs;
+    std::vector<F> xs(k);
+    for (std::size_t i = 0; i < k; ++i) xs[i] = domain.point(p.base[i]);
+    p.coef.resize(ncoeffs * k);
+    if (ncoeffs == 1) {
+      math::lagrange_coefficients<F>(xs, F::zero(), p.coef);
+    } else {
+      // Coefficients of the Lagrange basis polynomials: interpolate each unit vector.
+      std::vector<F> unit(k);
+      for (std::size_t i = 0; i < k; ++i) {
+        std::fill(unit.begin(), unit.end(), F::zero());
+        unit[i] = F::one();
+        const math::Poly<F> li = math::poly_interpolate<F>(xs, unit);
+        for (std::size_t c = 0; c < ncoeffs && c < li.size(); ++c) p.coef[c * k + i] = li[c];
+      }
+    }
+    p.ext.resize(p.others.size() * k);
+    for (std::size_t j = 0; j < p.others.size(); ++j) {
+      math::lagrange_coefficients<F>(xs, domain.point(p.others[j]),
+                                     std::span<F>(p.ext.data() + j * k, k));
+    }
+    return p;
+  }
+};
+
+// Keeps the last plan per use so that repeated rounds over the same parties cost nothing extra.
+template <typename F>
+class PlanCache {
+ public:
+  const InterpPlan<F>& get(const math::Domain<F>& domain, std::span<const std::size_t> parties,
+                           std::size_t degree, std::size_t ncoeffs) {
+    for (auto& p : plans_) {
+      if (p.ncoeffs == ncoeffs && p.base.size() == degree + 1 &&
+          std::equal(p.parties.begin(), p.parties.end(), parties.begin(), parties.end())) {
+        return p;
+      }
+    }
+    if (plans_.size() >= 8) plans_.erase(plans_.begin());
+    plans_.push_back(InterpPlan<F>::make(domain, parties, degree, ncoeffs));
+    return plans_.back();
+  }
+
+ private:
+  std::vector<InterpPlan<F>> plans_;
+};
+
+// Decodes `words` words of degree d. values_of(p) gives party p's `words` values (sender-major).
+// `plan` covers the parties used for the fast path (a subset of `present` of at least d + t + 1
+// parties); `present` (ascending) are all parties whose values may be used by Gao's decoder.
+// Writes out[w * ncoeffs + c]. Returns false when some word cannot be decoded yet (more shares
+// needed). Parties whose shares were corrected are added to `faulty`; if `corrected` is given,
+// it is set to 1 for each word that needed Gao's decoder.
+template <typename F, typename ValuesOf>
+Result<bool> decode_words(const InterpPlan<F>& plan, const math::RobustDecoder<F>& decoder,
+                          std::span<const std::size_t> present, ValuesOf&& values_of,
+                          std::size_t words, std::span<F> out, std::vector<std::size_t>& faulty,
+                          std::vector<std::uint8_t>* corrected = nullptr) {
+  const std::size_t k = plan.base.size();
+  const std::size_t nc = plan.ncoeffs;
+  std::vector<const F*> base(k), other(plan.others.size());
+  for (std::size_t i = 0; i < k; ++i) base[i] = values_of(plan.base[i]);
+  for (std::size_t j = 0; j < other.size(); ++j) other[j] = values_of(plan.others[j]);
+  std::vector<std::size_t> failed;
+  for (std::size_t w = 0; w < words; ++w) {
+    for (std::size_t c = 0; c < nc; ++c) {
+      const F* row = plan.coef.data() + c * k;
+      F acc = row[0] * base[0][w];
+      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
+      out[w * nc + c] = acc;
+    }
+    for (std::size_t j = 0; j < other.size(); ++j) {
+      const F* row = plan.ext.data() + j * k;
+      F acc = row[0] * base[0][w];
+      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
+      if (!(acc == other[j][w])) {
+        failed.push_back(w);
+        break;
+      }
+    }
+  }
+  if (failed.empty()) return true;
+  std::vector<F> ys(present.size());
+  for (std::size_t w : failed) {
+    for (std::size_t i = 0; i < present.size(); ++i) ys[i] = values_of(present[i])[w];
+    auto dec = decoder.decode(present, ys);
+    if (!dec) return dec.error();
+    if (!*dec) return false;
+    for (std::size_t c = 0; c < nc; ++c) out[w * nc + c] = (*dec)->coeffs[c];
+    faulty.insert(faulty.end(), (*dec)->faulty.begin(), (*dec)->faulty.end());
+    if (corrected) (*corrected)[w] = 1;
+  }
+  std::sort(faulty.begin(), faulty.end());
+  faulty.erase(std::unique(faulty.begin(), faulty.end()), faulty.end());
+  return true;
+}
+
+// Exact check (no error correction), as the RanSha / RanDouSha checkers do: does every word of
+// all n parties lie on a polynomial of degree <= d? `value_at_zero` receives f(0) per word when
+// given (for comparing the two halves of a double sharing).
+template <typename F, typename ValuesOf>
+bool check_words(const InterpPlan<F>& plan, ValuesOf&& values_of, std::size_t words,
+                 std::span<F> value_at_zero = {}) {
+  const std::size_t k = plan.base.size();
+  std::vector<const F*> base(k);
+  for (std::size_t i = 0; i < k; ++i) base[i] = values_of(plan.base[i]);
+  for (std::size_t j = 0; j < plan.others.size(); ++j) {
+    const F* row = plan.ext.data() + j * k;
+    const F* y = values_of(plan.others[j]);
+    for (std::size_t w = 0; w < words; ++w) {
+      F acc = row[0] * base[0][w];
+      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
+      if (!(acc == y[w])) return false;
+    }
+  }
+  if (!value_at_zero.empty()) {
+    const F* row = plan.coef.data();  // plan made with ncoeffs >= 1: row 0 is f(0)
+    for (std::size_t w = 0; w < words; ++w) {
+      F acc = row[0] * base[0][w];
+      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
+      value_at_zero[w] = acc;
+    }
+  }
+  return true;
+}
+
+}  // namespace stoffel::mpc

@@ -1,0 +1,152 @@
+// A party's mailbox on top of its transport endpoint.
+//
+// Every interactive step of the engine is a *round* with a number that all parties allocate in
+// the same order (they make the same calls), so the round number alone tells which step a
+// message belongs to, without mixing messages of different calls. Messages that arrive early
+// (a faster party is already in a later round) are kept until their round is gathered; messages
+// of rounds already finished go to a "late" hook (the engine checks them against the decoded
+// values, so a slow faulty party is still noticed) and are then dropped. Malformed messages,
+// duplicates and messages a sender has no business sending are reported as suspicious and
+// ignored; they never abort a round.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mpc/wire.h"
+#include "net/transport.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc {
+
+class Router {
+ public:
+  using SuspectFn = std::function<void(std::size_t party)>;
+  // A message of an already finished round: (round, sender, body with `count` elements).
+  using LateFn = std::function<void(std::uint64_t round, std::size_t from, std::uint32_t count,
+                                    std::span<const std::uint8_t> body)>;
+
+  Router(net::Endpoint& endpoint, std::size_t parties, std::chrono::milliseconds timeout,
+         SuspectFn on_suspect);
+
+  std::size_t self() const { return endpoint_.id(); }
+  std::size_t parties() const { return parties_; }
+  net::Endpoint& endpoint() { return endpoint_; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
+  void set_late_handler(LateFn fn) { late_ = std::move(fn); }
+
+  // The next round number; every party calls this at the same points of the same calls.
+  std::uint64_t next_round() { return ++round_; }
+  std::uint64_t rounds() const { return round_; }
+
+  Result<void> send(std::size_t to, net::Bytes payload);
+
+  // Gathers round `round` from the parties. `on_message(from, count, body)` sees each sender's
+  // first well-formed message of the round and returns false if the content is invalid (the
+  // sender is then suspected and may not send again in this round). `progress()` is called
+  // whenever the inbox is momentarily empty after something changed, and returns true when the
+  // round is complete. Fails on timeout (naming the parties not heard from), or when the network
+  // is closed.
+  template <typename OnMessage, typename Progress>
+  Result<void> gather(std::uint64_t round, const char* what, OnMessage&& on_message,
+                      Progress&& progress);
+
+  // Waits for the message of client endpoint `client` on channel kMaskedInput with sequence `id`
+  // and returns its body (header already validated; `count` elements).
+  Result<std::pair<std::uint32_t, net::Bytes>> take_client_message(std::size_t client,
+                                                                   std::uint64_t id,
+                                                                   const char* what);
+
+ private:
+  // One classified message for the round being gathered, or nothing.
+  struct Incoming {
+    std::size_t from = 0;
+    std::uint32_t count = 0;
+    net::Bytes payload;
+  };
+  // Reads one message (waiting up to `wait`), files it away, and returns it if it belongs to
+  // `round` (round messages only). nullopt: nothing for this round (or timeout: *timed_out set).
+  Result<std::optional<Incoming>> pump(std::uint64_t round, std::chrono::milliseconds wait,
+                                       bool* timed_out);
+  void file_future(std::uint64_t id, Incoming in);
+  std::string missing_parties(const std::vector<std::uint8_t>& seen) const;
+
+  net::Endpoint& endpoint_;
+  std::size_t parties_;
+  std::chrono::milliseconds timeout_;
+  SuspectFn suspect_;
+  LateFn late_;
+  std::uint64_t round_ = 0;
+  std::uint64_t gathering_ = 0;  // round being (or last) gathered; older rounds are late
+  std::map<std::uint64_t, std::vector<Incoming>> future_;
+  std::map<std::pair<std::size_t, std::uint64_t>, Incoming> client_messages_;
+};
+
+template <typename OnMessage, typename Progress>
+Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& on_message,
+                            Progress&& progress) {
+  std::vector<std::uint8_t> seen(parties_, 0);
+  seen[self()] = 1;  // a party's own contribution is handled locally, never sent to itself
+  bool changed = true;
+  auto accept = [&](Incoming& in) {
+    if (seen[in.from]) {
+      suspect_(in.from);  // a second message for the same round
+      return;
+    }
+    seen[in.from] = 1;
+    if (on_message(in.from, in.count, wire::body(in.payload))) {
+      changed = true;
+    } else {
+      suspect_(in.from);
+    }
+  };
+  gathering_ = round;
+  // Drop what is stashed for rounds before this one (nobody waits for them any more).
+  while (!future_.empty() && future_.begin()->first < round) {
+    for (auto& in : future_.begin()->second) {
+      if (late_) late_(future_.begin()->first, in.from, in.count, wire::body(in.payload));
+    }
+    future_.erase(future_.begin());
+  }
+  if (auto it = future_.find(round); it != future_.end()) {
+    std::vector<Incoming> early = std::move(it->second);
+    future_.erase(it);
+    for (auto& in : early) accept(in);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    bool timed_out = false;
+    auto got = pump(round, std::chrono::milliseconds(0), &timed_out);
+    if (!got) return got.error();
+    if (*got) {
+      accept(**got);
+      continue;
+    }
+    if (!timed_out) continue;  // something was filed elsewhere; look again
+    if (changed) {
+      changed = false;
+      auto done = progress();
+      if (!done) return done.error();
+      if (*done) return {};
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return make_error(std::string("timed out after ") + std::to_string(timeout_.count()) +
+                        " ms waiting for " + what + " (round " + std::to_string(round) +
+                        ") from parties " + missing_parties(seen));
+    }
+    got = pump(round, left, &timed_out);
+    if (!got) return got.error();
+    if (*got) accept(**got);
+  }
+}
+
+}  // namespace stoffel::mpc

@@ -1,0 +1,100 @@
+// Message format of the HoneyBadger engine on the transport (src/net).
+//
+//   offset  size  field
+//   0       1     channel   (Channel below)
+//   1       3     zero      (reserved; a non-zero byte makes the message malformed)
+//   4       4     count     u32 LE, number of field elements that follow
+//   8       8     id        u64 LE: the round number (kRound) or the per-client sequence number
+//   16      32*count        field elements, 32 bytes each, canonical little-endian
+//
+// One message per peer per round carries every element of a batch. The sender is never written
+// into the message: the transport tells the receiver who sent it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+
+#include "net/transport.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc::wire {
+
+enum class Channel : std::uint8_t {
+  kRound = 1,        // party -> party, id = round number (every party counts rounds alike)
+  kInputMask = 2,    // party -> client: shares of the client's input masks
+  kMaskedInput = 3,  // client -> party: input + mask, in the clear
+  kOutput = 4,       // party -> client: shares of an output
+};
+
+inline constexpr std::size_t kHeaderSize = 16;
+inline constexpr std::size_t kElementSize = 32;
+// Bound on elements per message (1 GiB of payload): a malformed count is rejected before any
+// allocation depends on it.
+inline constexpr std::uint32_t kMaxElements = 1u << 25;
+
+struct Header {
+  Channel channel;
+  std::uint32_t count;
+  std::uint64_t id;
+};
+
+// A payload buffer with the header written and room for `count` elements.
+inline net::Bytes make_message(Channel channel, std::uint64_t id, std::size_t count) {
+  net::Bytes b(kHeaderSize + kElementSize * count);
+  b[0] = static_cast<std::uint8_t>(channel);
+  const auto c = static_cast<std::uint32_t>(count);
+  for (int i = 0; i < 4; ++i) b[4 + i] = static_cast<std::uint8_t>(c >> (8 * i));
+  for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<std::uint8_t>(id >> (8 * i));
+  return b;
+}
+
+// Element slot k of a message built by make_message.
+inline std::span<std::uint8_t, 32> element(net::Bytes& b, std::size_t k) {
+  return std::span<std::uint8_t, 32>(b.data() + kHeaderSize + kElementSize * k, 32);
+}
+
+// Validates the header and the length; the elements are checked when decoded.
+inline Result<Header> parse_header(std::span<const std::uint8_t> b) {
+  if (b.size() < kHeaderSize) {
+    return make_error("message of " + std::to_string(b.size()) + " bytes is shorter than a header");
+  }
+  if (b[0] < 1 || b[0] > 4 || b[1] != 0 || b[2] != 0 || b[3] != 0) {
+    return make_error("message with unknown channel or non-zero reserved bytes");
+  }
+  Header h{static_cast<Channel>(b[0]), 0, 0};
+  for (int i = 0; i < 4; ++i) h.count |= static_cast<std::uint32_t>(b[4 + i]) << (8 * i);
+  for (int i = 0; i < 8; ++i) h.id |= static_cast<std::uint64_t>(b[8 + i]) << (8 * i);
+  if (h.count > kMaxElements || b.size() != kHeaderSize + kElementSize * std::size_t{h.count}) {
+    return make_error("message length " + std::to_string(b.size()) + " does not match " +
+                      std::to_string(h.count) + " elements");
+  }
+  return h;
+}
+
+inline std::span<const std::uint8_t> body(std::span<const std::uint8_t> b) {
+  return b.subspan(kHeaderSize);
+}
+
+// Decodes `out.size()` canonical elements from `body`; false if any is >= p.
+template <typename F>
+bool decode_elements(std::span<const std::uint8_t> body, std::span<F> out) {
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    auto v = F::from_bytes(body.subspan(kElementSize * k, kElementSize));
+    if (!v) return false;
+    out[k] = *v;
+  }
+  return true;
+}
+
+template <typename F>
+net::Bytes encode_elements(Channel channel, std::uint64_t id, std::span<const F> values) {
+  net::Bytes b = make_message(channel, id, values.size());
+  for (std::size_t k = 0; k < values.size(); ++k) values[k].write_bytes(element(b, k));
+  return b;
+}
+
+}  // namespace stoffel::mpc::wire
