@@ -19,7 +19,63 @@ Result<RobustDecoder<F>> RobustDecoder<F>::create(const Domain<F>& domain, std::
   dec.points_.assign(domain.points().begin(), domain.points().end());
   dec.degree_ = degree;
   dec.t_ = t;
+  const std::size_t n = dec.points_.size();
+  if (n <= kMaxPrecomputedParties) {
+    // weights_[i] = 1 / prod_{j != i} (x_i - x_j) over all n points: O(n^2) once, one inversion.
+    dec.weights_.resize(n);
+    std::vector<F> scratch(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      F d = F::one();
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j != i) d *= dec.points_[i] - dec.points_[j];
+      }
+      dec.weights_[i] = d;
+    }
+    batch_inverse(std::span<F>(dec.weights_), std::span<F>(scratch));
+  }
   return dec;
+}
+
+template <typename F>
+void RobustDecoder<F>::lagrange_basis(std::span<const std::size_t> base,
+                                      std::vector<F>& basis) const {
+  const std::size_t k = base.size(), n = points_.size();
+  std::vector<F> w(k), xs(k);
+  for (std::size_t i = 0; i < k; ++i) xs[i] = points_[base[i]];
+  // Barycentric weights of the subset: from the precomputed weights of all n points, multiply
+  // back the factors of the points not in the subset (no inversion), when that is cheaper than
+  // k^2 products and an inversion (about 330 multiplications).
+  if (!weights_.empty() && k * (n - k) < k * k + 330) {
+    std::vector<std::uint8_t> in_base(n, 0);
+    for (std::size_t p : base) in_base[p] = 1;
+    for (std::size_t i = 0; i < k; ++i) {
+      F acc = weights_[base[i]];
+      for (std::size_t j = 0; j < n; ++j) {
+        if (!in_base[j]) acc *= xs[i] - points_[j];
+      }
+      w[i] = acc;
+    }
+  } else {
+    std::vector<F> scratch(k);
+    for (std::size_t i = 0; i < k; ++i) {
+      F d = F::one();
+      for (std::size_t j = 0; j < k; ++j) {
+        if (j != i) d *= xs[i] - xs[j];
+      }
+      w[i] = d;
+    }
+    batch_inverse(std::span<F>(w), std::span<F>(scratch));
+  }
+  // L_i = w_i * M(x) / (x - x_i) with M = prod (x - x_j), by synthetic division.
+  const Poly<F> master = poly_from_roots<F>(xs);
+  basis.assign(k * k, F::zero());
+  for (std::size_t i = 0; i < k; ++i) {
+    F carry = master[k];
+    for (std::size_t j = k; j-- > 0;) {
+      basis[i * k + j] = carry * w[i];
+      carry = master[j] + carry * xs[i];
+    }
+  }
 }
 
 template <typename F>
@@ -94,7 +150,12 @@ Result<std::optional<Decoded<F>>> RobustDecoder<F>::decode(std::span<const std::
   const std::size_t k = degree_ + 1;
   // Optimistic path: the polynomial through the first d + 1 shares, accepted when every other
   // share lies on it (then it agrees with all m >= d + t + 1 shares).
-  Poly<F> f = poly_interpolate<F>(std::span<const F>(xs).first(k), std::span<const F>(ys).first(k));
+  std::vector<F> basis;
+  lagrange_basis(std::span<const std::size_t>(sorted).first(k), basis);
+  Poly<F> f(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) f[j] += basis[i * k + j] * ys[i];
+  }
   bool all_agree = true;
   for (std::size_t i = k; i < m && all_agree; ++i) all_agree = poly_eval<F>(f, xs[i]) == ys[i];
   if (all_agree) {
@@ -139,27 +200,8 @@ Result<void> RobustDecoder<F>::decode_batch(std::span<const std::size_t> parties
   }
   // basis[i * k + j]: coefficient j of the Lagrange basis polynomial L_i of the first k points,
   // so coefficient j of the interpolant is sum_i basis[i * k + j] * y_i.
-  std::vector<F> basis(k * k);
-  {
-    const std::span<const F> base(xs.data(), k);
-    const Poly<F> master = poly_from_roots(base);
-    std::vector<F> w(k), scratch(k);
-    for (std::size_t i = 0; i < k; ++i) {
-      F d = F::one();
-      for (std::size_t j = 0; j < k; ++j) {
-        if (j != i) d *= base[i] - base[j];
-      }
-      w[i] = d;
-    }
-    batch_inverse(std::span<F>(w), std::span<F>(scratch));
-    for (std::size_t i = 0; i < k; ++i) {
-      F carry = master[k];
-      for (std::size_t j = k; j-- > 0;) {
-        basis[i * k + j] = carry * w[i];
-        carry = master[j] + carry * base[i];
-      }
-    }
-  }
+  std::vector<F> basis;
+  lagrange_basis(std::span<const std::size_t>(sorted).first(k), basis);
   std::vector<F> coeffs(k), ys(m);
   std::vector<std::size_t> all_faulty;
   for (std::size_t w = 0; w < words; ++w) {

@@ -72,7 +72,16 @@ class RobustDecoder {
   std::optional<Decoded<F>> decode_gao(std::span<const F> xs, std::span<const F> ys,
                                        std::span<const std::size_t> sorted_parties) const;
 
+  // Coefficients of the Lagrange basis polynomials of the parties `base` (sorted):
+  // basis[i * k + j] is coefficient j of L_i, k = base.size().
+  void lagrange_basis(std::span<const std::size_t> base, std::vector<F>& basis) const;
+
+  // Up to this many parties the barycentric weights of the whole domain are precomputed
+  // (O(n^2) once), so the fast path needs no field inversion.
+  static constexpr std::size_t kMaxPrecomputedParties = 1024;
+
   std::vector<F> points_;  // copied from the domain, so the decoder does not depend on its lifetime
+  std::vector<F> weights_;  // 1 / prod_{j != i} (x_i - x_j) over all points, or empty
   std::size_t degree_ = 0;
   std::size_t t_ = 0;
 };
