@@ -4,7 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <cctype>
+
 #include "bytecode/reader.h"
+#include "embed/embedded_run.h"
+#include "math/field_kind.h"
 #include "run_options.h"
 #include "vm/trace.h"
 #include "vm/value_format.h"
@@ -19,6 +23,17 @@ void err_line(const std::string& s) {
   std::fprintf(stderr, "%s\n", s.c_str());
 }
 
+void print_stdout(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+int execution_error(const std::string& entry, const std::string& message,
+                    const std::string& where) {
+  err_line("Execution error in '" + entry + "': " + message);
+  if (!where.empty()) err_line("  " + where);
+  return stoffel::cli::kExitExecution;
+}
+
 int run(const stoffel::cli::RunOptions& opts) {
   using namespace stoffel;
   auto program = bytecode::read_program_file(opts.program);
@@ -31,33 +46,97 @@ int run(const stoffel::cli::RunOptions& opts) {
     return cli::kExitBadProgram;
   }
 
-  vm::VmOptions vm_options;
-  vm_options.max_call_depth = opts.max_call_depth;
-  vm::VirtualMachine machine(vm_options);
-  if (auto r = machine.load_program(std::move(program.value())); !r) {
-    err_line("Error: cannot load '" + opts.program + "': " + r.error().message);
-    return cli::kExitBadProgram;
+  // MPC settings are validated even when the program turns out not to need them.
+  std::string backend = opts.mpc_backend;
+  for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (backend == "avss" || backend == "adkg") {
+    err_line("Error: the avss backend is not available yet (use honeybadger)");
+    return cli::kExitBadFlags;
   }
-  if (opts.trace_instr || opts.trace_regs || opts.trace_stack) {
-    vm::install_trace_hooks(machine, {opts.trace_instr, opts.trace_regs, opts.trace_stack},
-                            [](std::string_view line) { err_line(std::string(line)); });
+  if (backend != "honeybadger" && backend != "hb") {
+    err_line("Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
+    return cli::kExitBadFlags;
   }
+  auto field = math::parse_curve_name(opts.mpc_curve);
+  if (!field) {
+    err_line("Error: " + field.error().message);
+    return cli::kExitBadFlags;
+  }
+  if (opts.n_parties < 3 * opts.threshold + 1) {
+    err_line("Error: --n-parties " + std::to_string(opts.n_parties) + " with --threshold " +
+             std::to_string(opts.threshold) + " violates n >= 3t + 1");
+    return cli::kExitBadFlags;
+  }
+  auto clients = embed::parse_client_inputs(opts.client_inputs);
+  if (!clients) {
+    err_line("Error: " + clients.error().message);
+    return cli::kExitBadFlags;
+  }
+  const vm::TraceOptions trace{opts.trace_instr, opts.trace_regs, opts.trace_stack};
 
   err_line("Starting VM execution of '" + opts.entry + "'...");
-  auto result = machine.execute(opts.entry);
-  if (!result) {
-    err_line("Execution error in '" + opts.entry + "': " + result.error().message);
-    const auto& where = machine.last_error_location();
-    if (where.valid) {
-      err_line("  at function '" + where.function + "', instruction " +
-               std::to_string(where.instruction_index) + " (" + where.opcode + ")");
+  if (!opts.client_inputs_given) {
+    // First try the program on one VM without an MPC engine, with its output held back. If it
+    // never needs the engine, that run is the answer (clear programs run at full speed). If it
+    // does, it runs again from the start on the embedded engine; the held-back output is
+    // dropped, so deterministic programs cannot tell the difference.
+    vm::VmOptions vm_options;
+    vm_options.max_call_depth = opts.max_call_depth;
+    vm::VirtualMachine machine(vm_options);
+    std::string out;
+    std::vector<std::string> trace_lines;
+    machine.set_output([&out](std::string_view text) { out.append(text); });
+    if (auto r = machine.load_program(*program); !r) {
+      err_line("Error: cannot load '" + opts.program + "': " + r.error().message);
+      return cli::kExitBadProgram;
     }
-    return cli::kExitExecution;
+    if (trace.instructions || trace.registers || trace.stack) {
+      vm::install_trace_hooks(machine, trace, [&trace_lines](std::string_view line) {
+        trace_lines.emplace_back(line);
+      });
+    }
+    auto result = machine.execute(opts.entry);
+    if (!machine.engine_was_needed()) {
+      for (const auto& line : trace_lines) err_line(line);
+      print_stdout(out);
+      if (!result) {
+        const auto& w = machine.last_error_location();
+        std::string where;
+        if (w.valid) {
+          where = "at function '" + w.function + "', instruction " +
+                  std::to_string(w.instruction_index) + " (" + w.opcode + ")";
+        }
+        return execution_error(opts.entry, result.error().message, where);
+      }
+      print_stdout("Program returned: " + vm::display_string(*result) + "\n");
+      std::fflush(stdout);
+      return cli::kExitOk;
+    }
   }
-  std::string line = "Program returned: ";
-  vm::append_display(line, *result);
-  line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stdout);
+
+  embed::EmbeddedOptions eo;
+  eo.n_parties = opts.n_parties;
+  eo.threshold = opts.threshold;
+  eo.field = *field;
+  eo.client_inputs = std::move(clients.value());
+  eo.max_call_depth = opts.max_call_depth;
+  eo.trace = trace;
+  eo.seed = opts.seed;
+  auto outcome = embed::run_embedded(*program, opts.entry, eo);
+  if (!outcome) {
+    err_line("Error: " + outcome.error().message);
+    return cli::kExitBadFlags;
+  }
+  print_stdout(outcome->stdout_text);
+  for (const auto& line : outcome->client_outputs) print_stdout(line + "\n");
+  if (opts.stats) {
+    std::fflush(stdout);
+    std::fputs(outcome->stats.c_str(), stderr);
+  }
+  if (!outcome->ok) {
+    return execution_error(opts.entry, outcome->error, outcome->error_location);
+  }
+  print_stdout("Program returned: " + outcome->result + "\n");
   std::fflush(stdout);
   return cli::kExitOk;
 }

@@ -32,6 +32,19 @@ void configure(CLI::App& app, RunOptions& o, bool& help) {
   app.add_option("--max-call-depth", o.max_call_depth,
                  "Maximum nested calls before 'stack overflow' (default 1000000)")
       ->check(CLI::Range(1u, 100'000'000u));
+  app.add_option("--n-parties", o.n_parties, "Parties of the embedded MPC engine (default 5)")
+      ->check(CLI::Range(1u, 255u));
+  app.add_option("--threshold", o.threshold, "Corruption threshold t, n >= 3t+1 (default 1)");
+  app.add_option("--mpc-curve", o.mpc_curve,
+                 "Field: bls12-381 (default), bn254, curve25519, ed25519");
+  app.add_option("--mpc-backend", o.mpc_backend, "MPC backend: honeybadger (default, alias hb)");
+  app.add_option("--client-inputs", o.client_inputs,
+                 "Client inputs 'a,b;c' (one ;-separated list per client, in client order; "
+                 "integers are field integers, decimals are fixed point scaled by 2^16)");
+  app.add_flag("--stats", o.stats,
+               "Print MPC counters per party to stderr (multiplications, openings, rounds, "
+               "bytes, preprocessing)");
+  app.add_option("--seed", o.seed, "Deterministic MPC randomness (for tests); 0 = OS randomness");
 }
 
 }  // namespace
@@ -69,6 +82,7 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
     out.message = "Error: " + std::string(e.what()) + "\n" + app.help();
     return out;
   }
+  o.client_inputs_given = app.count("--client-inputs") > 0;
   if (help || o.program.empty()) {
     out.exit_code = kExitUsage;
     out.message = app.help();

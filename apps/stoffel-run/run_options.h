@@ -17,6 +17,15 @@ struct RunOptions {
   bool trace_regs = false;
   bool trace_stack = false;
   uint32_t max_call_depth = 1'000'000;
+  // The embedded MPC engine (decision M1).
+  uint32_t n_parties = 5;
+  uint32_t threshold = 1;
+  std::string mpc_curve = "bls12-381";
+  std::string mpc_backend = "honeybadger";
+  std::string client_inputs;  // 'a,b;c': one ;-separated list per client
+  bool client_inputs_given = false;
+  bool stats = false;
+  uint64_t seed = 0;  // deterministic MPC randomness (tests); 0 = OS randomness
 };
 
 // Exit codes (reference-vm.md §7, reference-mpc.md §6, docs/cli.md).

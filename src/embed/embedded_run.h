@@ -1,0 +1,47 @@
+// The embedded engine of stoffel-run (decision M1): n full VMs in one process, one thread each,
+// over the in-memory transport, with client inputs fed through the real input protocol. The
+// program's output and result must be the same at every party; party 0's is reported.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bytecode/program.h"
+#include "math/field_kind.h"
+#include "stoffel/result.h"
+#include "vm/trace.h"
+
+namespace stoffel::embed {
+
+struct EmbeddedOptions {
+  size_t n_parties = 5;
+  size_t threshold = 1;
+  math::FieldKind field = math::FieldKind::Bls12_381;
+  // One list per client, in client order (client ids 0, 1, ...): each an integer (a raw field
+  // integer) or a decimal with a point (fixed point, scaled by 2^16).
+  std::vector<std::vector<std::string>> client_inputs;
+  uint32_t max_call_depth = 1'000'000;
+  vm::TraceOptions trace;  // party 0 only
+  uint64_t seed = 0;       // 0: OS randomness
+};
+
+struct EmbeddedOutcome {
+  bool ok = false;
+  std::string stdout_text;       // party 0's program output
+  std::string result;            // display form of the returned value (when ok)
+  std::string error;             // execution error message (when !ok)
+  std::string error_location;    // "at function 'f', instruction i (OP)" when known
+  std::vector<std::string> client_outputs;  // "Client <id> output: <values>", in client order
+  std::string stats;             // per-party counters, for --stats
+};
+
+// Parses "1,2;3,4;5" into per-client lists (empty string: no clients). Errors name the bad token.
+Result<std::vector<std::vector<std::string>>> parse_client_inputs(std::string_view text);
+
+// Runs `entry` of `program` on the embedded engine. An Error is a setup failure (bad n/t, bad
+// client input); program failures come back in EmbeddedOutcome (ok == false).
+Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std::string& entry,
+                                     const EmbeddedOptions& options);
+
+}  // namespace stoffel::embed

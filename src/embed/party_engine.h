@@ -1,0 +1,56 @@
+// Adapts one MPC party (mpc::Party) to the VM's engine interface (vm::MpcEngine). This layer is
+// the only place that knows both the VM and the MPC layer.
+#pragma once
+
+#include "mpc/party.h"
+#include "vm/engine.h"
+
+namespace stoffel::embed {
+
+class PartyEngine final : public vm::MpcEngine {
+ public:
+  explicit PartyEngine(mpc::Party& party);
+
+  bool is_ready() const override { return true; }
+  const vm::EngineInfo& info() const override { return info_; }
+
+  vm::FieldBytes encode_int(int64_t v) const override { return party_.encode_int(v); }
+  Result<int64_t> decode_int(const vm::FieldBytes& v) const override { return party_.decode_int(v); }
+  Result<vm::FieldBytes> check_canonical(const vm::FieldBytes& v) const override {
+    return party_.check_canonical(v);
+  }
+  vm::FieldBytes share_public(const vm::FieldBytes& v) const override { return party_.share_public(v); }
+  vm::FieldBytes add(const vm::FieldBytes& a, const vm::FieldBytes& b) const override {
+    return party_.add(a, b);
+  }
+  vm::FieldBytes sub(const vm::FieldBytes& a, const vm::FieldBytes& b) const override {
+    return party_.sub(a, b);
+  }
+  vm::FieldBytes neg(const vm::FieldBytes& a) const override { return party_.neg(a); }
+  vm::FieldBytes mul_public(const vm::FieldBytes& s, const vm::FieldBytes& k) const override {
+    return party_.mul_public(s, k);
+  }
+  Result<vm::FieldBytes> inverse(const vm::FieldBytes& v) const override { return party_.inverse(v); }
+
+  Result<std::vector<vm::FieldBytes>> mul(std::span<const vm::FieldBytes> a,
+                                          std::span<const vm::FieldBytes> b) override {
+    return party_.mul(a, b);
+  }
+  Result<std::vector<vm::FieldBytes>> open(std::span<const vm::FieldBytes> s) override {
+    return party_.open(s);
+  }
+  Result<vm::FieldBytes> random() override { return party_.random(); }
+  Result<std::vector<vm::FieldBytes>> truncate(std::span<const vm::FieldBytes> s, uint32_t k,
+                                               uint32_t f) override {
+    return party_.truncate(s, k, f);
+  }
+  Result<void> send_output(uint64_t client, std::span<const vm::FieldBytes> s) override {
+    return party_.send_output(client, s);
+  }
+
+ private:
+  mpc::Party& party_;
+  vm::EngineInfo info_;
+};
+
+}  // namespace stoffel::embed
