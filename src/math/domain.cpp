@@ -113,7 +113,10 @@ void Domain<F>::evaluate(std::span<const F> coeffs, std::span<F> out) const {
   }
   for (std::size_t i = 0; i < n; ++i) {
     F acc = coeffs.back();
-    for (std::size_t k = coeffs.size() - 1; k-- > 0;) acc = acc * points_[i] + coeffs[k];
+    for (std::size_t k = coeffs.size() - 1; k-- > 0;) {
+      acc *= points_[i];
+      acc += coeffs[k];
+    }
     out[i] = acc;
   }
 }

@@ -268,10 +268,24 @@ class Fp {
   }
   constexpr Fp& operator+=(const Fp& b) { return *this = *this + b; }
   constexpr Fp& operator-=(const Fp& b) { return *this = *this - b; }
-  constexpr Fp& operator*=(const Fp& b) { return *this = *this * b; }
+  // In place; with the mulx kernel the product is stored by the kernel itself, which keeps
+  // dependent chains (pow, Horner, running products) free of store-forwarding stalls.
+  STOFFEL_MATH_INLINE constexpr Fp& operator*=(const Fp& b) {
+#if STOFFEL_MATH_HAVE_MULX
+    if (!std::is_constant_evaluated() && detail::g_use_mulx) {
+      detail::mont_mul_mulx_asm_inplace(m_, b.m_, C::kPInv);
+      return *this;
+    }
+#endif
+    return *this = *this * b;
+  }
 
-  STOFFEL_MATH_INLINE constexpr Fp square() const { return from_mont(mont_mul(m_, m_)); }
-  constexpr Fp dbl() const { return *this + *this; }
+  STOFFEL_MATH_INLINE constexpr Fp square() const {
+    return from_mont(mont_mul(m_, m_));
+  }
+  constexpr Fp dbl() const {
+    return *this + *this;
+  }
 
   // Constant-time equality (the comparison result itself is of course returned).
   friend constexpr bool operator==(const Fp& a, const Fp& b) {
@@ -279,7 +293,9 @@ class Fp {
         (a.m_[0] ^ b.m_[0]) | (a.m_[1] ^ b.m_[1]) | (a.m_[2] ^ b.m_[2]) | (a.m_[3] ^ b.m_[3]);
     return d == 0;
   }
-  constexpr bool is_zero() const { return (m_[0] | m_[1] | m_[2] | m_[3]) == 0; }
+  constexpr bool is_zero() const {
+    return (m_[0] | m_[1] | m_[2] | m_[3]) == 0;
+  }
 
   // mask all ones: a; mask zero: b.
   static constexpr Fp select(std::uint64_t mask, const Fp& a, const Fp& b) {
@@ -289,10 +305,14 @@ class Fp {
   // x^e with e a public exponent given as canonical little-endian limbs. Fixed 4-bit windows:
   // the sequence of operations depends only on e; table entries are read by exponent digit.
   Fp pow(const Limbs& e) const;
-  Fp pow(std::uint64_t e) const { return pow(Limbs{e, 0, 0, 0}); }
+  Fp pow(std::uint64_t e) const {
+    return pow(Limbs{e, 0, 0, 0});
+  }
 
   // Multiplicative inverse by Fermat (x^(p-2)): constant time, and 0 maps to 0.
-  Fp inverse() const { return pow(C::kPMinus2); }
+  Fp inverse() const {
+    return pow(C::kPMinus2);
+  }
   // As inverse(), but an error for 0 (for public divisors).
   Result<Fp> checked_inverse() const;
 
@@ -344,7 +364,7 @@ class Fp {
     if (!std::is_constant_evaluated()) {
       // The mulx kernel is small enough to inline everywhere; the portable one is called out of
       // line on x86-64 so that it does not bloat every caller on machines that never use it.
-      if (detail::g_use_mulx) return reduce_once(detail::mont_mul_mulx_asm(a, b, C::kPInv));
+      if (detail::g_use_mulx) return detail::mont_mul_mulx_asm(a, b, C::kPInv);
       return mont_mul_portable(a, b);
     }
 #endif
@@ -482,12 +502,15 @@ Fp<P> Fp<P>::pow(const Limbs& e) const {
   std::array<Fp, 16> table;
   table[0] = one();
   table[1] = *this;
-  for (std::size_t k = 2; k < 16; ++k) table[k] = table[k - 1] * *this;
+  for (std::size_t k = 2; k < 16; ++k) {
+    table[k] = table[k - 1];
+    table[k] *= *this;
+  }
   int top = 255;
   while (top > 0 && ((e[top / 64] >> (top % 64)) & 1) == 0) --top;  // public exponent
   Fp acc = one();
   for (int w = top / 4; w >= 0; --w) {
-    acc = acc.square().square().square().square();
+    for (int k = 0; k < 4; ++k) acc *= acc;
     const unsigned digit = static_cast<unsigned>((e[w / 16] >> (4 * (w % 16))) & 0xF);
     acc *= table[digit];
   }

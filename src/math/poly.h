@@ -34,7 +34,10 @@ std::ptrdiff_t poly_degree(std::span<const F> p) {
 template <typename F>
 F poly_eval(std::span<const F> p, const F& x) {
   F acc{};
-  for (std::size_t k = p.size(); k-- > 0;) acc = acc * x + p[k];
+  for (std::size_t k = p.size(); k-- > 0;) {
+    acc *= x;
+    acc += p[k];
+  }
   return acc;
 }
 
