@@ -21,18 +21,47 @@ Result<void> validate_parameters(std::size_t n, std::size_t t) {
   return {};
 }
 
-Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::Endpoint& endpoint) {
-  if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
+namespace {
+Result<void> check_config(const EngineConfig& config) {
+  if (auto ok = validate_parameters(config.n, config.t); !ok) return ok;
   if (config.id >= config.n) {
     return make_error("party id " + std::to_string(config.id) +
                       " is not below n = " + std::to_string(config.n));
   }
+  return {};
+}
+}  // namespace
+
+Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::Endpoint& endpoint) {
+  if (auto ok = check_config(config); !ok) return ok.error();
   return math::visit_field(config.field, [&](auto tag) -> Result<std::unique_ptr<HbParty>> {
     using F = typename decltype(tag)::type;
-    auto engine = std::make_unique<HbEngine<F>>(config, endpoint);
-    if (auto ok = engine->init(); !ok) return ok.error();
-    return std::unique_ptr<HbParty>(std::move(engine));
+    auto alg = Algebra<F>::create(config.n, config.t);
+    if (!alg) return alg.error();
+    return std::unique_ptr<HbParty>(std::make_unique<HbEngine<F>>(config, endpoint, *alg));
   });
+}
+
+Result<std::vector<std::unique_ptr<HbParty>>> make_parties(
+    const EngineConfig& config, std::span<net::Endpoint* const> endpoints) {
+  if (endpoints.size() != config.n) {
+    return make_error("make_parties: " + std::to_string(endpoints.size()) +
+                      " endpoints for n = " + std::to_string(config.n));
+  }
+  if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
+  return math::visit_field(
+      config.field, [&](auto tag) -> Result<std::vector<std::unique_ptr<HbParty>>> {
+        using F = typename decltype(tag)::type;
+        auto alg = Algebra<F>::create(config.n, config.t);
+        if (!alg) return alg.error();
+        std::vector<std::unique_ptr<HbParty>> parties;
+        for (std::size_t i = 0; i < config.n; ++i) {
+          EngineConfig c = config;
+          c.id = i;
+          parties.push_back(std::make_unique<HbEngine<F>>(c, *endpoints[i], *alg));
+        }
+        return parties;
+      });
 }
 
 }  // namespace stoffel::mpc

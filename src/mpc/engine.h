@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "math/field_kind.h"
@@ -48,6 +49,11 @@ class HbParty : public Party {
 // Validates the configuration (n >= 3t + 1, t >= 0, n <= 255, party id < n) and builds the
 // engine for config.field on `endpoint`, which must outlive it.
 Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::Endpoint& endpoint);
+
+// All n parties of one process (config.id is ignored; party i gets endpoints[i]), sharing one
+// copy of the precomputed algebra.
+Result<std::vector<std::unique_ptr<HbParty>>> make_parties(
+    const EngineConfig& config, std::span<net::Endpoint* const> endpoints);
 
 // The checks of make_party and LocalSession::create (decision M2).
 Result<void> validate_parameters(std::size_t n, std::size_t t);

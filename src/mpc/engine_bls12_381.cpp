@@ -4,5 +4,6 @@
 #include "mpc/engine_preproc.inl"
 
 namespace stoffel::mpc {
+template struct Algebra<math::Bls12_381_Fr>;
 template class HbEngine<math::Bls12_381_Fr>;
 }  // namespace stoffel::mpc

@@ -4,5 +4,6 @@
 #include "mpc/engine_preproc.inl"
 
 namespace stoffel::mpc {
+template struct Algebra<math::Bn254_Fr>;
 template class HbEngine<math::Bn254_Fr>;
 }  // namespace stoffel::mpc

@@ -38,46 +38,48 @@ inline std::unique_ptr<math::Rng> make_rng(std::uint64_t seed, std::uint64_t ins
 }  // namespace detail
 
 template <typename F>
-HbEngine<F>::HbEngine(const EngineConfig& config, net::Endpoint& endpoint)
+Result<std::shared_ptr<const Algebra<F>>> Algebra<F>::create(std::size_t n, std::size_t t) {
+  auto a = std::make_shared<Algebra<F>>();
+  auto dom = math::Domain<F>::create(n);
+  if (!dom) return dom.error();
+  a->domain = std::move(*dom);
+  auto st = math::ShamirSharer<F>::create(a->domain, t);
+  if (!st) return st.error();
+  a->sharer_t = std::move(*st);
+  auto s2 = math::ShamirSharer<F>::create(a->domain, 2 * t);
+  if (!s2) return s2.error();
+  a->sharer_2t = std::move(*s2);
+  a->him = math::hyperinvertible_matrix<F>(n, n);
+  auto dt = math::RobustDecoder<F>::create(a->domain, t, t);
+  if (!dt) return dt.error();
+  a->dec_t = std::move(*dt);
+  auto d2 = math::RobustDecoder<F>::create(a->domain, 2 * t, t);
+  if (!d2) return d2.error();
+  a->dec_2t = std::move(*d2);
+  auto br = math::BatchReconstruction<F>::create(a->domain, t, 2 * t);
+  if (!br) return br.error();
+  a->recon_2t = std::move(*br);
+  std::vector<std::size_t> all(n);
+  for (std::size_t i = 0; i < n; ++i) all[i] = i;
+  a->all_t = InterpPlan<F>::make(a->domain, all, t, 1);
+  a->all_2t = InterpPlan<F>::make(a->domain, all, 2 * t, 1);
+  return std::shared_ptr<const Algebra<F>>(std::move(a));
+}
+
+template <typename F>
+HbEngine<F>::HbEngine(const EngineConfig& config, net::Endpoint& endpoint,
+                      std::shared_ptr<const Algebra<F>> algebra)
     : cfg_(config),
       endpoint_(endpoint),
       router_(endpoint, config.n, std::chrono::milliseconds(config.receive_timeout_ms),
               [this](std::size_t p) { suspect(p); }),
       rng_(detail::make_rng(config.seed, config.instance_id, config.id, 0)),
+      alg_(std::move(algebra)),
       chunk_triples_(std::max<std::size_t>(config.initial_triples, 1)),
       chunk_randoms_(std::max<std::size_t>(config.initial_randoms, 1)) {
   router_.set_late_handler(
       [this](std::uint64_t round, std::size_t from, std::uint32_t count,
              std::span<const std::uint8_t> body) { check_late(round, from, count, body); });
-}
-
-template <typename F>
-Result<void> HbEngine<F>::init() {
-  const std::size_t n = cfg_.n, t = cfg_.t;
-  auto dom = math::Domain<F>::create(n);
-  if (!dom) return dom.error();
-  domain_ = std::move(*dom);
-  auto st = math::ShamirSharer<F>::create(domain_, t);
-  if (!st) return st.error();
-  sharer_t_ = std::move(*st);
-  auto s2 = math::ShamirSharer<F>::create(domain_, 2 * t);
-  if (!s2) return s2.error();
-  sharer_2t_ = std::move(*s2);
-  him_ = math::hyperinvertible_matrix<F>(n, n);
-  auto dt = math::RobustDecoder<F>::create(domain_, t, t);
-  if (!dt) return dt.error();
-  dec_t_ = std::move(*dt);
-  auto d2 = math::RobustDecoder<F>::create(domain_, 2 * t, t);
-  if (!d2) return d2.error();
-  dec_2t_ = std::move(*d2);
-  auto br = math::BatchReconstruction<F>::create(domain_, t, 2 * t);
-  if (!br) return br.error();
-  recon_2t_ = std::move(*br);
-  std::vector<std::size_t> all(n);
-  for (std::size_t i = 0; i < n; ++i) all[i] = i;
-  all_t_ = InterpPlan<F>::make(domain_, all, t, 1);
-  all_2t_ = InterpPlan<F>::make(domain_, all, 2 * t, 1);
-  return {};
 }
 
 // --- encodings and local operations --------------------------------------------------------
@@ -268,10 +270,10 @@ Result<void> HbEngine<F>::open_t(std::span<const F> shares, std::span<F> out) {
     // Known offenders are left out of the fast path when enough others are present; words that
     // still disagree are decoded from everything received.
     if (fast.size() < 2 * t + 1) fast = present;
-    used = &plans_.get(domain_, fast, t, 1);
+    used = &plans_.get(alg_->domain, fast, t, 1);
     std::fill(corrected.begin(), corrected.end(), 0);
     std::vector<std::size_t> faulty;
-    auto r = decode_words<F>(*used, dec_t_, present, values_of, w, out, faulty, &corrected);
+    auto r = decode_words<F>(*used, alg_->dec_t, present, values_of, w, out, faulty, &corrected);
     if (!r) return r.error();
     if (!*r) return false;
     for (std::size_t p : faulty) suspect(p);
@@ -308,8 +310,8 @@ void HbEngine<F>::check_late(std::uint64_t round, std::size_t from, std::uint32_
     return;
   }
   std::vector<F> xs(k), row(k);
-  for (std::size_t i = 0; i < k; ++i) xs[i] = domain_.point(late_.base[i]);
-  math::lagrange_coefficients<F>(xs, domain_.point(from), row);
+  for (std::size_t i = 0; i < k; ++i) xs[i] = alg_->domain.point(late_.base[i]);
+  math::lagrange_coefficients<F>(xs, alg_->domain.point(from), row);
   for (std::size_t v = 0; v < w; ++v) {
     if (late_.corrected[v]) continue;
     F acc = F::zero();

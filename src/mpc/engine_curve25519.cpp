@@ -4,5 +4,6 @@
 #include "mpc/engine_preproc.inl"
 
 namespace stoffel::mpc {
+template struct Algebra<math::Curve25519_Fr>;
 template class HbEngine<math::Curve25519_Fr>;
 }  // namespace stoffel::mpc

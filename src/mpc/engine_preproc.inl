@@ -85,15 +85,15 @@ Result<void> HbEngine<F>::generate(const Needs& need) {
       }
     };
     F::random_fill(*rng_, std::span<F>(secrets.data(), kr));
-    sharer_t_.share_many(std::span<const F>(secrets.data(), kr), *rng_,
-                         std::span<F>(tmp.data(), n * kr));
+    alg_->sharer_t.share_many(std::span<const F>(secrets.data(), kr), *rng_,
+                              std::span<F>(tmp.data(), n * kr));
     scatter(kr, 0);
     F::random_fill(*rng_, std::span<F>(secrets.data(), kd));
-    sharer_t_.share_many(std::span<const F>(secrets.data(), kd), *rng_,
-                         std::span<F>(tmp.data(), n * kd));
+    alg_->sharer_t.share_many(std::span<const F>(secrets.data(), kd), *rng_,
+                              std::span<F>(tmp.data(), n * kd));
     scatter(kd, kr);
-    sharer_2t_.share_many(std::span<const F>(secrets.data(), kd), *rng_,
-                          std::span<F>(tmp.data(), n * kd));
+    alg_->sharer_2t.share_many(std::span<const F>(secrets.data(), kd), *rng_,
+                               std::span<F>(tmp.data(), n * kd));
     scatter(kd, kr + kd);
     math::wipe(std::span<F>(secrets));
     math::wipe(std::span<F>(tmp));
@@ -133,7 +133,7 @@ Result<void> HbEngine<F>::generate(const Needs& need) {
   for (std::size_t j = 0; j < n; ++j) {
     F* row = out.data() + j * cols;
     for (std::size_t k = 0; k < n; ++k) {
-      const F m = him_.at(j, k);
+      const F m = alg_->him.at(j, k);
       const F* src = in.data() + k * cols;
       if (k == 0) {
         for (std::size_t c = 0; c < cols; ++c) row[c] = m * src[c];
@@ -180,9 +180,9 @@ Result<void> HbEngine<F>::generate(const Needs& need) {
         return [&word, offset, cols](std::size_t p) { return word.data() + p * cols + offset; };
       };
       std::vector<F> zero_t(kd), zero_2t(kd);
-      my_verdict = check_words<F>(all_t_, at(0), kr) &&
-                   check_words<F>(all_t_, at(kr), kd, std::span<F>(zero_t)) &&
-                   check_words<F>(all_2t_, at(kr + kd), kd, std::span<F>(zero_2t)) &&
+      my_verdict = check_words<F>(alg_->all_t, at(0), kr) &&
+                   check_words<F>(alg_->all_t, at(kr), kd, std::span<F>(zero_t)) &&
+                   check_words<F>(alg_->all_2t, at(kr + kd), kd, std::span<F>(zero_2t)) &&
                    std::equal(zero_t.begin(), zero_t.end(), zero_2t.begin());
       math::wipe(std::span<F>(word));
     }
@@ -318,7 +318,7 @@ Result<void> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened) {
   std::vector<F> padded(groups * k);
   std::copy(x.begin(), x.end(), padded.begin());
   std::vector<F> y(n * groups);  // party-major: y[j * groups + g]
-  recon_2t_.eval_shares_many(padded, y);
+  alg_->recon_2t.eval_shares_many(padded, y);
   math::wipe(std::span<F>(padded));
   const std::size_t need = 3 * t + 1;
 
@@ -364,9 +364,9 @@ Result<void> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened) {
       for (std::size_t p = 0; p < n; ++p) {
         if (have[p]) present.push_back(p);
       }
-      const InterpPlan<F>& plan = plans_.get(domain_, present, 2 * t, ncoeffs);
+      const InterpPlan<F>& plan = plans_.get(alg_->domain, present, 2 * t, ncoeffs);
       std::vector<std::size_t> faulty;
-      auto r = decode_words<F>(plan, dec_2t_, present, values_of, groups, dest, faulty);
+      auto r = decode_words<F>(plan, alg_->dec_2t, present, values_of, groups, dest, faulty);
       if (!r) return r.error();
       if (!*r)
         return count == n ? Result<bool>(make_error(std::string("cannot decode ") + what +

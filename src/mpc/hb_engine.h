@@ -34,13 +34,27 @@ inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
 // Inputs per client and call (reference-mpc.md §2.13).
 inline constexpr std::size_t kMaxClientInputs = 65536;
 
+// The precomputed algebra of a session (evaluation points, sharers, the hyper-invertible matrix,
+// decoders, interpolation plans over all parties). Identical for every party of a session, so
+// the parties of one process share one copy: for n = 255 it is worth building only once.
+template <typename F>
+struct Algebra {
+  math::Domain<F> domain;
+  math::ShamirSharer<F> sharer_t, sharer_2t;
+  math::Matrix<F> him;  // n x n hyper-invertible matrix of RanSha / RanDouSha
+  math::RobustDecoder<F> dec_t, dec_2t;
+  math::BatchReconstruction<F> recon_2t;
+  InterpPlan<F> all_t, all_2t;  // every party, degree t / 2t (the exact checks)
+
+  static Result<std::shared_ptr<const Algebra>> create(std::size_t n, std::size_t t);
+};
+
 template <typename F>
 class HbEngine final : public HbParty {
  public:
-  HbEngine(const EngineConfig& config, net::Endpoint& endpoint);
+  HbEngine(const EngineConfig& config, net::Endpoint& endpoint,
+           std::shared_ptr<const Algebra<F>> algebra);
   ~HbEngine() override = default;
-  // Builds the precomputed algebra (domain, sharers, matrices, decoders).
-  Result<void> init();
 
   std::size_t id() const override { return cfg_.id; }
   std::size_t n() const override { return cfg_.n; }
@@ -117,12 +131,7 @@ class HbEngine final : public HbParty {
   net::Endpoint& endpoint_;
   Router router_;
   std::unique_ptr<math::Rng> rng_;
-  math::Domain<F> domain_;
-  math::ShamirSharer<F> sharer_t_, sharer_2t_;
-  math::Matrix<F> him_;  // n x n hyper-invertible matrix of RanSha / RanDouSha
-  math::RobustDecoder<F> dec_t_, dec_2t_;
-  math::BatchReconstruction<F> recon_2t_;
-  InterpPlan<F> all_t_, all_2t_;  // every party, degree t / 2t (the exact checks)
+  std::shared_ptr<const Algebra<F>> alg_;
   PlanCache<F> plans_;
   std::vector<std::size_t> suspects_;  // ascending
 
@@ -137,6 +146,9 @@ class HbEngine final : public HbParty {
 }  // namespace stoffel::mpc
 
 namespace stoffel::mpc {
+extern template struct Algebra<math::Bls12_381_Fr>;
+extern template struct Algebra<math::Bn254_Fr>;
+extern template struct Algebra<math::Curve25519_Fr>;
 extern template class HbEngine<math::Bls12_381_Fr>;
 extern template class HbEngine<math::Bn254_Fr>;
 extern template class HbEngine<math::Curve25519_Fr>;

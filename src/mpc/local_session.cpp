@@ -64,12 +64,11 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
   for (std::size_t i = 0; i < s->clients_.size(); ++i) {
     ec.clients.push_back({s->clients_[i].client_id, config.n + i});
   }
-  for (std::size_t i = 0; i < config.n; ++i) {
-    ec.id = i;
-    auto p = make_party(ec, s->network_->endpoint(i));
-    if (!p) return p.error();
-    s->parties_.push_back(std::move(*p));
-  }
+  std::vector<net::Endpoint*> ports;
+  for (std::size_t i = 0; i < config.n; ++i) ports.push_back(&s->network_->endpoint(i));
+  auto parties = make_parties(ec, ports);
+  if (!parties) return parties.error();
+  s->parties_ = std::move(*parties);
   return s;
 }
 
