@@ -175,16 +175,28 @@ Result<Value> mul_scalar(VirtualMachine& vm, Args a) {
   return scalar_op(vm, a, "Share.mul_scalar", IOp::MUL);
 }
 
-Result<Value> open_one(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.open", 1);
-  auto x = raw_share(vm, a[0], "Share.open");
+// Opens the single share argument of `fn`: its type and the opened field element.
+struct Opened {
+  ShareType type;
+  FieldBytes value;
+  MpcEngine* engine;
+};
+Result<Opened> open_single(VirtualMachine& vm, Args a, std::string_view fn) {
+  if (a.size() != 1) return arity(fn, 1);
+  auto x = raw_share(vm, a[0], fn);
   if (!x) return x.error();
   auto e = engine_of(vm);
   if (!e) return e.error();
   const FieldBytes f = share_field(x->share);
   auto opened = (*e)->open(std::span<const FieldBytes>(&f, 1));
   if (!opened) return opened.error();
-  return clear_from_field(**e, x->share->share_type, (*opened)[0]);
+  return Opened{x->share->share_type, (*opened)[0], *e};
+}
+
+Result<Value> open_one(VirtualMachine& vm, Args a) {
+  auto o = open_single(vm, a, "Share.open");
+  if (!o) return o.error();
+  return clear_from_field(*o->engine, o->type, o->value);
 }
 
 // Collects the raw shares of an array argument.
@@ -303,15 +315,9 @@ Result<Value> random_share(VirtualMachine& vm, Args) {
 }
 
 Result<Value> open_field(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.open_field", 1);
-  auto x = raw_share(vm, a[0], "Share.open_field");
-  if (!x) return x.error();
-  auto e = engine_of(vm);
-  if (!e) return e.error();
-  const FieldBytes f = share_field(x->share);
-  auto opened = (*e)->open(std::span<const FieldBytes>(&f, 1));
-  if (!opened) return opened.error();
-  return byte_array(vm, (*opened)[0]);
+  auto o = open_single(vm, a, "Share.open_field");
+  if (!o) return o.error();
+  return byte_array(vm, o->value);
 }
 
 Result<Value> mul_field(VirtualMachine& vm, Args a) {

@@ -49,33 +49,24 @@ enum class NativeOutcome { Returned, PushedFrame, Failed };
 // The slow paths as the loop calls them: plain bool + out-parameters. The loop leaves handler
 // scopes by computed goto, which must not skip destructors (clang rejects it, GCC silently skips
 // them), so no Result<> may live in a handler's scope.
+template <typename T>
+bool unwrap(Result<T> r, T& out, Error& error) {
+  if (!r) {
+    error = r.error();
+    return false;
+  }
+  out = std::move(r.value());
+  return true;
+}
 [[gnu::noinline]] bool slow_binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value& b,
                                       Value& out, Error& error) {
-  auto r = binary_op(vm, op, a, b);
-  if (!r) {
-    error = r.error();
-    return false;
-  }
-  out = *r;
-  return true;
+  return unwrap(binary_op(vm, op, a, b), out, error);
 }
 [[gnu::noinline]] bool slow_not_op(VirtualMachine& vm, const Value& a, Value& out, Error& error) {
-  auto r = not_op(vm, a);
-  if (!r) {
-    error = r.error();
-    return false;
-  }
-  out = *r;
-  return true;
+  return unwrap(not_op(vm, a), out, error);
 }
 [[gnu::noinline]] bool slow_share(VirtualMachine& vm, const Value& v, Value& out, Error& error) {
-  auto r = share_clear_value(vm, v);
-  if (!r) {
-    error = r.error();
-    return false;
-  }
-  out = *r;
-  return true;
+  return unwrap(share_clear_value(vm, v), out, error);
 }
 // Whether the (plain, unscaled) instruction reads a register holding a PendingReveal marker, or
 // returns (RET flushes all pending reveals, as the reference).
@@ -104,13 +95,7 @@ bool reads_pending_marker(const Instr& in, const Value* R) {
   }
 }
 [[gnu::noinline]] bool slow_compare(const Value& a, const Value& b, int32_t& flag, Error& error) {
-  auto r = compare_values(a, b);
-  if (!r) {
-    error = r.error();
-    return false;
-  }
-  flag = *r;
-  return true;
+  return unwrap(compare_values(a, b), flag, error);
 }
 
 struct VirtualMachine::Internals {
