@@ -191,6 +191,14 @@ TYPED_TEST(FpGmpTest, Mul) {
       testing::to_mpz(y, b);
       mpz_mul(r, a, b);
       this->check(x * y, r, use_mulx ? "mul (mulx kernel)" : "mul (generic kernel)", i);
+      // In place, and in place with aliasing (x *= x).
+      F z = x;
+      z *= y;
+      this->check(z, r, use_mulx ? "mul-assign (mulx)" : "mul-assign (generic)", i);
+      F w = x;
+      w *= w;
+      mpz_mul(r, a, a);
+      this->check(w, r, use_mulx ? "self mul-assign (mulx)" : "self mul-assign (generic)", i);
     }
   }
   this->expect_no_failures();
