@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,19 +25,21 @@ namespace stoffel::mpc {
 template <typename F>
 class ClientRunner {
  public:
-  // `finished` is set by the session before it closes the client's endpoint, so that the close
-  // reads as "no more outputs" rather than as an abort.
+  // `finished` is set by the session when the parties will send nothing more.
   ClientRunner(net::Endpoint& endpoint, std::size_t n, std::size_t t, std::uint64_t client_id,
-               std::vector<FieldBytes> inputs, const std::atomic<bool>& finished)
+               std::vector<FieldBytes> inputs, const std::atomic<bool>& finished,
+               std::chrono::milliseconds timeout)
       : ep_(endpoint),
         n_(n),
         t_(t),
         client_id_(client_id),
         inputs_(std::move(inputs)),
-        finished_(finished) {}
+        finished_(finished),
+        timeout_(timeout) {}
 
   // Runs the input protocol (if the client has inputs and the parties ask for them), then
-  // collects outputs until the endpoint is closed. Returns the outputs in the order sent.
+  // collects outputs until `finished` is set. Returns the outputs in the order sent. Fails if the
+  // network is closed (abort), or if an output cannot be reconstructed.
   Result<std::vector<FieldBytes>> run() {
     auto dom = math::Domain<F>::create(n_);
     if (!dom) return dom.error();
@@ -51,13 +54,21 @@ class ClientRunner {
       x[i] = *v;
     }
     input_done_ = x.empty();
+    // The session says when no more outputs will be sent (finished_). Shares still in flight
+    // then (a slow link) are waited for, up to the receive timeout, for any output some party
+    // has already started sending.
+    std::optional<std::chrono::steady_clock::time_point> grace_end;
     for (;;) {
-      auto r = ep_.receive(std::chrono::milliseconds(60'000));
-      if (!r) {
-        if (finished_.load(std::memory_order_acquire)) break;
-        return make_error(who() + r.error().message);
+      auto r = ep_.receive(std::chrono::milliseconds(10));
+      if (!r) return make_error(who() + r.error().message);
+      if (!*r) {
+        if (!finished_.load(std::memory_order_acquire)) continue;
+        if (!pending()) break;
+        const auto now = std::chrono::steady_clock::now();
+        if (!grace_end) grace_end = now + timeout_;
+        if (now >= *grace_end) break;
+        continue;
       }
-      if (!*r) continue;  // nothing yet; the session decides when the client is done
       net::Message m = std::move(**r);
       if (m.from >= n_) continue;  // only parties talk to clients
       auto h = wire::parse_header(m.payload);
@@ -152,6 +163,14 @@ class ClientRunner {
     return false;
   }
 
+  // Some party has sent shares of an output that cannot be decoded yet.
+  bool pending() const {
+    for (const auto& [seq, b] : outputs_) {
+      if (!b.done) return true;
+    }
+    return false;
+  }
+
   std::string who() const { return "client " + std::to_string(client_id_) + ": "; }
 
   net::Endpoint& ep_;
@@ -159,6 +178,7 @@ class ClientRunner {
   std::uint64_t client_id_;
   std::vector<FieldBytes> inputs_;
   const std::atomic<bool>& finished_;
+  std::chrono::milliseconds timeout_;
   math::Domain<F> domain_;
   math::RobustDecoder<F> decoder_;
   PlanCache<F> plans_;

@@ -250,7 +250,9 @@ Result<void> HbEngine<F>::open_t(std::span<const F> shares, std::span<F> out) {
   std::vector<std::size_t> present, fast;
   const InterpPlan<F>* used = nullptr;
   auto values_of = [&](std::size_t p) { return recv.data() + p * w; };
+  std::size_t heard = 1;  // parties heard from, valid message or not
   auto on_message = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+    ++heard;
     if (cnt != w || !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * w, w))) {
       return false;
     }
@@ -258,8 +260,14 @@ Result<void> HbEngine<F>::open_t(std::span<const F> shares, std::span<F> out) {
     ++count;
     return true;
   };
+  auto undecodable = [&]() -> Result<bool> {
+    if (heard < n) return false;  // more shares may make it decodable
+    return make_error("robust opening failed: the shares of all " + std::to_string(n) +
+                      " parties do not determine a value (more than t = " + std::to_string(t) +
+                      " parties sent wrong or invalid shares)");
+  };
   auto progress = [&]() -> Result<bool> {
-    if (count < 2 * t + 1) return false;
+    if (count < 2 * t + 1) return undecodable();
     present.clear();
     fast.clear();
     for (std::size_t p = 0; p < n; ++p) {
@@ -275,25 +283,25 @@ Result<void> HbEngine<F>::open_t(std::span<const F> shares, std::span<F> out) {
     std::vector<std::size_t> faulty;
     auto r = decode_words<F>(*used, alg_->dec_t, present, values_of, w, out, faulty, &corrected);
     if (!r) return r.error();
-    if (!*r) return false;
+    if (!*r) return undecodable();
     for (std::size_t p : faulty) suspect(p);
     return true;
   };
   if (auto ok = router_.gather(round, "shares to open", on_message, progress); !ok) return ok;
-  if (count < n) {
+  if (count < n && w <= kLateMaxWords) {
     // Keep what is needed to check the shares still in flight.
-    late_.round = round;
-    late_.words = w;
-    late_.base = used->base;
-    late_.base_values.resize(used->base.size() * w);
+    LateOpen& late = late_[late_next_];
+    late_next_ = (late_next_ + 1) % kLateOpens;
+    late.round = round;
+    late.words = w;
+    late.base = used->base;
+    late.base_values.resize(used->base.size() * w);
     for (std::size_t i = 0; i < used->base.size(); ++i) {
       std::copy_n(values_of(used->base[i]), w,
-                  late_.base_values.begin() + static_cast<std::ptrdiff_t>(i * w));
+                  late.base_values.begin() + static_cast<std::ptrdiff_t>(i * w));
     }
-    late_.have = have;
-    late_.corrected = std::move(corrected);
-  } else {
-    late_.round = 0;
+    late.have = have;
+    late.corrected = std::move(corrected);
   }
   return {};
 }
@@ -301,21 +309,27 @@ Result<void> HbEngine<F>::open_t(std::span<const F> shares, std::span<F> out) {
 template <typename F>
 void HbEngine<F>::check_late(std::uint64_t round, std::size_t from, std::uint32_t count,
                              std::span<const std::uint8_t> body) {
-  if (round != late_.round || from >= cfg_.n || late_.have[from]) return;
-  late_.have[from] = 1;
-  const std::size_t w = late_.words, k = late_.base.size();
+  if (round == 0 || from >= cfg_.n) return;
+  LateOpen* found = nullptr;
+  for (auto& l : late_) {
+    if (l.round == round) found = &l;
+  }
+  if (!found || found->have[from]) return;
+  LateOpen& late = *found;
+  late.have[from] = 1;
+  const std::size_t w = late.words, k = late.base.size();
   std::vector<F> vals(w);
   if (count != w || !wire::decode_elements<F>(body, std::span<F>(vals))) {
     suspect(from);
     return;
   }
   std::vector<F> xs(k), row(k);
-  for (std::size_t i = 0; i < k; ++i) xs[i] = alg_->domain.point(late_.base[i]);
+  for (std::size_t i = 0; i < k; ++i) xs[i] = alg_->domain.point(late.base[i]);
   math::lagrange_coefficients<F>(xs, alg_->domain.point(from), row);
   for (std::size_t v = 0; v < w; ++v) {
-    if (late_.corrected[v]) continue;
+    if (late.corrected[v]) continue;
     F acc = F::zero();
-    for (std::size_t i = 0; i < k; ++i) acc += row[i] * late_.base_values[i * w + v];
+    for (std::size_t i = 0; i < k; ++i) acc += row[i] * late.base_values[i * w + v];
     if (!(acc == vals[v])) {
       suspect(from);
       return;

@@ -199,14 +199,14 @@ Result<void> HbEngine<F>::generate(const Needs& need) {
     std::size_t verdicts = self < checkers ? 1 : 0;
     std::size_t failed_checker = my_verdict ? n : self;
     auto on_verdict = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+      if (from >= checkers) return false;
       F v{};
-      if (from >= checkers || cnt != 1 || !wire::decode_elements<F>(body, std::span(&v, 1)) ||
-          !(v == F::one() || v.is_zero())) {
-        return false;
-      }
-      if (v.is_zero() && failed_checker == n) failed_checker = from;
+      const bool valid = cnt == 1 && wire::decode_elements<F>(body, std::span(&v, 1)) &&
+                         (v == F::one() || v.is_zero());
+      // A malformed verdict counts as a failure: waiting for a better one could take forever.
+      if ((!valid || v.is_zero()) && failed_checker == n) failed_checker = from;
       ++verdicts;
-      return true;
+      return valid;
     };
     if (auto ok = router_.gather(verdict_round, "preprocessing verdicts", on_verdict,
                                  [&]() -> Result<bool> { return verdicts == checkers; });
@@ -346,10 +346,11 @@ Result<void> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened) {
                  std::span<F> dest) -> Result<void> {
     have.assign(n, 0);
     have[self] = 1;
-    std::size_t count = 1;
+    std::size_t count = 1, heard = 1;
     std::vector<std::size_t> present;
     auto values_of = [&](std::size_t p) { return recv.data() + p * groups; };
     auto on_message = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+      ++heard;
       if (cnt != groups ||
           !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * groups, groups))) {
         return false;
@@ -359,7 +360,12 @@ Result<void> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened) {
       return true;
     };
     auto progress = [&]() -> Result<bool> {
-      if (count < need) return false;
+      auto undecodable = [&]() -> Result<bool> {
+        if (heard < n) return false;  // more shares may make it decodable
+        return make_error(std::string("cannot decode ") + what + ": more than t = " +
+                          std::to_string(t) + " parties sent wrong or invalid shares");
+      };
+      if (count < need) return undecodable();
       present.clear();
       for (std::size_t p = 0; p < n; ++p) {
         if (have[p]) present.push_back(p);
@@ -368,10 +374,7 @@ Result<void> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened) {
       std::vector<std::size_t> faulty;
       auto r = decode_words<F>(plan, alg_->dec_2t, present, values_of, groups, dest, faulty);
       if (!r) return r.error();
-      if (!*r)
-        return count == n ? Result<bool>(make_error(std::string("cannot decode ") + what +
-                                                    ": more than t shares are wrong"))
-                          : Result<bool>(false);
+      if (!*r) return undecodable();
       for (std::size_t p : faulty) suspect(p);
       return true;
     };

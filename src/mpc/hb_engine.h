@@ -6,6 +6,7 @@
 // per field in engine_<field>.cpp.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -97,8 +98,11 @@ class HbEngine final : public HbParty {
   struct Needs {
     std::size_t randoms = 0, masks = 0, triples = 0, bits = 0;
   };
-  // Last robust opening that finished before every party's shares had arrived: kept so that
-  // shares arriving late can still be checked (and a faulty sender reported).
+  // A robust opening that finished before every party's shares had arrived: kept (for the last
+  // kLateOpens such openings) so that shares arriving late can still be checked and a faulty
+  // sender reported.
+  static constexpr std::size_t kLateOpens = 4;
+  static constexpr std::size_t kLateMaxWords = std::size_t{1} << 18;  // bound on kept memory
   struct LateOpen {
     std::uint64_t round = 0;
     std::size_t words = 0;
@@ -139,7 +143,8 @@ class HbEngine final : public HbParty {
   bool initial_done_ = false;
   std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0;
   std::map<std::uint64_t, std::uint64_t> input_seq_, output_seq_;  // per client id
-  LateOpen late_;
+  std::array<LateOpen, kLateOpens> late_{};
+  std::size_t late_next_ = 0;
   mutable PartyStats stats_;
 };
 

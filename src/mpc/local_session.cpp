@@ -84,7 +84,8 @@ Result<void> LocalSessionImpl::run_clients() {
     results[i] = math::visit_field(config_.field, [&](auto tag) {
       using F = typename decltype(tag)::type;
       ClientRunner<F> runner(network_->endpoint(config_.n + i), config_.n, config_.t,
-                             clients_[i].client_id, clients_[i].values, finished_);
+                             clients_[i].client_id, clients_[i].values, finished_,
+                             std::chrono::milliseconds(config_.receive_timeout_ms));
       return runner.run();
     });
   };
@@ -105,9 +106,6 @@ Result<void> LocalSessionImpl::run_clients() {
 
 void LocalSessionImpl::finish_clients() {
   finished_.store(true, std::memory_order_release);
-  for (std::size_t i = 0; i < clients_.size(); ++i) {
-    network_->close_endpoint(config_.n + i, "clients finished");
-  }
 }
 
 std::vector<ClientOutput> LocalSessionImpl::client_outputs() const {

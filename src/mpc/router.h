@@ -101,11 +101,10 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
       return;
     }
     seen[in.from] = 1;
-    if (on_message(in.from, in.count, wire::body(in.payload))) {
-      changed = true;
-    } else {
-      suspect_(in.from);
-    }
+    // Progress is re-evaluated after a rejected message too: a protocol may count it (as a
+    // failed verdict, say), and a sender that can only be rejected is one fewer to wait for.
+    changed = true;
+    if (!on_message(in.from, in.count, wire::body(in.payload))) suspect_(in.from);
   };
   gathering_ = round;
   // Drop what is stashed for rounds before this one (nobody waits for them any more).

@@ -9,13 +9,15 @@ namespace stoffel::net {
 class FaultyNetwork::Port final : public Endpoint {
  public:
   Port(FaultyNetwork& net, std::size_t id, std::optional<SenderFaults> faults, std::uint64_t seed)
-      : net_(net), inner_(net.inner_->endpoint(id)), faults_(std::move(faults)), rng_(seed) {}
+      : net_(net), inner_(net.inner_->endpoint(id)), faults_(std::move(faults)), rng_(seed) {
+    active_ = faults_.has_value();
+  }
 
   std::size_t id() const override { return inner_.id(); }
   std::size_t size() const override { return inner_.size(); }
 
   Result<void> send(std::size_t to, Bytes payload) override {
-    if (!faults_ && !crashed_) return inner_.send(to, std::move(payload));
+    if (!active_.load(std::memory_order_acquire)) return inner_.send(to, std::move(payload));
     std::unique_lock lock(mu_);  // the generator and the message count are per sender
     const std::uint64_t index = sent_++;
     if (crashed_ ||
@@ -72,6 +74,13 @@ class FaultyNetwork::Port final : public Endpoint {
   void crash() {
     std::lock_guard lock(mu_);
     crashed_ = true;
+    active_ = true;
+  }
+  void set_faults(const SenderFaults& f) {
+    std::lock_guard lock(mu_);
+    faults_ = f;
+    sent_ = 0;
+    active_ = true;
   }
   Endpoint& inner() { return inner_; }
 
@@ -82,7 +91,8 @@ class FaultyNetwork::Port final : public Endpoint {
   std::mutex mu_;
   std::mt19937_64 rng_;
   std::uint64_t sent_ = 0;
-  std::atomic<bool> crashed_{false};
+  bool crashed_ = false;
+  std::atomic<bool> active_{false};  // any fault configured: take the slow path
 };
 
 FaultyNetwork::FaultyNetwork(std::unique_ptr<Network> inner, FaultPlan plan)
@@ -125,6 +135,10 @@ void FaultyNetwork::close(const std::string& reason) {
 
 void FaultyNetwork::close_endpoint(std::size_t i, const std::string& reason) {
   inner_->close_endpoint(i, reason);
+}
+
+void FaultyNetwork::set_faults(std::size_t endpoint, const SenderFaults& faults) {
+  if (endpoint < ports_.size()) ports_[endpoint]->set_faults(faults);
 }
 
 void FaultyNetwork::crash(std::size_t endpoint) {

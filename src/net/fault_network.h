@@ -66,6 +66,9 @@ class FaultyNetwork final : public Network {
   bool closed() const override { return inner_->closed(); }
   void close_endpoint(std::size_t i, const std::string& reason) override;
 
+  // Replaces an endpoint's faults from now on; its message count restarts at zero (so a test can
+  // let preprocessing run cleanly and then turn a party bad).
+  void set_faults(std::size_t endpoint, const SenderFaults& faults);
   // Crashes an endpoint now: everything it sends from here on is lost.
   void crash(std::size_t endpoint);
   FaultCounters counters() const;

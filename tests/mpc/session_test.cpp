@@ -162,7 +162,11 @@ TEST(SessionTest, ExplicitPreprocessingFillsPools) {
   auto s = make_session(config_for(4, math::FieldKind::Curve25519));
   ASSERT_TRUE(s);
   std::vector<bool> ok(4);
-  run_parties(*s, [&](std::size_t i) { ok[i] = s->engine(i).preprocess({100, 50, 7, 20}).ok(); });
+  run_parties(*s, [&](std::size_t i) {
+    auto r = s->engine(i).preprocess({100, 50, 7, 20});
+    ok[i] = r.ok();
+    if (!r.ok()) ADD_FAILURE() << r.error().message;
+  });
   for (std::size_t i = 0; i < 4; ++i) {
     ASSERT_TRUE(ok[i]);
     const PoolSizes p = s->engine(i).pool_sizes();
