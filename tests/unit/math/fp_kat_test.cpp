@@ -175,7 +175,9 @@ TYPED_TEST(FpKatTest, RandomIsUniformish) {
   for (unsigned v = p_top + 1; v < 16; ++v) EXPECT_EQ(top_nibble[v], 0) << v;
 }
 
-TEST(MathRng, SeededIsDeterministicAndSeedDependent) {
+// Untyped suites are named math* so that `ctest -R math` selects every math test (typed tests
+// match through their type names, stoffel::math::Fp<...>).
+TEST(mathRng, SeededIsDeterministicAndSeedDependent) {
   SeededRng a(42), b(42), c(43);
   std::array<std::uint8_t, 100> x{}, y{}, z{};
   a.fill(x);
@@ -194,7 +196,7 @@ TEST(MathRng, SeededIsDeterministicAndSeedDependent) {
   EXPECT_EQ(big, parts);
 }
 
-TEST(MathRng, SeededMatchesChaCha20KeyStream) {
+TEST(mathRng, SeededMatchesChaCha20KeyStream) {
   // Key = seed, nonce = 0: the first 64 bytes are the ChaCha20 block for counter 0. With the
   // all-zero key and nonce this is the well-known test vector (draft-agl-tls-chacha20poly1305).
   std::array<std::uint8_t, 32> seed{};
@@ -205,12 +207,12 @@ TEST(MathRng, SeededMatchesChaCha20KeyStream) {
   EXPECT_EQ(out, expected);
 }
 
-TEST(MathRng, SystemRngProducesDifferentValues) {
+TEST(mathRng, SystemRngProducesDifferentValues) {
   SystemRng rng;
   EXPECT_NE(Bls12_381_Fr::random(rng), Bls12_381_Fr::random(rng));
 }
 
-TEST(MathFieldKind, ParsesCurveNames) {
+TEST(mathFieldKind, ParsesCurveNames) {
   struct Case {
     const char* name;
     FieldKind kind;

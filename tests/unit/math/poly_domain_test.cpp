@@ -58,7 +58,7 @@ TYPED_TEST(PolyDomainTest, DomainPointsFollowDecisionM7) {
   EXPECT_FALSE(Domain<F>::create(Domain<F>::kMaxParties + 1).ok());
 }
 
-TEST(MathDomain, Curve25519UsesIntegerPointsAboveFour) {
+TEST(mathDomain, Curve25519UsesIntegerPointsAboveFour) {
   EXPECT_TRUE(Domain<Curve25519_Fr>::create(4)->uses_roots_of_unity());
   EXPECT_FALSE(Domain<Curve25519_Fr>::create(5)->uses_roots_of_unity());
   EXPECT_TRUE(Domain<Bls12_381_Fr>::create(255)->uses_roots_of_unity());
