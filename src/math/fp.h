@@ -331,9 +331,6 @@ class Fp {
     return detail::select4(0 - borrow, t, s);
   }
 
-  // Montgomery product a*b*R^-1 mod p, CIOS without the extra carry word (valid because the top
-  // limb of p is below 2^63 - 2; see gnark-crypto's "faster Montgomery multiplication"). Inputs
-  // < p give t < 2p before the final masked subtraction.
   // One CIOS step for limb bi of b: t = (t + a*bi + m*p) / 2^64 with m chosen so the low word
   // vanishes. Written out (no loop) so g++ keeps t0..t3 in registers.
   STOFFEL_MATH_INLINE static constexpr void cios_step(std::uint64_t a0, std::uint64_t a1,
@@ -356,9 +353,9 @@ class Fp {
     t3 = Cc + A;
   }
 
-  // Montgomery product a*b*R^-1 mod p, CIOS without the extra carry word (valid because the top
-  // limb of p is below 2^63 - 2; see gnark-crypto's "faster Montgomery multiplication"). Inputs
-  // < p give t < 2p before the final masked subtraction.
+  // Montgomery product a*b*R^-1 mod p, fully reduced: CIOS without the extra carry word (valid
+  // because the top limb of p is below 2^63 - 2; see gnark-crypto's "faster Montgomery
+  // multiplication"). Inputs < p give t < 2p before the final masked subtraction.
   STOFFEL_MATH_INLINE static constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
 #if STOFFEL_MATH_HAVE_MULX
     if (!std::is_constant_evaluated()) {

@@ -226,3 +226,5 @@ namespace stoffel::math::detail {
 }
 
 }  // namespace stoffel::math::detail
+
+#undef STOFFEL_MONT_MUL_MULX_BODY
