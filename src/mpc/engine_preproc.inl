@@ -65,6 +65,27 @@ Result<void> HbEngine<F>::preprocess(const PoolSizes& at_least) {
 
 template <typename F>
 Result<void> HbEngine<F>::generate(const Needs& need) {
+  // Large requests are split into runs of bounded size: the working set of a run (dealt values,
+  // matrix outputs, messages) then stays in cache, which is faster than one huge run with the
+  // same number of rounds per item.
+  Needs left = need;
+  while (left.randoms + left.masks + left.triples + left.bits > 0) {
+    Needs run;
+    run.triples = std::min(left.triples, kRunItems);
+    run.bits = std::min(left.bits, kRunItems - run.triples);
+    run.masks = std::min(left.masks, kRunItems);
+    run.randoms = std::min(left.randoms, kRunItems);
+    if (auto ok = generate_run(run); !ok) return ok;
+    left.triples -= run.triples;
+    left.bits -= run.bits;
+    left.masks -= run.masks;
+    left.randoms -= run.randoms;
+  }
+  return {};
+}
+
+template <typename F>
+Result<void> HbEngine<F>::generate_run(const Needs& need) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::size_t per_run = n - 2 * t;
   const std::size_t total_r = need.randoms + need.masks + 2 * need.triples + need.bits;

@@ -32,6 +32,8 @@ namespace stoffel::mpc {
 inline constexpr std::uint32_t kTruncKappa = 40;
 // Largest batch a pool grows its refills to (items per generation run).
 inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
+// Items per preprocessing run (larger requests take several runs).
+inline constexpr std::size_t kRunItems = 8192;
 // Inputs per client and call (reference-mpc.md §2.13).
 inline constexpr std::size_t kMaxClientInputs = 65536;
 
@@ -115,6 +117,7 @@ class HbEngine final : public HbParty {
   // Preprocessing (engine_preproc.inl).
   Result<void> ensure(const Needs& want);
   Result<void> generate(const Needs& need);
+  Result<void> generate_run(const Needs& need);
   // Degree-2t opening of x (one share per value) by batch reconstruction: two rounds.
   Result<void> open_2t(std::span<const F> x, std::span<F> out);
 

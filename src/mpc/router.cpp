@@ -7,6 +7,8 @@ namespace {
 // honest parties never run this far ahead, and the bound keeps a faulty party from filling
 // memory with messages for rounds that will never come.
 constexpr std::uint64_t kFutureWindow = 1u << 20;
+// Bound on client messages kept before the parties ask for them.
+constexpr std::size_t kMaxClientMessages = 1u << 16;
 }  // namespace
 
 Router::Router(net::Endpoint& endpoint, std::size_t parties, std::chrono::milliseconds timeout,
@@ -54,8 +56,12 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
       if (from_party) {
         suspect_(m.from);
       } else {
-        // The first message per (client, sequence) counts; a client cannot take it back.
-        client_messages_.try_emplace({in.from, h->id}, std::move(in));
+        // The first message per (client, sequence) counts; a client cannot take it back. A
+        // client has at most a few calls outstanding, so a flood of sequence numbers is dropped
+        // instead of stored.
+        if (client_messages_.size() < kMaxClientMessages) {
+          client_messages_.try_emplace({in.from, h->id}, std::move(in));
+        }
       }
       return std::optional<Incoming>{};
     case wire::Channel::kInputMask:

@@ -12,12 +12,14 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <string>
 
+#include "math/fp.h"
 #include "net/transport.h"
 #include "stoffel/result.h"
 
@@ -79,21 +81,31 @@ inline std::span<const std::uint8_t> body(std::span<const std::uint8_t> b) {
   return b.subspan(kHeaderSize);
 }
 
-// Decodes `out.size()` canonical elements from `body`; false if any is >= p.
+// Decodes `out.size()` canonical elements from `body`; false if any is >= p. The limbs are read
+// with memcpy (little-endian hosts only, checked below): this runs for every share received.
 template <typename F>
 bool decode_elements(std::span<const std::uint8_t> body, std::span<F> out) {
+  static_assert(std::endian::native == std::endian::little, "wire encoding assumes little-endian");
+  const math::Limbs p = F::modulus();
   for (std::size_t k = 0; k < out.size(); ++k) {
-    auto v = F::from_bytes(body.subspan(kElementSize * k, kElementSize));
-    if (!v) return false;
-    out[k] = *v;
+    math::Limbs x;
+    std::memcpy(x.data(), body.data() + kElementSize * k, kElementSize);
+    math::Limbs d;
+    if (math::detail::sub4(x, p, d) == 0) return false;  // x >= p: not canonical
+    out[k] = F::from_canonical(x);
   }
   return true;
 }
 
 template <typename F>
 net::Bytes encode_elements(Channel channel, std::uint64_t id, std::span<const F> values) {
+  static_assert(std::endian::native == std::endian::little, "wire encoding assumes little-endian");
   net::Bytes b = make_message(channel, id, values.size());
-  for (std::size_t k = 0; k < values.size(); ++k) values[k].write_bytes(element(b, k));
+  std::uint8_t* dst = b.data() + kHeaderSize;
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    const math::Limbs x = values[k].to_canonical();
+    std::memcpy(dst + kElementSize * k, x.data(), kElementSize);
+  }
   return b;
 }
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "math/fields.h"
+#include "mpc/hb_engine.h"
 #include "mpc_test_util.h"
 
 namespace stoffel::mpc::test {
@@ -193,6 +194,42 @@ TEST(SessionTest, ZeroThresholdWorks) {
   });
   EXPECT_EQ(got[0], -42);
   EXPECT_EQ(got[1], -42);
+}
+
+}  // namespace
+}  // namespace stoffel::mpc::test
+
+namespace stoffel::mpc::test {
+namespace {
+
+// A batch larger than one preprocessing run (kRunItems) is generated in several runs and still
+// multiplies correctly in one opening round.
+TEST(SessionTest, LargeBatchSpansSeveralPreprocessingRuns) {
+  using F = math::Bn254_Fr;
+  const std::size_t count = kRunItems + 1000;
+  auto s = make_session(config_for(4, math::FieldKind::Bn254, 17));
+  ASSERT_TRUE(s);
+  const auto xs = random_values<F>(count, 5), ys = random_values<F>(count, 6);
+  const auto xsh = deal<F>(4, 1, xs, 7), ysh = deal<F>(4, 1, ys, 8);
+  std::vector<std::vector<FieldBytes>> out(4);
+  std::vector<std::uint64_t> rounds(4);
+  run_parties(*s, [&](std::size_t i) {
+    Party& p = s->party(i);
+    const std::uint64_t before = p.stats().rounds;
+    auto z = p.mul(xsh[i], ysh[i]);
+    if (!z) return;
+    auto o = p.open(*z);
+    if (o) out[i] = *o;
+    rounds[i] = p.stats().rounds - before;
+  });
+  for (std::size_t i = 0; i < 4; ++i) {
+    ASSERT_EQ(out[i].size(), count) << "party " << i;
+    for (std::size_t k = 0; k < count; k += 97) EXPECT_EQ(out[i][k], (xs[k] * ys[k]).to_bytes());
+    EXPECT_EQ(out[i].back(), (xs.back() * ys.back()).to_bytes());
+    // Two preprocessing runs of five rounds each, then the multiplication's opening and the
+    // final opening.
+    EXPECT_EQ(rounds[i], 2u * 5u + 2u);
+  }
 }
 
 }  // namespace
