@@ -118,7 +118,7 @@ TEST(ClientTest, CountMismatchIsAnErrorOnBothSides) {
     // What the VM glue does when a participant fails: nobody is left waiting.
     if (!client_result) session->abort(client_result.error().message);
   });
-  std::vector<bool> ok(4, true);
+  std::vector<int> ok(4, 1);  // not vector<bool>: each thread writes its own element
   const std::vector<Party::ClientInputCount> counts = {{1, 2}};
   run_parties(*session,
               [&](std::size_t i) { ok[i] = session->party(i).receive_client_inputs(counts).ok(); });

@@ -162,7 +162,7 @@ TEST(SessionTest, PoolsRefillOnDemandAndEveryItemIsUsedOnce) {
 TEST(SessionTest, ExplicitPreprocessingFillsPools) {
   auto s = make_session(config_for(4, math::FieldKind::Curve25519));
   ASSERT_TRUE(s);
-  std::vector<bool> ok(4);
+  std::vector<int> ok(4, 0);  // not vector<bool>: each thread writes its own element
   run_parties(*s, [&](std::size_t i) {
     auto r = s->engine(i).preprocess({100, 50, 7, 20});
     ok[i] = r.ok();
