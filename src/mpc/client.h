@@ -150,9 +150,11 @@ class ClientRunner {
       const InterpPlan<F>& plan = plans_.get(domain_, present, t_, 1);
       std::vector<F> out(count);
       std::vector<std::size_t> faulty;
+      // A named reference, not the structured binding: clang 14 cannot capture bindings yet.
+      auto& by_party = shares;
       auto r = decode_words<F>(
-          plan, decoder_, present, [&](std::size_t p) { return shares.at(p).data(); }, count, out,
-          faulty);
+          plan, decoder_, present, [&](std::size_t p) { return by_party.at(p).data(); }, count,
+          out, faulty);
       if (!r) return r.error();
       if (*r) {
         b.values = std::move(out);

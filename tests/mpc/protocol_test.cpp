@@ -90,7 +90,9 @@ void open_mul_random(std::size_t n, math::FieldKind kind) {
 }
 
 TEST_P(ProtocolTest, OpenMultiplyChainRandom) {
-  const auto [n, kind] = GetParam();
+  // Plain variables, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  const size_t n = std::get<0>(GetParam());
+  const math::FieldKind kind = std::get<1>(GetParam());
   math::visit_field(kind, [&](auto tag) {
     using F = typename decltype(tag)::type;
     open_mul_random<F>(n, kind);
