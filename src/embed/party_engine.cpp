@@ -1,6 +1,10 @@
 #include "embed/party_engine.h"
 
 #include <string>
+#include <vector>
+
+#include "math/domain.h"
+#include "math/shamir.h"
 
 namespace stoffel::embed {
 
@@ -11,6 +15,40 @@ PartyEngine::PartyEngine(mpc::Party& party) : party_(party) {
   info_.instance_id = party.instance_id();
   info_.backend = "honeybadger";
   info_.field = std::string(math::field_kind_name(party.field()));
+}
+
+// Robust local reconstruction over this session's evaluation points (the same Domain the
+// protocols use: roots of unity where the field has them, else 1..n, M7).
+Result<vm::FieldBytes> PartyEngine::interpolate(std::span<const vm::FieldBytes> shares) const {
+  const size_t n = party_.n(), t = party_.t();
+  if (shares.size() > n) {
+    return make_error("Share.interpolate_local: " + std::to_string(shares.size()) +
+                      " shares but only " + std::to_string(n) + " parties");
+  }
+  if (shares.size() < 2 * t + 1) {
+    return make_error("Share.interpolate_local needs at least " + std::to_string(2 * t + 1) +
+                      " shares (2t+1), got " + std::to_string(shares.size()));
+  }
+  return math::visit_field(party_.field(), [&](auto tag) -> Result<vm::FieldBytes> {
+    using F = typename decltype(tag)::type;
+    auto domain = math::Domain<F>::create(n);
+    if (!domain) return domain.error();
+    std::vector<size_t> parties;
+    std::vector<F> values;
+    for (size_t i = 0; i < shares.size(); ++i) {
+      auto v = F::from_bytes(shares[i]);
+      if (!v) return v.error();
+      parties.push_back(i);
+      values.push_back(*v);
+    }
+    auto secret = math::reconstruct_secret_robust<F>(*domain, t, parties, values);
+    if (!secret) return secret.error();
+    if (!secret->has_value()) {
+      return make_error("Share.interpolate_local: the shares do not determine a value (too many "
+                        "wrong shares)");
+    }
+    return (**secret).to_bytes();
+  });
 }
 
 }  // namespace stoffel::embed

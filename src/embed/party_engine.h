@@ -31,6 +31,7 @@ class PartyEngine final : public vm::MpcEngine {
     return party_.mul_public(s, k);
   }
   Result<vm::FieldBytes> inverse(const vm::FieldBytes& v) const override { return party_.inverse(v); }
+  Result<vm::FieldBytes> interpolate(std::span<const vm::FieldBytes> shares) const override;
 
   Result<std::vector<vm::FieldBytes>> mul(std::span<const vm::FieldBytes> a,
                                           std::span<const vm::FieldBytes> b) override {

@@ -273,6 +273,28 @@ Result<Value> batch_mul(VirtualMachine& vm, Args a) {
   return result;
 }
 
+// Share.interpolate_local(array): reconstructs locally from an array of shares where element i is
+// party i's share (at least 2t+1; up to t wrong ones are corrected). Returns the clear value.
+Result<Value> interpolate_local(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.interpolate_local", 1);
+  auto shares = shares_of_array(vm, a[0], "Share.interpolate_local");
+  if (!shares) return shares.error();
+  if (shares->empty()) return make_error("Share.interpolate_local: no shares");
+  const ShareType t = (*shares)[0].share->share_type;
+  std::vector<FieldBytes> fields;
+  for (const Value& s : *shares) {
+    if (!(s.share->share_type == t)) {
+      return make_error("Share.interpolate_local: all shares must have the same type");
+    }
+    fields.push_back(share_field(s.share));
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto value = (*e)->interpolate(fields);
+  if (!value) return value.error();
+  return clear_from_field(**e, t, *value);
+}
+
 Result<Value> send_to_client(VirtualMachine& vm, Args a) {
   if (a.size() != 2) return arity("Share.send_to_client", 2);
   auto x = raw_share(vm, a[0], "Share.send_to_client");
@@ -417,6 +439,7 @@ void register_mpc_builtins(VirtualMachine& vm) {
   vm.register_native("Share.open", open_one);
   vm.register_native("Share.batch_open", batch_open);
   vm.register_native("Share.send_to_client", send_to_client);
+  vm.register_native("Share.interpolate_local", interpolate_local);
   vm.register_native("Share.get_type", get_type);
   vm.register_native("Share.get_party_id", get_party_id);
   vm.register_native("Share.random", random_share);

@@ -46,6 +46,9 @@ class MpcEngine {
   virtual FieldBytes neg(const FieldBytes& a) const = 0;
   virtual FieldBytes mul_public(const FieldBytes& share, const FieldBytes& scalar) const = 0;
   virtual Result<FieldBytes> inverse(const FieldBytes& value) const = 0;
+  // Local robust reconstruction of the secret from shares[i] = party i's share (i < n), as for
+  // Share.interpolate_local: needs at least 2t+1 shares, corrects up to t wrong ones.
+  virtual Result<FieldBytes> interpolate(std::span<const FieldBytes> shares) const = 0;
 
   // Interactive: every party makes the same calls in the same order.
   virtual Result<std::vector<FieldBytes>> mul(std::span<const FieldBytes> a,
