@@ -75,7 +75,8 @@ int run(const stoffel::cli::RunOptions& opts) {
   const vm::TraceOptions trace{opts.trace_instr, opts.trace_regs, opts.trace_stack};
 
   err_line("Starting VM execution of '" + opts.entry + "'...");
-  if (!opts.client_inputs_given) {
+  const bool faults = !opts.fault_corrupt.empty() || !opts.fault_crash.empty();
+  if (!opts.client_inputs_given && !faults) {
     // First try the program on one VM without an MPC engine, with its output held back. If it
     // never needs the engine, that run is the answer (clear programs run at full speed). If it
     // does, it runs again from the start on the embedded engine; the held-back output is
@@ -122,6 +123,10 @@ int run(const stoffel::cli::RunOptions& opts) {
   eo.max_call_depth = opts.max_call_depth;
   eo.trace = trace;
   eo.seed = opts.seed;
+  eo.corrupt_parties.assign(opts.fault_corrupt.begin(), opts.fault_corrupt.end());
+  eo.crash_parties.assign(opts.fault_crash.begin(), opts.fault_crash.end());
+  eo.crash_after_messages = opts.fault_crash_after;
+  eo.corrupt_after_messages = opts.fault_corrupt_after;
   auto outcome = embed::run_embedded(*program, opts.entry, eo);
   if (!outcome) {
     err_line("Error: " + outcome.error().message);
@@ -129,6 +134,7 @@ int run(const stoffel::cli::RunOptions& opts) {
   }
   print_stdout(outcome->stdout_text);
   for (const auto& line : outcome->client_outputs) print_stdout(line + "\n");
+  for (const auto& w : outcome->warnings) err_line(w);
   if (opts.stats) {
     std::fflush(stdout);
     std::fputs(outcome->stats.c_str(), stderr);

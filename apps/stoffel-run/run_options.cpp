@@ -45,6 +45,16 @@ void configure(CLI::App& app, RunOptions& o, bool& help) {
                "Print MPC counters per party to stderr (multiplications, openings, rounds, "
                "bytes, preprocessing)");
   app.add_option("--seed", o.seed, "Deterministic MPC randomness (for tests); 0 = OS randomness");
+  app.add_option("--fault-corrupt", o.fault_corrupt,
+                 "Testing: these parties corrupt every message they send (embedded engine)")
+      ->delimiter(',');
+  app.add_option("--fault-corrupt-after", o.fault_corrupt_after,
+                 "Testing: messages a corrupting party sends correctly first (default 0)");
+  app.add_option("--fault-crash", o.fault_crash,
+                 "Testing: these parties stop sending after --fault-crash-after messages")
+      ->delimiter(',');
+  app.add_option("--fault-crash-after", o.fault_crash_after,
+                 "Testing: messages a crashing party sends before it stops (default 0)");
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ struct RunOptions {
   bool client_inputs_given = false;
   bool stats = false;
   uint64_t seed = 0;  // deterministic MPC randomness (tests); 0 = OS randomness
+  std::vector<uint32_t> fault_corrupt;  // test-only fault injection on the embedded engine
+  std::vector<uint32_t> fault_crash;
+  uint64_t fault_crash_after = 0;
+  uint64_t fault_corrupt_after = 0;
 };
 
 // Exit codes (reference-vm.md §7, reference-mpc.md §6, docs/cli.md).

@@ -8,6 +8,7 @@
 
 #include "embed/party_engine.h"
 #include "math/fields.h"
+#include "mpc/local_session.h"
 #include "mpc/session.h"
 #include "vm/heap_objects.h"
 #include "vm/secret.h"
@@ -193,8 +194,24 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   config.t = options.threshold;
   config.field = options.field;
   config.seed = options.seed;
-  auto session = mpc::LocalSession::create(config, std::move(clients));
-  if (!session) return session.error();
+  std::optional<net::FaultPlan> faults;
+  if (!options.corrupt_parties.empty() || !options.crash_parties.empty()) {
+    net::FaultPlan plan;
+    plan.seed = options.seed == 0 ? 1 : options.seed;
+    for (size_t p : options.corrupt_parties) {
+      if (p >= options.n_parties) return make_error("--fault-corrupt: no party " + std::to_string(p));
+      plan.senders[p].corrupt_probability = 1.0;
+      plan.senders[p].start_after_messages = options.corrupt_after_messages;
+    }
+    for (size_t p : options.crash_parties) {
+      if (p >= options.n_parties) return make_error("--fault-crash: no party " + std::to_string(p));
+      plan.senders[p].crash_after_messages = options.crash_after_messages;
+    }
+    faults = std::move(plan);
+  }
+  auto made = mpc::LocalSessionImpl::make(config, std::move(clients), std::move(faults));
+  if (!made) return made.error();
+  Result<std::unique_ptr<mpc::LocalSession>> session(std::unique_ptr<mpc::LocalSession>(std::move(made.value())));
 
   std::vector<PartyResult> results(options.n_parties);
   Result<void> client_status;
@@ -215,6 +232,22 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
 
   EmbeddedOutcome out;
   out.stats = format_stats(results);
+  // Robust openings correct wrong shares and record who sent them (M3): name them.
+  std::vector<std::vector<size_t>> noticed_by(options.n_parties);
+  for (size_t i = 0; i < results.size(); ++i) {
+    for (size_t p : results[i].stats.suspected_parties) {
+      if (p < noticed_by.size()) noticed_by[p].push_back(i);
+    }
+  }
+  for (size_t p = 0; p < noticed_by.size(); ++p) {
+    if (noticed_by[p].empty()) continue;
+    std::string w = "warning: party " + std::to_string(p) + " sent wrong shares (noticed by ";
+    w += noticed_by[p].size() > 1 ? "parties" : "party";
+    for (size_t k = 0; k < noticed_by[p].size(); ++k) {
+      w += (k == 0 ? " " : ", ") + std::to_string(noticed_by[p][k]);
+    }
+    out.warnings.push_back(w + ")");
+  }
   const PartyResult& first = results[0];
   bool all_ok = true, agree = true;
   // The parties must agree on the outcome and the returned value. Their printed output may

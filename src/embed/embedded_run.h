@@ -24,6 +24,13 @@ struct EmbeddedOptions {
   uint32_t max_call_depth = 1'000'000;
   vm::TraceOptions trace;  // party 0 only
   uint64_t seed = 0;       // 0: OS randomness
+  // Fault injection for robustness tests (stoffel-run --fault-corrupt / --fault-crash): every
+  // message these parties send is corrupted / these parties stop sending after their
+  // preprocessing messages.
+  std::vector<size_t> corrupt_parties;
+  std::vector<size_t> crash_parties;
+  uint64_t crash_after_messages = 0;
+  uint64_t corrupt_after_messages = 0;
 };
 
 struct EmbeddedOutcome {
@@ -34,6 +41,8 @@ struct EmbeddedOutcome {
   std::string error_location;    // "at function 'f', instruction i (OP)" when known
   std::vector<std::string> client_outputs;  // "Client <id> output: <values>", in client order
   std::string stats;             // per-party counters, for --stats
+  // "party 3 sent wrong shares (noticed by parties 0, 1, 2, 4)": always shown, on stderr.
+  std::vector<std::string> warnings;
 };
 
 // Parses "1,2;3,4;5" into per-client lists (empty string: no clients). Errors name the bad token.
