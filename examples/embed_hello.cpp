@@ -20,11 +20,11 @@ int main() {
   main_fn.name = "main";
   main_fn.register_count = 1;
   main_fn.code = {
-      Instruction{Opcode::LDI, 0, 0, 0, 0, {}},         // r0 := "Hello, world!"
-      Instruction{Opcode::PUSHARG, 0, 0, 0, 0, {}},     // push r0
-      Instruction{Opcode::CALL, 0, 0, 0, 0, "print"},   // print(r0)
-      Instruction{Opcode::LDI, 0, 1, 0, 0, {}},         // r0 := 42
-      Instruction{Opcode::RET, 0, 0, 0, 0, {}},         // return r0
+      Instruction{Opcode::LDI, 0, 0, 0, 0, {}},        // r0 := "Hello, world!"
+      Instruction{Opcode::PUSHARG, 0, 0, 0, 0, {}},    // push r0
+      Instruction{Opcode::CALL, 0, 0, 0, 0, "print"},  // print(r0)
+      Instruction{Opcode::LDI, 0, 1, 0, 0, {}},        // r0 := 42
+      Instruction{Opcode::RET, 0, 0, 0, 0, {}},        // return r0
   };
 
   stoffel::vm::VirtualMachine vm;  // the standard builtins (print, ...) are registered

@@ -73,8 +73,8 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
     for (const auto& removed : kRemovedFlags) {
       if (a == removed.flag || a.rfind(std::string(removed.flag) + "=", 0) == 0) {
         out.exit_code = kExitBadFlags;
-        out.message = "Error: `" + std::string(removed.flag) + "` was removed. " +
-                      std::string(removed.hint);
+        out.message =
+            "Error: `" + std::string(removed.flag) + "` was removed. " + std::string(removed.hint);
         return out;
       }
     }

@@ -25,7 +25,7 @@ struct RunOptions {
   std::string client_inputs;  // 'a,b;c': one ;-separated list per client
   bool client_inputs_given = false;
   bool stats = false;
-  uint64_t seed = 0;  // deterministic MPC randomness (tests); 0 = OS randomness
+  uint64_t seed = 0;                    // deterministic MPC randomness (tests); 0 = OS randomness
   std::vector<uint32_t> fault_corrupt;  // test-only fault injection on the embedded engine
   std::vector<uint32_t> fault_crash;
   uint64_t fault_crash_after = 0;
@@ -35,10 +35,10 @@ struct RunOptions {
 // Exit codes (reference-vm.md §7, reference-mpc.md §6, docs/cli.md).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitUsage = 1,        // no program, or --help
-  kExitBadFlags = 2,     // unknown/removed/invalid flag
-  kExitBadProgram = 3,   // unreadable, malformed or unverifiable program, or no functions
-  kExitExecution = 4,    // the program failed at run time
+  kExitUsage = 1,       // no program, or --help
+  kExitBadFlags = 2,    // unknown/removed/invalid flag
+  kExitBadProgram = 3,  // unreadable, malformed or unverifiable program, or no functions
+  kExitExecution = 4,   // the program failed at run time
 };
 
 struct ParseOutcome {

@@ -24,29 +24,29 @@ enum class Format : uint8_t {
 };
 
 //  X(name, byte, format, meaning)
-#define STOFFEL_OPCODES(X)                                                              \
-  X(LD, 0x00, RO, "R[A] := argstack[len + off - 1] of the current frame")              \
-  X(LDI, 0x01, RK, "R[A] := K[k] (a copy, never converted)")                            \
-  X(MOV, 0x02, RR, "R[A] := R[B]; crossing r16 shares (clear->secret) or reveals")      \
-  X(ADD, 0x03, RRR, "R[A] := R[B] + R[C]")                                              \
-  X(SUB, 0x04, RRR, "R[A] := R[B] - R[C]")                                              \
-  X(MUL, 0x05, RRR, "R[A] := R[B] * R[C]")                                              \
-  X(DIV, 0x06, RRR, "R[A] := R[B] / R[C]")                                              \
-  X(MOD, 0x07, RRR, "R[A] := R[B] % R[C]")                                              \
-  X(AND, 0x08, RRR, "R[A] := R[B] & R[C] (I64 bitwise, Bool logical)")                  \
-  X(OR, 0x09, RRR, "R[A] := R[B] | R[C]")                                               \
-  X(XOR, 0x0A, RRR, "R[A] := R[B] ^ R[C]")                                              \
-  X(NOT, 0x0B, RR, "R[A] := ~R[B] (I64 complement, Bool negation)")                     \
-  X(SHL, 0x0C, RRR, "R[A] := R[B] << (R[C] mod 64)")                                    \
-  X(SHR, 0x0D, RRR, "R[A] := R[B] >> (R[C] mod 64), arithmetic")                        \
-  X(JMP, 0x0E, S, "pc := label")                                                        \
-  X(JMPEQ, 0x0F, S, "if flag == 0 then pc := label")                                    \
-  X(JMPNEQ, 0x10, S, "if flag != 0 then pc := label")                                   \
-  X(CALL, 0x11, S, "call function or builtin with the whole argument stack")            \
-  X(RET, 0x12, R, "return R[A] into the caller's r0")                                   \
-  X(PUSHARG, 0x13, R, "push R[A] on the current frame's argument stack")                \
-  X(CMP, 0x14, RR, "flag := -1 / 0 / +1 as R[A] <, ==, > R[B]")                         \
-  X(JMPLT, 0x15, S, "if flag == -1 then pc := label")                                   \
+#define STOFFEL_OPCODES(X)                                                         \
+  X(LD, 0x00, RO, "R[A] := argstack[len + off - 1] of the current frame")          \
+  X(LDI, 0x01, RK, "R[A] := K[k] (a copy, never converted)")                       \
+  X(MOV, 0x02, RR, "R[A] := R[B]; crossing r16 shares (clear->secret) or reveals") \
+  X(ADD, 0x03, RRR, "R[A] := R[B] + R[C]")                                         \
+  X(SUB, 0x04, RRR, "R[A] := R[B] - R[C]")                                         \
+  X(MUL, 0x05, RRR, "R[A] := R[B] * R[C]")                                         \
+  X(DIV, 0x06, RRR, "R[A] := R[B] / R[C]")                                         \
+  X(MOD, 0x07, RRR, "R[A] := R[B] % R[C]")                                         \
+  X(AND, 0x08, RRR, "R[A] := R[B] & R[C] (I64 bitwise, Bool logical)")             \
+  X(OR, 0x09, RRR, "R[A] := R[B] | R[C]")                                          \
+  X(XOR, 0x0A, RRR, "R[A] := R[B] ^ R[C]")                                         \
+  X(NOT, 0x0B, RR, "R[A] := ~R[B] (I64 complement, Bool negation)")                \
+  X(SHL, 0x0C, RRR, "R[A] := R[B] << (R[C] mod 64)")                               \
+  X(SHR, 0x0D, RRR, "R[A] := R[B] >> (R[C] mod 64), arithmetic")                   \
+  X(JMP, 0x0E, S, "pc := label")                                                   \
+  X(JMPEQ, 0x0F, S, "if flag == 0 then pc := label")                               \
+  X(JMPNEQ, 0x10, S, "if flag != 0 then pc := label")                              \
+  X(CALL, 0x11, S, "call function or builtin with the whole argument stack")       \
+  X(RET, 0x12, R, "return R[A] into the caller's r0")                              \
+  X(PUSHARG, 0x13, R, "push R[A] on the current frame's argument stack")           \
+  X(CMP, 0x14, RR, "flag := -1 / 0 / +1 as R[A] <, ==, > R[B]")                    \
+  X(JMPLT, 0x15, S, "if flag == -1 then pc := label")                              \
   X(JMPGT, 0x16, S, "if flag == +1 then pc := label")
 
 enum class Opcode : uint8_t {
@@ -76,10 +76,18 @@ inline constexpr OpcodeInfo kOpcodeInfo[] = {
 };
 static_assert(sizeof(kOpcodeInfo) / sizeof(kOpcodeInfo[0]) == kOpcodeCount);
 
-constexpr bool is_valid_opcode(uint8_t byte) { return byte < kOpcodeCount; }
-constexpr const OpcodeInfo& opcode_info(Opcode op) { return kOpcodeInfo[static_cast<uint8_t>(op)]; }
-constexpr std::string_view opcode_name(Opcode op) { return opcode_info(op).name; }
-constexpr Format opcode_format(Opcode op) { return opcode_info(op).format; }
+constexpr bool is_valid_opcode(uint8_t byte) {
+  return byte < kOpcodeCount;
+}
+constexpr const OpcodeInfo& opcode_info(Opcode op) {
+  return kOpcodeInfo[static_cast<uint8_t>(op)];
+}
+constexpr std::string_view opcode_name(Opcode op) {
+  return opcode_info(op).name;
+}
+constexpr Format opcode_format(Opcode op) {
+  return opcode_info(op).format;
+}
 
 // Jumps carry a label name; CALL carries a function name. Both use Format::S.
 constexpr bool is_jump(Opcode op) {

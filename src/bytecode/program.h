@@ -61,10 +61,14 @@ struct Constant {
   // Sign-extended integer value for signed tags, zero-extended for unsigned ones.
   int64_t as_i64() const {
     switch (tag) {
-      case ConstTag::I32: return static_cast<int32_t>(static_cast<uint32_t>(bits));
-      case ConstTag::I16: return static_cast<int16_t>(static_cast<uint16_t>(bits));
-      case ConstTag::I8: return static_cast<int8_t>(static_cast<uint8_t>(bits));
-      default: return static_cast<int64_t>(bits);
+      case ConstTag::I32:
+        return static_cast<int32_t>(static_cast<uint32_t>(bits));
+      case ConstTag::I16:
+        return static_cast<int16_t>(static_cast<uint16_t>(bits));
+      case ConstTag::I8:
+        return static_cast<int8_t>(static_cast<uint8_t>(bits));
+      default:
+        return static_cast<int64_t>(bits);
     }
   }
   double as_f64() const {

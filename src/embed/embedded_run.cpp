@@ -36,7 +36,8 @@ Result<int64_t> input_value(std::string_view token) {
     }
     const double scaled = std::nearbyint(std::ldexp(d, 16));
     if (scaled >= 9.2233720368547758e18 || scaled < -9.2233720368547758e18) {
-      return make_error("client input '" + std::string(token) + "' is out of the fixed-point range");
+      return make_error("client input '" + std::string(token) +
+                        "' is out of the fixed-point range");
     }
     return static_cast<int64_t>(scaled);
   }
@@ -92,7 +93,8 @@ PartyResult run_party(mpc::LocalSession& session, size_t index, const bytecode::
     machine.client_store().clients.push_back(std::move(client));
   }
   if (auto r = machine.load_program(program); !r) return fail(r.error().message);
-  if (index == 0 && (options.trace.instructions || options.trace.registers || options.trace.stack)) {
+  if (index == 0 &&
+      (options.trace.instructions || options.trace.registers || options.trace.stack)) {
     vm::install_trace_hooks(machine, options.trace, [](std::string_view line) {
       std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
     });
@@ -199,7 +201,8 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     net::FaultPlan plan;
     plan.seed = options.seed == 0 ? 1 : options.seed;
     for (size_t p : options.corrupt_parties) {
-      if (p >= options.n_parties) return make_error("--fault-corrupt: no party " + std::to_string(p));
+      if (p >= options.n_parties)
+        return make_error("--fault-corrupt: no party " + std::to_string(p));
       plan.senders[p].corrupt_probability = 1.0;
       plan.senders[p].start_after_messages = options.corrupt_after_messages;
     }
@@ -211,7 +214,8 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   }
   auto made = mpc::LocalSessionImpl::make(config, std::move(clients), std::move(faults));
   if (!made) return made.error();
-  Result<std::unique_ptr<mpc::LocalSession>> session(std::unique_ptr<mpc::LocalSession>(std::move(made.value())));
+  Result<std::unique_ptr<mpc::LocalSession>> session(
+      std::unique_ptr<mpc::LocalSession>(std::move(made.value())));
 
   std::vector<PartyResult> results(options.n_parties);
   Result<void> client_status;
@@ -222,7 +226,8 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
       parties.emplace_back([&, i] {
         results[i] = run_party(**session, i, program, entry, options, counts);
         // A party that stops early must not leave the others waiting for its messages.
-        if (!results[i].ok) (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
+        if (!results[i].ok)
+          (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
       });
     }
     for (auto& t : parties) t.join();

@@ -35,12 +35,12 @@ struct EmbeddedOptions {
 
 struct EmbeddedOutcome {
   bool ok = false;
-  std::string stdout_text;       // party 0's program output
-  std::string result;            // display form of the returned value (when ok)
-  std::string error;             // execution error message (when !ok)
-  std::string error_location;    // "at function 'f', instruction i (OP)" when known
+  std::string stdout_text;                  // party 0's program output
+  std::string result;                       // display form of the returned value (when ok)
+  std::string error;                        // execution error message (when !ok)
+  std::string error_location;               // "at function 'f', instruction i (OP)" when known
   std::vector<std::string> client_outputs;  // "Client <id> output: <values>", in client order
-  std::string stats;             // per-party counters, for --stats
+  std::string stats;                        // per-party counters, for --stats
   // "party 3 sent wrong shares (noticed by parties 0, 1, 2, 4)": always shown, on stderr.
   std::vector<std::string> warnings;
 };

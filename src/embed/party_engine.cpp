@@ -44,8 +44,9 @@ Result<vm::FieldBytes> PartyEngine::interpolate(std::span<const vm::FieldBytes> 
     auto secret = math::reconstruct_secret_robust<F>(*domain, t, parties, values);
     if (!secret) return secret.error();
     if (!secret->has_value()) {
-      return make_error("Share.interpolate_local: the shares do not determine a value (too many "
-                        "wrong shares)");
+      return make_error(
+          "Share.interpolate_local: the shares do not determine a value (too many "
+          "wrong shares)");
     }
     return (**secret).to_bytes();
   });

@@ -15,11 +15,15 @@ class PartyEngine final : public vm::MpcEngine {
   const vm::EngineInfo& info() const override { return info_; }
 
   vm::FieldBytes encode_int(int64_t v) const override { return party_.encode_int(v); }
-  Result<int64_t> decode_int(const vm::FieldBytes& v) const override { return party_.decode_int(v); }
+  Result<int64_t> decode_int(const vm::FieldBytes& v) const override {
+    return party_.decode_int(v);
+  }
   Result<vm::FieldBytes> check_canonical(const vm::FieldBytes& v) const override {
     return party_.check_canonical(v);
   }
-  vm::FieldBytes share_public(const vm::FieldBytes& v) const override { return party_.share_public(v); }
+  vm::FieldBytes share_public(const vm::FieldBytes& v) const override {
+    return party_.share_public(v);
+  }
   vm::FieldBytes add(const vm::FieldBytes& a, const vm::FieldBytes& b) const override {
     return party_.add(a, b);
   }
@@ -30,7 +34,9 @@ class PartyEngine final : public vm::MpcEngine {
   vm::FieldBytes mul_public(const vm::FieldBytes& s, const vm::FieldBytes& k) const override {
     return party_.mul_public(s, k);
   }
-  Result<vm::FieldBytes> inverse(const vm::FieldBytes& v) const override { return party_.inverse(v); }
+  Result<vm::FieldBytes> inverse(const vm::FieldBytes& v) const override {
+    return party_.inverse(v);
+  }
   Result<vm::FieldBytes> interpolate(std::span<const vm::FieldBytes> shares) const override;
 
   Result<std::vector<vm::FieldBytes>> mul(std::span<const vm::FieldBytes> a,

@@ -13,47 +13,78 @@ namespace stoffel::vm {
 
 std::string_view iop_name(IOp op) {
   switch (op) {
-    case IOp::LD: return "LD";
-    case IOp::LDI: return "LDI";
+    case IOp::LD:
+      return "LD";
+    case IOp::LDI:
+      return "LDI";
     case IOp::MOV:
     case IOp::MOV_SHARE:
-    case IOp::MOV_REVEAL: return "MOV";
-    case IOp::ADD: return "ADD";
-    case IOp::SUB: return "SUB";
-    case IOp::MUL: return "MUL";
-    case IOp::DIV: return "DIV";
-    case IOp::MOD: return "MOD";
-    case IOp::AND: return "AND";
-    case IOp::OR: return "OR";
-    case IOp::XOR: return "XOR";
-    case IOp::NOT: return "NOT";
-    case IOp::SHL: return "SHL";
-    case IOp::SHR: return "SHR";
-    case IOp::JMP: return "JMP";
-    case IOp::JMPEQ: return "JMPEQ";
-    case IOp::JMPNEQ: return "JMPNEQ";
-    case IOp::JMPLT: return "JMPLT";
-    case IOp::JMPGT: return "JMPGT";
-    case IOp::CALL: return "CALL";
-    case IOp::RET: return "RET";
-    case IOp::PUSHARG: return "PUSHARG";
-    case IOp::CMP: return "CMP";
-    case IOp::END: return "RET";
-    default: return "SUPER";  // superinstructions are reported by their plain opcode
+    case IOp::MOV_REVEAL:
+      return "MOV";
+    case IOp::ADD:
+      return "ADD";
+    case IOp::SUB:
+      return "SUB";
+    case IOp::MUL:
+      return "MUL";
+    case IOp::DIV:
+      return "DIV";
+    case IOp::MOD:
+      return "MOD";
+    case IOp::AND:
+      return "AND";
+    case IOp::OR:
+      return "OR";
+    case IOp::XOR:
+      return "XOR";
+    case IOp::NOT:
+      return "NOT";
+    case IOp::SHL:
+      return "SHL";
+    case IOp::SHR:
+      return "SHR";
+    case IOp::JMP:
+      return "JMP";
+    case IOp::JMPEQ:
+      return "JMPEQ";
+    case IOp::JMPNEQ:
+      return "JMPNEQ";
+    case IOp::JMPLT:
+      return "JMPLT";
+    case IOp::JMPGT:
+      return "JMPGT";
+    case IOp::CALL:
+      return "CALL";
+    case IOp::RET:
+      return "RET";
+    case IOp::PUSHARG:
+      return "PUSHARG";
+    case IOp::CMP:
+      return "CMP";
+    case IOp::END:
+      return "RET";
+    default:
+      return "SUPER";  // superinstructions are reported by their plain opcode
   }
   return "?";
 }
 
 namespace {
 
-Error type_error(IOp op) { return make_error("Type error in " + std::string(iop_name(op)) + " operation"); }
+Error type_error(IOp op) {
+  return make_error("Type error in " + std::string(iop_name(op)) + " operation");
+}
 
 int64_t signed_min(ValueType t) {
   switch (t) {
-    case ValueType::I8: return std::numeric_limits<int8_t>::min();
-    case ValueType::I16: return std::numeric_limits<int16_t>::min();
-    case ValueType::I32: return std::numeric_limits<int32_t>::min();
-    default: return std::numeric_limits<int64_t>::min();
+    case ValueType::I8:
+      return std::numeric_limits<int8_t>::min();
+    case ValueType::I16:
+      return std::numeric_limits<int16_t>::min();
+    case ValueType::I32:
+      return std::numeric_limits<int32_t>::min();
+    default:
+      return std::numeric_limits<int64_t>::min();
   }
 }
 
@@ -62,8 +93,10 @@ Result<Value> int_op(IOp op, const Value& a, const Value& b) {
   const bool is_signed = a.is_signed_int();
   const uint64_t x = a.u, y = b.u;
   switch (op) {
-    case IOp::ADD: return Value::make_int(t, static_cast<int64_t>(x + y));
-    case IOp::MUL: return Value::make_int(t, static_cast<int64_t>(x * y));
+    case IOp::ADD:
+      return Value::make_int(t, static_cast<int64_t>(x + y));
+    case IOp::MUL:
+      return Value::make_int(t, static_cast<int64_t>(x * y));
     case IOp::SUB:
       if (!is_signed) return Value::make_int(t, x < y ? 0 : static_cast<int64_t>(x - y));
       return Value::make_int(t, static_cast<int64_t>(x - y));
@@ -77,11 +110,14 @@ Result<Value> int_op(IOp op, const Value& a, const Value& b) {
       if (!is_signed) return Value::make_int(t, static_cast<int64_t>(x % y));
       if (a.i == signed_min(t) && b.i == -1) return make_error("Integer overflow in MOD");
       return Value::make_int(t, a.i % b.i);
-    default: return type_error(op);
+    default:
+      return type_error(op);
   }
 }
 
-bool is_share(const Value& v) { return v.type == ValueType::Share; }
+bool is_share(const Value& v) {
+  return v.type == ValueType::Share;
+}
 
 Result<Value> share_op(VirtualMachine& vm, IOp op, const Value& a, const Value& b) {
   switch (op) {
@@ -92,14 +128,15 @@ Result<Value> share_op(VirtualMachine& vm, IOp op, const Value& a, const Value& 
     case IOp::SHR: {
       auto engine = require_engine(vm);
       if (!engine) return engine.error();
-      const char* what = op == IOp::AND ? "Bitwise AND"
-                         : op == IOp::OR ? "Bitwise OR"
+      const char* what = op == IOp::AND   ? "Bitwise AND"
+                         : op == IOp::OR  ? "Bitwise OR"
                          : op == IOp::XOR ? "Bitwise XOR"
                          : op == IOp::SHL ? "Left shift"
                                           : "Right shift";
       return make_error(std::string(what) + " is not supported on secret shares");
     }
-    default: return share_binary(vm, op, a, b);
+    default:
+      return share_binary(vm, op, a, b);
   }
 }
 
@@ -118,9 +155,12 @@ Result<Value> binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value&
       const bool fa = a.type == ValueType::Float, fb = b.type == ValueType::Float;
       if (fa && fb) {
         switch (op) {
-          case IOp::ADD: return Value::f64(a.f + b.f);
-          case IOp::SUB: return Value::f64(a.f - b.f);
-          case IOp::MUL: return Value::f64(a.f * b.f);
+          case IOp::ADD:
+            return Value::f64(a.f + b.f);
+          case IOp::SUB:
+            return Value::f64(a.f - b.f);
+          case IOp::MUL:
+            return Value::f64(a.f * b.f);
           case IOp::DIV:
             if (b.f == 0.0) return make_error("Division by zero");
             return Value::f64(a.f / b.f);
@@ -130,7 +170,8 @@ Result<Value> binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value&
         }
       }
       // The reference divides Float by I64 and I64 by Float (converted to f64); only DIV.
-      if (op == IOp::DIV && ((fa && b.type == ValueType::I64) || (a.type == ValueType::I64 && fb))) {
+      if (op == IOp::DIV &&
+          ((fa && b.type == ValueType::I64) || (a.type == ValueType::I64 && fb))) {
         double x = fa ? a.f : static_cast<double>(a.i);
         double y = fb ? b.f : static_cast<double>(b.i);
         if (y == 0.0) return make_error("Division by zero");
@@ -171,7 +212,8 @@ Result<Value> binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value&
         return Value::i64(static_cast<int64_t>(r));
       }
       return type_error(op);
-    default: return type_error(op);
+    default:
+      return type_error(op);
   }
 }
 
@@ -197,7 +239,8 @@ Result<int32_t> compare_values(const Value& a, const Value& b) {
   if (a.is_signed_int()) return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
   if (a.is_unsigned_int()) return a.u < b.u ? -1 : (a.u > b.u ? 1 : 0);
   switch (a.type) {
-    case ValueType::Bool: return (a.b ? 1 : 0) - (b.b ? 1 : 0);
+    case ValueType::Bool:
+      return (a.b ? 1 : 0) - (b.b ? 1 : 0);
     case ValueType::Float:
       if (std::isnan(a.f) || std::isnan(b.f)) return fail();
       return a.f < b.f ? -1 : (a.f > b.f ? 1 : 0);
@@ -207,7 +250,8 @@ Result<int32_t> compare_values(const Value& a, const Value& b) {
       if (c != 0) return c < 0 ? -1 : 1;
       return a.str->length < b.str->length ? -1 : (a.str->length > b.str->length ? 1 : 0);
     }
-    default: return fail();
+    default:
+      return fail();
   }
 }
 

@@ -50,7 +50,9 @@ Result<Value> type(VirtualMachine& vm, Args args) {
   return vm.make_string(type_name(args[0].type));
 }
 
-Result<Value> create_object(VirtualMachine& vm, Args) { return vm.make_object(); }
+Result<Value> create_object(VirtualMachine& vm, Args) {
+  return vm.make_object();
+}
 
 Result<Value> create_array(VirtualMachine& vm, Args args) {
   size_t hint = 0;
@@ -167,7 +169,8 @@ Result<Value> get_upvalue(VirtualMachine& vm, Args args) {
     return make_error("First argument must be a string");
   }
   Upvalue* u = find_upvalue(vm, args[0].str->view());
-  if (u == nullptr) return make_error("Upvalue '" + std::string(args[0].str->view()) + "' not found");
+  if (u == nullptr)
+    return make_error("Upvalue '" + std::string(args[0].str->view()) + "' not found");
   HookEvent ev{HookEventKind::UpvalueRead};
   ev.name = args[0].str->view();
   ev.value = u->cell->value;
@@ -225,7 +228,8 @@ Result<Value> take_share(VirtualMachine& vm, Args args) {
 }
 
 Result<Value> take_share_fixed(VirtualMachine& vm, Args args) {
-  return take_share_common(vm, args, "ClientStore.take_share_fixed", ShareType::fixed_point(64, 16));
+  return take_share_common(vm, args, "ClientStore.take_share_fixed",
+                           ShareType::fixed_point(64, 16));
 }
 
 }  // namespace

@@ -26,7 +26,9 @@ Error arity(std::string_view name, size_t n) {
                     (n == 1 ? " argument" : " arguments"));
 }
 
-Value str(VirtualMachine& vm, std::string_view s) { return vm.make_string(s); }
+Value str(VirtualMachine& vm, std::string_view s) {
+  return vm.make_string(s);
+}
 
 Value field_of(VirtualMachine& vm, const Value& obj, std::string_view key) {
   return vm.get_field(obj, vm.make_string(key));
@@ -65,7 +67,9 @@ Result<Value> share_object(VirtualMachine& vm, const Value& raw) {
   return obj;
 }
 
-Result<MpcEngine*> engine_of(VirtualMachine& vm) { return require_engine(vm); }
+Result<MpcEngine*> engine_of(VirtualMachine& vm) {
+  return require_engine(vm);
+}
 
 Value byte_array(VirtualMachine& vm, std::span<const uint8_t> bytes) {
   Value a = vm.make_array(bytes.size());
@@ -125,7 +129,8 @@ Result<Value> from_clear_fixed(VirtualMachine& vm, Args a) {
   }
   auto e = engine_of(vm);
   if (!e) return e.error();
-  const ShareType t = ShareType::fixed_point(static_cast<uint32_t>(a[1].i), static_cast<uint32_t>(a[2].i));
+  const ShareType t =
+      ShareType::fixed_point(static_cast<uint32_t>(a[1].i), static_cast<uint32_t>(a[2].i));
   auto enc = encode_fixed(**e, v, t.f);
   if (!enc) return enc.error();
   return share_object(vm, make_share(vm, t, (*e)->share_public(*enc)));
@@ -145,9 +150,15 @@ Result<Value> binary(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
   return share_object(vm, *r);
 }
 
-Result<Value> share_add(VirtualMachine& vm, Args a) { return binary(vm, a, "Share.add", IOp::ADD); }
-Result<Value> share_sub(VirtualMachine& vm, Args a) { return binary(vm, a, "Share.sub", IOp::SUB); }
-Result<Value> share_mul(VirtualMachine& vm, Args a) { return binary(vm, a, "Share.mul", IOp::MUL); }
+Result<Value> share_add(VirtualMachine& vm, Args a) {
+  return binary(vm, a, "Share.add", IOp::ADD);
+}
+Result<Value> share_sub(VirtualMachine& vm, Args a) {
+  return binary(vm, a, "Share.sub", IOp::SUB);
+}
+Result<Value> share_mul(VirtualMachine& vm, Args a) {
+  return binary(vm, a, "Share.mul", IOp::MUL);
+}
 
 Result<Value> share_neg(VirtualMachine& vm, Args a) {
   if (a.size() != 1) return arity("Share.neg", 1);
@@ -162,7 +173,8 @@ Result<Value> scalar_op(VirtualMachine& vm, Args a, std::string_view fn, IOp op)
   if (a.size() != 2) return arity(fn, 2);
   auto x = raw_share(vm, a[0], fn);
   if (!x) return x.error();
-  if (!a[1].is_signed_int()) return make_error(std::string(fn) + ": scalar must be a signed integer");
+  if (!a[1].is_signed_int())
+    return make_error(std::string(fn) + ": scalar must be a signed integer");
   auto r = share_binary(vm, op, *x, Value::i64(a[1].i));
   if (!r) return r.error();
   return share_object(vm, *r);
@@ -200,8 +212,10 @@ Result<Value> open_one(VirtualMachine& vm, Args a) {
 }
 
 // Collects the raw shares of an array argument.
-Result<std::vector<Value>> shares_of_array(VirtualMachine& vm, const Value& arr, std::string_view fn) {
-  if (arr.type != ValueType::Array) return make_error(std::string(fn) + ": expected an array of shares");
+Result<std::vector<Value>> shares_of_array(VirtualMachine& vm, const Value& arr,
+                                           std::string_view fn) {
+  if (arr.type != ValueType::Array)
+    return make_error(std::string(fn) + ": expected an array of shares");
   std::vector<Value> out;
   const int64_t n = vm.array_length(arr);
   for (int64_t i = 0; i < n; ++i) {
@@ -370,10 +384,14 @@ Result<Value> mpc_info(VirtualMachine& vm, int which) {
   if (!e) return e.error();
   const EngineInfo& i = (*e)->info();
   switch (which) {
-    case 0: return Value::i64(i.party_id);
-    case 1: return Value::i64(i.n_parties);
-    case 2: return Value::i64(i.threshold);
-    default: return Value::i64(static_cast<int64_t>(i.instance_id));
+    case 0:
+      return Value::i64(i.party_id);
+    case 1:
+      return Value::i64(i.n_parties);
+    case 2:
+      return Value::i64(i.threshold);
+    default:
+      return Value::i64(static_cast<int64_t>(i.instance_id));
   }
 }
 
@@ -395,17 +413,23 @@ Result<Value> mpc_rand(VirtualMachine& vm, Args) {
 }
 
 Result<Value> mpc_rand_int(VirtualMachine&, Args a) {
-  if (a.size() != 1 || a[0].type != ValueType::I64) return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
+  if (a.size() != 1 || a[0].type != ValueType::I64)
+    return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
   auto bytes = os_random(8);
   if (!bytes) return bytes.error();
   uint64_t v = 0;
   for (uint8_t b : *bytes) v = (v << 8) | b;
   switch (a[0].i) {
-    case 8: return Value::u8(static_cast<uint8_t>(v));
-    case 16: return Value::u16(static_cast<uint16_t>(v));
-    case 32: return Value::u32(static_cast<uint32_t>(v));
-    case 64: return Value::u64(v);
-    default: return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
+    case 8:
+      return Value::u8(static_cast<uint8_t>(v));
+    case 16:
+      return Value::u16(static_cast<uint16_t>(v));
+    case 32:
+      return Value::u32(static_cast<uint32_t>(v));
+    case 64:
+      return Value::u64(v);
+    default:
+      return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
   }
 }
 
@@ -414,7 +438,8 @@ Result<Value> output_send_to_client(VirtualMachine& vm, Args a) {
   if (a.size() != 2) return arity("MpcOutput.send_to_client", 2);
   auto e = engine_of(vm);
   if (!e) return e.error();
-  if (a[1].type != ValueType::Share) return make_error("MpcOutput.send_to_client: expected a share");
+  if (a[1].type != ValueType::Share)
+    return make_error("MpcOutput.send_to_client: expected a share");
   if (!(a[0].type == ValueType::I64 && a[0].i >= 0) && a[0].type != ValueType::U64) {
     return make_error("MpcOutput.send_to_client: client id must be a non-negative integer");
   }

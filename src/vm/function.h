@@ -104,12 +104,12 @@ inline constexpr int kIOpCount = static_cast<int>(IOp::LDI_SUB_JCMP) + 1;
 
 // Extra operands of a loop back-edge superinstruction.
 struct LoopEdge {
-  int64_t k_value;    // the LDI's I64 constant (LDI_*_JCMP)
-  uint32_t k;         // its constant index
-  uint16_t p, q;      // CMP p, q at the loop head
-  uint8_t taken_mask; // bit (flag + 1) set: the conditional jump is taken for that flag value
-  uint32_t taken;     // its target (a byte offset into fast_code once prepared)
-  uint32_t fall;      // the index after the loop head's conditional jump (likewise)
+  int64_t k_value;     // the LDI's I64 constant (LDI_*_JCMP)
+  uint32_t k;          // its constant index
+  uint16_t p, q;       // CMP p, q at the loop head
+  uint8_t taken_mask;  // bit (flag + 1) set: the conditional jump is taken for that flag value
+  uint32_t taken;      // its target (a byte offset into fast_code once prepared)
+  uint32_t fall;       // the index after the loop head's conditional jump (likewise)
 };
 
 // Standard builtins the interpreter knows how to run inline (see the CALL_* superinstructions).
@@ -140,8 +140,8 @@ struct LoadedProgram;
 
 struct FunctionProto {
   std::string name;
-  StringObj* name_string = nullptr;     // pinned; used by hooks and closures
-  uint32_t register_count = 0;          // effective count (decision B4)
+  StringObj* name_string = nullptr;  // pinned; used by hooks and closures
+  uint32_t register_count = 0;       // effective count (decision B4)
   uint32_t param_count = 0;
   std::vector<StringObj*> param_names;  // pinned
   std::vector<StringObj*> upvalue_names;
@@ -152,14 +152,14 @@ struct FunctionProto {
   // The instructions it covers stay in place, so a jump into the middle of a pattern still runs
   // the plain instruction there, and indexes mean the same thing in both arrays (the hook-free
   // and hooked loops can switch at any instruction boundary).
-  std::vector<Instr> code;              // source instruction count + 1 (END)
+  std::vector<Instr> code;  // source instruction count + 1 (END)
   std::vector<Instr> fast_code;
   // The hook-free loop's copy of `code` (no superinstructions), run when a superinstruction
   // deopts. fast_code and fast_plain hold register operands pre-doubled (see REG in
   // interpreter.cpp); `code` holds plain indexes.
   std::vector<Instr> fast_plain;
-  std::vector<LoopEdge> loops;          // operands of the *_JCMP superinstructions
-  const Value* constants = nullptr;     // the owning program's pool
+  std::vector<LoopEdge> loops;                 // operands of the *_JCMP superinstructions
+  const Value* constants = nullptr;            // the owning program's pool
   const bytecode::Function* source = nullptr;  // original instructions, for hooks and traces
   const LoadedProgram* program = nullptr;
 

@@ -39,7 +39,9 @@ StringObj* Heap::new_string(std::string_view s) {
   return obj;
 }
 
-TableObj* Heap::new_object() { return track<TableObj>(sizeof(TableObj), next_id_++); }
+TableObj* Heap::new_object() {
+  return track<TableObj>(sizeof(TableObj), next_id_++);
+}
 
 ArrayObj* Heap::new_array(size_t capacity_hint) {
   auto* a = track<ArrayObj>(sizeof(ArrayObj), next_id_++);
@@ -49,8 +51,12 @@ ArrayObj* Heap::new_array(size_t capacity_hint) {
   return a;
 }
 
-CellObj* Heap::new_cell(Value v) { return track<CellObj>(sizeof(CellObj), v); }
-CellListObj* Heap::new_cell_list() { return track<CellListObj>(sizeof(CellListObj)); }
+CellObj* Heap::new_cell(Value v) {
+  return track<CellObj>(sizeof(CellObj), v);
+}
+CellListObj* Heap::new_cell_list() {
+  return track<CellListObj>(sizeof(CellListObj));
+}
 ClosureObj* Heap::new_closure(StringObj* fn_name, CellListObj* upvalues, uint32_t slot) {
   return track<ClosureObj>(sizeof(ClosureObj), fn_name, upvalues, slot);
 }
@@ -65,7 +71,8 @@ ShareObj* Heap::new_share(ShareType t, std::vector<uint8_t> data) {
 // program that grows one huge array still triggers collections at a sensible rate.
 size_t Heap::size_of(const GcObject* o) {
   switch (o->kind) {
-    case GcKind::String: return sizeof(StringObj) + static_cast<const StringObj*>(o)->length;
+    case GcKind::String:
+      return sizeof(StringObj) + static_cast<const StringObj*>(o)->length;
     case GcKind::Table: {
       auto* t = static_cast<const TableObj*>(o);
       return sizeof(TableObj) + t->fields.size() * 48;
@@ -74,24 +81,41 @@ size_t Heap::size_of(const GcObject* o) {
       auto* a = static_cast<const ArrayObj*>(o);
       return sizeof(ArrayObj) + a->dense.capacity() * sizeof(Value) + a->extra.size() * 48;
     }
-    case GcKind::Closure: return sizeof(ClosureObj);
-    case GcKind::Cell: return sizeof(CellObj);
+    case GcKind::Closure:
+      return sizeof(ClosureObj);
+    case GcKind::Cell:
+      return sizeof(CellObj);
     case GcKind::CellList:
       return sizeof(CellListObj) + static_cast<const CellListObj*>(o)->items.size() * 16;
-    case GcKind::Share: return sizeof(ShareObj) + static_cast<const ShareObj*>(o)->data.size();
+    case GcKind::Share:
+      return sizeof(ShareObj) + static_cast<const ShareObj*>(o)->data.size();
   }
   return 0;
 }
 
 void Heap::destroy(GcObject* o) {
   switch (o->kind) {
-    case GcKind::String: static_cast<StringObj*>(o)->~StringObj(); break;
-    case GcKind::Table: static_cast<TableObj*>(o)->~TableObj(); break;
-    case GcKind::Array: static_cast<ArrayObj*>(o)->~ArrayObj(); break;
-    case GcKind::Closure: static_cast<ClosureObj*>(o)->~ClosureObj(); break;
-    case GcKind::Cell: static_cast<CellObj*>(o)->~CellObj(); break;
-    case GcKind::CellList: static_cast<CellListObj*>(o)->~CellListObj(); break;
-    case GcKind::Share: static_cast<ShareObj*>(o)->~ShareObj(); break;
+    case GcKind::String:
+      static_cast<StringObj*>(o)->~StringObj();
+      break;
+    case GcKind::Table:
+      static_cast<TableObj*>(o)->~TableObj();
+      break;
+    case GcKind::Array:
+      static_cast<ArrayObj*>(o)->~ArrayObj();
+      break;
+    case GcKind::Closure:
+      static_cast<ClosureObj*>(o)->~ClosureObj();
+      break;
+    case GcKind::Cell:
+      static_cast<CellObj*>(o)->~CellObj();
+      break;
+    case GcKind::CellList:
+      static_cast<CellListObj*>(o)->~CellListObj();
+      break;
+    case GcKind::Share:
+      static_cast<ShareObj*>(o)->~ShareObj();
+      break;
   }
   ::operator delete(static_cast<void*>(o));
 }
@@ -99,7 +123,8 @@ void Heap::destroy(GcObject* o) {
 void Heap::trace(GcObject* o) {
   switch (o->kind) {
     case GcKind::String:
-    case GcKind::Share: break;
+    case GcKind::Share:
+      break;
     case GcKind::Table:
       for (const auto& e : static_cast<TableObj*>(o)->fields.entries()) {
         mark(e.key);
@@ -115,7 +140,9 @@ void Heap::trace(GcObject* o) {
       }
       break;
     }
-    case GcKind::Cell: mark(static_cast<CellObj*>(o)->value); break;
+    case GcKind::Cell:
+      mark(static_cast<CellObj*>(o)->value);
+      break;
     case GcKind::CellList:
       for (const Upvalue& u : static_cast<CellListObj*>(o)->items) {
         mark_object(u.name);

@@ -89,7 +89,9 @@ struct ShareType {
   uint32_t bit_length = 64;  // SecretInt
   uint32_t k = 64, f = 16;   // SecretFixedPoint
   static ShareType secret_int(uint32_t bits) { return {Kind::SecretInt, bits, 64, 16}; }
-  static ShareType fixed_point(uint32_t k_, uint32_t f_) { return {Kind::SecretFixedPoint, 64, k_, f_}; }
+  static ShareType fixed_point(uint32_t k_, uint32_t f_) {
+    return {Kind::SecretFixedPoint, 64, k_, f_};
+  }
   friend bool operator==(const ShareType& a, const ShareType& b) {
     if (a.kind != b.kind) return false;
     return a.kind == Kind::SecretInt ? a.bit_length == b.bit_length : (a.k == b.k && a.f == b.f);

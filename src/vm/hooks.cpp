@@ -6,21 +6,36 @@ namespace stoffel::vm {
 
 std::string_view hook_event_name(HookEventKind k) {
   switch (k) {
-    case HookEventKind::BeforeInstructionExecute: return "BeforeInstructionExecute";
-    case HookEventKind::AfterInstructionExecute: return "AfterInstructionExecute";
-    case HookEventKind::RegisterRead: return "RegisterRead";
-    case HookEventKind::RegisterWrite: return "RegisterWrite";
-    case HookEventKind::StackPush: return "StackPush";
-    case HookEventKind::StackPop: return "StackPop";
-    case HookEventKind::BeforeFunctionCall: return "BeforeFunctionCall";
-    case HookEventKind::AfterFunctionCall: return "AfterFunctionCall";
-    case HookEventKind::UpvalueRead: return "UpvalueRead";
-    case HookEventKind::UpvalueWrite: return "UpvalueWrite";
-    case HookEventKind::ObjectFieldRead: return "ObjectFieldRead";
-    case HookEventKind::ObjectFieldWrite: return "ObjectFieldWrite";
-    case HookEventKind::ArrayElementRead: return "ArrayElementRead";
-    case HookEventKind::ArrayElementWrite: return "ArrayElementWrite";
-    case HookEventKind::ClosureCreated: return "ClosureCreated";
+    case HookEventKind::BeforeInstructionExecute:
+      return "BeforeInstructionExecute";
+    case HookEventKind::AfterInstructionExecute:
+      return "AfterInstructionExecute";
+    case HookEventKind::RegisterRead:
+      return "RegisterRead";
+    case HookEventKind::RegisterWrite:
+      return "RegisterWrite";
+    case HookEventKind::StackPush:
+      return "StackPush";
+    case HookEventKind::StackPop:
+      return "StackPop";
+    case HookEventKind::BeforeFunctionCall:
+      return "BeforeFunctionCall";
+    case HookEventKind::AfterFunctionCall:
+      return "AfterFunctionCall";
+    case HookEventKind::UpvalueRead:
+      return "UpvalueRead";
+    case HookEventKind::UpvalueWrite:
+      return "UpvalueWrite";
+    case HookEventKind::ObjectFieldRead:
+      return "ObjectFieldRead";
+    case HookEventKind::ObjectFieldWrite:
+      return "ObjectFieldWrite";
+    case HookEventKind::ArrayElementRead:
+      return "ArrayElementRead";
+    case HookEventKind::ArrayElementWrite:
+      return "ArrayElementWrite";
+    case HookEventKind::ClosureCreated:
+      return "ClosureCreated";
   }
   return "Unknown";
 }
@@ -61,8 +76,8 @@ Result<void> HookRegistry::fire(const HookEvent& event, const VirtualMachine& vm
     if (auto r = h.callback(event, vm); !r) return r;
     // Re-find our position in case the list changed.
     if (i >= hooks_.size() || hooks_[i].id != h.id) {
-      auto it = std::find_if(hooks_.begin(), hooks_.end(),
-                             [&](const Hook& x) { return x.id == h.id; });
+      auto it =
+          std::find_if(hooks_.begin(), hooks_.end(), [&](const Hook& x) { return x.id == h.id; });
       if (it == hooks_.end()) {
         // We were removed; continue with whatever now sits at i.
         --i;

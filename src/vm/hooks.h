@@ -44,7 +44,8 @@ std::string_view hook_event_name(HookEventKind k);
 struct HookEvent {
   explicit HookEvent(HookEventKind k) : kind(k) {}
   HookEventKind kind;
-  // Instruction events: the function and instruction index (see VirtualMachine::format_instruction).
+  // Instruction events: the function and instruction index (see
+  // VirtualMachine::format_instruction).
   const FunctionProto* function = nullptr;
   uint32_t instruction_index = 0;
   // Register events: index; old/new values. Stack events: value in `value`.

@@ -76,7 +76,8 @@ bool reads_pending_marker(const Instr& in, const Value* R) {
     case IOp::MOV:
     case IOp::MOV_SHARE:
     case IOp::MOV_REVEAL:
-    case IOp::NOT: return pending(in.b);
+    case IOp::NOT:
+      return pending(in.b);
     case IOp::ADD:
     case IOp::SUB:
     case IOp::MUL:
@@ -86,12 +87,17 @@ bool reads_pending_marker(const Instr& in, const Value* R) {
     case IOp::OR:
     case IOp::XOR:
     case IOp::SHL:
-    case IOp::SHR: return pending(in.b) || pending(in.c);
-    case IOp::CMP: return pending(in.a) || pending(in.b);
-    case IOp::PUSHARG: return pending(in.a);
+    case IOp::SHR:
+      return pending(in.b) || pending(in.c);
+    case IOp::CMP:
+      return pending(in.a) || pending(in.b);
+    case IOp::PUSHARG:
+      return pending(in.a);
     case IOp::RET:
-    case IOp::END: return true;
-    default: return false;
+    case IOp::END:
+      return true;
+    default:
+      return false;
   }
 }
 [[gnu::noinline]] bool slow_compare(const Value& a, const Value& b, int32_t& flag, Error& error) {
@@ -99,33 +105,33 @@ bool reads_pending_marker(const Instr& in, const Value* R) {
 }
 
 struct VirtualMachine::Internals {
-// Queues the reveal of `share` into stack slot `slot`; `marker` is what the register holds until
-// the flush. Flushes at 1024 queued entries (as the reference).
-  [[gnu::noinline]] static bool slow_queue_reveal(VirtualMachine& vm, size_t slot, const Value& share,
-                                         Value& marker, Error& error) {
-  auto engine = require_engine(vm);
-  if (!engine) {
-    error = engine.error();
-    return false;
-  }
-  if (share.type != ValueType::Share) {
-    error = make_error("Invalid share type for conversion to clear value");
-    return false;
-  }
-  const int64_t id = vm.next_reveal_id_++;
-  vm.pending_reveals_.push_back(
-      VirtualMachine::PendingRevealEntry{id, slot, share.share->share_type, share_field(share.share)});
-  marker = Value::pending_reveal(id);
-  if (vm.pending_reveals_.size() >= 1024) {
-    vm.stack_[slot] = marker;  // so the flush finds it
-    if (auto r = vm.flush_reveals(); !r) {
-      error = r.error();
+  // Queues the reveal of `share` into stack slot `slot`; `marker` is what the register holds until
+  // the flush. Flushes at 1024 queued entries (as the reference).
+  [[gnu::noinline]] static bool slow_queue_reveal(VirtualMachine& vm, size_t slot,
+                                                  const Value& share, Value& marker, Error& error) {
+    auto engine = require_engine(vm);
+    if (!engine) {
+      error = engine.error();
       return false;
     }
-    marker = vm.stack_[slot];
+    if (share.type != ValueType::Share) {
+      error = make_error("Invalid share type for conversion to clear value");
+      return false;
+    }
+    const int64_t id = vm.next_reveal_id_++;
+    vm.pending_reveals_.push_back(VirtualMachine::PendingRevealEntry{
+        id, slot, share.share->share_type, share_field(share.share)});
+    marker = Value::pending_reveal(id);
+    if (vm.pending_reveals_.size() >= 1024) {
+      vm.stack_[slot] = marker;  // so the flush finds it
+      if (auto r = vm.flush_reveals(); !r) {
+        error = r.error();
+        return false;
+      }
+      marker = vm.stack_[slot];
+    }
+    return true;
   }
-  return true;
-}
   // Calls the native bound to `slot_index` with the `argc` arguments at `arg_base` of the argument
   // stack, which it clears. The arguments are copied first (into a buffer per native-call depth),
   // because native code may re-enter the VM, which can reallocate the argument stack; the copy is
@@ -164,8 +170,8 @@ struct VirtualMachine::Internals {
   // false, having done nothing, when Interpreter::push_frame must handle it (which also reports
   // the errors: stack overflow, unresolvable upvalues).
   [[gnu::always_inline]] static inline bool try_enter(VirtualMachine& vm, const FunctionProto* fn,
-                                                     const Value* args, size_t n,
-                                                     ClosureObj* closure, CellListObj* upvalues) {
+                                                      const Value* args, size_t n,
+                                                      ClosureObj* closure, CellListObj* upvalues) {
     const size_t base = vm.stack_top_;
     const size_t size = fn->frame_size();
     if (vm.frames_.size() >= vm.options_.max_call_depth || base + size > vm.stack_capacity_ ||
@@ -190,7 +196,8 @@ struct VirtualMachine::Internals {
 
 CellObj* Interpreter::find_variable_cell(VirtualMachine& vm, StringObj* name) {
   auto same = [&](const StringObj* s) {
-    return s == name || (s->length == name->length && std::memcmp(s->data(), name->data(), s->length) == 0);
+    return s == name ||
+           (s->length == name->length && std::memcmp(s->data(), name->data(), s->length) == 0);
   };
   for (size_t d = vm.frames_.size(); d-- > 0;) {
     VirtualMachine::Frame& f = vm.frames_[d];
@@ -303,21 +310,63 @@ Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
 
 template <bool kHooked>
 Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Error& error) {
-  static const void* const kDispatch[kIOpCount] = {
-      &&op_LD,    &&op_LDI,   &&op_MOV,   &&op_MOV_SHARE, &&op_MOV_REVEAL, &&op_ADD,
-      &&op_SUB,   &&op_MUL,   &&op_DIV,   &&op_MOD,       &&op_AND,        &&op_OR,
-      &&op_XOR,   &&op_NOT,   &&op_SHL,   &&op_SHR,       &&op_JMP,        &&op_JMPEQ,
-      &&op_JMPNEQ, &&op_JMPLT, &&op_JMPGT, &&op_CALL,     &&op_RET,        &&op_PUSHARG,
-      &&op_CMP,   &&op_END,
-      &&op_CMPJ_EQ, &&op_CMPJ_NEQ, &&op_CMPJ_LT, &&op_CMPJ_GT,
-      &&op_LDI_CMPJ_EQ, &&op_LDI_CMPJ_NEQ, &&op_LDI_CMPJ_LT, &&op_LDI_CMPJ_GT,
-      &&op_LDI_ADD, &&op_LDI_SUB,
-      &&op_CALL_GET_FIELD, &&op_CALL_SET_FIELD, &&op_CALL_GET_UPVALUE, &&op_CALL_SET_UPVALUE,
-      &&op_CALL_CALL_CLOSURE, &&op_CALL_ARRAY_LENGTH, &&op_CALL_ARRAY_PUSH,
-      &&op_R_GET_FIELD, &&op_R_SET_FIELD, &&op_R_GET_UPVALUE, &&op_R_SET_UPVALUE,
-      &&op_R_CALL_CLOSURE, &&op_R_CALL,
-      &&op_JMP_CMPJ_EQ, &&op_JMP_CMPJ_NEQ, &&op_JMP_CMPJ_LT, &&op_JMP_CMPJ_GT,
-      &&op_ADD_JCMP, &&op_SUB_JCMP, &&op_LDI_ADD_JCMP, &&op_LDI_SUB_JCMP};
+  static const void* const kDispatch[kIOpCount] = {&&op_LD,
+                                                   &&op_LDI,
+                                                   &&op_MOV,
+                                                   &&op_MOV_SHARE,
+                                                   &&op_MOV_REVEAL,
+                                                   &&op_ADD,
+                                                   &&op_SUB,
+                                                   &&op_MUL,
+                                                   &&op_DIV,
+                                                   &&op_MOD,
+                                                   &&op_AND,
+                                                   &&op_OR,
+                                                   &&op_XOR,
+                                                   &&op_NOT,
+                                                   &&op_SHL,
+                                                   &&op_SHR,
+                                                   &&op_JMP,
+                                                   &&op_JMPEQ,
+                                                   &&op_JMPNEQ,
+                                                   &&op_JMPLT,
+                                                   &&op_JMPGT,
+                                                   &&op_CALL,
+                                                   &&op_RET,
+                                                   &&op_PUSHARG,
+                                                   &&op_CMP,
+                                                   &&op_END,
+                                                   &&op_CMPJ_EQ,
+                                                   &&op_CMPJ_NEQ,
+                                                   &&op_CMPJ_LT,
+                                                   &&op_CMPJ_GT,
+                                                   &&op_LDI_CMPJ_EQ,
+                                                   &&op_LDI_CMPJ_NEQ,
+                                                   &&op_LDI_CMPJ_LT,
+                                                   &&op_LDI_CMPJ_GT,
+                                                   &&op_LDI_ADD,
+                                                   &&op_LDI_SUB,
+                                                   &&op_CALL_GET_FIELD,
+                                                   &&op_CALL_SET_FIELD,
+                                                   &&op_CALL_GET_UPVALUE,
+                                                   &&op_CALL_SET_UPVALUE,
+                                                   &&op_CALL_CALL_CLOSURE,
+                                                   &&op_CALL_ARRAY_LENGTH,
+                                                   &&op_CALL_ARRAY_PUSH,
+                                                   &&op_R_GET_FIELD,
+                                                   &&op_R_SET_FIELD,
+                                                   &&op_R_GET_UPVALUE,
+                                                   &&op_R_SET_UPVALUE,
+                                                   &&op_R_CALL_CLOSURE,
+                                                   &&op_R_CALL,
+                                                   &&op_JMP_CMPJ_EQ,
+                                                   &&op_JMP_CMPJ_NEQ,
+                                                   &&op_JMP_CMPJ_LT,
+                                                   &&op_JMP_CMPJ_GT,
+                                                   &&op_ADD_JCMP,
+                                                   &&op_SUB_JCMP,
+                                                   &&op_LDI_ADD_JCMP,
+                                                   &&op_LDI_SUB_JCMP};
 
   Frame* f;
   const Instr* code;
@@ -330,84 +379,83 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
   // The function and index of the instruction being executed, for hook events and errors.
   const FunctionProto* in_fn = nullptr;
 
-#define RELOAD_FRAME()                  \
-  do {                                  \
-    f = &vm.frames_.back();             \
+#define RELOAD_FRAME()                                             \
+  do {                                                             \
+    f = &vm.frames_.back();                                        \
     code = kHooked ? f->fn->code.data() : f->fn->fast_code.data(); \
-    ip = code + f->pc;                  \
-    R = vm.stack_.get() + f->base;      \
-    K = f->fn->constants;               \
-    loops = f->fn->loops.data();        \
-    flag = f->flag;                     \
+    ip = code + f->pc;                                             \
+    R = vm.stack_.get() + f->base;                                 \
+    K = f->fn->constants;                                          \
+    loops = f->fn->loops.data();                                   \
+    flag = f->flag;                                                \
   } while (0)
   // Register operand access. The hooked loop runs `code`, whose operands are register indexes;
   // the hook-free loop runs `fast_code`/`fast_plain`, whose operands are pre-doubled at load time
   // so that `R + 2i * 8` is a single x86 addressing mode (no shift per operand).
-#define REG(i)                                                                               \
-  (*(kHooked ? &R[i]                                                                         \
+#define REG(i)       \
+  (*(kHooked ? &R[i] \
              : reinterpret_cast<Value*>(reinterpret_cast<char*>(R) + static_cast<size_t>(i) * 8)))
   // A jump target from x: an index in `code`, a byte offset in the hook-free loop's arrays.
-#define TARGET(x)                                                                  \
-  (kHooked ? code + (x)                                                            \
-           : reinterpret_cast<const Instr*>(reinterpret_cast<const char*>(code) + (x)))
-#define SAVE_STATE()                                   \
-  do {                                                 \
-    f->pc = static_cast<uint32_t>(ip - code);          \
-    f->flag = flag;                                    \
+#define TARGET(x) \
+  (kHooked ? code + (x) : reinterpret_cast<const Instr*>(reinterpret_cast<const char*>(code) + (x)))
+#define SAVE_STATE()                          \
+  do {                                        \
+    f->pc = static_cast<uint32_t>(ip - code); \
+    f->flag = flag;                           \
   } while (0)
-#define FAIL(err_expr)      \
-  do {                      \
-    error = (err_expr);     \
-    goto fail;              \
+#define FAIL(err_expr)  \
+  do {                  \
+    error = (err_expr); \
+    goto fail;          \
   } while (0)
-#define FIRE(event)                                                   \
-  do {                                                                \
-    if constexpr (kHooked) {                                          \
+#define FIRE(event)                                                      \
+  do {                                                                   \
+    if constexpr (kHooked) {                                             \
       if (auto hr_ = vm.hooks_.fire(event, vm); !hr_) FAIL(hr_.error()); \
-    }                                                                 \
+    }                                                                    \
   } while (0)
   // Writes register `reg` and, with hooks, reports RegisterWrite(reg, old, new).
-#define WRITE_REG(REG_, VAL_)                                       \
-  do {                                                              \
-    if constexpr (kHooked) {                                        \
-      const Value old_ = REG(REG_);                                 \
-      REG(REG_) = (VAL_);                                           \
-      HookEvent ev_{HookEventKind::RegisterWrite};                  \
-      ev_.reg = (REG_);                                             \
-      ev_.old_value = old_;                                         \
-      ev_.value = REG(REG_);                                        \
-      FIRE(ev_);                                                    \
-    } else {                                                        \
-      REG(REG_) = (VAL_);                                           \
-    }                                                               \
+#define WRITE_REG(REG_, VAL_)                      \
+  do {                                             \
+    if constexpr (kHooked) {                       \
+      const Value old_ = REG(REG_);                \
+      REG(REG_) = (VAL_);                          \
+      HookEvent ev_{HookEventKind::RegisterWrite}; \
+      ev_.reg = (REG_);                            \
+      ev_.old_value = old_;                        \
+      ev_.value = REG(REG_);                       \
+      FIRE(ev_);                                   \
+    } else {                                       \
+      REG(REG_) = (VAL_);                          \
+    }                                              \
   } while (0)
-#define AFTER_INSTRUCTION()                                   \
-  do {                                                        \
-    if constexpr (kHooked) {                                  \
-      HookEvent ev_{HookEventKind::AfterInstructionExecute};  \
-      ev_.function = in_fn;                                   \
+#define AFTER_INSTRUCTION()                                                   \
+  do {                                                                        \
+    if constexpr (kHooked) {                                                  \
+      HookEvent ev_{HookEventKind::AfterInstructionExecute};                  \
+      ev_.function = in_fn;                                                   \
       ev_.instruction_index = static_cast<uint32_t>(in - in_fn->code.data()); \
-      FIRE(ev_);                                              \
-    }                                                         \
+      FIRE(ev_);                                                              \
+    }                                                                         \
   } while (0)
   // Fetch and dispatch the next instruction. With hooks: AfterInstructionExecute of the current
   // one, a mode check (a callback may have removed the last hook), BeforeInstructionExecute.
-#define NEXT()                                                                 \
-  do {                                                                         \
-    if constexpr (kHooked) {                                                   \
-      goto hooked_next;                                                        \
-    } else {                                                                   \
-      in = ip++;                                                               \
-      goto* kDispatch[static_cast<uint8_t>(in->op)];                           \
-    }                                                                          \
+#define NEXT()                                       \
+  do {                                               \
+    if constexpr (kHooked) {                         \
+      goto hooked_next;                              \
+    } else {                                         \
+      in = ip++;                                     \
+      goto* kDispatch[static_cast<uint8_t>(in->op)]; \
+    }                                                \
   } while (0)
   // After a native call or anything else that may register/remove hooks.
-#define CHECK_MODE()                                   \
-  do {                                                 \
-    if (vm.needs_plain_loop() != kHooked) {            \
-      SAVE_STATE();                                    \
-      return Status::SwitchMode;                       \
-    }                                                  \
+#define CHECK_MODE()                        \
+  do {                                      \
+    if (vm.needs_plain_loop() != kHooked) { \
+      SAVE_STATE();                         \
+      return Status::SwitchMode;            \
+    }                                       \
   } while (0)
 
   RELOAD_FRAME();
@@ -447,7 +495,7 @@ hooked_fetch:
     goto* kDispatch[static_cast<uint8_t>(in->op)];
   }
 
-op_LD: {
+op_LD : {
   // index = len + off - 1 into the current frame's argument stack.
   const int64_t len = static_cast<int64_t>(vm.args_top_ - f->arg_base);
   const int64_t index = len + in->x - 1;
@@ -469,7 +517,7 @@ op_MOV:
   }
   WRITE_REG(in->a, REG(in->b));
   NEXT();
-op_MOV_SHARE: {
+op_MOV_SHARE : {
   // clear -> secret: share the value (E10).
   if constexpr (kHooked) {
     HookEvent ev{HookEventKind::RegisterRead};
@@ -484,7 +532,7 @@ op_MOV_SHARE: {
   if (vm.heap_.needs_collection()) vm.collect_garbage();
   NEXT();
 }
-op_MOV_REVEAL: {
+op_MOV_REVEAL : {
   // secret -> clear: queue the reveal and leave a PendingReveal marker (E11); the plain loop
   // takes over until the queue is flushed.
   if constexpr (kHooked) {
@@ -502,15 +550,15 @@ op_MOV_REVEAL: {
   NEXT();
 }
 
-#define ARITH_OP(NAME, EXPR)                                                        \
-  op_##NAME : {                                                                     \
-    const Value& x = REG(in->b);                                                      \
-    const Value& y = REG(in->c);                                                      \
-    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {          \
-      WRITE_REG(in->a, Value::i64(static_cast<int64_t>(EXPR)));                     \
-      NEXT();                                                                       \
-    }                                                                               \
-    goto slow_binary;                                                               \
+#define ARITH_OP(NAME, EXPR)                                               \
+  op_##NAME : {                                                            \
+    const Value& x = REG(in->b);                                           \
+    const Value& y = REG(in->c);                                           \
+    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] { \
+      WRITE_REG(in->a, Value::i64(static_cast<int64_t>(EXPR)));            \
+      NEXT();                                                              \
+    }                                                                      \
+    goto slow_binary;                                                      \
   }
   // Wrapping arithmetic in uint64_t: two's complement results without signed-overflow UB.
   ARITH_OP(ADD, x.u + y.u)
@@ -524,7 +572,7 @@ op_OR:
 op_XOR:
 op_SHL:
 op_SHR:
-slow_binary: {
+slow_binary : {
   SAVE_STATE();
   Value out;
   if (!slow_binary_op(vm, in->op, REG(in->b), REG(in->c), out, error)) goto fail;
@@ -532,13 +580,13 @@ slow_binary: {
   if (out.is_heap() && vm.heap_.needs_collection()) vm.collect_garbage();
   NEXT();
 }
-op_NOT: {
+op_NOT : {
   Value out;
   if (!slow_not_op(vm, REG(in->b), out, error)) goto fail;
   WRITE_REG(in->a, out);
   NEXT();
 }
-op_CMP: {
+op_CMP : {
   const Value& x = REG(in->a);
   const Value& y = REG(in->b);
   if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {
@@ -573,7 +621,7 @@ op_PUSHARG:
   }
   NEXT();
 
-op_CALL: {
+op_CALL : {
   const CallSlot& slot = vm.slots_[in->x];
   const size_t arg_base = f->arg_base;
   const size_t argc = vm.args_top_ - arg_base;
@@ -649,7 +697,7 @@ op_CALL: {
 }
 
 op_RET:
-op_END: {
+op_END : {
   // END is the implicit `RET r0` after the last instruction (E2).
   const Value v = in->op == IOp::END ? R[0] : REG(in->a);
   const bool implicit = in->op == IOp::END;
@@ -680,20 +728,20 @@ op_END: {
   NEXT();  // with hooks: AfterInstructionExecute(RET) in the caller's context
 }
 
-  // --- superinstructions (hook-free loop only) ---------------------------------------------
-  // Each handles its common case inline; anything else "deopts": it runs the plain instruction
-  // at the same index from `code`, and execution continues normally from there, so semantics
-  // and error locations are exactly those of the plain instructions.
-#define CMPJ(NAME, COND)                                                       \
-  op_CMPJ_##NAME : {                                                           \
-    const Value& x = REG(in->a);                                                 \
-    const Value& y = REG(in->b);                                                 \
-    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {     \
-      flag = (x.i > y.i) - (x.i < y.i);                                        \
-      ip = (COND) ? TARGET(in->x) : ip + 1;                                    \
-      NEXT();                                                                  \
-    }                                                                          \
-    goto deopt;                                                                \
+// --- superinstructions (hook-free loop only) ---------------------------------------------
+// Each handles its common case inline; anything else "deopts": it runs the plain instruction
+// at the same index from `code`, and execution continues normally from there, so semantics
+// and error locations are exactly those of the plain instructions.
+#define CMPJ(NAME, COND)                                                   \
+  op_CMPJ_##NAME : {                                                       \
+    const Value& x = REG(in->a);                                           \
+    const Value& y = REG(in->b);                                           \
+    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] { \
+      flag = (x.i > y.i) - (x.i < y.i);                                    \
+      ip = (COND) ? TARGET(in->x) : ip + 1;                                \
+      NEXT();                                                              \
+    }                                                                      \
+    goto deopt;                                                            \
   }
   CMPJ(EQ, flag == 0)
   CMPJ(NEQ, flag != 0)
@@ -701,18 +749,18 @@ op_END: {
   CMPJ(GT, flag > 0)
 #undef CMPJ
   // LDI c, K[b]; CMP a, c; Jcc x   (a != c, checked when fusing)
-#define LDI_CMPJ(NAME, COND)                                                   \
-  op_LDI_CMPJ_##NAME : {                                                       \
-    const Value& x = REG(in->a);                                                 \
-    const Value& y = K[in->b];                                                 \
+#define LDI_CMPJ(NAME, COND)                                                                      \
+  op_LDI_CMPJ_##NAME : {                                                                          \
+    const Value& x = REG(in->a);                                                                  \
+    const Value& y = K[in->b];                                                                    \
     if (x.type == y.type && (x.type == ValueType::I64 || x.type == ValueType::Bool)) [[likely]] { \
-      flag = x.type == ValueType::I64 ? (x.i > y.i) - (x.i < y.i)              \
-                                      : static_cast<int32_t>(x.b) - static_cast<int32_t>(y.b); \
-      REG(in->c) = y;                                                            \
-      ip = (COND) ? TARGET(in->x) : ip + 2;                                    \
-      NEXT();                                                                  \
-    }                                                                          \
-    goto deopt;                                                                \
+      flag = x.type == ValueType::I64 ? (x.i > y.i) - (x.i < y.i)                                 \
+                                      : static_cast<int32_t>(x.b) - static_cast<int32_t>(y.b);    \
+      REG(in->c) = y;                                                                             \
+      ip = (COND) ? TARGET(in->x) : ip + 2;                                                       \
+      NEXT();                                                                                     \
+    }                                                                                             \
+    goto deopt;                                                                                   \
   }
   LDI_CMPJ(EQ, flag == 0)
   LDI_CMPJ(NEQ, flag != 0)
@@ -721,17 +769,17 @@ op_END: {
 #undef LDI_CMPJ
   // LDI c, K[x]; ADD/SUB a, b, c
   // K[x] is an I64 constant (checked when fusing), so only R[b] needs a type check.
-#define LDI_ARITH(NAME, EXPR)                                                  \
-  op_LDI_##NAME : {                                                            \
-    REG(in->c) = K[in->x];                                                       \
-    const Value& x = REG(in->b);                                                 \
-    const Value& y = REG(in->c);                                                 \
-    if (x.type == ValueType::I64) [[likely]] {                                 \
-      REG(in->a) = Value::i64(static_cast<int64_t>(EXPR));                       \
-      ++ip;                                                                    \
-      NEXT();                                                                  \
-    }                                                                          \
-    goto deopt_second; /* the LDI is done; run the ADD/SUB plainly */          \
+#define LDI_ARITH(NAME, EXPR)                                         \
+  op_LDI_##NAME : {                                                   \
+    REG(in->c) = K[in->x];                                            \
+    const Value& x = REG(in->b);                                      \
+    const Value& y = REG(in->c);                                      \
+    if (x.type == ValueType::I64) [[likely]] {                        \
+      REG(in->a) = Value::i64(static_cast<int64_t>(EXPR));            \
+      ++ip;                                                           \
+      NEXT();                                                         \
+    }                                                                 \
+    goto deopt_second; /* the LDI is done; run the ADD/SUB plainly */ \
   }
   LDI_ARITH(ADD, x.u + y.u)
   LDI_ARITH(SUB, x.u - y.u)
@@ -739,7 +787,7 @@ op_END: {
 
   // Inline standard builtins. The guard `slot.builtin == ...` fails if the name was re-bound
   // after loading; then, like any unusual argument, it goes to the plain CALL path.
-op_CALL_GET_FIELD: {
+op_CALL_GET_FIELD : {
   const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   if (slot.builtin == BuiltinId::GetField && vm.args_top_ - base >= 2) {
@@ -761,7 +809,7 @@ op_CALL_GET_FIELD: {
   }
   goto op_CALL;
 }
-op_CALL_SET_FIELD: {
+op_CALL_SET_FIELD : {
   const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   if (slot.builtin == BuiltinId::SetField && vm.args_top_ - base >= 3) {
@@ -787,7 +835,7 @@ op_CALL_SET_FIELD: {
   goto op_CALL;
 }
 op_CALL_GET_UPVALUE:
-op_CALL_SET_UPVALUE: {
+op_CALL_SET_UPVALUE : {
   const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   const bool is_get = in->op == IOp::CALL_GET_UPVALUE;
@@ -814,7 +862,7 @@ op_CALL_SET_UPVALUE: {
   }
   goto op_CALL;  // not found: the builtin reports it
 }
-op_CALL_CALL_CLOSURE: {
+op_CALL_CALL_CLOSURE : {
   const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   const size_t argc = vm.args_top_ - base;
@@ -835,7 +883,7 @@ op_CALL_CALL_CLOSURE: {
   }
   goto op_CALL;
 }
-op_CALL_ARRAY_LENGTH: {
+op_CALL_ARRAY_LENGTH : {
   const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   if (slot.builtin == BuiltinId::ArrayLength && vm.args_top_ - base >= 1 &&
@@ -846,7 +894,7 @@ op_CALL_ARRAY_LENGTH: {
   }
   goto op_CALL;
 }
-op_CALL_ARRAY_PUSH: {
+op_CALL_ARRAY_PUSH : {
   const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   if (slot.builtin == BuiltinId::ArrayPush && vm.args_top_ - base == 2 &&
@@ -866,7 +914,7 @@ op_CALL_ARRAY_PUSH: {
   // --- PUSHARG... + CALL fused (see IOp::R_*): arguments straight from registers. -----------
   // Valid only with an empty argument stack; `ip += in->unused` skips the fused PUSHARGs and
   // the CALL (ip already points past the first PUSHARG).
-op_R_GET_FIELD: {
+op_R_GET_FIELD : {
   if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::GetField) {
     const Value& t = REG(in->a);
     const Value& k = REG(in->b);
@@ -886,7 +934,7 @@ op_R_GET_FIELD: {
   }
   goto deopt;
 }
-op_R_SET_FIELD: {
+op_R_SET_FIELD : {
   if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::SetField) {
     const Value& t = REG(in->a);
     const Value& k = REG(in->b);
@@ -910,7 +958,7 @@ op_R_SET_FIELD: {
   goto deopt;
 }
 op_R_GET_UPVALUE:
-op_R_SET_UPVALUE: {
+op_R_SET_UPVALUE : {
   const bool is_get = in->op == IOp::R_GET_UPVALUE;
   if (vm.args_top_ == f->arg_base &&
       vm.slots_[in->x].builtin == (is_get ? BuiltinId::GetUpvalue : BuiltinId::SetUpvalue) &&
@@ -934,7 +982,7 @@ op_R_SET_UPVALUE: {
   }
   goto deopt;
 }
-op_R_CALL_CLOSURE: {
+op_R_CALL_CLOSURE : {
   if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::CallClosure &&
       REG(in->a).type == ValueType::Closure) {
     ClosureObj* c = REG(in->a).closure;
@@ -954,7 +1002,7 @@ op_R_CALL_CLOSURE: {
   }
   goto deopt;
 }
-op_R_CALL: {
+op_R_CALL : {
   const CallSlot& slot = vm.slots_[in->x];
   const FunctionProto* fn = slot.function;
   if (vm.args_top_ == f->arg_base && fn != nullptr && fn->param_count == in->unused &&
@@ -996,16 +1044,16 @@ op_R_CALL: {
   }
   goto deopt;
 }
-#define JMP_CMPJ(NAME, COND)                                                   \
-  op_JMP_CMPJ_##NAME : {                                                       \
-    const Value& x = REG(in->a);                                                 \
-    const Value& y = REG(in->b);                                                 \
-    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] {     \
-      flag = (x.i > y.i) - (x.i < y.i);                                        \
-      ip = (COND) ? TARGET(in->x) : code + in->c;                              \
-      NEXT();                                                                  \
-    }                                                                          \
-    goto deopt; /* the plain JMP, then the plain CMP at the target */          \
+#define JMP_CMPJ(NAME, COND)                                               \
+  op_JMP_CMPJ_##NAME : {                                                   \
+    const Value& x = REG(in->a);                                           \
+    const Value& y = REG(in->b);                                           \
+    if (x.type == ValueType::I64 && y.type == ValueType::I64) [[likely]] { \
+      flag = (x.i > y.i) - (x.i < y.i);                                    \
+      ip = (COND) ? TARGET(in->x) : code + in->c;                          \
+      NEXT();                                                              \
+    }                                                                      \
+    goto deopt; /* the plain JMP, then the plain CMP at the target */      \
   }
   JMP_CMPJ(EQ, flag == 0)
   JMP_CMPJ(NEQ, flag != 0)
@@ -1014,30 +1062,30 @@ op_R_CALL: {
 #undef JMP_CMPJ
 
   // Loop back-edges (see IOp::ADD_JCMP): the arithmetic, then the loop head's compare and branch.
-#define LOOP_EDGE(NAME, WITH_LDI, EXPR)                                                   \
-  op_##NAME : {                                                                           \
-    const LoopEdge& e = loops[in->x];                                                     \
+#define LOOP_EDGE(NAME, WITH_LDI, EXPR)                                                        \
+  op_##NAME : {                                                                                \
+    const LoopEdge& e = loops[in->x];                                                          \
     if constexpr (WITH_LDI) REG(in->c) = Value::i64(e.k_value); /* I64, checked when fusing */ \
-    const Value& x = REG(in->b);                                                            \
-    const Value& y = REG(in->c);                                                            \
-    if (x.type == ValueType::I64 && (WITH_LDI || y.type == ValueType::I64)) [[likely]] {  \
-      const int64_t sum = static_cast<int64_t>(EXPR);                                     \
-      REG(in->a) = Value::i64(sum);                                                         \
-      const Value& p = REG(e.p);                                                            \
-      const Value& q = REG(e.q);                                                            \
-      if (p.type == ValueType::I64 && q.type == ValueType::I64) [[likely]] {              \
-        flag = (p.i > q.i) - (p.i < q.i);                                                 \
-        ip = TARGET(((e.taken_mask >> (flag + 1)) & 1) ? e.taken : e.fall);               \
-        NEXT();                                                                           \
-      }                                                                                   \
-      /* the arithmetic is done: run the JMP plainly (then the plain CMP at its target) */\
-      const auto jmp_index = (in - code) + (WITH_LDI ? 2 : 1);                            \
-      in = f->fn->fast_plain.data() + jmp_index;                                          \
-      ip = code + jmp_index + 1;                                                          \
-      goto* kDispatch[static_cast<uint8_t>(in->op)];                                      \
-    }                                                                                     \
-    if constexpr (WITH_LDI) goto deopt_second;                                            \
-    goto deopt;                                                                           \
+    const Value& x = REG(in->b);                                                               \
+    const Value& y = REG(in->c);                                                               \
+    if (x.type == ValueType::I64 && (WITH_LDI || y.type == ValueType::I64)) [[likely]] {       \
+      const int64_t sum = static_cast<int64_t>(EXPR);                                          \
+      REG(in->a) = Value::i64(sum);                                                            \
+      const Value& p = REG(e.p);                                                               \
+      const Value& q = REG(e.q);                                                               \
+      if (p.type == ValueType::I64 && q.type == ValueType::I64) [[likely]] {                   \
+        flag = (p.i > q.i) - (p.i < q.i);                                                      \
+        ip = TARGET(((e.taken_mask >> (flag + 1)) & 1) ? e.taken : e.fall);                    \
+        NEXT();                                                                                \
+      }                                                                                        \
+      /* the arithmetic is done: run the JMP plainly (then the plain CMP at its target) */     \
+      const auto jmp_index = (in - code) + (WITH_LDI ? 2 : 1);                                 \
+      in = f->fn->fast_plain.data() + jmp_index;                                               \
+      ip = code + jmp_index + 1;                                                               \
+      goto* kDispatch[static_cast<uint8_t>(in->op)];                                           \
+    }                                                                                          \
+    if constexpr (WITH_LDI) goto deopt_second;                                                 \
+    goto deopt;                                                                                \
   }
   LOOP_EDGE(ADD_JCMP, false, x.u + y.u)
   LOOP_EDGE(SUB_JCMP, false, x.u - y.u)
@@ -1045,7 +1093,7 @@ op_R_CALL: {
   LOOP_EDGE(LDI_SUB_JCMP, true, x.u - y.u)
 #undef LOOP_EDGE
 
-deopt: {
+deopt : {
   // Run the plain instruction at this index; `ip` already points at the next index.
   if constexpr (!kHooked) {
     in = f->fn->fast_plain.data() + (in - code);
@@ -1053,7 +1101,7 @@ deopt: {
   }
   FAIL(make_error("internal error: superinstruction in the hooked loop"));
 }
-deopt_second: {
+deopt_second : {
   // The first instruction of the pattern is done; run the second plainly and go on after it.
   if constexpr (!kHooked) {
     const auto index = (in - code) + 1;
@@ -1064,7 +1112,7 @@ deopt_second: {
   FAIL(make_error("internal error: superinstruction in the hooked loop"));
 }
 
-fail: {
+fail : {
   // Record where it happened: the instruction being executed, in the frame that ran it.
   const FunctionProto* fn = kHooked && in_fn != nullptr ? in_fn : f->fn;
   // `in` points into `code` or `fast_code` of fn; report the index and the plain opcode.

@@ -32,7 +32,8 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value) {
 Result<FieldBytes> encode_fixed(MpcEngine& engine, double v, uint32_t f) {
   const double scaled = std::nearbyint(std::ldexp(v, static_cast<int>(f)));
   // |scaled| must fit an i64 (decision M6 applies in both directions).
-  if (!std::isfinite(scaled) || scaled >= 9.2233720368547758e18 || scaled < -9.2233720368547758e18) {
+  if (!std::isfinite(scaled) || scaled >= 9.2233720368547758e18 ||
+      scaled < -9.2233720368547758e18) {
     return make_error("Fixed-point value out of range: " + std::to_string(v));
   }
   return engine.encode_int(static_cast<int64_t>(scaled));
@@ -101,8 +102,10 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
     }
     const FieldBytes x = share_field(a.share), y = share_field(b.share);
     switch (op) {
-      case IOp::ADD: return make_share(vm, t, e.add(x, y));
-      case IOp::SUB: return make_share(vm, t, e.sub(x, y));
+      case IOp::ADD:
+        return make_share(vm, t, e.add(x, y));
+      case IOp::SUB:
+        return make_share(vm, t, e.sub(x, y));
       case IOp::MUL: {
         auto prod = e.mul(std::span<const FieldBytes>(&x, 1), std::span<const FieldBytes>(&y, 1));
         if (!prod) return prod.error();
@@ -115,7 +118,8 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
         }
         return make_share(vm, t, (*prod)[0]);
       }
-      default: return type_error(op);
+      default:
+        return type_error(op);
     }
   }
 
@@ -128,12 +132,14 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
   auto scalar = scalar_for(e, op, t, k.i);
   if (!scalar) return scalar.error();
   switch (op) {
-    case IOp::ADD: return make_share(vm, t, e.add(x, e.share_public(*scalar)));
+    case IOp::ADD:
+      return make_share(vm, t, e.add(x, e.share_public(*scalar)));
     case IOp::SUB:
       // Share - I64, or I64 - Share.
       if (sa) return make_share(vm, t, e.sub(x, e.share_public(*scalar)));
       return make_share(vm, t, e.sub(e.share_public(*scalar), x));
-    case IOp::MUL: return make_share(vm, t, e.mul_public(x, *scalar));
+    case IOp::MUL:
+      return make_share(vm, t, e.mul_public(x, *scalar));
     case IOp::DIV: {
       if (!sa) return type_error(op);  // I64 / Share
       if (k.i == 0) return make_error("Division by zero");
@@ -153,7 +159,8 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
       if (!inv) return inv.error();
       return make_share(vm, t, e.mul_public(x, *inv));
     }
-    default: return type_error(op);
+    default:
+      return type_error(op);
   }
 }
 

@@ -10,22 +10,25 @@ namespace stoffel::vm {
 bool keys_equal(const Value& a, const Value& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
-    case ValueType::Unit: return true;
-    case ValueType::Bool: return a.b == b.b;
+    case ValueType::Unit:
+      return true;
+    case ValueType::Bool:
+      return a.b == b.b;
     case ValueType::Float:
       if (std::isnan(a.f) && std::isnan(b.f)) return true;
       return a.f == b.f;  // -0.0 == 0.0
     case ValueType::String:
-      return a.str == b.str ||
-             (a.str->length == b.str->length && a.str->hash == b.str->hash &&
-              std::memcmp(a.str->data(), b.str->data(), a.str->length) == 0);
+      return a.str == b.str || (a.str->length == b.str->length && a.str->hash == b.str->hash &&
+                                std::memcmp(a.str->data(), b.str->data(), a.str->length) == 0);
     case ValueType::Share:
       return a.share == b.share ||
              (a.share->share_type == b.share->share_type && a.share->data == b.share->data);
     case ValueType::Object:
     case ValueType::Array:
-    case ValueType::Closure: return a.gc == b.gc;
-    default: return a.i == b.i;  // integers, Foreign ids, PendingReveal slots
+    case ValueType::Closure:
+      return a.gc == b.gc;
+    default:
+      return a.i == b.i;  // integers, Foreign ids, PendingReveal slots
   }
 }
 
@@ -42,8 +45,10 @@ static uint64_t mix(uint64_t x) {
 uint64_t key_hash(const Value& v) {
   uint64_t t = static_cast<uint64_t>(v.type) << 56;
   switch (v.type) {
-    case ValueType::Unit: return mix(t);
-    case ValueType::Bool: return mix(t | (v.b ? 1 : 0));
+    case ValueType::Unit:
+      return mix(t);
+    case ValueType::Bool:
+      return mix(t | (v.b ? 1 : 0));
     case ValueType::Float: {
       if (std::isnan(v.f)) return mix(t | 0x7ff8);
       double d = v.f == 0.0 ? 0.0 : v.f;  // -0.0 and 0.0 are equal keys
@@ -51,7 +56,8 @@ uint64_t key_hash(const Value& v) {
       std::memcpy(&bits, &d, sizeof bits);
       return mix(t ^ bits);
     }
-    case ValueType::String: return mix(t ^ v.str->hash);
+    case ValueType::String:
+      return mix(t ^ v.str->hash);
     case ValueType::Share: {
       uint64_t h = t;
       for (uint8_t byte : v.share->data) h = (h ^ byte) * 0x100000001b3ULL;
@@ -59,8 +65,10 @@ uint64_t key_hash(const Value& v) {
     }
     case ValueType::Object:
     case ValueType::Array:
-    case ValueType::Closure: return mix(t ^ reinterpret_cast<uintptr_t>(v.gc));
-    default: return mix(t ^ v.u);
+    case ValueType::Closure:
+      return mix(t ^ reinterpret_cast<uintptr_t>(v.gc));
+    default:
+      return mix(t ^ v.u);
   }
 }
 

@@ -51,7 +51,10 @@ void install_trace_hooks(VirtualMachine& vm, TraceOptions options,
           if (e.kind == HookEventKind::RegisterRead) {
             line.append(" -> ").append(debug_string(e.value));
           } else {
-            line.append(": ").append(debug_string(e.old_value)).append(" -> ").append(debug_string(e.value));
+            line.append(": ")
+                .append(debug_string(e.old_value))
+                .append(" -> ")
+                .append(debug_string(e.value));
           }
           (*out)(line);
           return {};
@@ -80,7 +83,10 @@ void install_trace_hooks(VirtualMachine& vm, TraceOptions options,
             }
             case HookEventKind::AfterFunctionCall:
               line = prefix("stack", m, false);
-              line.append(" RET  ").append(debug_string(e.callee)).append(" => ").append(debug_string(e.value));
+              line.append(" RET  ")
+                  .append(debug_string(e.callee))
+                  .append(" => ")
+                  .append(debug_string(e.value));
               break;
             case HookEventKind::StackPush:
               line = prefix("stack", m, true);

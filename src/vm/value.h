@@ -88,7 +88,9 @@ struct Value {
   static constexpr Value u8(uint8_t v) { return make_int(ValueType::U8, v); }
   static constexpr Value u16(uint16_t v) { return make_int(ValueType::U16, v); }
   static constexpr Value u32(uint32_t v) { return make_int(ValueType::U32, v); }
-  static constexpr Value u64(uint64_t v) { return make_int(ValueType::U64, static_cast<int64_t>(v)); }
+  static constexpr Value u64(uint64_t v) {
+    return make_int(ValueType::U64, static_cast<int64_t>(v));
+  }
   static constexpr Value f64(double v) {
     Value r;
     r.f = v;
@@ -99,9 +101,15 @@ struct Value {
   static constexpr Value pending_reveal(int64_t slot) {
     return make_int(ValueType::PendingReveal, slot);
   }
-  static Value string(StringObj* s) { return heap_value(ValueType::String, reinterpret_cast<GcObject*>(s)); }
-  static Value object(TableObj* o) { return heap_value(ValueType::Object, reinterpret_cast<GcObject*>(o)); }
-  static Value array(ArrayObj* a) { return heap_value(ValueType::Array, reinterpret_cast<GcObject*>(a)); }
+  static Value string(StringObj* s) {
+    return heap_value(ValueType::String, reinterpret_cast<GcObject*>(s));
+  }
+  static Value object(TableObj* o) {
+    return heap_value(ValueType::Object, reinterpret_cast<GcObject*>(o));
+  }
+  static Value array(ArrayObj* a) {
+    return heap_value(ValueType::Array, reinterpret_cast<GcObject*>(a));
+  }
   static Value closure_value(ClosureObj* c) {
     return heap_value(ValueType::Closure, reinterpret_cast<GcObject*>(c));
   }
@@ -119,13 +127,20 @@ struct Value {
   }
   static constexpr int64_t narrow(ValueType t, int64_t v) {
     switch (t) {
-      case ValueType::I8: return static_cast<int8_t>(static_cast<uint8_t>(v));
-      case ValueType::I16: return static_cast<int16_t>(static_cast<uint16_t>(v));
-      case ValueType::I32: return static_cast<int32_t>(static_cast<uint32_t>(v));
-      case ValueType::U8: return static_cast<uint8_t>(v);
-      case ValueType::U16: return static_cast<uint16_t>(v);
-      case ValueType::U32: return static_cast<uint32_t>(v);
-      default: return v;
+      case ValueType::I8:
+        return static_cast<int8_t>(static_cast<uint8_t>(v));
+      case ValueType::I16:
+        return static_cast<int16_t>(static_cast<uint16_t>(v));
+      case ValueType::I32:
+        return static_cast<int32_t>(static_cast<uint32_t>(v));
+      case ValueType::U8:
+        return static_cast<uint8_t>(v);
+      case ValueType::U16:
+        return static_cast<uint16_t>(v);
+      case ValueType::U32:
+        return static_cast<uint32_t>(v);
+      default:
+        return v;
     }
   }
 
@@ -133,7 +148,9 @@ struct Value {
   bool is_int() const { return type >= ValueType::I8 && type <= ValueType::U64; }
   bool is_signed_int() const { return type >= ValueType::I8 && type <= ValueType::I64; }
   bool is_unsigned_int() const { return type >= ValueType::U8 && type <= ValueType::U64; }
-  bool is_heap() const { return type >= ValueType::String && type <= ValueType::Share && type != ValueType::Foreign; }
+  bool is_heap() const {
+    return type >= ValueType::String && type <= ValueType::Share && type != ValueType::Foreign;
+  }
 
  private:
   static Value heap_value(ValueType t, GcObject* p) {

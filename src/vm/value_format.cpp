@@ -1,8 +1,8 @@
 #include "vm/value_format.h"
 
 #include <charconv>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <unordered_set>
 
 #include "vm/heap_objects.h"
@@ -11,24 +11,42 @@ namespace stoffel::vm {
 
 std::string_view type_name(ValueType t) {
   switch (t) {
-    case ValueType::Unit: return "nil";
-    case ValueType::Bool: return "boolean";
-    case ValueType::I8: return "int8";
-    case ValueType::I16: return "int16";
-    case ValueType::I32: return "int32";
-    case ValueType::I64: return "int64";
-    case ValueType::U8: return "uint8";
-    case ValueType::U16: return "uint16";
-    case ValueType::U32: return "uint32";
-    case ValueType::U64: return "uint64";
-    case ValueType::Float: return "float";
-    case ValueType::String: return "string";
-    case ValueType::Object: return "object";
-    case ValueType::Array: return "array";
-    case ValueType::Foreign: return "cffi_function";  // sic, as the reference
-    case ValueType::Closure: return "function";
-    case ValueType::Share: return "share";
-    case ValueType::PendingReveal: return "pending_reveal";
+    case ValueType::Unit:
+      return "nil";
+    case ValueType::Bool:
+      return "boolean";
+    case ValueType::I8:
+      return "int8";
+    case ValueType::I16:
+      return "int16";
+    case ValueType::I32:
+      return "int32";
+    case ValueType::I64:
+      return "int64";
+    case ValueType::U8:
+      return "uint8";
+    case ValueType::U16:
+      return "uint16";
+    case ValueType::U32:
+      return "uint32";
+    case ValueType::U64:
+      return "uint64";
+    case ValueType::Float:
+      return "float";
+    case ValueType::String:
+      return "string";
+    case ValueType::Object:
+      return "object";
+    case ValueType::Array:
+      return "array";
+    case ValueType::Foreign:
+      return "cffi_function";  // sic, as the reference
+    case ValueType::Closure:
+      return "function";
+    case ValueType::Share:
+      return "share";
+    case ValueType::PendingReveal:
+      return "pending_reveal";
   }
   return "unknown";
 }
@@ -95,16 +113,36 @@ static void append_share_type(std::string& out, const ShareType& t) {
 
 void append_debug(std::string& out, const Value& v) {
   switch (v.type) {
-    case ValueType::Unit: out += "()"; break;
-    case ValueType::Bool: out += v.b ? "true" : "false"; break;
-    case ValueType::I64: append_int_suffix(out, v, ""); break;
-    case ValueType::I32: append_int_suffix(out, v, "i32"); break;
-    case ValueType::I16: append_int_suffix(out, v, "i16"); break;
-    case ValueType::I8: append_int_suffix(out, v, "i8"); break;
-    case ValueType::U8: append_int_suffix(out, v, "u8"); break;
-    case ValueType::U16: append_int_suffix(out, v, "u16"); break;
-    case ValueType::U32: append_int_suffix(out, v, "u32"); break;
-    case ValueType::U64: append_int_suffix(out, v, "u64"); break;
+    case ValueType::Unit:
+      out += "()";
+      break;
+    case ValueType::Bool:
+      out += v.b ? "true" : "false";
+      break;
+    case ValueType::I64:
+      append_int_suffix(out, v, "");
+      break;
+    case ValueType::I32:
+      append_int_suffix(out, v, "i32");
+      break;
+    case ValueType::I16:
+      append_int_suffix(out, v, "i16");
+      break;
+    case ValueType::I8:
+      append_int_suffix(out, v, "i8");
+      break;
+    case ValueType::U8:
+      append_int_suffix(out, v, "u8");
+      break;
+    case ValueType::U16:
+      append_int_suffix(out, v, "u16");
+      break;
+    case ValueType::U32:
+      append_int_suffix(out, v, "u32");
+      break;
+    case ValueType::U64:
+      append_int_suffix(out, v, "u64");
+      break;
     case ValueType::Float:
       append_float(out, v.f);
       out += "f64";
@@ -114,9 +152,15 @@ void append_debug(std::string& out, const Value& v) {
       out += v.str->view();
       out += '"';
       break;
-    case ValueType::Object: out += "Object(" + std::to_string(v.obj->id) + ")"; break;
-    case ValueType::Array: out += "Array(" + std::to_string(v.arr->id) + ")"; break;
-    case ValueType::Foreign: out += "Foreign(" + std::to_string(v.i) + ")"; break;
+    case ValueType::Object:
+      out += "Object(" + std::to_string(v.obj->id) + ")";
+      break;
+    case ValueType::Array:
+      out += "Array(" + std::to_string(v.arr->id) + ")";
+      break;
+    case ValueType::Foreign:
+      out += "Foreign(" + std::to_string(v.i) + ")";
+      break;
     case ValueType::Closure:
       out += "Function(";
       out += v.closure->function_name->view();
@@ -127,7 +171,9 @@ void append_debug(std::string& out, const Value& v) {
       append_share_type(out, v.share->share_type);
       out += ")";
       break;
-    case ValueType::PendingReveal: out += "PendingReveal(" + std::to_string(v.i) + ")"; break;
+    case ValueType::PendingReveal:
+      out += "PendingReveal(" + std::to_string(v.i) + ")";
+      break;
   }
 }
 

@@ -64,18 +64,30 @@ bool VirtualMachine::has_function(std::string_view name) const {
 static Value constant_to_value(Heap& heap, const bytecode::Constant& c) {
   using bytecode::ConstTag;
   switch (c.tag) {
-    case ConstTag::Unit: return Value::unit();
-    case ConstTag::I64: return Value::i64(c.as_i64());
-    case ConstTag::I32: return Value::make_int(ValueType::I32, c.as_i64());
-    case ConstTag::I16: return Value::make_int(ValueType::I16, c.as_i64());
-    case ConstTag::I8: return Value::make_int(ValueType::I8, c.as_i64());
-    case ConstTag::U8: return Value::make_int(ValueType::U8, static_cast<int64_t>(c.bits));
-    case ConstTag::U16: return Value::make_int(ValueType::U16, static_cast<int64_t>(c.bits));
-    case ConstTag::U32: return Value::make_int(ValueType::U32, static_cast<int64_t>(c.bits));
-    case ConstTag::U64: return Value::u64(c.bits);
-    case ConstTag::Float: return Value::f64(c.as_f64());
-    case ConstTag::Bool: return Value::boolean(c.bits != 0);
-    case ConstTag::String: return Value::string(heap.new_string(c.str));
+    case ConstTag::Unit:
+      return Value::unit();
+    case ConstTag::I64:
+      return Value::i64(c.as_i64());
+    case ConstTag::I32:
+      return Value::make_int(ValueType::I32, c.as_i64());
+    case ConstTag::I16:
+      return Value::make_int(ValueType::I16, c.as_i64());
+    case ConstTag::I8:
+      return Value::make_int(ValueType::I8, c.as_i64());
+    case ConstTag::U8:
+      return Value::make_int(ValueType::U8, static_cast<int64_t>(c.bits));
+    case ConstTag::U16:
+      return Value::make_int(ValueType::U16, static_cast<int64_t>(c.bits));
+    case ConstTag::U32:
+      return Value::make_int(ValueType::U32, static_cast<int64_t>(c.bits));
+    case ConstTag::U64:
+      return Value::u64(c.bits);
+    case ConstTag::Float:
+      return Value::f64(c.as_f64());
+    case ConstTag::Bool:
+      return Value::boolean(c.bits != 0);
+    case ConstTag::String:
+      return Value::string(heap.new_string(c.str));
   }
   return Value::unit();
 }
@@ -89,9 +101,9 @@ static Value constant_to_value(Heap& heap, const bytecode::Constant& c) {
 std::vector<Instr> VirtualMachine::scale_registers(const std::vector<Instr>& code) {
   std::vector<Instr> out = code;
   for (Instr& in : out) {
-    const bool x_is_target =
-        (in.op >= IOp::JMP && in.op <= IOp::JMPGT) || (in.op >= IOp::CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT) ||
-        (in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
+    const bool x_is_target = (in.op >= IOp::JMP && in.op <= IOp::JMPGT) ||
+                             (in.op >= IOp::CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT) ||
+                             (in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
     if (x_is_target) in.x = static_cast<int32_t>(in.x * sizeof(Instr));
     const bool b_is_reg = !(in.op >= IOp::LDI_CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT);
     const bool c_is_reg = !(in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
@@ -104,44 +116,49 @@ std::vector<Instr> VirtualMachine::scale_registers(const std::vector<Instr>& cod
 
 // Builds FunctionProto::fast_code from code: same instructions, with superinstructions at the
 // start of the patterns the Stoffel-Lang compiler emits most (see IOp in function.h).
-std::vector<Instr> VirtualMachine::superinstructions(const std::vector<Instr>& code,
-                                                     const Value* constants,
-                                                     std::vector<LoopEdge>& loops,
-                                                     const std::unordered_set<std::string>& program_functions) {
+std::vector<Instr> VirtualMachine::superinstructions(
+    const std::vector<Instr>& code, const Value* constants, std::vector<LoopEdge>& loops,
+    const std::unordered_set<std::string>& program_functions) {
   std::vector<Instr> fast = code;
   auto is_i64_const = [&](const Instr& ldi) {
     return ldi.op == IOp::LDI && constants[ldi.x].type == ValueType::I64;
   };
   auto cond_jump = [](IOp op, IOp eq, IOp neq, IOp lt, IOp gt) -> std::optional<IOp> {
     switch (op) {
-      case IOp::JMPEQ: return eq;
-      case IOp::JMPNEQ: return neq;
-      case IOp::JMPLT: return lt;
-      case IOp::JMPGT: return gt;
-      default: return std::nullopt;
+      case IOp::JMPEQ:
+        return eq;
+      case IOp::JMPNEQ:
+        return neq;
+      case IOp::JMPLT:
+        return lt;
+      case IOp::JMPGT:
+        return gt;
+      default:
+        return std::nullopt;
     }
   };
   const size_t n = code.size();
   for (size_t i = 0; i < n; ++i) {
     const Instr& in = code[i];
     if (in.op == IOp::CMP && i + 1 < n) {
-      if (auto op = cond_jump(code[i + 1].op, IOp::CMPJ_EQ, IOp::CMPJ_NEQ, IOp::CMPJ_LT,
-                              IOp::CMPJ_GT)) {
+      if (auto op =
+              cond_jump(code[i + 1].op, IOp::CMPJ_EQ, IOp::CMPJ_NEQ, IOp::CMPJ_LT, IOp::CMPJ_GT)) {
         fast[i] = Instr{*op, 0, in.a, in.b, 0, code[i + 1].x};
       }
     } else if (in.op == IOp::LDI && i + 2 < n && code[i + 1].op == IOp::CMP &&
                code[i + 1].b == in.a && code[i + 1].a != in.a && in.x < 65536 &&
-               (constants[in.x].type == ValueType::I64 || constants[in.x].type == ValueType::Bool)) {
-      if (auto op = cond_jump(code[i + 2].op, IOp::LDI_CMPJ_EQ, IOp::LDI_CMPJ_NEQ,
-                              IOp::LDI_CMPJ_LT, IOp::LDI_CMPJ_GT)) {
+               (constants[in.x].type == ValueType::I64 ||
+                constants[in.x].type == ValueType::Bool)) {
+      if (auto op = cond_jump(code[i + 2].op, IOp::LDI_CMPJ_EQ, IOp::LDI_CMPJ_NEQ, IOp::LDI_CMPJ_LT,
+                              IOp::LDI_CMPJ_GT)) {
         fast[i] = Instr{*op, 0, code[i + 1].a, static_cast<uint16_t>(in.x), in.a, code[i + 2].x};
       }
     } else if (is_i64_const(in) && i + 1 < n &&
                (code[i + 1].op == IOp::ADD || code[i + 1].op == IOp::SUB) &&
                code[i + 1].c == in.a) {
       const Instr& arith = code[i + 1];
-      fast[i] = Instr{arith.op == IOp::ADD ? IOp::LDI_ADD : IOp::LDI_SUB, 0, arith.a, arith.b,
-                      in.a, in.x};
+      fast[i] = Instr{
+          arith.op == IOp::ADD ? IOp::LDI_ADD : IOp::LDI_SUB, 0, arith.a, arith.b, in.a, in.x};
     } else if (in.op == IOp::PUSHARG) {
       // PUSHARG x n, then CALL: fuse when the callee is a builtin we run inline with exactly n
       // arguments, or a program function taking 1..3 parameters.
@@ -153,11 +170,26 @@ std::vector<Instr> VirtualMachine::superinstructions(const std::vector<Instr>& c
       IOp op = IOp::END;
       size_t want = 0;
       switch (slot.builtin) {
-        case BuiltinId::GetField: op = IOp::R_GET_FIELD; want = 2; break;
-        case BuiltinId::SetField: op = IOp::R_SET_FIELD; want = 3; break;
-        case BuiltinId::GetUpvalue: op = IOp::R_GET_UPVALUE; want = 1; break;
-        case BuiltinId::SetUpvalue: op = IOp::R_SET_UPVALUE; want = 2; break;
-        case BuiltinId::CallClosure: op = IOp::R_CALL_CLOSURE; want = 1; break;
+        case BuiltinId::GetField:
+          op = IOp::R_GET_FIELD;
+          want = 2;
+          break;
+        case BuiltinId::SetField:
+          op = IOp::R_SET_FIELD;
+          want = 3;
+          break;
+        case BuiltinId::GetUpvalue:
+          op = IOp::R_GET_UPVALUE;
+          want = 1;
+          break;
+        case BuiltinId::SetUpvalue:
+          op = IOp::R_SET_UPVALUE;
+          want = 2;
+          break;
+        case BuiltinId::CallClosure:
+          op = IOp::R_CALL_CLOSURE;
+          want = 1;
+          break;
         default:
           // A program function (bound already, or defined by the program being loaded, which is
           // registered after translation). R_CALL re-checks the binding and arity at run time.
@@ -175,14 +207,29 @@ std::vector<Instr> VirtualMachine::superinstructions(const std::vector<Instr>& c
       fast[i] = fused;
     } else if (in.op == IOp::CALL) {
       switch (slots_[in.x].builtin) {
-        case BuiltinId::GetField: fast[i].op = IOp::CALL_GET_FIELD; break;
-        case BuiltinId::SetField: fast[i].op = IOp::CALL_SET_FIELD; break;
-        case BuiltinId::GetUpvalue: fast[i].op = IOp::CALL_GET_UPVALUE; break;
-        case BuiltinId::SetUpvalue: fast[i].op = IOp::CALL_SET_UPVALUE; break;
-        case BuiltinId::CallClosure: fast[i].op = IOp::CALL_CALL_CLOSURE; break;
-        case BuiltinId::ArrayLength: fast[i].op = IOp::CALL_ARRAY_LENGTH; break;
-        case BuiltinId::ArrayPush: fast[i].op = IOp::CALL_ARRAY_PUSH; break;
-        case BuiltinId::None: break;
+        case BuiltinId::GetField:
+          fast[i].op = IOp::CALL_GET_FIELD;
+          break;
+        case BuiltinId::SetField:
+          fast[i].op = IOp::CALL_SET_FIELD;
+          break;
+        case BuiltinId::GetUpvalue:
+          fast[i].op = IOp::CALL_GET_UPVALUE;
+          break;
+        case BuiltinId::SetUpvalue:
+          fast[i].op = IOp::CALL_SET_UPVALUE;
+          break;
+        case BuiltinId::CallClosure:
+          fast[i].op = IOp::CALL_CALL_CLOSURE;
+          break;
+        case BuiltinId::ArrayLength:
+          fast[i].op = IOp::CALL_ARRAY_LENGTH;
+          break;
+        case BuiltinId::ArrayPush:
+          fast[i].op = IOp::CALL_ARRAY_PUSH;
+          break;
+        case BuiltinId::None:
+          break;
       }
     }
   }
@@ -193,28 +240,42 @@ std::vector<Instr> VirtualMachine::superinstructions(const std::vector<Instr>& c
     if (t >= n || t + 2 > 65535) continue;
     IOp op;
     switch (fast[t].op) {
-      case IOp::CMPJ_EQ: op = IOp::JMP_CMPJ_EQ; break;
-      case IOp::CMPJ_NEQ: op = IOp::JMP_CMPJ_NEQ; break;
-      case IOp::CMPJ_LT: op = IOp::JMP_CMPJ_LT; break;
-      case IOp::CMPJ_GT: op = IOp::JMP_CMPJ_GT; break;
-      default: continue;
+      case IOp::CMPJ_EQ:
+        op = IOp::JMP_CMPJ_EQ;
+        break;
+      case IOp::CMPJ_NEQ:
+        op = IOp::JMP_CMPJ_NEQ;
+        break;
+      case IOp::CMPJ_LT:
+        op = IOp::JMP_CMPJ_LT;
+        break;
+      case IOp::CMPJ_GT:
+        op = IOp::JMP_CMPJ_GT;
+        break;
+      default:
+        continue;
     }
     fast[i] = Instr{op, 0, fast[t].a, fast[t].b, static_cast<uint16_t>(t + 2), fast[t].x};
   }
   // Loop back-edges: [LDI c, K;] ADD/SUB a, b, c; JMP L, with L a CMP + conditional jump.
   auto mask_of = [](IOp cmpj) -> uint8_t {
     switch (cmpj) {
-      case IOp::CMPJ_EQ: return 0b010;
-      case IOp::CMPJ_NEQ: return 0b101;
-      case IOp::CMPJ_LT: return 0b001;
-      default: return 0b100;  // CMPJ_GT
+      case IOp::CMPJ_EQ:
+        return 0b010;
+      case IOp::CMPJ_NEQ:
+        return 0b101;
+      case IOp::CMPJ_LT:
+        return 0b001;
+      default:
+        return 0b100;  // CMPJ_GT
     }
   };
   for (size_t i = 0; i + 1 < n; ++i) {
     const bool with_ldi = is_i64_const(code[i]) && i + 2 < n &&
                           (code[i + 1].op == IOp::ADD || code[i + 1].op == IOp::SUB) &&
                           code[i + 1].c == code[i].a && code[i + 2].op == IOp::JMP;
-    const bool plain = (code[i].op == IOp::ADD || code[i].op == IOp::SUB) && code[i + 1].op == IOp::JMP;
+    const bool plain =
+        (code[i].op == IOp::ADD || code[i].op == IOp::SUB) && code[i + 1].op == IOp::JMP;
     if (!with_ldi && !plain) continue;
     const Instr& arith = with_ldi ? code[i + 1] : code[i];
     const Instr& jmp = with_ldi ? code[i + 2] : code[i + 1];
@@ -224,8 +285,12 @@ std::vector<Instr> VirtualMachine::superinstructions(const std::vector<Instr>& c
       continue;
     }
     LoopEdge e{with_ldi ? constants[code[i].x].i : 0,
-               with_ldi ? static_cast<uint32_t>(code[i].x) : 0, fast[t].a, fast[t].b,
-               mask_of(fast[t].op), static_cast<uint32_t>(fast[t].x), static_cast<uint32_t>(t + 2)};
+               with_ldi ? static_cast<uint32_t>(code[i].x) : 0,
+               fast[t].a,
+               fast[t].b,
+               mask_of(fast[t].op),
+               static_cast<uint32_t>(fast[t].x),
+               static_cast<uint32_t>(t + 2)};
     IOp op = arith.op == IOp::ADD ? (with_ldi ? IOp::LDI_ADD_JCMP : IOp::ADD_JCMP)
                                   : (with_ldi ? IOp::LDI_SUB_JCMP : IOp::SUB_JCMP);
     fast[i] = Instr{op, 0, arith.a, arith.b, arith.c, static_cast<int32_t>(loops.size())};
@@ -270,8 +335,14 @@ Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Progr
       out.b = static_cast<uint16_t>(in.b);
       out.c = static_cast<uint16_t>(in.c);
       switch (in.op) {
-        case Opcode::LD: out.op = IOp::LD; out.x = in.offset; break;
-        case Opcode::LDI: out.op = IOp::LDI; out.x = static_cast<int32_t>(in.b); break;
+        case Opcode::LD:
+          out.op = IOp::LD;
+          out.x = in.offset;
+          break;
+        case Opcode::LDI:
+          out.op = IOp::LDI;
+          out.x = static_cast<int32_t>(in.b);
+          break;
         case Opcode::MOV: {
           const bool dst_secret = in.a >= 16, src_secret = in.b >= 16;
           out.op = dst_secret == src_secret ? IOp::MOV
@@ -279,17 +350,39 @@ Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Progr
                                             : IOp::MOV_REVEAL;
           break;
         }
-        case Opcode::ADD: out.op = IOp::ADD; break;
-        case Opcode::SUB: out.op = IOp::SUB; break;
-        case Opcode::MUL: out.op = IOp::MUL; break;
-        case Opcode::DIV: out.op = IOp::DIV; break;
-        case Opcode::MOD: out.op = IOp::MOD; break;
-        case Opcode::AND: out.op = IOp::AND; break;
-        case Opcode::OR: out.op = IOp::OR; break;
-        case Opcode::XOR: out.op = IOp::XOR; break;
-        case Opcode::NOT: out.op = IOp::NOT; break;
-        case Opcode::SHL: out.op = IOp::SHL; break;
-        case Opcode::SHR: out.op = IOp::SHR; break;
+        case Opcode::ADD:
+          out.op = IOp::ADD;
+          break;
+        case Opcode::SUB:
+          out.op = IOp::SUB;
+          break;
+        case Opcode::MUL:
+          out.op = IOp::MUL;
+          break;
+        case Opcode::DIV:
+          out.op = IOp::DIV;
+          break;
+        case Opcode::MOD:
+          out.op = IOp::MOD;
+          break;
+        case Opcode::AND:
+          out.op = IOp::AND;
+          break;
+        case Opcode::OR:
+          out.op = IOp::OR;
+          break;
+        case Opcode::XOR:
+          out.op = IOp::XOR;
+          break;
+        case Opcode::NOT:
+          out.op = IOp::NOT;
+          break;
+        case Opcode::SHL:
+          out.op = IOp::SHL;
+          break;
+        case Opcode::SHR:
+          out.op = IOp::SHR;
+          break;
         case Opcode::JMP:
         case Opcode::JMPEQ:
         case Opcode::JMPNEQ:
@@ -302,10 +395,19 @@ Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Progr
                                              : IOp::JMPGT;
           out.x = static_cast<int32_t>(labels.at(in.name));  // verified to exist
           break;
-        case Opcode::CALL: out.op = IOp::CALL; out.x = static_cast<int32_t>(slot_for(in.name)); break;
-        case Opcode::RET: out.op = IOp::RET; break;
-        case Opcode::PUSHARG: out.op = IOp::PUSHARG; break;
-        case Opcode::CMP: out.op = IOp::CMP; break;
+        case Opcode::CALL:
+          out.op = IOp::CALL;
+          out.x = static_cast<int32_t>(slot_for(in.name));
+          break;
+        case Opcode::RET:
+          out.op = IOp::RET;
+          break;
+        case Opcode::PUSHARG:
+          out.op = IOp::PUSHARG;
+          break;
+        case Opcode::CMP:
+          out.op = IOp::CMP;
+          break;
       }
       proto->code.push_back(out);
     }
@@ -388,7 +490,8 @@ Result<Value> VirtualMachine::execute(std::string_view name) {
   return make_error("Function " + key + " not found");
 }
 
-Result<Value> VirtualMachine::execute_with_args(std::string_view name, std::span<const Value> args) {
+Result<Value> VirtualMachine::execute_with_args(std::string_view name,
+                                                std::span<const Value> args) {
   std::string key(name);
   if (auto it = functions_.find(key); it != functions_.end()) {
     const FunctionProto* fn = it->second;
@@ -441,11 +544,18 @@ Result<Value> VirtualMachine::call_value(const Value& callee, std::span<const Va
   return Interpreter::run(*this, stop_depth);
 }
 
-// --- values ----------------------------------------------------------------------------------------
+// --- values
+// ----------------------------------------------------------------------------------------
 
-Value VirtualMachine::make_string(std::string_view s) { return Value::string(heap_.new_string(s)); }
-Value VirtualMachine::make_object() { return Value::object(heap_.new_object()); }
-Value VirtualMachine::make_array(size_t hint) { return Value::array(heap_.new_array(hint)); }
+Value VirtualMachine::make_string(std::string_view s) {
+  return Value::string(heap_.new_string(s));
+}
+Value VirtualMachine::make_object() {
+  return Value::object(heap_.new_object());
+}
+Value VirtualMachine::make_array(size_t hint) {
+  return Value::array(heap_.new_array(hint));
+}
 
 Value VirtualMachine::get_field(const Value& container, const Value& key) const {
   if (container.type == ValueType::Object) {
@@ -454,7 +564,8 @@ Value VirtualMachine::get_field(const Value& container, const Value& key) const 
   }
   if (container.type == ValueType::Array) {
     const ArrayObj* a = container.arr;
-    if (key.type == ValueType::I64 && key.i >= 0 && static_cast<uint64_t>(key.i) < a->dense.size()) {
+    if (key.type == ValueType::I64 && key.i >= 0 &&
+        static_cast<uint64_t>(key.i) < a->dense.size()) {
       return a->dense[key.i];
     }
     const Value* v = a->extra.find(key);
@@ -494,7 +605,8 @@ static Value array_store(ArrayObj* a, int64_t index, const Value& value) {
   return old;
 }
 
-Result<Value> VirtualMachine::set_field(const Value& container, const Value& key, const Value& value) {
+Result<Value> VirtualMachine::set_field(const Value& container, const Value& key,
+                                        const Value& value) {
   if (container.type == ValueType::Object) return container.obj->fields.set(key, value);
   if (container.type == ValueType::Array) {
     if (key.type == ValueType::I64 && key.i >= 0) return array_store(container.arr, key.i, value);
@@ -507,7 +619,9 @@ int64_t VirtualMachine::array_length(const Value& array) const {
   return array.type == ValueType::Array ? array.arr->length : 0;
 }
 
-void VirtualMachine::pin(const Value& v) { pinned_.push_back(v); }
+void VirtualMachine::pin(const Value& v) {
+  pinned_.push_back(v);
+}
 void VirtualMachine::unpin(const Value& v) {
   for (size_t i = pinned_.size(); i-- > 0;) {
     if (pinned_[i].type == v.type && pinned_[i].u == v.u) {
@@ -543,7 +657,8 @@ void VirtualMachine::collect_garbage() {
   heap_.collect([this](Heap& h) { mark_roots(h); });
 }
 
-// --- foreign objects ---------------------------------------------------------------------------------
+// --- foreign objects
+// ---------------------------------------------------------------------------------
 
 Value VirtualMachine::register_foreign_object(std::shared_ptr<void> object, const void* tag) {
   int64_t id = next_foreign_id_++;
@@ -558,27 +673,38 @@ std::shared_ptr<void> VirtualMachine::foreign_lookup(const Value& v, const void*
   return it->second.object;
 }
 
-// --- hooks ---------------------------------------------------------------------------------------------
+// --- hooks
+// ---------------------------------------------------------------------------------------------
 
 uint64_t VirtualMachine::register_hook(HookPredicate predicate, HookCallback callback,
                                        int32_t priority) {
   return hooks_.add(std::move(predicate), std::move(callback), priority);
 }
-bool VirtualMachine::unregister_hook(uint64_t id) { return hooks_.remove(id); }
-bool VirtualMachine::enable_hook(uint64_t id) { return hooks_.set_enabled(id, true); }
-bool VirtualMachine::disable_hook(uint64_t id) { return hooks_.set_enabled(id, false); }
+bool VirtualMachine::unregister_hook(uint64_t id) {
+  return hooks_.remove(id);
+}
+bool VirtualMachine::enable_hook(uint64_t id) {
+  return hooks_.set_enabled(id, true);
+}
+bool VirtualMachine::disable_hook(uint64_t id) {
+  return hooks_.set_enabled(id, false);
+}
 
-// --- inspection -----------------------------------------------------------------------------------------
+// --- inspection
+// -----------------------------------------------------------------------------------------
 
 const FunctionProto* VirtualMachine::current_function() const {
   return frames_.empty() ? nullptr : frames_.back().fn;
 }
 
 std::string_view VirtualMachine::current_function_name() const {
-  return frames_.empty() ? std::string_view("<unknown>") : std::string_view(frames_.back().fn->name);
+  return frames_.empty() ? std::string_view("<unknown>")
+                         : std::string_view(frames_.back().fn->name);
 }
 
-int32_t VirtualMachine::current_flag() const { return frames_.empty() ? 0 : frames_.back().flag; }
+int32_t VirtualMachine::current_flag() const {
+  return frames_.empty() ? 0 : frames_.back().flag;
+}
 
 Value VirtualMachine::register_value(uint32_t reg) const {
   if (frames_.empty()) return Value::unit();
@@ -594,13 +720,16 @@ std::string VirtualMachine::format_instruction(const FunctionProto& fn, uint32_t
   std::string name(bytecode::opcode_name(in.op));
   auto num = [](uint32_t v) { return std::to_string(v); };
   switch (bytecode::opcode_format(in.op)) {
-    case bytecode::Format::RO: return name + "(" + num(in.a) + ", " + std::to_string(in.offset) + ")";
+    case bytecode::Format::RO:
+      return name + "(" + num(in.a) + ", " + std::to_string(in.offset) + ")";
     case bytecode::Format::RK:
       return name + "(" + num(in.a) + ", " + debug_string(fn.constants[in.b]) + ")";
-    case bytecode::Format::RR: return name + "(" + num(in.a) + ", " + num(in.b) + ")";
+    case bytecode::Format::RR:
+      return name + "(" + num(in.a) + ", " + num(in.b) + ")";
     case bytecode::Format::RRR:
       return name + "(" + num(in.a) + ", " + num(in.b) + ", " + num(in.c) + ")";
-    case bytecode::Format::R: return name + "(" + num(in.a) + ")";
+    case bytecode::Format::R:
+      return name + "(" + num(in.a) + ")";
     case bytecode::Format::S:
       // Jumps show the resolved target as label_<index>, as the reference's resolved code does.
       if (bytecode::is_jump(in.op)) return name + "(\"label_" + std::to_string(t.x) + "\")";

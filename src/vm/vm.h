@@ -20,9 +20,9 @@
 #include "bytecode/program.h"
 #include "stoffel/result.h"
 #include "vm/engine.h"
-#include "vm/heap_objects.h"
 #include "vm/function.h"
 #include "vm/heap.h"
+#include "vm/heap_objects.h"
 #include "vm/hooks.h"
 #include "vm/value.h"
 
@@ -101,7 +101,8 @@ class VirtualMachine {
   Value register_foreign_object(std::shared_ptr<void> object, const void* type_tag);
   template <typename T>
   Value register_foreign(std::shared_ptr<T> object) {
-    return register_foreign_object(std::static_pointer_cast<void>(std::move(object)), type_tag<T>());
+    return register_foreign_object(std::static_pointer_cast<void>(std::move(object)),
+                                   type_tag<T>());
   }
   template <typename T>
   std::shared_ptr<T> get_foreign(const Value& v) const {
@@ -137,8 +138,9 @@ class VirtualMachine {
   void note_engine_needed() { engine_needed_ = true; }
   ClientStore& client_store() { return client_store_; }
 
-  // --- output -------------------------------------------------------------------------------------
-  // Where `print` writes; stdout by default.
+  // --- output
+  // ------------------------------------------------------------------------------------- Where
+  // `print` writes; stdout by default.
   void set_output(std::function<void(std::string_view)> sink) { output_ = std::move(sink); }
   void write_output(std::string_view text) const { output_(text); }
 
@@ -156,10 +158,10 @@ class VirtualMachine {
 
   struct Frame {
     const FunctionProto* fn;
-    uint32_t pc;        // next instruction (saved while a callee runs)
-    uint32_t base;      // r0 in stack_
-    uint32_t arg_base;  // this frame's argument stack starts here in args_
-    int32_t flag;       // compare flag, starts 0
+    uint32_t pc;               // next instruction (saved while a callee runs)
+    uint32_t base;             // r0 in stack_
+    uint32_t arg_base;         // this frame's argument stack starts here in args_
+    int32_t flag;              // compare flag, starts 0
     CellListObj* upvalues;     // captured variables visible to get/set_upvalue (may be null)
     CellListObj* param_cells;  // cells created when a parameter is captured (lazy)
     ClosureObj* closure;       // the closure this frame runs, if any
@@ -185,7 +187,8 @@ class VirtualMachine {
     void pop_back() { --size_; }
     void resize(size_t n) { size_ = n < size_ ? n : size_; }  // only shrinks
     [[gnu::always_inline]] void push_back(const Frame& f) {
-      if (size_ == capacity_) [[unlikely]] grow();
+      if (size_ == capacity_) [[unlikely]]
+        grow();
       data_[size_++] = f;
     }
     void reserve(size_t n) {
@@ -229,8 +232,8 @@ class VirtualMachine {
   static constexpr uint32_t kMaxFastRegisters = 32768;
   static std::vector<Instr> scale_registers(const std::vector<Instr>& code);
   std::vector<Instr> superinstructions(const std::vector<Instr>& code, const Value* constants,
-                                      std::vector<LoopEdge>& loops,
-                                      const std::unordered_set<std::string>& program_functions);
+                                       std::vector<LoopEdge>& loops,
+                                       const std::unordered_set<std::string>& program_functions);
   Result<Value> run_entry(const FunctionProto* fn, std::span<const Value> args,
                           std::string_view name);
   Result<Value> run_native_entry(const NativeFunction& fn, std::span<const Value> args,
@@ -269,7 +272,7 @@ class VirtualMachine {
   // Argument buffers of native calls in progress: GC roots while the native may re-enter.
   std::vector<std::span<const Value>> native_roots_;
   std::vector<std::vector<Value>> native_scratch_;  // argument copies, one buffer per call depth
-  uint32_t run_depth_ = 0;            // nesting of interpreter runs (call_value re-enters)
+  uint32_t run_depth_ = 0;  // nesting of interpreter runs (call_value re-enters)
   // A loaded function uses registers beyond what the hook-free loop's pre-doubled 16-bit
   // operands can address (>= 32768): run everything in the plain (hooked) loop instead.
   bool force_plain_loop_ = false;
@@ -279,8 +282,8 @@ class VirtualMachine {
     return hooks_.any() || force_plain_loop_ || !pending_reveals_.empty();
   }
   struct PendingRevealEntry {
-    int64_t id;      // the marker's payload
-    size_t slot;     // absolute index in stack_ of the destination register
+    int64_t id;   // the marker's payload
+    size_t slot;  // absolute index in stack_ of the destination register
     ShareType type;
     FieldBytes share;
   };

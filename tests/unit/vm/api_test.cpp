@@ -148,14 +148,15 @@ TEST(Api, CallClosureFromNativeCode) {
     ADD r0, r0, r1
     RET r0
 .end)");
-  vm->register_native("apply_twice", [](VirtualMachine& m, std::span<const Value> a) -> Result<Value> {
-    Value closure = a[0];
-    const Value one[] = {Value::i64(5)};
-    auto first = m.call_value(closure, one);
-    if (!first) return first.error();
-    const Value two[] = {*first};
-    return m.call_value(closure, two);
-  });
+  vm->register_native("apply_twice",
+                      [](VirtualMachine& m, std::span<const Value> a) -> Result<Value> {
+                        Value closure = a[0];
+                        const Value one[] = {Value::i64(5)};
+                        auto first = m.call_value(closure, one);
+                        if (!first) return first.error();
+                        const Value two[] = {*first};
+                        return m.call_value(closure, two);
+                      });
   auto r = vm->execute("main");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(debug_string(*r), "7");
@@ -188,7 +189,8 @@ TEST(Api, StackOverflowIsACleanError) {
 .function main regs=1
     CALL "main"
     RET r0
-.end)", options);
+.end)",
+                        options);
   auto r = vm->execute("main");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("stack overflow"), std::string::npos);

@@ -44,7 +44,8 @@ class FakeEngine final : public MpcEngine {
   }
   Result<int64_t> decode_int(const FieldBytes& v) const override {
     const uint64_t x = get(v);
-    return x > kP / 2 ? static_cast<int64_t>(x) - static_cast<int64_t>(kP) : static_cast<int64_t>(x);
+    return x > kP / 2 ? static_cast<int64_t>(x) - static_cast<int64_t>(kP)
+                      : static_cast<int64_t>(x);
   }
   Result<FieldBytes> check_canonical(const FieldBytes& v) const override {
     if (get(v) >= kP) return make_error("not canonical");

@@ -47,13 +47,16 @@ std::string render(const HookEvent& e, const VirtualMachine& vm) {
     case HookEventKind::RegisterWrite:
       return d + "RegisterWrite(" + std::to_string(e.reg) + ", " + debug_string(e.old_value) +
              ", " + debug_string(e.value) + ")";
-    case HookEventKind::StackPush: return d + "StackPush(" + debug_string(e.value) + ")";
-    case HookEventKind::StackPop: return d + "StackPop(" + debug_string(e.value) + ")";
+    case HookEventKind::StackPush:
+      return d + "StackPush(" + debug_string(e.value) + ")";
+    case HookEventKind::StackPop:
+      return d + "StackPop(" + debug_string(e.value) + ")";
     case HookEventKind::BeforeFunctionCall:
       return d + "BeforeFunctionCall(" + debug_string(e.callee) + ", " + args_string(e.args) + ")";
     case HookEventKind::AfterFunctionCall:
       return d + "AfterFunctionCall(" + debug_string(e.callee) + ", " + debug_string(e.value) + ")";
-    default: return d + std::string(hook_event_name(e.kind));
+    default:
+      return d + std::string(hook_event_name(e.kind));
   }
 }
 
@@ -141,7 +144,8 @@ TEST(Hooks, StackEventsPushAndPopInLifoOrder) {
         return e.kind == HookEventKind::StackPush || e.kind == HookEventKind::StackPop;
       },
       [&](const HookEvent& e, const VirtualMachine&) -> Result<void> {
-        ops.push_back((e.kind == HookEventKind::StackPush ? "push " : "pop ") + debug_string(e.value));
+        ops.push_back((e.kind == HookEventKind::StackPush ? "push " : "pop ") +
+                      debug_string(e.value));
         return {};
       });
   auto r = vm->execute("main");
@@ -178,13 +182,12 @@ TEST(Hooks, CallbackErrorAbortsWithExactlyItsMessage) {
     RET r0
 .end)");
   int later_hook_calls = 0;
-  vm->register_hook(
-      [](const HookEvent& e) { return e.kind == HookEventKind::RegisterWrite; },
-      [](const HookEvent& e, const VirtualMachine&) -> Result<void> {
-        if (e.value.i == 2) return make_error("no twos allowed");
-        return {};
-      },
-      5);
+  vm->register_hook([](const HookEvent& e) { return e.kind == HookEventKind::RegisterWrite; },
+                    [](const HookEvent& e, const VirtualMachine&) -> Result<void> {
+                      if (e.value.i == 2) return make_error("no twos allowed");
+                      return {};
+                    },
+                    5);
   vm->register_hook([](const HookEvent& e) { return e.kind == HookEventKind::RegisterWrite; },
                     [&](const HookEvent&, const VirtualMachine&) -> Result<void> {
                       ++later_hook_calls;
@@ -229,11 +232,12 @@ TEST(Hooks, HookRegisteredDuringExecutionTakesEffectAtOnce) {
 .end)");
   std::vector<std::string> seen;
   vm->register_native("install", [&](VirtualMachine& m, std::span<const Value>) -> Result<Value> {
-    m.register_hook([](const HookEvent& e) { return e.kind == HookEventKind::BeforeInstructionExecute; },
-                    [&](const HookEvent& e, const VirtualMachine& mm) -> Result<void> {
-                      seen.push_back(mm.format_instruction(*e.function, e.instruction_index));
-                      return {};
-                    });
+    m.register_hook(
+        [](const HookEvent& e) { return e.kind == HookEventKind::BeforeInstructionExecute; },
+        [&](const HookEvent& e, const VirtualMachine& mm) -> Result<void> {
+          seen.push_back(mm.format_instruction(*e.function, e.instruction_index));
+          return {};
+        });
     return Value::unit();
   });
   auto r = vm->execute("main");
@@ -290,7 +294,8 @@ TEST(Hooks, BuiltinEventsForFieldsUpvaluesAndClosures) {
   std::vector<std::string> kinds;
   vm->register_hook(
       [](const HookEvent& e) {
-        return e.kind == HookEventKind::ObjectFieldRead || e.kind == HookEventKind::ObjectFieldWrite;
+        return e.kind == HookEventKind::ObjectFieldRead ||
+               e.kind == HookEventKind::ObjectFieldWrite;
       },
       [&](const HookEvent& e, const VirtualMachine&) -> Result<void> {
         kinds.push_back(std::string(hook_event_name(e.kind)) + " " + debug_string(e.key) + " " +
@@ -300,7 +305,8 @@ TEST(Hooks, BuiltinEventsForFieldsUpvaluesAndClosures) {
   auto r = vm->execute("main");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(debug_string(*r), "5");
-  EXPECT_EQ(kinds, (std::vector<std::string>{"ObjectFieldWrite \"k\" () 5", "ObjectFieldRead \"k\" () 5"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"ObjectFieldWrite \"k\" () 5",
+                                             "ObjectFieldRead \"k\" () 5"}));
 }
 
 }  // namespace

@@ -37,9 +37,12 @@ TEST(MpcSemantics, ShareAndRevealRoundTripsEveryPrimitiveType) {
 .end)");
   FakeEngine e;
   vm->set_engine(&e);
-  for (auto [in, out] : std::vector<std::pair<Value, std::string>>{
-           {Value::i64(-42), "-42"}, {Value::i64(7), "7"}, {Value::boolean(true), "true"},
-           {Value::f64(1.5), "1.5f64"}, {Value::f64(-2.25), "-2.25f64"}}) {
+  for (auto [in, out] :
+       std::vector<std::pair<Value, std::string>>{{Value::i64(-42), "-42"},
+                                                  {Value::i64(7), "7"},
+                                                  {Value::boolean(true), "true"},
+                                                  {Value::f64(1.5), "1.5f64"},
+                                                  {Value::f64(-2.25), "-2.25f64"}}) {
     const Value args[] = {in};
     auto r = vm->execute_with_args("roundtrip", args);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -48,7 +51,8 @@ TEST(MpcSemantics, ShareAndRevealRoundTripsEveryPrimitiveType) {
   const Value bad[] = {vm->make_string("s")};
   auto r = vm->execute_with_args("roundtrip", bad);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "Only primitive types (Int, Float, Bool) can be converted to shares");
+  EXPECT_EQ(r.error().message,
+            "Only primitive types (Int, Float, Bool) can be converted to shares");
 }
 
 TEST(MpcSemantics, RevealsAreBatchedIntoOneOpening) {
@@ -118,19 +122,30 @@ TEST(MpcSemantics, ShareArithmeticFollowsTheReference) {
     EXPECT_EQ(run(*vm), expected) << body;
   };
   // share op share
-  check(" LDI r0, 6\n MOV r16, r0\n LDI r0, 7\n MOV r17, r0\n MUL r18, r16, r17\n MOV r1, r18\n RET r1", "42");
-  check(" LDI r0, 6\n MOV r16, r0\n LDI r0, 7\n MOV r17, r0\n SUB r18, r16, r17\n MOV r1, r18\n RET r1", "-1");
+  check(
+      " LDI r0, 6\n MOV r16, r0\n LDI r0, 7\n MOV r17, r0\n MUL r18, r16, r17\n MOV r1, r18\n RET "
+      "r1",
+      "42");
+  check(
+      " LDI r0, 6\n MOV r16, r0\n LDI r0, 7\n MOV r17, r0\n SUB r18, r16, r17\n MOV r1, r18\n RET "
+      "r1",
+      "-1");
   // share op I64 and I64 op share
   check(" LDI r0, 6\n MOV r16, r0\n LDI r1, 10\n SUB r18, r1, r16\n MOV r1, r18\n RET r1", "4");
   check(" LDI r0, 6\n MOV r16, r0\n LDI r1, 10\n MUL r18, r16, r1\n MOV r1, r18\n RET r1", "60");
   check(" LDI r0, 42\n MOV r16, r0\n LDI r1, 6\n DIV r18, r16, r1\n MOV r1, r18\n RET r1", "7");
   // fixed point: + I64 scales the integer by 2^16; x fixed truncates; / I64 is FPDivConst
-  check(" LDI r0, 1.5f64\n MOV r16, r0\n LDI r1, 2\n ADD r18, r16, r1\n MOV r1, r18\n RET r1", "3.5f64");
-  check(" LDI r0, 1.5f64\n MOV r16, r0\n LDI r0, 2.5f64\n MOV r17, r0\n MUL r18, r16, r17\n MOV r1, r18\n RET r1", "3.75f64");
+  check(" LDI r0, 1.5f64\n MOV r16, r0\n LDI r1, 2\n ADD r18, r16, r1\n MOV r1, r18\n RET r1",
+        "3.5f64");
+  check(
+      " LDI r0, 1.5f64\n MOV r16, r0\n LDI r0, 2.5f64\n MOV r17, r0\n MUL r18, r16, r17\n MOV r1, "
+      "r18\n RET r1",
+      "3.75f64");
   {
     // FPDivConst truncates (probabilistically, in a real engine): within one 2^-16 step.
-    auto vm = vm_from_asm(".function main regs=20\n LDI r0, 7.5f64\n MOV r16, r0\n LDI r1, 3\n"
-                          " DIV r18, r16, r1\n MOV r1, r18\n RET r1\n.end\n");
+    auto vm = vm_from_asm(
+        ".function main regs=20\n LDI r0, 7.5f64\n MOV r16, r0\n LDI r1, 3\n"
+        " DIV r18, r16, r1\n MOV r1, r18\n RET r1\n.end\n");
     vm->set_engine(&e);
     auto r = vm->execute("main");
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -148,7 +163,8 @@ TEST(MpcSemantics, ShareArithmeticFollowsTheReference) {
         "error: Cannot compare secret shares; reveal them first");
   check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n AND r18, r16, r17\n RET r0",
         "error: Bitwise AND is not supported on secret shares");
-  check(" LDI r0, 1\n MOV r16, r0\n LDI r1, 0\n DIV r18, r16, r1\n RET r0", "error: Division by zero");
+  check(" LDI r0, 1\n MOV r16, r0\n LDI r1, 0\n DIV r18, r16, r1\n RET r0",
+        "error: Division by zero");
   check(" LDI r0, 1\n MOV r16, r0\n LDI r1, 1.5f64\n ADD r18, r16, r1\n RET r0",
         "error: Type error in ADD operation");
 }
@@ -224,7 +240,8 @@ TEST(MpcSemantics, ClientSharesAndOutputs) {
   vm->set_engine(&e);
   const FieldBytes v0 = e.encode_int(5), v1 = e.encode_int(-8);
   vm->client_store().clients.push_back(
-      {100, {std::vector<uint8_t>(v0.begin(), v0.end()), std::vector<uint8_t>(v1.begin(), v1.end())}});
+      {100,
+       {std::vector<uint8_t>(v0.begin(), v0.end()), std::vector<uint8_t>(v1.begin(), v1.end())}});
   EXPECT_EQ(run(*vm), "-7");  // -8 + 1 client
   ASSERT_EQ(e.outputs.size(), 1u);
   EXPECT_EQ(e.outputs[0], (std::pair<uint64_t, int64_t>{9, -8}));

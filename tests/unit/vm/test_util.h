@@ -11,7 +11,8 @@
 
 namespace stoffel::vm::testing {
 
-inline std::unique_ptr<VirtualMachine> vm_from_asm(const std::string& text, VmOptions options = {}) {
+inline std::unique_ptr<VirtualMachine> vm_from_asm(const std::string& text,
+                                                   VmOptions options = {}) {
   auto vm = std::make_unique<VirtualMachine>(options);
   auto program = bytecode::assemble(text, "test");
   EXPECT_TRUE(program.ok()) << (program.ok() ? "" : program.error().message);
