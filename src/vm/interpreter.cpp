@@ -44,6 +44,41 @@ Value callee_label(VirtualMachine& vm, std::string_view prefix, std::string_view
 
 }  // namespace
 
+// The common cases of get_field / set_field, shared by the inline CALL forms (arguments on the
+// argument stack) and the fused PUSHARG+CALL forms (arguments in registers). False: not a
+// common case, let the builtin itself handle it (results and error texts stay the builtin's).
+[[gnu::always_inline]] inline bool fast_get_field(const Value& t, const Value& k, Value& out) {
+  if (t.type == ValueType::Object) {
+    const Value* p = t.obj->fields.find(k);
+    out = p != nullptr ? *p : Value::unit();
+    return true;
+  }
+  if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
+      k.u < t.arr->dense.size()) {
+    out = t.arr->dense[k.u];
+    return true;
+  }
+  return false;
+}
+[[gnu::always_inline]] inline bool fast_set_field(const Value& t, const Value& k, const Value& v) {
+  if (t.type == ValueType::Object) {
+    t.obj->fields.set(k, v);
+    return true;
+  }
+  if (t.type != ValueType::Array || k.type != ValueType::I64 || k.i < 0) return false;
+  ArrayObj* a = t.arr;
+  if (k.u < a->dense.size()) {
+    a->dense[k.u] = v;  // dense.size() <= length always, so the length is unchanged
+    return true;
+  }
+  if (k.u == a->dense.size() && a->extra.size() == 0) {
+    a->dense.push_back(v);
+    if (k.i >= a->length) a->length = k.i + 1;
+    return true;
+  }
+  return false;
+}
+
 enum class NativeOutcome { Returned, PushedFrame, Failed };
 
 // The slow paths as the loop calls them: plain bool + out-parameters. The loop leaves handler
@@ -794,15 +829,7 @@ op_CALL_GET_FIELD : {
     const Value& t = vm.args_[base];
     const Value& k = vm.args_[base + 1];
     Value v;
-    if (t.type == ValueType::Object) {
-      const Value* p = t.obj->fields.find(k);
-      v = p != nullptr ? *p : Value::unit();
-    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
-               k.u < t.arr->dense.size()) {
-      v = t.arr->dense[k.u];
-    } else {
-      goto op_CALL;
-    }
+    if (!fast_get_field(t, k, v)) goto op_CALL;
     vm.args_top_ = base;
     R[0] = v;
     NEXT();
@@ -816,18 +843,7 @@ op_CALL_SET_FIELD : {
     const Value& t = vm.args_[base];
     const Value& k = vm.args_[base + 1];
     const Value& v = vm.args_[base + 2];
-    if (t.type == ValueType::Object) {
-      t.obj->fields.set(k, v);
-    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
-               k.u < t.arr->dense.size()) {
-      t.arr->dense[k.u] = v;  // dense.size() <= length always, so the length is unchanged
-    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
-               k.u == t.arr->dense.size() && t.arr->extra.size() == 0) {
-      t.arr->dense.push_back(v);
-      if (k.i >= t.arr->length) t.arr->length = k.i + 1;
-    } else {
-      goto op_CALL;
-    }
+    if (!fast_set_field(t, k, v)) goto op_CALL;
     vm.args_top_ = base;
     R[0] = Value::unit();
     NEXT();
@@ -919,15 +935,7 @@ op_R_GET_FIELD : {
     const Value& t = REG(in->a);
     const Value& k = REG(in->b);
     Value v;
-    if (t.type == ValueType::Object) {
-      const Value* p = t.obj->fields.find(k);
-      v = p != nullptr ? *p : Value::unit();
-    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
-               k.u < t.arr->dense.size()) {
-      v = t.arr->dense[k.u];
-    } else {
-      goto deopt;
-    }
+    if (!fast_get_field(t, k, v)) goto deopt;
     R[0] = v;
     ip += in->unused;
     NEXT();
@@ -939,18 +947,7 @@ op_R_SET_FIELD : {
     const Value& t = REG(in->a);
     const Value& k = REG(in->b);
     const Value& v = REG(in->c);
-    if (t.type == ValueType::Object) {
-      t.obj->fields.set(k, v);
-    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
-               k.u < t.arr->dense.size()) {
-      t.arr->dense[k.u] = v;
-    } else if (t.type == ValueType::Array && k.type == ValueType::I64 && k.i >= 0 &&
-               k.u == t.arr->dense.size() && t.arr->extra.size() == 0) {
-      t.arr->dense.push_back(v);
-      if (k.i >= t.arr->length) t.arr->length = k.i + 1;
-    } else {
-      goto deopt;
-    }
+    if (!fast_set_field(t, k, v)) goto deopt;
     R[0] = Value::unit();
     ip += in->unused;
     NEXT();
