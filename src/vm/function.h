@@ -93,24 +93,26 @@ enum class IOp : uint8_t {
   JMP_CMPJ_GT,
   // Loop back-edges, the equivalent of Lua's FORLOOP:
   //   ADD a, b, c; JMP L            where L starts CMP p, q + conditional jump   (ADD_JCMP)
-  //   LDI c, K; ADD a, b, c; JMP L  with K an I64 constant                       (LDI_ADD_JCMP)
-  // (and the same with SUB). Operands that do not fit the Instr are in FunctionProto::loops[x].
+  //   LDI c, K; ADD a, b, c; JMP L  with K an I64 constant that fits in x      (LDI_ADD_JCMP)
+  // (and the same with SUB). The operands that do not fit one Instr live in the slots of the
+  // instructions the pattern covers (see EXT_*): fast_code[i+1] holds p, q, the taken mask and
+  // the taken target; the fall-through target is in x (ADD_JCMP) or in fast_code[i+2].x
+  // (LDI_ADD_JCMP, whose x is the constant K). So the handler reads nothing but the instruction
+  // stream, which is already in cache and needs no extra pointer in a register.
+  // `unused` bit 0 set: p == a (the loop variable just computed is compared), so the handler
+  // compares the sum it holds instead of reloading the register it just stored.
   ADD_JCMP,
   SUB_JCMP,
   LDI_ADD_JCMP,
   LDI_SUB_JCMP,
+  // Operand slots: a covered instruction's place in fast_code reused for the operands of the
+  // superinstruction before it. Reaching one any other way (a jump into the middle of the
+  // pattern, a switch from the hooked loop) runs the plain instruction of that index, like every
+  // deopt, so covered instructions still behave exactly as written.
+  EXT_CMP,     // a = p, b = q (registers), unused = taken mask, x = taken target
+  EXT_TARGET,  // x = a jump target
 };
-inline constexpr int kIOpCount = static_cast<int>(IOp::LDI_SUB_JCMP) + 1;
-
-// Extra operands of a loop back-edge superinstruction.
-struct LoopEdge {
-  int64_t k_value;     // the LDI's I64 constant (LDI_*_JCMP)
-  uint32_t k;          // its constant index
-  uint16_t p, q;       // CMP p, q at the loop head
-  uint8_t taken_mask;  // bit (flag + 1) set: the conditional jump is taken for that flag value
-  uint32_t taken;      // its target (a byte offset into fast_code once prepared)
-  uint32_t fall;       // the index after the loop head's conditional jump (likewise)
-};
+inline constexpr int kIOpCount = static_cast<int>(IOp::EXT_TARGET) + 1;
 
 // Standard builtins the interpreter knows how to run inline (see the CALL_* superinstructions).
 enum class BuiltinId : uint8_t {
@@ -158,7 +160,6 @@ struct FunctionProto {
   // deopts. fast_code and fast_plain hold register operands pre-doubled (see REG in
   // interpreter.cpp); `code` holds plain indexes.
   std::vector<Instr> fast_plain;
-  std::vector<LoopEdge> loops;                 // operands of the *_JCMP superinstructions
   const Value* constants = nullptr;            // the owning program's pool
   const bytecode::Function* source = nullptr;  // original instructions, for hooks and traces
   const LoadedProgram* program = nullptr;

@@ -62,7 +62,13 @@ Value callee_label(VirtualMachine& vm, std::string_view prefix, std::string_view
 }
 [[gnu::always_inline]] inline bool fast_set_field(const Value& t, const Value& k, const Value& v) {
   if (t.type == ValueType::Object) {
-    t.obj->fields.set(k, v);
+    // Overwriting an existing field is the common case: do it in place, inline (Table::set is
+    // out of line and returns the old value, which costs a call and a copy here).
+    if (const Value* p = t.obj->fields.find(k)) {
+      *const_cast<Value*>(p) = v;
+    } else {
+      t.obj->fields.set(k, v);
+    }
     return true;
   }
   if (t.type != ValueType::Array || k.type != ValueType::I64 || k.i < 0) return false;
@@ -401,7 +407,9 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
                                                    &&op_ADD_JCMP,
                                                    &&op_SUB_JCMP,
                                                    &&op_LDI_ADD_JCMP,
-                                                   &&op_LDI_SUB_JCMP};
+                                                   &&op_LDI_SUB_JCMP,
+                                                   &&op_EXT_CMP,
+                                                   &&op_EXT_TARGET};
 
   Frame* f;
   const Instr* code;
@@ -409,7 +417,6 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
   const Instr* in = nullptr;
   Value* R;
   const Value* K;
-  const LoopEdge* loops;
   int32_t flag;
   // The function and index of the instruction being executed, for hook events and errors.
   const FunctionProto* in_fn = nullptr;
@@ -421,7 +428,6 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
     ip = code + f->pc;                                             \
     R = vm.stack_.get() + f->base;                                 \
     K = f->fn->constants;                                          \
-    loops = f->fn->loops.data();                                   \
     flag = f->flag;                                                \
   } while (0)
   // Register operand access. The hooked loop runs `code`, whose operands are register indexes;
@@ -820,12 +826,12 @@ op_END : {
   LDI_ARITH(SUB, x.u - y.u)
 #undef LDI_ARITH
 
-  // Inline standard builtins. The guard `slot.builtin == ...` fails if the name was re-bound
-  // after loading; then, like any unusual argument, it goes to the plain CALL path.
+  // Inline standard builtins. They were made for what the call slot meant at load time; if the
+  // name is re-bound, VirtualMachine::unfuse_builtin_calls turns them back into plain CALLs, so
+  // no check is needed here. Unusual arguments go to the plain CALL path.
 op_CALL_GET_FIELD : {
-  const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
-  if (slot.builtin == BuiltinId::GetField && vm.args_top_ - base >= 2) {
+  if (vm.args_top_ - base >= 2) {
     const Value& t = vm.args_[base];
     const Value& k = vm.args_[base + 1];
     Value v;
@@ -837,9 +843,8 @@ op_CALL_GET_FIELD : {
   goto op_CALL;
 }
 op_CALL_SET_FIELD : {
-  const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
-  if (slot.builtin == BuiltinId::SetField && vm.args_top_ - base >= 3) {
+  if (vm.args_top_ - base >= 3) {
     const Value& t = vm.args_[base];
     const Value& k = vm.args_[base + 1];
     const Value& v = vm.args_[base + 2];
@@ -852,12 +857,10 @@ op_CALL_SET_FIELD : {
 }
 op_CALL_GET_UPVALUE:
 op_CALL_SET_UPVALUE : {
-  const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   const bool is_get = in->op == IOp::CALL_GET_UPVALUE;
   const size_t argc = vm.args_top_ - base;
-  if (slot.builtin == (is_get ? BuiltinId::GetUpvalue : BuiltinId::SetUpvalue) &&
-      argc >= (is_get ? 1u : 2u) && vm.args_[base].type == ValueType::String &&
+  if (argc >= (is_get ? 1u : 2u) && vm.args_[base].type == ValueType::String &&
       f->upvalues != nullptr) {
     const StringObj* name = vm.args_[base].str;
     auto& items = f->upvalues->items;
@@ -879,10 +882,9 @@ op_CALL_SET_UPVALUE : {
   goto op_CALL;  // not found: the builtin reports it
 }
 op_CALL_CALL_CLOSURE : {
-  const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
   const size_t argc = vm.args_top_ - base;
-  if (slot.builtin == BuiltinId::CallClosure && argc >= 1 &&
+  if (argc >= 1 &&
       vm.args_[base].type == ValueType::Closure) {
     ClosureObj* c = vm.args_[base].closure;
     const FunctionProto* fn = vm.slots_[c->slot].function;
@@ -900,9 +902,8 @@ op_CALL_CALL_CLOSURE : {
   goto op_CALL;
 }
 op_CALL_ARRAY_LENGTH : {
-  const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
-  if (slot.builtin == BuiltinId::ArrayLength && vm.args_top_ - base >= 1 &&
+  if (vm.args_top_ - base >= 1 &&
       vm.args_[base].type == ValueType::Array) {
     R[0] = Value::i64(vm.args_[base].arr->length);
     vm.args_top_ = base;
@@ -911,9 +912,8 @@ op_CALL_ARRAY_LENGTH : {
   goto op_CALL;
 }
 op_CALL_ARRAY_PUSH : {
-  const CallSlot& slot = vm.slots_[in->x];
   const size_t base = f->arg_base;
-  if (slot.builtin == BuiltinId::ArrayPush && vm.args_top_ - base == 2 &&
+  if (vm.args_top_ - base == 2 &&
       vm.args_[base].type == ValueType::Array) {
     ArrayObj* a = vm.args_[base].arr;
     if (a->extra.size() == 0 && static_cast<uint64_t>(a->length) == a->dense.size()) {
@@ -928,38 +928,31 @@ op_CALL_ARRAY_PUSH : {
 }
 
   // --- PUSHARG... + CALL fused (see IOp::R_*): arguments straight from registers. -----------
-  // Valid only with an empty argument stack; `ip += in->unused` skips the fused PUSHARGs and
-  // the CALL (ip already points past the first PUSHARG).
+  // Made only where the argument stack is provably empty (pending_arguments in vm.cpp), and
+  // un-made if the builtin's name is re-bound, so neither is checked here. `ip += in->unused`
+  // skips the fused PUSHARGs and the CALL (ip already points past the first PUSHARG).
 op_R_GET_FIELD : {
-  if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::GetField) {
-    const Value& t = REG(in->a);
-    const Value& k = REG(in->b);
-    Value v;
-    if (!fast_get_field(t, k, v)) goto deopt;
-    R[0] = v;
-    ip += in->unused;
-    NEXT();
-  }
-  goto deopt;
+  const Value& t = REG(in->a);
+  const Value& k = REG(in->b);
+  Value v;
+  if (!fast_get_field(t, k, v)) goto deopt;
+  R[0] = v;
+  ip += in->unused;
+  NEXT();
 }
 op_R_SET_FIELD : {
-  if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::SetField) {
-    const Value& t = REG(in->a);
-    const Value& k = REG(in->b);
-    const Value& v = REG(in->c);
-    if (!fast_set_field(t, k, v)) goto deopt;
-    R[0] = Value::unit();
-    ip += in->unused;
-    NEXT();
-  }
-  goto deopt;
+  const Value& t = REG(in->a);
+  const Value& k = REG(in->b);
+  const Value& v = REG(in->c);
+  if (!fast_set_field(t, k, v)) goto deopt;
+  R[0] = Value::unit();
+  ip += in->unused;
+  NEXT();
 }
 op_R_GET_UPVALUE:
 op_R_SET_UPVALUE : {
   const bool is_get = in->op == IOp::R_GET_UPVALUE;
-  if (vm.args_top_ == f->arg_base &&
-      vm.slots_[in->x].builtin == (is_get ? BuiltinId::GetUpvalue : BuiltinId::SetUpvalue) &&
-      REG(in->a).type == ValueType::String && f->upvalues != nullptr) {
+  if (REG(in->a).type == ValueType::String && f->upvalues != nullptr) {
     const StringObj* name = REG(in->a).str;
     auto& items = f->upvalues->items;
     for (size_t i = items.size(); i-- > 0;) {  // last match wins
@@ -980,8 +973,7 @@ op_R_SET_UPVALUE : {
   goto deopt;
 }
 op_R_CALL_CLOSURE : {
-  if (vm.args_top_ == f->arg_base && vm.slots_[in->x].builtin == BuiltinId::CallClosure &&
-      REG(in->a).type == ValueType::Closure) {
+  if (REG(in->a).type == ValueType::Closure) {
     ClosureObj* c = REG(in->a).closure;
     const FunctionProto* fn = vm.slots_[c->slot].function;
     if (fn != nullptr && fn->param_count == 0) {
@@ -1002,7 +994,7 @@ op_R_CALL_CLOSURE : {
 op_R_CALL : {
   const CallSlot& slot = vm.slots_[in->x];
   const FunctionProto* fn = slot.function;
-  if (vm.args_top_ == f->arg_base && fn != nullptr && fn->param_count == in->unused &&
+  if (fn != nullptr && fn->param_count == in->unused &&
       fn->upvalue_names.empty()) {
     const size_t base = vm.stack_top_;
     const size_t size = fn->frame_size();
@@ -1059,37 +1051,43 @@ op_R_CALL : {
 #undef JMP_CMPJ
 
   // Loop back-edges (see IOp::ADD_JCMP): the arithmetic, then the loop head's compare and branch.
-#define LOOP_EDGE(NAME, WITH_LDI, EXPR)                                                        \
-  op_##NAME : {                                                                                \
-    const LoopEdge& e = loops[in->x];                                                          \
-    if constexpr (WITH_LDI) REG(in->c) = Value::i64(e.k_value); /* I64, checked when fusing */ \
-    const Value& x = REG(in->b);                                                               \
-    const Value& y = REG(in->c);                                                               \
-    if (x.type == ValueType::I64 && (WITH_LDI || y.type == ValueType::I64)) [[likely]] {       \
-      const int64_t sum = static_cast<int64_t>(EXPR);                                          \
-      REG(in->a) = Value::i64(sum);                                                            \
-      const Value& p = REG(e.p);                                                               \
-      const Value& q = REG(e.q);                                                               \
-      if (p.type == ValueType::I64 && q.type == ValueType::I64) [[likely]] {                   \
-        flag = (p.i > q.i) - (p.i < q.i);                                                      \
-        ip = TARGET(((e.taken_mask >> (flag + 1)) & 1) ? e.taken : e.fall);                    \
-        NEXT();                                                                                \
-      }                                                                                        \
-      /* the arithmetic is done: run the JMP plainly (then the plain CMP at its target) */     \
-      const auto jmp_index = (in - code) + (WITH_LDI ? 2 : 1);                                 \
-      in = f->fn->fast_plain.data() + jmp_index;                                               \
-      ip = code + jmp_index + 1;                                                               \
-      goto* kDispatch[static_cast<uint8_t>(in->op)];                                           \
-    }                                                                                          \
-    if constexpr (WITH_LDI) goto deopt_second;                                                 \
-    goto deopt;                                                                                \
+  // in[1] (an EXT_CMP slot) holds the compare's registers and targets.
+#define LOOP_EDGE(NAME, WITH_LDI, OP)                                                           \
+  op_##NAME : {                                                                                 \
+    const Instr& ext = in[1];                                                                   \
+    const Value& x = REG(in->b);                                                                \
+    if constexpr (WITH_LDI) REG(in->c) = Value::i64(in->x); /* K fits x, checked when fusing */ \
+    const Value& y = REG(in->c);                                                                \
+    if (x.type == ValueType::I64 && (WITH_LDI || y.type == ValueType::I64)) [[likely]] {        \
+      const int64_t sum = static_cast<int64_t>(                                                 \
+          x.u OP(WITH_LDI ? static_cast<uint64_t>(static_cast<int64_t>(in->x)) : y.u));         \
+      REG(in->a) = Value::i64(sum);                                                             \
+      const Value& q = REG(ext.b);                                                              \
+      const bool p_is_a = in->unused != 0;                                                      \
+      const Value& p = REG(ext.a);                                                              \
+      if ((p_is_a || p.type == ValueType::I64) && q.type == ValueType::I64) [[likely]] {        \
+        const int64_t pv = p_is_a ? sum : p.i;                                                  \
+        flag = (pv > q.i) - (pv < q.i);                                                         \
+        ip = TARGET(((ext.unused >> (flag + 1)) & 1) ? ext.x : (WITH_LDI ? in[2].x : in->x));   \
+        NEXT();                                                                                 \
+      }                                                                                         \
+      /* the arithmetic is done: run the JMP plainly (then the plain CMP at its target) */      \
+      const auto jmp_index = (in - code) + (WITH_LDI ? 2 : 1);                                  \
+      in = f->fn->fast_plain.data() + jmp_index;                                                \
+      ip = code + jmp_index + 1;                                                                \
+      goto* kDispatch[static_cast<uint8_t>(in->op)];                                            \
+    }                                                                                           \
+    if constexpr (WITH_LDI) goto deopt_second;                                                  \
+    goto deopt;                                                                                 \
   }
-  LOOP_EDGE(ADD_JCMP, false, x.u + y.u)
-  LOOP_EDGE(SUB_JCMP, false, x.u - y.u)
-  LOOP_EDGE(LDI_ADD_JCMP, true, x.u + y.u)
-  LOOP_EDGE(LDI_SUB_JCMP, true, x.u - y.u)
+  LOOP_EDGE(ADD_JCMP, false, +)
+  LOOP_EDGE(SUB_JCMP, false, -)
+  LOOP_EDGE(LDI_ADD_JCMP, true, +)
+  LOOP_EDGE(LDI_SUB_JCMP, true, -)
 #undef LOOP_EDGE
 
+op_EXT_CMP:
+op_EXT_TARGET:
 deopt : {
   // Run the plain instruction at this index; `ip` already points at the next index.
   if constexpr (!kHooked) {

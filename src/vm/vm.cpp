@@ -41,9 +41,28 @@ void VirtualMachine::bind_slot(std::string_view name) {
   CallSlot& slot = slots_[it->second];
   auto f = functions_.find(slot.name);
   auto n = natives_.find(slot.name);
+  const BuiltinId was = slot.builtin;
   slot.function = f != functions_.end() ? f->second : nullptr;
   slot.native = n != natives_.end() ? &n->second->fn : nullptr;
   slot.builtin = n != natives_.end() ? n->second->builtin : BuiltinId::None;
+  if (was != BuiltinId::None && slot.builtin != was) unfuse_builtin_calls(it->second);
+}
+
+// The inline builtin forms (CALL_*, R_* except R_CALL) were made for what a slot meant at load
+// time and do not re-check it on every call. When the slot is re-bound, they go back to the
+// plain instructions, in place (the loop may be running them: it re-reads every instruction).
+void VirtualMachine::unfuse_builtin_calls(uint32_t slot) {
+  for (auto& program : programs_) {
+    for (auto& fn : program->functions) {
+      for (size_t i = 0; i < fn->fast_code.size(); ++i) {
+        const IOp op = fn->fast_code[i].op;
+        const bool inline_builtin = (op >= IOp::CALL_GET_FIELD && op <= IOp::R_CALL_CLOSURE);
+        if (inline_builtin && static_cast<uint32_t>(fn->fast_code[i].x) == slot) {
+          fn->fast_code[i] = fn->fast_plain[i];
+        }
+      }
+    }
+  }
 }
 
 void VirtualMachine::register_native(std::string name, NativeFunction fn) {
@@ -103,7 +122,9 @@ std::vector<Instr> VirtualMachine::scale_registers(const std::vector<Instr>& cod
   for (Instr& in : out) {
     const bool x_is_target = (in.op >= IOp::JMP && in.op <= IOp::JMPGT) ||
                              (in.op >= IOp::CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT) ||
-                             (in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
+                             (in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT) ||
+                             in.op == IOp::ADD_JCMP || in.op == IOp::SUB_JCMP ||
+                             in.op == IOp::EXT_CMP || in.op == IOp::EXT_TARGET;
     if (x_is_target) in.x = static_cast<int32_t>(in.x * sizeof(Instr));
     const bool b_is_reg = !(in.op >= IOp::LDI_CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT);
     const bool c_is_reg = !(in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
@@ -114,10 +135,59 @@ std::vector<Instr> VirtualMachine::scale_registers(const std::vector<Instr>& cod
   return out;
 }
 
+// Arguments pending on the frame's argument stack before each instruction of `code`, when it is
+// the same on every path that reaches it, else -1 (-2: unreachable). PUSHARG adds one, CALL
+// consumes them all, a frame starts with none. The fused PUSHARG+CALL forms (R_*) are only
+// valid where none are pending; proving it here, once, saves a check on every call.
+static std::vector<int> pending_arguments(const std::vector<Instr>& code) {
+  const size_t n = code.size();
+  std::vector<int> depth(n, -2);
+  std::vector<size_t> work;
+  auto flow = [&](size_t to, int d) {
+    if (to >= n) return;
+    const int merged = depth[to] == -2 ? d : (depth[to] == d ? d : -1);
+    if (merged == depth[to]) return;
+    depth[to] = merged;
+    work.push_back(to);
+  };
+  flow(0, 0);
+  while (!work.empty()) {
+    const size_t i = work.back();
+    work.pop_back();
+    const Instr& in = code[i];
+    const int d = depth[i];
+    switch (in.op) {
+      case IOp::RET:
+      case IOp::END:
+        break;
+      case IOp::JMP:
+        flow(static_cast<size_t>(in.x), d);
+        break;
+      case IOp::JMPEQ:
+      case IOp::JMPNEQ:
+      case IOp::JMPLT:
+      case IOp::JMPGT:
+        flow(static_cast<size_t>(in.x), d);
+        flow(i + 1, d);
+        break;
+      case IOp::PUSHARG:
+        flow(i + 1, d < 0 || d > 1000000 ? -1 : d + 1);
+        break;
+      case IOp::CALL:
+        flow(i + 1, 0);
+        break;
+      default:
+        flow(i + 1, d);
+        break;
+    }
+  }
+  return depth;
+}
+
 // Builds FunctionProto::fast_code from code: same instructions, with superinstructions at the
 // start of the patterns the Stoffel-Lang compiler emits most (see IOp in function.h).
 std::vector<Instr> VirtualMachine::superinstructions(
-    const std::vector<Instr>& code, const Value* constants, std::vector<LoopEdge>& loops,
+    const std::vector<Instr>& code, const Value* constants,
     const std::unordered_set<std::string>& program_functions) {
   std::vector<Instr> fast = code;
   auto is_i64_const = [&](const Instr& ldi) {
@@ -138,6 +208,7 @@ std::vector<Instr> VirtualMachine::superinstructions(
     }
   };
   const size_t n = code.size();
+  const std::vector<int> pending = pending_arguments(code);
   for (size_t i = 0; i < n; ++i) {
     const Instr& in = code[i];
     if (in.op == IOp::CMP && i + 1 < n) {
@@ -159,9 +230,10 @@ std::vector<Instr> VirtualMachine::superinstructions(
       const Instr& arith = code[i + 1];
       fast[i] = Instr{
           arith.op == IOp::ADD ? IOp::LDI_ADD : IOp::LDI_SUB, 0, arith.a, arith.b, in.a, in.x};
-    } else if (in.op == IOp::PUSHARG) {
-      // PUSHARG x n, then CALL: fuse when the callee is a builtin we run inline with exactly n
-      // arguments, or a program function taking 1..3 parameters.
+    } else if (in.op == IOp::PUSHARG && pending[i] == 0) {
+      // PUSHARG x n, then CALL, with no other arguments pending: fuse when the callee is a
+      // builtin we run inline with exactly n arguments, or a program function taking 1..3
+      // parameters.
       size_t pushes = 0;
       while (i + pushes < n && code[i + pushes].op == IOp::PUSHARG && pushes < 3) ++pushes;
       if (i + pushes >= n || code[i + pushes].op != IOp::CALL) continue;
@@ -284,17 +356,18 @@ std::vector<Instr> VirtualMachine::superinstructions(
                    fast[t].op != IOp::CMPJ_LT && fast[t].op != IOp::CMPJ_GT)) {
       continue;
     }
-    LoopEdge e{with_ldi ? constants[code[i].x].i : 0,
-               with_ldi ? static_cast<uint32_t>(code[i].x) : 0,
-               fast[t].a,
-               fast[t].b,
-               mask_of(fast[t].op),
-               static_cast<uint32_t>(fast[t].x),
-               static_cast<uint32_t>(t + 2)};
-    IOp op = arith.op == IOp::ADD ? (with_ldi ? IOp::LDI_ADD_JCMP : IOp::ADD_JCMP)
-                                  : (with_ldi ? IOp::LDI_SUB_JCMP : IOp::SUB_JCMP);
-    fast[i] = Instr{op, 0, arith.a, arith.b, arith.c, static_cast<int32_t>(loops.size())};
-    loops.push_back(e);
+    if (with_ldi && (constants[code[i].x].i < INT32_MIN || constants[code[i].x].i > INT32_MAX)) {
+      continue;  // K does not fit x
+    }
+    const IOp op = arith.op == IOp::ADD ? (with_ldi ? IOp::LDI_ADD_JCMP : IOp::ADD_JCMP)
+                                        : (with_ldi ? IOp::LDI_SUB_JCMP : IOp::SUB_JCMP);
+    const auto fall = static_cast<int32_t>(t + 2);
+    const uint8_t p_is_a = fast[t].a == arith.a ? 1 : 0;
+    fast[i] = Instr{op, p_is_a, arith.a, arith.b, arith.c,
+                    with_ldi ? static_cast<int32_t>(constants[code[i].x].i) : fall};
+    fast[i + 1] = Instr{IOp::EXT_CMP, mask_of(fast[t].op), fast[t].a, fast[t].b, 0, fast[t].x};
+    if (with_ldi) fast[i + 2] = Instr{IOp::EXT_TARGET, 0, 0, 0, 0, fall};
+    i += with_ldi ? 2 : 1;  // the covered slots now hold operands
   }
   return fast;
 }
@@ -413,16 +486,10 @@ Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Progr
     }
     proto->code.push_back(Instr{IOp::END, 0, 0, 0, 0, 0});
     proto->fast_code =
-        superinstructions(proto->code, proto->constants, proto->loops, program_functions);
+        superinstructions(proto->code, proto->constants, program_functions);
     if (proto->register_count <= kMaxFastRegisters) {
       proto->fast_plain = scale_registers(proto->code);
       proto->fast_code = scale_registers(proto->fast_code);
-      for (LoopEdge& e : proto->loops) {
-        e.p = static_cast<uint16_t>(e.p * 2);
-        e.q = static_cast<uint16_t>(e.q * 2);
-        e.taken *= sizeof(Instr);
-        e.fall *= sizeof(Instr);
-      }
     } else {
       force_plain_loop_ = true;
       proto->fast_plain = proto->code;
@@ -439,8 +506,10 @@ Result<void> VirtualMachine::load_program(bytecode::Program program) {
     natives_.erase(proto->name);
     functions_[proto->name] = proto.get();
   }
-  for (auto& proto : (*loaded)->functions) bind_slot(proto->name);
+  // In the list first, so that a function shadowing an inlined builtin un-fuses its own
+  // program's calls too.
   programs_.push_back(std::move(loaded.value()));
+  for (auto& proto : programs_.back()->functions) bind_slot(proto->name);
   return {};
 }
 

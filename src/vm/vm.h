@@ -228,11 +228,11 @@ class VirtualMachine {
 
   uint32_t slot_for(std::string_view name);
   void bind_slot(std::string_view name);
+  void unfuse_builtin_calls(uint32_t slot);
   Result<std::unique_ptr<LoadedProgram>> translate(bytecode::Program program);
   static constexpr uint32_t kMaxFastRegisters = 32768;
   static std::vector<Instr> scale_registers(const std::vector<Instr>& code);
   std::vector<Instr> superinstructions(const std::vector<Instr>& code, const Value* constants,
-                                       std::vector<LoopEdge>& loops,
                                        const std::unordered_set<std::string>& program_functions);
   Result<Value> run_entry(const FunctionProto* fn, std::span<const Value> args,
                           std::string_view name);
