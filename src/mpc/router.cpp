@@ -36,7 +36,7 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
   const bool from_party = m.from < parties_;
   auto h = wire::parse_header(m.payload);
   if (!h) {
-    if (from_party) suspect_(m.from);
+    if (from_party) report(m.from);
     return std::optional<Incoming>{};
   }
   Incoming in{m.from, h->count, std::move(m.payload)};
@@ -47,14 +47,14 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
       if (h->id < gathering_ || (h->id < round)) {
         if (late_) late_(h->id, in.from, in.count, wire::body(in.payload));
       } else if (h->id - gathering_ > kFutureWindow) {
-        suspect_(in.from);
+        report(in.from);
       } else {
         file_future(h->id, std::move(in));
       }
       return std::optional<Incoming>{};
     case wire::Channel::kMaskedInput:
       if (from_party) {
-        suspect_(m.from);
+        report(m.from);
       } else {
         // The first message per (client, sequence) counts; a client cannot take it back. A
         // client has at most a few calls outstanding, so a flood of sequence numbers is dropped
@@ -66,7 +66,7 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
       return std::optional<Incoming>{};
     case wire::Channel::kInputMask:
     case wire::Channel::kOutput:
-      if (from_party) suspect_(m.from);  // parties never receive these
+      if (from_party) report(m.from);  // parties never receive these
       return std::optional<Incoming>{};
   }
   return std::optional<Incoming>{};

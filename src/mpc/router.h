@@ -53,10 +53,12 @@ class Router {
   // sender is then suspected and may not send again in this round). `progress()` is called
   // whenever the inbox is momentarily empty after something changed, and returns true when the
   // round is complete. Fails on timeout (naming the parties not heard from), or when the network
-  // is closed.
+  // is closed. With `finish_on_timeout` the timeout ends the round successfully instead: the
+  // agreement protocol and robust preprocessing treat a party not heard from in time as having
+  // sent nothing (synchronous model), which is not an error.
   template <typename OnMessage, typename Progress>
   Result<void> gather(std::uint64_t round, const char* what, OnMessage&& on_message,
-                      Progress&& progress);
+                      Progress&& progress, bool finish_on_timeout = false);
 
   // Waits for the message of client endpoint `client` on channel kMaskedInput with sequence `id`
   // and returns its body (header already validated; `count` elements).
@@ -76,6 +78,12 @@ class Router {
   Result<std::optional<Incoming>> pump(std::uint64_t round, std::chrono::milliseconds wait,
                                        bool* timed_out);
   void file_future(std::uint64_t id, Incoming in);
+  // Reports a suspicious sender; counted so that a round being gathered re-evaluates its
+  // progress (a protocol may stop waiting for a party once it is suspected).
+  void report(std::size_t party) {
+    ++reports_;
+    suspect_(party);
+  }
   std::string missing_parties(const std::vector<std::uint8_t>& seen) const;
 
   net::Endpoint& endpoint_;
@@ -83,6 +91,7 @@ class Router {
   std::chrono::milliseconds timeout_;
   SuspectFn suspect_;
   LateFn late_;
+  std::uint64_t reports_ = 0;
   std::uint64_t round_ = 0;
   std::uint64_t gathering_ = 0;  // round being (or last) gathered; older rounds are late
   std::map<std::uint64_t, std::vector<Incoming>> future_;
@@ -91,20 +100,20 @@ class Router {
 
 template <typename OnMessage, typename Progress>
 Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& on_message,
-                            Progress&& progress) {
+                            Progress&& progress, bool finish_on_timeout) {
   std::vector<std::uint8_t> seen(parties_, 0);
   seen[self()] = 1;  // a party's own contribution is handled locally, never sent to itself
   bool changed = true;
   auto accept = [&](Incoming& in) {
     if (seen[in.from]) {
-      suspect_(in.from);  // a second message for the same round
+      report(in.from);  // a second message for the same round
       return;
     }
     seen[in.from] = 1;
     // Progress is re-evaluated after a rejected message too: a protocol may count it (as a
     // failed verdict, say), and a sender that can only be rejected is one fewer to wait for.
     changed = true;
-    if (!on_message(in.from, in.count, wire::body(in.payload))) suspect_(in.from);
+    if (!on_message(in.from, in.count, wire::body(in.payload))) report(in.from);
   };
   gathering_ = round;
   // Drop what is stashed for rounds before this one (nobody waits for them any more).
@@ -120,6 +129,7 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
     for (auto& in : early) accept(in);
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  std::uint64_t reports_seen = reports_;
   for (;;) {
     bool timed_out = false;
     auto got = pump(round, std::chrono::milliseconds(0), &timed_out);
@@ -129,6 +139,10 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
       continue;
     }
     if (!timed_out) continue;  // something was filed elsewhere; look again
+    if (reports_ != reports_seen) {
+      reports_seen = reports_;
+      changed = true;
+    }
     if (changed) {
       changed = false;
       auto done = progress();
@@ -138,6 +152,7 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
+      if (finish_on_timeout) return {};
       return make_error(std::string("timed out after ") + std::to_string(timeout_.count()) +
                         " ms waiting for " + what + " (round " + std::to_string(round) +
                         ") from parties " + missing_parties(seen));
