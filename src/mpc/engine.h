@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "math/field_kind.h"
@@ -44,6 +45,10 @@ class HbParty : public Party {
   // The protocols also do this on their own when they run out (M4).
   virtual Result<void> preprocess(const PoolSizes& at_least) = 0;
   virtual PoolSizes pool_sizes() const = 0;
+  // Parties robust preprocessing has proven faulty (agreed by all honest parties), ascending.
+  virtual std::vector<std::size_t> convicted_parties() const = 0;
+  // Agreed dispute pairs {a, b} (a < b; at least one of the two is faulty), for tests.
+  virtual std::vector<std::pair<std::size_t, std::size_t>> dispute_pairs() const = 0;
 };
 
 // Validates the configuration (n >= 3t + 1, t >= 0, n <= 255, party id < n) and builds the

@@ -75,6 +75,7 @@ HbEngine<F>::HbEngine(const EngineConfig& config, net::Endpoint& endpoint,
               [this](std::size_t p) { suspect(p); }),
       rng_(detail::make_rng(config.seed, config.instance_id, config.id, 0)),
       alg_(std::move(algebra)),
+      faults_(config.n, config.t),
       chunk_triples_(std::max<std::size_t>(config.initial_triples, 1)),
       chunk_randoms_(std::max<std::size_t>(config.initial_randoms, 1)) {
   router_.set_late_handler(

@@ -1,30 +1,25 @@
 // HbEngine<F>: preprocessing (reference-mpc.md §2.4-2.7, decision M4). Included by
 // engine_<field>.cpp only.
 //
-// One generation run produces everything that is missing at once:
-//   round 1  deal       every party deals Kr random degree-t sharings and Kd double sharings
-//                       (degree t and 2t of one secret); one message per peer
-//   (local)             apply the n x n hyper-invertible matrix M to each column of dealt values
-//   round 2  check      output rows 0..2t-1 go to checker parties 0..2t-1, which verify exactly
-//                       (no error correction) the degrees and, for double sharings, equal secrets
-//   round 3  verdict    the checkers broadcast OK / FAIL; everyone needs all 2t verdicts
-//   rounds 4-5          triples and random bits open a_i*b_i - r_i (resp. a_i^2 + 0) at degree 2t
-//                       by batch reconstruction (Eval, then Reveal)
-// Rows 2t..n-1 of M * dealt are the output, n - 2t values per column (random shares, double
-// sharings). By hyper-invertibility the adversary, who sees at most t dealt inputs and t checked
-// rows, learns nothing about them; and if the >= t rows checked by honest parties are consistent
-// then so is every row (any n of the 2n inputs and outputs determine the rest).
-//
-// Preprocessing detects faults but does not correct them: an inconsistent dealing, a missing
-// party or a wrong share in the degree-2t opening makes the run fail with an error on the honest
-// parties (never a wrong triple). The online phase (open, mul, truncation, client I/O) corrects
-// up to t faults.
+// One generation run produces everything that is missing at once; it is robust (docs/mpc.md,
+// "Robust preprocessing"): the dealers are the parties D the agreed fault state allows, the
+// n x n matrix becomes |D| x |D|, the checkers' verdicts are broadcast with Byzantine agreement,
+// and a failed check (or, at n = 3t + 1, a failed degree-2t opening) leads to dispute resolution
+// (engine_robust.inl), which convicts a party or adds a dispute; the run is then discarded and
+// retried. Only accepted runs fill the pools.
+//   round 1  deal       dealers in D deal Kr random degree-t sharings and Kd double sharings
+//   (local)             the |D| x |D| hyper-invertible matrix on each column of dealt values
+//   round 2  check      rows 0..2t_D-1 go to the first 2t_D dealers, which check exactly
+//   round 3+ verdicts   broadcast + agreement (1 + 3(t+1) rounds); skipped when t_D = 0
+//   Eval, Reveal        triples and bits open a*b - r (resp. a^2 + 0) at degree 2t
+//   (n = 3t+1)          status broadcast + agreement while a faulty party may be unconvicted
 
 #pragma once
 
 #include <algorithm>
 #include <string>
 
+#include "mpc/engine_robust.inl"
 #include "mpc/hb_engine.h"
 #include "mpc/wire.h"
 
@@ -86,23 +81,58 @@ Result<void> HbEngine<F>::generate(const Needs& need) {
 
 template <typename F>
 Result<void> HbEngine<F>::generate_run(const Needs& need) {
+  // Every failed attempt convicts a party or adds a new dispute with a faulty member; a faulty
+  // party is convicted at its (t+1)-th partner. So at most t convictions and t(t+1) disputes:
+  // t(t+2) failed attempts (docs/mpc.md).
+  const std::size_t attempts = cfg_.t * (cfg_.t + 2) + 1;
+  for (std::size_t a = 0; a < attempts; ++a) {
+    auto ok = try_run(need);
+    if (!ok) return ok.error();
+    if (*ok) return {};
+  }
+  return make_error("preprocessing: faults found in " + std::to_string(attempts) +
+                    " attempts in a row: more than t = " + std::to_string(cfg_.t) +
+                    " parties are faulty");
+}
+
+template <typename F>
+Result<bool> HbEngine<F>::try_run(const Needs& need) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
-  const std::size_t per_run = n - 2 * t;
+  Run run;
+  run.dealers = faults_.dealers();
+  run.t_d = faults_.dealer_threshold();
+  const std::size_t m = run.dealers.size();
+  if (m <= 2 * run.t_d) {
+    return make_error("preprocessing: only " + std::to_string(m) +
+                      " parties may deal and up to " + std::to_string(run.t_d) +
+                      " of them may be faulty: the disputes exclude too many parties");
+  }
+  run.pos.assign(n, kNone);
+  for (std::size_t i = 0; i < m; ++i) run.pos[run.dealers[i]] = i;
+  const bool dealer = run.pos[self] != kNone;
+  const std::size_t per_run = m - 2 * run.t_d;
   const std::size_t total_r = need.randoms + need.masks + 2 * need.triples + need.bits;
   const std::size_t total_d = need.triples + need.bits;
   const std::size_t kr = (total_r + per_run - 1) / per_run;
   const std::size_t kd = (total_d + per_run - 1) / per_run;
   const std::size_t cols = kr + 2 * kd;  // per dealer: kr shares, kd degree-t, kd degree-2t
-  if (cols == 0) return {};
+  if (cols == 0) return true;
+  run.kr = kr;
+  run.kd = kd;
+  run.cols = cols;
+  run.him = &him(m);
 
-  // Round 1: deal. dealt[j * cols + c] is party j's share of column c.
-  std::vector<F> dealt(n * cols), in(n * cols);
-  {
+  // Round 1: the dealers in D deal to all n parties (every party holds shares).
+  // dealt[j * cols + c] is party j's share of column c; in[idx * cols + c] what dealer
+  // dealers[idx] dealt to this party (zeros if it sent nothing usable).
+  run.in.assign(m * cols, F::zero());
+  if (dealer) {
+    run.dealt.resize(n * cols);
     std::vector<F> secrets(std::max(kr, kd)), tmp(n * std::max(kr, kd));
     auto scatter = [&](std::size_t width, std::size_t offset) {
       for (std::size_t j = 0; j < n; ++j) {
         std::copy_n(tmp.begin() + static_cast<std::ptrdiff_t>(j * width), width,
-                    dealt.begin() + static_cast<std::ptrdiff_t>(j * cols + offset));
+                    run.dealt.begin() + static_cast<std::ptrdiff_t>(j * cols + offset));
       }
     };
     F::random_fill(*rng_, std::span<F>(secrets.data(), kr));
@@ -120,142 +150,217 @@ Result<void> HbEngine<F>::generate_run(const Needs& need) {
     math::wipe(std::span<F>(tmp));
   }
   const std::uint64_t deal_round = router_.next_round();
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::span<const F> mine(dealt.data() + j * cols, cols);
-    if (j == self) {
-      std::copy(mine.begin(), mine.end(), in.begin() + static_cast<std::ptrdiff_t>(self * cols));
-      continue;
-    }
-    if (auto ok =
-            router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, deal_round, mine));
-        !ok) {
-      return ok;
-    }
-  }
-  math::wipe(std::span<F>(dealt));
-  std::size_t received = 1;
-  auto on_deal = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
-    if (cnt != cols ||
-        !wire::decode_elements<F>(body, std::span<F>(in.data() + from * cols, cols))) {
-      return false;
-    }
-    ++received;
-    return true;
-  };
-  // Preprocessing needs every dealer: the checks below are exact.
-  if (auto ok = router_.gather(deal_round, "preprocessing shares (every party must deal)", on_deal,
-                               [&]() -> Result<bool> { return received == n; });
-      !ok) {
-    return make_error("preprocessing: " + ok.error().message);
-  }
-
-  // out[j * cols + c] = sum_k M[j][k] * in[k * cols + c]: this party's share of row j.
-  std::vector<F> out(n * cols);
-  for (std::size_t j = 0; j < n; ++j) {
-    F* row = out.data() + j * cols;
-    for (std::size_t k = 0; k < n; ++k) {
-      const F m = alg_->him.at(j, k);
-      const F* src = in.data() + k * cols;
-      if (k == 0) {
-        for (std::size_t c = 0; c < cols; ++c) row[c] = m * src[c];
-      } else {
-        for (std::size_t c = 0; c < cols; ++c) row[c] += m * src[c];
+  if (dealer) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::span<const F> mine(run.dealt.data() + j * cols, cols);
+      if (j == self) {
+        std::copy(mine.begin(), mine.end(),
+                  run.in.begin() + static_cast<std::ptrdiff_t>(run.pos[self] * cols));
+        continue;
+      }
+      if (auto ok =
+              router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, deal_round, mine));
+          !ok) {
+        return ok.error();
       }
     }
   }
-  math::wipe(std::span<F>(in));
-
-  if (t > 0) {
-    // Round 2: rows 0..2t-1 to their checkers.
-    const std::size_t checkers = 2 * t;
-    const std::uint64_t check_round = router_.next_round();
-    for (std::size_t i = 0; i < checkers; ++i) {
-      if (i == self) continue;
-      if (auto ok = router_.send(
-              i, wire::encode_elements<F>(wire::Channel::kRound, check_round,
-                                          std::span<const F>(out.data() + i * cols, cols)));
-          !ok) {
-        return ok;
+  {
+    std::vector<std::uint8_t> heard(n, 0);
+    heard[self] = 1;
+    auto on_deal = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+      const std::size_t idx = run.pos[from];
+      if (idx == kNone) return false;  // not a dealer of this run
+      heard[from] = 1;
+      const std::span<F> dst(run.in.data() + idx * cols, cols);
+      if (cnt != cols || !wire::decode_elements<F>(body, dst)) {
+        std::fill(dst.begin(), dst.end(), F::zero());  // unusable: the checks will say who
+        return false;
       }
-    }
-    bool my_verdict = true;
-    if (self < checkers) {
-      std::vector<F> word(n * cols);
-      std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(self * cols), cols,
-                  word.begin() + static_cast<std::ptrdiff_t>(self * cols));
-      std::size_t got = 1;
-      auto on_check = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
-        if (cnt != cols ||
-            !wire::decode_elements<F>(body, std::span<F>(word.data() + from * cols, cols))) {
-          return false;
-        }
-        ++got;
-        return true;
-      };
-      if (auto ok = router_.gather(check_round, "preprocessing check shares", on_check,
-                                   [&]() -> Result<bool> { return got == n; });
-          !ok) {
-        return make_error("preprocessing: " + ok.error().message);
-      }
-      auto at = [&](std::size_t offset) {
-        return [&word, offset, cols](std::size_t p) { return word.data() + p * cols + offset; };
-      };
-      std::vector<F> zero_t(kd), zero_2t(kd);
-      my_verdict = check_words<F>(alg_->all_t, at(0), kr) &&
-                   check_words<F>(alg_->all_t, at(kr), kd, std::span<F>(zero_t)) &&
-                   check_words<F>(alg_->all_2t, at(kr + kd), kd, std::span<F>(zero_2t)) &&
-                   std::equal(zero_t.begin(), zero_t.end(), zero_2t.begin());
-      math::wipe(std::span<F>(word));
-    }
-    // Round 3: verdicts.
-    const std::uint64_t verdict_round = router_.next_round();
-    if (self < checkers) {
-      const F v = my_verdict ? F::one() : F::zero();
-      if (auto ok = send_to_others(
-              wire::encode_elements<F>(wire::Channel::kRound, verdict_round, std::span(&v, 1)));
-          !ok) {
-        return ok;
-      }
-    }
-    std::size_t verdicts = self < checkers ? 1 : 0;
-    std::size_t failed_checker = my_verdict ? n : self;
-    auto on_verdict = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
-      if (from >= checkers) return false;
-      F v{};
-      const bool valid = cnt == 1 && wire::decode_elements<F>(body, std::span(&v, 1)) &&
-                         (v == F::one() || v.is_zero());
-      // A malformed verdict counts as a failure: waiting for a better one could take forever.
-      if ((!valid || v.is_zero()) && failed_checker == n) failed_checker = from;
-      ++verdicts;
-      return valid;
+      return true;
     };
-    if (auto ok = router_.gather(verdict_round, "preprocessing verdicts", on_verdict,
-                                 [&]() -> Result<bool> { return verdicts == checkers; });
+    auto all_dealt = [&]() -> Result<bool> {
+      for (std::size_t d : run.dealers) {
+        if (!heard[d] && wait_for(d)) return false;
+      }
+      return true;
+    };
+    // A dealer not heard from in time counts as having dealt zeros (not an error).
+    if (auto ok = router_.gather(deal_round, "preprocessing shares", on_deal, all_dealt, true);
         !ok) {
       return make_error("preprocessing: " + ok.error().message);
     }
-    if (failed_checker != n) {
-      return make_error("preprocessing aborted: party " + std::to_string(failed_checker) +
-                        " found an inconsistent sharing (a dealer or a sender of check shares is "
-                        "faulty)");
+  }
+
+  // out[j * cols + c] = sum_idx M[j][idx] * in[idx * cols + c]: this party's share of row j.
+  std::vector<F> out(m * cols);
+  for (std::size_t j = 0; j < m; ++j) {
+    F* row = out.data() + j * cols;
+    for (std::size_t idx = 0; idx < m; ++idx) {
+      const F mc = run.him->at(j, idx);
+      const F* src = run.in.data() + idx * cols;
+      if (idx == 0) {
+        for (std::size_t c = 0; c < cols; ++c) row[c] = mc * src[c];
+      } else {
+        for (std::size_t c = 0; c < cols; ++c) row[c] += mc * src[c];
+      }
     }
   }
 
-  // Outputs: rows 2t..n-1. Random shares column-block first, then the double sharings.
+  if (run.t_d > 0) {
+    // Round 2: rows 0..2t_D-1 to their checkers, the first 2t_D dealers.
+    const std::size_t nc = 2 * run.t_d;
+    const std::vector<std::size_t> checkers(run.dealers.begin(),
+                                            run.dealers.begin() + static_cast<std::ptrdiff_t>(nc));
+    const std::uint64_t check_round = router_.next_round();
+    for (std::size_t i = 0; i < nc; ++i) {
+      if (checkers[i] == self) continue;
+      if (auto ok = router_.send(
+              checkers[i], wire::encode_elements<F>(wire::Channel::kRound, check_round,
+                                                    std::span<const F>(out.data() + i * cols, cols)));
+          !ok) {
+        return ok.error();
+      }
+    }
+    BaValue verdict{record::kOk};
+    if (run.pos[self] < nc) {
+      std::vector<F> word(n * cols, F::zero());
+      std::vector<std::uint8_t> have(n, 0);
+      std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(run.pos[self] * cols), cols,
+                  word.begin() + static_cast<std::ptrdiff_t>(self * cols));
+      have[self] = 1;
+      std::vector<std::uint8_t> heard(have);
+      auto on_check = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+        heard[from] = 1;
+        const std::span<F> dst(word.data() + from * cols, cols);
+        if (cnt != cols || !wire::decode_elements<F>(body, dst)) {
+          std::fill(dst.begin(), dst.end(), F::zero());
+          return false;
+        }
+        have[from] = 1;
+        return true;
+      };
+      auto all_rows = [&]() -> Result<bool> {
+        for (std::size_t p = 0; p < n; ++p) {
+          if (!heard[p] && wait_for(p)) return false;
+        }
+        return true;
+      };
+      if (auto ok = router_.gather(check_round, "preprocessing check shares", on_check, all_rows,
+                                   true);
+          !ok) {
+        return make_error("preprocessing: " + ok.error().message);
+      }
+      // Exact checks over every party not convicted; a missing or malformed row share counts as
+      // a wrong one (reported as missing).
+      std::vector<std::uint8_t> erased(n, 0);
+      bool missing = false;
+      for (std::size_t p = 0; p < n; ++p) {
+        erased[p] = faults_.convicted(p) ? 1 : 0;
+        missing |= !erased[p] && !have[p];
+      }
+      const std::size_t c = missing ? 0 : first_failing_check(run, word, erased);
+      if (c != kNone) {
+        verdict = BaValue{record::kFail};
+        record::put_u32(verdict, static_cast<std::uint32_t>(c));
+        for (std::size_t k = 0; k < n; ++k) {
+          record::put_opt(verdict, have[k] && !erased[k], word[k * cols + c]);
+          if (c >= kr) record::put_opt(verdict, have[k] && !erased[k], word[k * cols + c + kd]);
+        }
+      }
+      math::wipe(std::span<F>(word));
+    }
+    // Round 3 + agreement: every party learns the same verdicts.
+    Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
+    auto agreed = ba.broadcast(checkers, verdict, 5 + 2 * 33 * n);
+    if (!agreed) return make_error("preprocessing: " + agreed.error().message);
+    for (std::size_t i = 0; i < nc; ++i) {
+      const BaValue& v = (*agreed)[i];
+      if (v.size() == 1 && v[0] == record::kOk) continue;
+      // The lowest failing checker's complaint is resolved; this run's output is discarded.
+      math::wipe(std::span<F>(out));
+      auto ok = resolve_check(run, checkers[i], v);
+      math::wipe(std::span<F>(run.in));
+      math::wipe(std::span<F>(run.dealt));
+      if (!ok) return make_error("preprocessing: " + ok.error().message);
+      return false;
+    }
+  }
+
+  // Outputs: rows 2t_D..|D|-1. Random shares column-block first, then the double sharings.
   std::vector<F> rnd, dbl_t, dbl_2t;
   rnd.reserve(per_run * kr);
   dbl_t.reserve(per_run * kd);
   dbl_2t.reserve(per_run * kd);
-  for (std::size_t j = 2 * t; j < n; ++j) {
+  for (std::size_t j = 2 * run.t_d; j < m; ++j) {
     const F* row = out.data() + j * cols;
     rnd.insert(rnd.end(), row, row + kr);
     dbl_t.insert(dbl_t.end(), row + kr, row + kr + kd);
     dbl_2t.insert(dbl_2t.end(), row + kr + kd, row + cols);
   }
   math::wipe(std::span<F>(out));
+  auto wipe_all = [&] {
+    math::wipe(std::span<F>(rnd));
+    math::wipe(std::span<F>(dbl_t));
+    math::wipe(std::span<F>(dbl_2t));
+    math::wipe(std::span<F>(run.in));
+    math::wipe(std::span<F>(run.dealt));
+  };
 
-  // Hand out random shares: masks, plain randoms, triple factors, bit seeds; the surplus of the
-  // last run joins the plain randoms (nothing is wasted, nothing used twice).
+  // Random shares: masks, plain randoms, triple factors, bit seeds; the surplus joins the plain
+  // randoms (nothing is wasted, nothing used twice). Pools are filled only once the run is
+  // accepted.
+  run.off_ab = need.masks + need.randoms;
+  run.nt = need.triples;
+  run.nb = need.bits;
+  const std::size_t nt = need.triples, nb = need.bits;
+  const F* ab = rnd.data() + run.off_ab;
+  const F* seeds = ab + 2 * nt;
+  std::vector<F> opened(nt + nb);
+  if (nt + nb > 0) {
+    // Values opened at degree 2t: a*b - r (triples) and a^2 + ([r]_2t - [r]_t) (bits: a
+    // random degree-2t sharing of zero hides every coefficient but the constant a^2).
+    std::vector<F> x(nt + nb);
+    for (std::size_t i = 0; i < nt; ++i) x[i] = ab[2 * i] * ab[2 * i + 1] - dbl_2t[i];
+    for (std::size_t i = 0; i < nb; ++i) {
+      x[nt + i] = seeds[i].square() + dbl_2t[nt + i] - dbl_t[nt + i];
+    }
+    BaValue failure;
+    auto st = open_2t(x, opened, &failure);
+    math::wipe(std::span<F>(x));
+    if (!st) {
+      wipe_all();
+      return make_error("preprocessing: " + st.error().message);
+    }
+    // With n >= 4t + 1 - (convicted) the opening always succeeds at honest parties (erasing the
+    // convicted, Gao corrects the rest). Below that (n = 3t + 1 with unconvicted faulty
+    // parties) an honest party may fail while others succeed: the outcome is agreed first.
+    if (n + faults_.num_convicted() < 4 * t + 1) {
+      std::vector<std::size_t> everyone(n);
+      for (std::size_t p = 0; p < n; ++p) everyone[p] = p;
+      const BaValue status = *st ? BaValue{record::kOk} : failure;
+      Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
+      auto agreed = ba.broadcast(everyone, status, 6 + 33 * n);
+      if (!agreed) {
+        wipe_all();
+        return make_error("preprocessing: " + agreed.error().message);
+      }
+      for (std::size_t p = 0; p < n; ++p) {
+        const BaValue& v = (*agreed)[p];
+        if (v.size() == 1 && v[0] == record::kOk) continue;
+        auto ok = resolve_open(run, p, v);
+        wipe_all();
+        if (!ok) return make_error("preprocessing: " + ok.error().message);
+        return false;
+      }
+    } else if (!*st) {
+      wipe_all();
+      return make_error(
+          "preprocessing: cannot decode the degree-2t values: more than t = " +
+          std::to_string(t) + " parties sent wrong or invalid shares");
+    }
+  }
+
   std::size_t next = 0;
   auto take = [&](std::size_t count) {
     std::span<const F> s(rnd.data() + next, count);
@@ -264,21 +369,10 @@ Result<void> HbEngine<F>::generate_run(const Needs& need) {
   };
   masks_.append(take(need.masks));
   randoms_.append(take(need.randoms));
-  const std::span<const F> ab = take(2 * need.triples);
-  const std::span<const F> seeds = take(need.bits);
+  next += 2 * nt + nb;
   randoms_.append(std::span<const F>(rnd.data() + next, rnd.size() - next));
 
-  const std::size_t nt = need.triples, nb = need.bits;
   if (nt + nb > 0) {
-    // Values opened at degree 2t: a*b - r (triples) and a^2 + ([r]_2t - [r]_t) (bits: a
-    // random degree-2t sharing of zero hides every coefficient but the constant a^2).
-    std::vector<F> x(nt + nb), opened(nt + nb);
-    for (std::size_t i = 0; i < nt; ++i) x[i] = ab[2 * i] * ab[2 * i + 1] - dbl_2t[i];
-    for (std::size_t i = 0; i < nb; ++i) {
-      x[nt + i] = seeds[i].square() + dbl_2t[nt + i] - dbl_t[nt + i];
-    }
-    if (auto ok = open_2t(x, opened); !ok)
-      return make_error("preprocessing: " + ok.error().message);
     std::vector<F> triples(3 * nt);
     for (std::size_t i = 0; i < nt; ++i) {
       triples[3 * i] = ab[2 * i];
@@ -298,6 +392,7 @@ Result<void> HbEngine<F>::generate_run(const Needs& need) {
         if (sq.is_zero()) continue;
         auto r = sq.sqrt();
         if (!r) {
+          wipe_all();
           return make_error(
               "preprocessing: an opened square is not a square (inconsistent "
               "shares)");
@@ -317,31 +412,35 @@ Result<void> HbEngine<F>::generate_run(const Needs& need) {
       math::wipe(std::span<F>(seeds_ok));
     }
   }
-  math::wipe(std::span<F>(rnd));
-  math::wipe(std::span<F>(dbl_t));
-  math::wipe(std::span<F>(dbl_2t));
+  wipe_all();
   // A bit lost to a zero seed is made up by another run in ensure() (the same on every party:
   // the opened values are public).
-  return {};
+  return true;
 }
 
 // Batch reconstruction at degree 2t (reference-mpc.md §2.3, HoneyBadgerMPC Fig. 2), in groups
 // of 2t + 1 values: party j learns y_j = sum_k x_k * point(j)^k (Eval), reveals it, and everyone
-// decodes the polynomial with coefficients x_0..x_2t (Reveal). Both decodings need 3t + 1
-// agreeing values, so with n = 3t + 1 a fault is detected (error), and with more parties some
-// are corrected; a wrong value is never returned.
+// decodes the polynomial with coefficients x_0..x_2t (Reveal). Parties known to be faulty to
+// this one (convicted, or in dispute with it) are erased; with f of them, decoding tolerates
+// t - f more errors and needs 2t + (t - f) + 1 agreeing values, so a wrong value is never
+// returned.
 template <typename F>
-Result<void> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened) {
+Result<bool> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened, BaValue* failure) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::size_t k = 2 * t + 1;
   const std::size_t groups = (x.size() + k - 1) / k;
-  if (groups == 0) return {};
+  if (groups == 0) return true;
+  std::vector<std::uint8_t> erased = faults_.known_faulty_to(self);
+  erased[self] = 0;
+  const std::size_t f = static_cast<std::size_t>(std::count(erased.begin(), erased.end(), 1));
+  const std::size_t tf = f >= t ? 0 : t - f;
+  const math::RobustDecoder<F>& dec = decoder_2t(tf);
+  const std::size_t need = 2 * t + tf + 1;
   std::vector<F> padded(groups * k);
   std::copy(x.begin(), x.end(), padded.begin());
   std::vector<F> y(n * groups);  // party-major: y[j * groups + g]
   alg_->recon_2t.eval_shares_many(padded, y);
   math::wipe(std::span<F>(padded));
-  const std::size_t need = 3 * t + 1;
 
   // Eval: party j receives everyone's share of its y_j.
   std::vector<F> recv(n * groups);
@@ -356,65 +455,101 @@ Result<void> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened) {
     if (auto ok =
             router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, eval_round, part));
         !ok) {
-      return ok;
+      return ok.error();
     }
   }
   math::wipe(std::span<F>(y));
   std::vector<F> mine(groups);
-  // Gathers one vector of `groups` values per party into recv and decodes them with `degree`,
-  // `ncoeffs` coefficients per word, into `dest`.
-  auto run = [&](std::uint64_t round, const char* what, std::size_t ncoeffs,
-                 std::span<F> dest) -> Result<void> {
+  // Gathers one vector of `groups` values per party into recv and decodes them with `ncoeffs`
+  // coefficients per word into `dest`. false: not decodable (failure record written, step).
+  auto run = [&](std::uint64_t round, const char* what, std::size_t ncoeffs, std::span<F> dest,
+                 std::uint8_t step) -> Result<bool> {
     have.assign(n, 0);
     have[self] = 1;
-    std::size_t count = 1, heard = 1;
+    std::vector<std::uint8_t> heard(have);
+    bool decoded = false;
     std::vector<std::size_t> present;
     auto values_of = [&](std::size_t p) { return recv.data() + p * groups; };
     auto on_message = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
-      ++heard;
+      heard[from] = 1;
+      if (cnt == 0) return true;  // a party that could not decode has nothing to reveal
       if (cnt != groups ||
           !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * groups, groups))) {
         return false;
       }
       have[from] = 1;
-      ++count;
       return true;
     };
-    auto progress = [&]() -> Result<bool> {
-      auto undecodable = [&]() -> Result<bool> {
-        if (heard < n) return false;  // more shares may make it decodable
-        return make_error(std::string("cannot decode ") + what + ": more than t = " +
-                          std::to_string(t) + " parties sent wrong or invalid shares");
-      };
-      if (count < need) return undecodable();
+    auto try_decode = [&](std::span<F> out, std::size_t words,
+                          std::size_t first) -> Result<bool> {
       present.clear();
       for (std::size_t p = 0; p < n; ++p) {
-        if (have[p]) present.push_back(p);
+        if (have[p] && !erased[p]) present.push_back(p);
       }
+      if (present.size() < need) return false;
       const InterpPlan<F>& plan = plans_.get(alg_->domain, present, 2 * t, ncoeffs);
       std::vector<std::size_t> faulty;
-      auto r = decode_words<F>(plan, alg_->dec_2t, present, values_of, groups, dest, faulty);
+      auto of = [&](std::size_t p) { return values_of(p) + first; };
+      auto r = decode_words<F>(plan, dec, present, of, words, out, faulty);
       if (!r) return r.error();
-      if (!*r) return undecodable();
-      for (std::size_t p : faulty) suspect(p);
+      if (*r) {
+        for (std::size_t p : faulty) suspect(p);
+      }
+      return *r;
+    };
+    auto progress = [&]() -> Result<bool> {
+      auto r = try_decode(dest, groups, 0);
+      if (!r) return r.error();
+      if (*r) {
+        decoded = true;
+        return true;
+      }
+      for (std::size_t p = 0; p < n; ++p) {
+        if (!heard[p] && !erased[p] && wait_for(p)) return false;  // more may help
+      }
       return true;
     };
-    return router_.gather(round, what, on_message, progress);
+    if (auto ok = router_.gather(round, what, on_message, progress, true); !ok) return ok.error();
+    if (decoded) return true;
+    if (!decoded) {
+      // The first group that cannot be decoded, and what this party received for it.
+      std::size_t g = 0;
+      std::vector<F> scratch(ncoeffs);
+      for (; g + 1 < groups; ++g) {
+        auto r = try_decode(std::span<F>(scratch), 1, g);
+        if (!r) return r.error();
+        if (!*r) break;
+      }
+      BaValue rec{record::kFail, step};
+      record::put_u32(rec, static_cast<std::uint32_t>(g));
+      for (std::size_t p = 0; p < n; ++p) record::put_opt(rec, have[p] != 0, recv[p * groups + g]);
+      *failure = std::move(rec);
+    }
+    return false;
   };
-  if (auto ok = run(eval_round, "degree-2t shares (Eval)", 1, mine); !ok) return ok;
+  auto eval_ok = run(eval_round, "degree-2t shares (Eval)", 1, mine, 1);
+  if (!eval_ok) return eval_ok.error();
 
-  // Reveal: everyone gets every y_j and decodes the x's.
+  // Reveal: everyone gets every y_j and decodes the x's. A party whose Eval failed still takes
+  // part in the round (so round numbers stay aligned) with an empty message.
   const std::uint64_t reveal_round = router_.next_round();
+  if (!*eval_ok) {
+    if (auto ok = send_to_others(wire::make_message(wire::Channel::kRound, reveal_round, 0)); !ok)
+      return ok.error();
+    return false;
+  }
   if (auto ok = send_to_others(
           wire::encode_elements<F>(wire::Channel::kRound, reveal_round, std::span<const F>(mine)));
       !ok) {
-    return ok;
+    return ok.error();
   }
   std::copy(mine.begin(), mine.end(), recv.begin() + static_cast<std::ptrdiff_t>(self * groups));
   std::vector<F> coeffs(groups * k);
-  if (auto ok = run(reveal_round, "revealed values (Reveal)", k, coeffs); !ok) return ok;
+  auto reveal_ok = run(reveal_round, "revealed values (Reveal)", k, coeffs, 2);
+  if (!reveal_ok) return reveal_ok.error();
+  if (!*reveal_ok) return false;
   std::copy_n(coeffs.begin(), x.size(), opened.begin());
-  return {};
+  return true;
 }
 
 }  // namespace stoffel::mpc

@@ -20,7 +20,9 @@
 #include "math/rng.h"
 #include "math/rs_decode.h"
 #include "math/shamir.h"
+#include "mpc/agreement.h"
 #include "mpc/engine.h"
+#include "mpc/fault_state.h"
 #include "mpc/interp.h"
 #include "mpc/pool.h"
 #include "mpc/router.h"
@@ -88,6 +90,12 @@ class HbEngine final : public HbParty {
 
   Result<void> preprocess(const PoolSizes& at_least) override;
   PoolSizes pool_sizes() const override;
+  std::vector<std::size_t> convicted_parties() const override {
+    return faults_.convicted_parties();
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> dispute_pairs() const override {
+    return {faults_.disputes().begin(), faults_.disputes().end()};
+  }
 
   // Field-level versions of the interactive operations (tests and benchmarks avoid the byte
   // encoding with these). out.size() == shares.size() (resp. a.size()).
@@ -118,8 +126,35 @@ class HbEngine final : public HbParty {
   Result<void> ensure(const Needs& want);
   Result<void> generate(const Needs& need);
   Result<void> generate_run(const Needs& need);
-  // Degree-2t opening of x (one share per value) by batch reconstruction: two rounds.
-  Result<void> open_2t(std::span<const F> x, std::span<F> out);
+  // One attempt (engine_preproc.inl): true if its output was accepted, false if a fault was
+  // found and the agreed fault state updated (the caller retries).
+  struct Run;
+  Result<bool> try_run(const Needs& need);
+  // Degree-2t opening of x (one share per value) by batch reconstruction: two rounds. Parties
+  // known to be faulty to this one are erased. true: opened; false: some group could not be
+  // decoded, and `failure` describes what this party received (engine_robust.inl).
+  Result<bool> open_2t(std::span<const F> x, std::span<F> out, BaValue* failure);
+
+  // Robust preprocessing (engine_robust.inl).
+  bool wait_for(std::size_t p) const;
+  const math::Matrix<F>& him(std::size_t size);
+  const math::RobustDecoder<F>& decoder_2t(std::size_t faults);
+  // Checks one verdict's column exactly at a checker; the first failing check index or npos.
+  std::size_t first_failing_check(const Run& run, const std::vector<F>& word,
+                                  const std::vector<std::uint8_t>& erased) const;
+  // Dealers broadcast their sharings of `columns`, everyone its received shares of them; convicts
+  // or adds disputes for any inconsistency. Returns the agreed polynomials (dealer-major:
+  // polys[(idx * columns.size() + s) * n + k]) when everything was consistent, else nullopt.
+  Result<std::optional<std::vector<F>>> reveal_columns(const Run& run,
+                                                       const std::vector<std::size_t>& columns);
+  // Share of party k of output value (row, column) from revealed polynomials.
+  F expected_share(const Run& run, const std::vector<std::size_t>& columns,
+                   const std::vector<F>& polys, std::size_t row, std::size_t column,
+                   std::size_t k) const;
+  Result<void> resolve_check(const Run& run, std::size_t checker, const BaValue& verdict);
+  Result<void> resolve_open(const Run& run, std::size_t party, const BaValue& status);
+  // After a change of the fault state: conviction by dispute count, and names for the warnings.
+  void settle_faults();
 
   // Online (engine_online.inl).
   Result<void> open_t(std::span<const F> shares, std::span<F> out);
@@ -141,6 +176,9 @@ class HbEngine final : public HbParty {
   std::shared_ptr<const Algebra<F>> alg_;
   PlanCache<F> plans_;
   std::vector<std::size_t> suspects_;  // ascending
+  FaultState faults_;
+  std::map<std::size_t, math::Matrix<F>> him_;                // by dealer count
+  std::map<std::size_t, math::RobustDecoder<F>> dec_2t_by_t_;  // by tolerated faults
 
   Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
   bool initial_done_ = false;

@@ -1,0 +1,415 @@
+// HbEngine<F>: the fault handling of robust preprocessing (docs/mpc.md, "Robust
+// preprocessing"): records broadcast with agreement, and dispute resolution from agreed data
+// only, so every honest party updates the fault state identically. Included by
+// engine_preproc.inl only.
+#pragma once
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "mpc/hb_engine.h"
+#include "mpc/wire.h"
+
+namespace stoffel::mpc {
+
+inline constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+// State of one preprocessing attempt that fault resolution needs.
+template <typename F>
+struct HbEngine<F>::Run {
+  std::vector<std::size_t> dealers;  // D, ascending
+  std::vector<std::size_t> pos;      // party -> index in D, or kNone
+  std::size_t t_d = 0, kr = 0, kd = 0, cols = 0;
+  const math::Matrix<F>* him = nullptr;  // |D| x |D|
+  std::vector<F> dealt;                  // this party's dealing, n x cols (empty: not a dealer)
+  std::vector<F> in;                     // received dealings, |D| x cols (zeros where missing)
+  std::size_t off_ab = 0, nt = 0, nb = 0;  // where triple factors and bit seeds sit in rnd
+  std::vector<std::uint8_t> erased;        // parties this party erases in the opening
+};
+
+namespace record {
+
+// Records (verdicts, opening status, revealed columns) are byte strings: a tag byte (never
+// empty, so they differ from "bottom"), then fixed-layout integers and field elements.
+inline constexpr std::uint8_t kOk = 1, kFail = 2, kData = 3;
+
+inline void put_u32(BaValue& b, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+template <typename F>
+void put_elem(BaValue& b, const F& v) {
+  const math::Limbs x = v.to_canonical();
+  const std::size_t at = b.size();
+  b.resize(at + 32);
+  std::memcpy(b.data() + at, x.data(), 32);
+}
+// An optional element: flag byte (1 present) and 32 bytes.
+template <typename F>
+void put_opt(BaValue& b, bool present, const F& v) {
+  b.push_back(present ? 1 : 0);
+  put_elem(b, present ? v : F::zero());
+}
+
+// Bounds-checked reading; any failure makes the whole record malformed.
+class Reader {
+ public:
+  explicit Reader(const BaValue& b) : b_(b) {}
+  bool u8(std::uint8_t& v) {
+    if (at_ + 1 > b_.size()) return false;
+    v = b_[at_++];
+    return true;
+  }
+  bool u32(std::uint32_t& v) {
+    if (at_ + 4 > b_.size()) return false;
+    v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(b_[at_ + i]) << (8 * i);
+    at_ += 4;
+    return true;
+  }
+  template <typename F>
+  bool elem(F& v) {
+    if (at_ + 32 > b_.size()) return false;
+    if (!wire::decode_elements<F>(std::span<const std::uint8_t>(b_.data() + at_, 32),
+                                  std::span<F>(&v, 1))) {
+      return false;
+    }
+    at_ += 32;
+    return true;
+  }
+  template <typename F>
+  bool opt(bool& present, F& v) {
+    std::uint8_t f = 0;
+    if (!u8(f) || f > 1 || !elem(v)) return false;
+    present = f == 1;
+    return true;
+  }
+  bool done() const { return at_ == b_.size(); }
+
+ private:
+  const BaValue& b_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace record
+
+template <typename F>
+bool HbEngine<F>::wait_for(std::size_t p) const {
+  return !faults_.convicted(p) && !std::binary_search(suspects_.begin(), suspects_.end(), p);
+}
+
+template <typename F>
+const math::Matrix<F>& HbEngine<F>::him(std::size_t size) {
+  if (size == cfg_.n) return alg_->him;
+  auto it = him_.find(size);
+  if (it == him_.end()) {
+    it = him_.emplace(size, math::hyperinvertible_matrix<F>(size, size)).first;
+  }
+  return it->second;
+}
+
+template <typename F>
+const math::RobustDecoder<F>& HbEngine<F>::decoder_2t(std::size_t faults) {
+  if (faults == cfg_.t) return alg_->dec_2t;
+  auto it = dec_2t_by_t_.find(faults);
+  if (it == dec_2t_by_t_.end()) {
+    // Cannot fail: the same domain and degree as alg_->dec_2t, a smaller bound.
+    auto d = math::RobustDecoder<F>::create(alg_->domain, 2 * cfg_.t, faults);
+    it = dec_2t_by_t_.emplace(faults, std::move(*d)).first;
+  }
+  return it->second;
+}
+
+template <typename F>
+void HbEngine<F>::settle_faults() {
+  faults_.convict_by_disputes();
+  // Convicted parties are named in the warnings like parties caught sending wrong shares.
+  for (std::size_t p : faults_.convicted_parties()) suspect(p);
+}
+
+// Check index c < kr: random-share column c (degree t). kr <= c < kr + kd: double sharing c - kr
+// (columns c, degree t, and c + kd, degree 2t, with equal values at 0).
+template <typename F>
+std::size_t HbEngine<F>::first_failing_check(const Run& run, const std::vector<F>& word,
+                                             const std::vector<std::uint8_t>& erased) const {
+  const std::size_t n = cfg_.n, t = cfg_.t, cols = run.cols;
+  std::vector<std::size_t> present;
+  for (std::size_t p = 0; p < n; ++p) {
+    if (!erased[p]) present.push_back(p);
+  }
+  // Plans over the non-erased parties (at least 2t + 1 of them: at most t are convicted).
+  const InterpPlan<F> pt = InterpPlan<F>::make(alg_->domain, present, t, 1);
+  const InterpPlan<F> p2 = InterpPlan<F>::make(alg_->domain, present, 2 * t, 1);
+  for (std::size_t c = 0; c < run.kr + run.kd; ++c) {
+    auto at = [&](std::size_t col) {
+      return [&word, col, cols](std::size_t p) { return word.data() + p * cols + col; };
+    };
+    F z1{}, z2{};
+    if (c < run.kr) {
+      if (!check_words<F>(pt, at(c), 1)) return c;
+    } else if (!check_words<F>(pt, at(c), 1, std::span<F>(&z1, 1)) ||
+               !check_words<F>(p2, at(c + run.kd), 1, std::span<F>(&z2, 1)) || !(z1 == z2)) {
+      return c;
+    }
+  }
+  return kNone;
+}
+
+template <typename F>
+Result<std::optional<std::vector<F>>> HbEngine<F>::reveal_columns(
+    const Run& run, const std::vector<std::size_t>& columns) {
+  const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
+  const std::size_t m = run.dealers.size(), ns = columns.size();
+  // Mine: my dealt shares of these columns if I am a dealer, then what I received.
+  BaValue mine{record::kData};
+  if (run.pos[self] != kNone) {
+    for (std::size_t col : columns) {
+      for (std::size_t k = 0; k < n; ++k) record::put_elem(mine, run.dealt[k * run.cols + col]);
+    }
+  }
+  for (std::size_t idx = 0; idx < m; ++idx) {
+    for (std::size_t col : columns) record::put_elem(mine, run.in[idx * run.cols + col]);
+  }
+  std::vector<std::size_t> everyone(n);
+  for (std::size_t p = 0; p < n; ++p) everyone[p] = p;
+  Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
+  const std::size_t max_bytes = 1 + 32 * ns * (n + m);
+  auto agreed = ba.broadcast(everyone, mine, max_bytes);
+  if (!agreed) return agreed.error();
+
+  // Parse: polys[(idx * ns + s) * n + k], claims[((k * m) + idx) * ns + s].
+  std::vector<F> polys(m * ns * n), claims(n * m * ns);
+  bool changed = false;
+  for (std::size_t p = 0; p < n; ++p) {
+    const BaValue& v = (*agreed)[p];
+    record::Reader r(v);
+    std::uint8_t tag = 0;
+    bool ok = r.u8(tag) && tag == record::kData;
+    if (ok && run.pos[p] != kNone) {
+      F* dst = polys.data() + run.pos[p] * ns * n;
+      for (std::size_t i = 0; ok && i < ns * n; ++i) ok = r.elem(dst[i]);
+    }
+    for (std::size_t i = 0; ok && i < m * ns; ++i) ok = r.elem(claims[p * m * ns + i]);
+    ok = ok && r.done();
+    // An honest party's record is well formed and agreed as sent (validity): a malformed or
+    // missing one proves its sender faulty.
+    if (!ok) changed |= faults_.convict(p);
+  }
+  if (changed) return std::optional<std::vector<F>>{};
+
+  // (a) Every dealer's sharing must have the right degree, and a double sharing equal values at
+  // zero.
+  auto degree_of = [&](std::size_t col) { return col >= run.kr + run.kd ? 2 * t : t; };
+  for (std::size_t idx = 0; idx < m; ++idx) {
+    std::vector<F> zero(ns);
+    bool ok = true;
+    for (std::size_t s = 0; ok && s < ns; ++s) {
+      const F* vals = polys.data() + (idx * ns + s) * n;
+      auto at = [vals](std::size_t k) { return vals + k; };
+      ok = check_words<F>(degree_of(columns[s]) == t ? alg_->all_t : alg_->all_2t, at, 1,
+                          std::span<F>(&zero[s], 1));
+    }
+    for (std::size_t s = 0; ok && s < ns; ++s) {
+      const std::size_t col = columns[s];
+      if (col < run.kr || col >= run.kr + run.kd) continue;
+      const auto it = std::find(columns.begin(), columns.end(), col + run.kd);
+      ok = it != columns.end() && zero[s] == zero[static_cast<std::size_t>(it - columns.begin())];
+    }
+    if (!ok) changed |= faults_.convict(run.dealers[idx]);
+  }
+  if (changed) return std::optional<std::vector<F>>{};
+
+  // (b) Every claimed share must be the dealer's value: otherwise dealer and claimant dispute.
+  for (std::size_t idx = 0; idx < m; ++idx) {
+    const std::size_t d = run.dealers[idx];
+    for (std::size_t k = 0; k < n; ++k) {
+      bool differs = false;
+      for (std::size_t s = 0; s < ns; ++s) {
+        differs |= !(claims[(k * m + idx) * ns + s] == polys[(idx * ns + s) * n + k]);
+      }
+      if (!differs) continue;
+      changed |= k == d ? faults_.convict(d) : faults_.add_dispute(d, k);
+    }
+  }
+  if (changed) return std::optional<std::vector<F>>{};
+  return std::optional<std::vector<F>>(std::move(polys));
+}
+
+template <typename F>
+F HbEngine<F>::expected_share(const Run& run, const std::vector<std::size_t>& columns,
+                              const std::vector<F>& polys, std::size_t row, std::size_t column,
+                              std::size_t k) const {
+  const std::size_t n = cfg_.n, ns = columns.size();
+  const std::size_t s =
+      static_cast<std::size_t>(std::find(columns.begin(), columns.end(), column) - columns.begin());
+  F acc = F::zero();
+  for (std::size_t idx = 0; idx < run.dealers.size(); ++idx) {
+    acc += run.him->at(row, idx) * polys[(idx * ns + s) * n + k];
+  }
+  return acc;
+}
+
+// A checker's FAIL verdict: what it received for the failing check, against what every party
+// should have sent given the revealed (and then consistent) dealings.
+template <typename F>
+Result<void> HbEngine<F>::resolve_check(const Run& run, std::size_t checker,
+                                        const BaValue& verdict) {
+  const std::size_t n = cfg_.n;
+  record::Reader r(verdict);
+  std::uint8_t tag = 0;
+  std::uint32_t c = 0;
+  bool ok = r.u8(tag) && tag == record::kFail && r.u32(c) && c < run.kr + run.kd;
+  std::vector<std::size_t> columns;
+  if (ok) columns = c < run.kr ? std::vector<std::size_t>{c} : std::vector<std::size_t>{c, c + run.kd};
+  std::vector<std::uint8_t> present(n * columns.size());
+  std::vector<F> got(n * columns.size());
+  for (std::size_t i = 0; ok && i < got.size(); ++i) {
+    bool p = false;
+    ok = r.opt(p, got[i]);
+    present[i] = p;
+  }
+  ok = ok && r.done();
+  if (!ok) {
+    // An honest checker's verdict is well formed: an agreed malformed one convicts it.
+    faults_.convict(checker);
+    settle_faults();
+    return {};
+  }
+  auto polys = reveal_columns(run, columns);
+  if (!polys) return polys.error();
+  if (*polys) {
+    // (c) Dealings and claims are consistent: the checker either lied or received wrong row
+    // shares. Every difference is a dispute with the checker; none at all convicts it.
+    const std::size_t row = run.pos[checker];
+    bool changed = false;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (faults_.convicted(k)) continue;  // erased by the checker
+      bool differs = false;
+      for (std::size_t s = 0; s < columns.size(); ++s) {
+        const std::size_t i = k * columns.size() + s;
+        differs |= !present[i] ||
+                   !(got[i] == expected_share(run, columns, **polys, row, columns[s], k));
+      }
+      if (differs) changed |= k == checker ? faults_.convict(k) : faults_.add_dispute(checker, k);
+    }
+    if (!changed) faults_.convict(checker);
+  }
+  settle_faults();
+  return {};
+}
+
+// A failed degree-2t opening: the failing party's received values for one group against the
+// values every party should have sent, from the revealed dealings of the columns involved.
+template <typename F>
+Result<void> HbEngine<F>::resolve_open(const Run& run, std::size_t party, const BaValue& status) {
+  const std::size_t n = cfg_.n, t = cfg_.t, k2 = 2 * t + 1;
+  const std::size_t total = run.nt + run.nb;
+  record::Reader r(status);
+  std::uint8_t tag = 0, step = 0;
+  std::uint32_t group = 0;
+  bool ok = r.u8(tag) && tag == record::kFail && r.u8(step) && (step == 1 || step == 2) &&
+            r.u32(group) && std::size_t{group} * k2 < total;
+  std::vector<std::uint8_t> present(n);
+  std::vector<F> got(n);
+  for (std::size_t i = 0; ok && i < n; ++i) {
+    bool p = false;
+    ok = r.opt(p, got[i]);
+    present[i] = p;
+  }
+  ok = ok && r.done();
+  if (!ok) {
+    faults_.convict(party);
+    settle_faults();
+    return {};
+  }
+  // Output value layout (see try_run): random value q at row 2t_D + q / kr, column q % kr;
+  // double sharing q at row 2t_D + q / kd, columns kr + q % kd and kr + kd + q % kd.
+  struct Where {
+    std::size_t row, col;
+  };
+  auto rnd_at = [&](std::size_t q) { return Where{2 * run.t_d + q / run.kr, q % run.kr}; };
+  auto dbl_at = [&](std::size_t q, bool second) {
+    return Where{2 * run.t_d + q / run.kd, run.kr + (second ? run.kd : 0) + q % run.kd};
+  };
+  // The factors of each value of the group: x = a * b - r2 (triple) or a^2 + r2 - r1 (bit).
+  struct Parts {
+    Where a, b, r1, r2;
+    bool bit;
+  };
+  std::vector<Parts> parts;
+  std::vector<std::size_t> columns;
+  for (std::size_t w = 0; w < k2; ++w) {
+    const std::size_t v = group * k2 + w;
+    if (v >= total) break;
+    Parts p{};
+    p.bit = v >= run.nt;
+    if (!p.bit) {
+      p.a = rnd_at(run.off_ab + 2 * v);
+      p.b = rnd_at(run.off_ab + 2 * v + 1);
+    } else {
+      p.a = p.b = rnd_at(run.off_ab + 2 * run.nt + (v - run.nt));
+    }
+    p.r1 = dbl_at(v, false);
+    p.r2 = dbl_at(v, true);
+    for (const Where& x : {p.a, p.b, p.r1, p.r2}) columns.push_back(x.col);
+    parts.push_back(p);
+  }
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  auto polys = reveal_columns(run, columns);
+  if (!polys) return polys.error();
+  if (*polys) {
+    // Every party's share of every x of the group, then the values the failing party should have
+    // received: Eval, y_party = sum_w x_w point(party)^w from each party's shares; Reveal, the
+    // decoded y_l of every party l.
+    std::vector<F> xs(n * k2, F::zero());  // xs[k * k2 + w]
+    for (std::size_t k = 0; k < n; ++k) {
+      for (std::size_t w = 0; w < parts.size(); ++w) {
+        const Parts& p = parts[w];
+        auto share = [&](const Where& x) {
+          return expected_share(run, columns, **polys, x.row, x.col, k);
+        };
+        const F a = share(p.a), r1 = share(p.r1), r2 = share(p.r2);
+        xs[k * k2 + w] = p.bit ? a * a + r2 - r1 : a * share(p.b) - r2;
+      }
+    }
+    auto eval_at = [&](const F* x, std::size_t j) {
+      F acc = F::zero(), pw = F::one();
+      const F pt = alg_->domain.point(j);
+      for (std::size_t w = 0; w < k2; ++w) {
+        acc += x[w] * pw;
+        pw *= pt;
+      }
+      return acc;
+    };
+    std::vector<F> want(n);
+    if (step == 1) {
+      for (std::size_t k = 0; k < n; ++k) want[k] = eval_at(xs.data() + k * k2, party);
+    } else {
+      // The opened x_w: degree-2t interpolation at 0 of the (consistent) expected shares.
+      std::vector<F> x0(k2), col(n);
+      const InterpPlan<F>& plan = alg_->all_2t;
+      for (std::size_t w = 0; w < k2; ++w) {
+        F acc = F::zero();
+        for (std::size_t i = 0; i < plan.base.size(); ++i) {
+          acc += plan.coef[i] * xs[plan.base[i] * k2 + w];
+        }
+        x0[w] = acc;
+      }
+      for (std::size_t l = 0; l < n; ++l) want[l] = eval_at(x0.data(), l);
+    }
+    const std::vector<std::uint8_t> erased = faults_.known_faulty_to(party);
+    bool changed = false;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (erased[k]) continue;
+      if (present[k] && got[k] == want[k]) continue;
+      changed |= k == party ? faults_.convict(k) : faults_.add_dispute(party, k);
+    }
+    if (!changed) faults_.convict(party);
+  }
+  settle_faults();
+  return {};
+}
+
+}  // namespace stoffel::mpc
