@@ -62,7 +62,8 @@ enum class IOp : uint8_t {
   LDI_CMPJ_NEQ,
   LDI_CMPJ_LT,
   LDI_CMPJ_GT,
-  // LDI c, K[x]; ADD/SUB a, b, c: `i = i + 1` as the compiler writes it.
+  // LDI c, K; ADD/SUB a, b, c: `i = i + 1` as the compiler writes it. K is an I64 constant that
+  // fits in 32 bits and is stored in x itself (an immediate, as Lua's ADDI), not its index.
   LDI_ADD,
   LDI_SUB,
   // A CALL whose slot was bound to one of these standard builtins at load time: the common case
@@ -79,6 +80,9 @@ enum class IOp : uint8_t {
   // (a, b, c) instead of through the argument stack. Only valid when the argument stack is empty
   // at the first PUSHARG (otherwise the call would receive the earlier pushes too): the handler
   // checks and deopts. `unused` holds the number of PUSHARGs fused (1..3); x is the call slot.
+  // LDI n, "name"; PUSHARG n; CALL "get_upvalue": how the compiler reads a captured variable.
+  // a = n, y = the constant's index (a String, checked when fusing), x = the call slot.
+  LDI_R_GET_UPVALUE,
   R_GET_FIELD,     // PUSHARG t; PUSHARG k; CALL "get_field"
   R_SET_FIELD,     // PUSHARG t; PUSHARG k; PUSHARG v; CALL "set_field"
   R_GET_UPVALUE,   // PUSHARG name; CALL "get_upvalue"
@@ -99,12 +103,17 @@ enum class IOp : uint8_t {
   // the taken target; the fall-through target is in x (ADD_JCMP) or in fast_code[i+2].x
   // (LDI_ADD_JCMP, whose x is the constant K). So the handler reads nothing but the instruction
   // stream, which is already in cache and needs no extra pointer in a register.
-  // `unused` bit 0 set: p == a (the loop variable just computed is compared), so the handler
-  // compares the sum it holds instead of reloading the register it just stored.
+  // The *_SELF forms are for p == a (the loop variable just computed is compared, as in every
+  // compiler-made loop): they compare the sum they hold instead of reloading the register they
+  // just stored. A separate opcode rather than a flag, so the common handler has no branch on it.
   ADD_JCMP,
   SUB_JCMP,
   LDI_ADD_JCMP,
   LDI_SUB_JCMP,
+  ADD_JCMP_SELF,
+  SUB_JCMP_SELF,
+  LDI_ADD_JCMP_SELF,
+  LDI_SUB_JCMP_SELF,
   // Operand slots: a covered instruction's place in fast_code reused for the operands of the
   // superinstruction before it. Reaching one any other way (a jump into the middle of the
   // pattern, a switch from the hooked loop) runs the plain instruction of that index, like every
@@ -126,16 +135,20 @@ enum class BuiltinId : uint8_t {
   ArrayPush,
 };
 
-// 12 bytes. Registers fit 16 bits because the verifier bounds them by kMaxRegisters (65536).
+// 16 bytes, a power of two: the loop turns instruction pointers into indexes (saving pc) and
+// back (jumps, skips) on every call, and with 16 bytes that is a shift rather than a multiply
+// (12 bytes needed a multiply by the inverse of 3 per saved pc). Registers fit 16 bits because
+// the verifier bounds them by kMaxRegisters (65536).
 struct Instr {
   IOp op;
-  uint8_t unused = 0;  // superinstructions: number of fused PUSHARGs
+  uint8_t unused = 0;  // superinstructions: number of fused PUSHARGs, or a taken mask
   uint16_t a = 0;
   uint16_t b = 0;
   uint16_t c = 0;
   int32_t x = 0;  // jump target index, constant index, LD offset, or call slot
+  int32_t y = 0;  // a second 32-bit operand of some superinstructions
 };
-static_assert(sizeof(Instr) == 12);
+static_assert(sizeof(Instr) == 16);
 
 struct StringObj;
 struct LoadedProgram;

@@ -85,6 +85,22 @@ Value callee_label(VirtualMachine& vm, std::string_view prefix, std::string_view
   return false;
 }
 
+// get_upvalue / set_upvalue's lookup: the cell named `name` in the frame's captured variables,
+// the last one if several have the name (as the builtins), or null.
+[[gnu::always_inline]] inline CellObj* find_upvalue(const CellListObj* upvalues,
+                                                    const StringObj* name) {
+  if (upvalues == nullptr) return nullptr;
+  const auto& items = upvalues->items;
+  for (size_t i = items.size(); i-- > 0;) {
+    const StringObj* n = items[i].name;
+    if (n == name || (n->length == name->length && n->hash == name->hash &&
+                      std::memcmp(n->data(), name->data(), n->length) == 0)) {
+      return items[i].cell;
+    }
+  }
+  return nullptr;
+}
+
 enum class NativeOutcome { Returned, PushedFrame, Failed };
 
 // The slow paths as the loop calls them: plain bool + out-parameters. The loop leaves handler
@@ -208,17 +224,18 @@ struct VirtualMachine::Internals {
 
   // The interpreter's frame entry fast path: `n` arguments (== fn->param_count, arity already
   // checked), no upvalues to resolve, room on the value stack and in the frame vector. Returns
-  // false, having done nothing, when Interpreter::push_frame must handle it (which also reports
+  // null, having done nothing, when Interpreter::push_frame must handle it (which also reports
   // the errors: stack overflow, unresolvable upvalues).
-  [[gnu::always_inline]] static inline bool try_enter(VirtualMachine& vm, const FunctionProto* fn,
-                                                      const Value* args, size_t n,
-                                                      ClosureObj* closure, CellListObj* upvalues) {
+  [[gnu::always_inline]] static inline Value* try_enter(VirtualMachine& vm, const FunctionProto* fn,
+                                                        const Value* args, size_t n,
+                                                        ClosureObj* closure,
+                                                        CellListObj* upvalues) {
     const size_t base = vm.stack_top_;
     const size_t size = fn->frame_size();
     if (vm.frames_.size() >= vm.options_.max_call_depth || base + size > vm.stack_capacity_ ||
         vm.frames_.size() == vm.frames_.capacity() ||
         (upvalues == nullptr && !fn->upvalue_names.empty())) [[unlikely]] {
-      return false;
+      return nullptr;
     }
     Value* regs = vm.stack_.get() + base;
     Value* locals = regs + fn->register_count;
@@ -231,7 +248,7 @@ struct VirtualMachine::Internals {
     vm.frames_.push_back(Frame{fn, 0, static_cast<uint32_t>(base),
                                static_cast<uint32_t>(vm.args_top_), 0, upvalues, nullptr, closure,
                                false});
-    return true;
+    return regs;
   }
 };
 
@@ -394,6 +411,7 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
                                                    &&op_CALL_CALL_CLOSURE,
                                                    &&op_CALL_ARRAY_LENGTH,
                                                    &&op_CALL_ARRAY_PUSH,
+                                                   &&op_LDI_R_GET_UPVALUE,
                                                    &&op_R_GET_FIELD,
                                                    &&op_R_SET_FIELD,
                                                    &&op_R_GET_UPVALUE,
@@ -408,6 +426,10 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
                                                    &&op_SUB_JCMP,
                                                    &&op_LDI_ADD_JCMP,
                                                    &&op_LDI_SUB_JCMP,
+                                                   &&op_ADD_JCMP_SELF,
+                                                   &&op_SUB_JCMP_SELF,
+                                                   &&op_LDI_ADD_JCMP_SELF,
+                                                   &&op_LDI_SUB_JCMP_SELF,
                                                    &&op_EXT_CMP,
                                                    &&op_EXT_TARGET};
 
@@ -429,6 +451,18 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
     R = vm.stack_.get() + f->base;                                 \
     K = f->fn->constants;                                          \
     flag = f->flag;                                                \
+  } while (0)
+  // Makes the frame just pushed for FN current without reading it back from memory: a fresh
+  // frame starts at instruction 0 with flag 0 and its registers at REGS, which is all that
+  // RELOAD_FRAME would load.
+#define ENTER_PUSHED_FRAME(FN, REGS)                                    \
+  do {                                                                  \
+    f = &vm.frames_.back();                                             \
+    code = kHooked ? (FN)->code.data() : (FN)->fast_code.data();        \
+    ip = code;                                                          \
+    R = (REGS);                                                         \
+    K = (FN)->constants;                                                \
+    flag = 0;                                                           \
   } while (0)
   // Register operand access. The hooked loop runs `code`, whose operands are register indexes;
   // the hook-free loop runs `fast_code`/`fast_plain`, whose operands are pre-doubled at load time
@@ -695,10 +729,12 @@ op_CALL : {
       FIRE(ev);
     }
     vm.args_top_ = arg_base;
-    if (!try_enter(vm, callee, args.data(), argc, nullptr, nullptr)) {
+    if (Value* regs = try_enter(vm, callee, args.data(), argc, nullptr, nullptr)) {
+      ENTER_PUSHED_FRAME(callee, regs);
+    } else {
       if (auto r = Interpreter::push_frame(vm, callee, args, nullptr, nullptr); !r) FAIL(r.error());
+      RELOAD_FRAME();
     }
-    RELOAD_FRAME();
     NEXT();  // with hooks: AfterInstructionExecute(CALL) in the callee's context
   }
   if (slot.native != nullptr) {
@@ -808,22 +844,22 @@ op_END : {
   LDI_CMPJ(LT, flag < 0)
   LDI_CMPJ(GT, flag > 0)
 #undef LDI_CMPJ
-  // LDI c, K[x]; ADD/SUB a, b, c
-  // K[x] is an I64 constant (checked when fusing), so only R[b] needs a type check.
-#define LDI_ARITH(NAME, EXPR)                                         \
-  op_LDI_##NAME : {                                                   \
-    REG(in->c) = K[in->x];                                            \
-    const Value& x = REG(in->b);                                      \
-    const Value& y = REG(in->c);                                      \
-    if (x.type == ValueType::I64) [[likely]] {                        \
-      REG(in->a) = Value::i64(static_cast<int64_t>(EXPR));            \
-      ++ip;                                                           \
-      NEXT();                                                         \
-    }                                                                 \
-    goto deopt_second; /* the LDI is done; run the ADD/SUB plainly */ \
+  // LDI c, K; ADD/SUB a, b, c with K an immediate in x (an I64 that fits, checked when fusing).
+  // REG(c) is written first, so b == c reads K as the plain pair would.
+#define LDI_ARITH(NAME, OP)                                                                   \
+  op_LDI_##NAME : {                                                                           \
+    const int64_t k = in->x;                                                                  \
+    REG(in->c) = Value::i64(k);                                                               \
+    const Value& x = REG(in->b);                                                              \
+    if (x.type == ValueType::I64) [[likely]] {                                                \
+      REG(in->a) = Value::i64(static_cast<int64_t>(x.u OP static_cast<uint64_t>(k)));         \
+      ++ip;                                                                                   \
+      NEXT();                                                                                 \
+    }                                                                                         \
+    goto deopt_second; /* the LDI is done; run the ADD/SUB plainly */                         \
   }
-  LDI_ARITH(ADD, x.u + y.u)
-  LDI_ARITH(SUB, x.u - y.u)
+  LDI_ARITH(ADD, +)
+  LDI_ARITH(SUB, -)
 #undef LDI_ARITH
 
   // Inline standard builtins. They were made for what the call slot meant at load time; if the
@@ -860,23 +896,16 @@ op_CALL_SET_UPVALUE : {
   const size_t base = f->arg_base;
   const bool is_get = in->op == IOp::CALL_GET_UPVALUE;
   const size_t argc = vm.args_top_ - base;
-  if (argc >= (is_get ? 1u : 2u) && vm.args_[base].type == ValueType::String &&
-      f->upvalues != nullptr) {
-    const StringObj* name = vm.args_[base].str;
-    auto& items = f->upvalues->items;
-    for (size_t i = items.size(); i-- > 0;) {  // last match wins
-      const StringObj* n = items[i].name;
-      if (n == name || (n->length == name->length && n->hash == name->hash &&
-                        std::memcmp(n->data(), name->data(), n->length) == 0)) {
-        if (is_get) {
-          R[0] = items[i].cell->value;
-        } else {
-          items[i].cell->value = vm.args_[base + 1];
-          R[0] = Value::unit();
-        }
-        vm.args_top_ = base;
-        NEXT();
+  if (argc >= (is_get ? 1u : 2u) && vm.args_[base].type == ValueType::String) {
+    if (CellObj* cell = find_upvalue(f->upvalues, vm.args_[base].str)) {
+      if (is_get) {
+        R[0] = cell->value;
+      } else {
+        cell->value = vm.args_[base + 1];
+        R[0] = Value::unit();
       }
+      vm.args_top_ = base;
+      NEXT();
     }
   }
   goto op_CALL;  // not found: the builtin reports it
@@ -892,10 +921,12 @@ op_CALL_CALL_CLOSURE : {
       SAVE_STATE();
       vm.args_top_ = base;
       const std::span<const Value> args(vm.args_.get() + base + 1, argc - 1);
-      if (!try_enter(vm, fn, args.data(), args.size(), c, c->upvalues)) {
+      if (Value* regs = try_enter(vm, fn, args.data(), args.size(), c, c->upvalues)) {
+        ENTER_PUSHED_FRAME(fn, regs);
+      } else {
         if (auto r = Interpreter::push_frame(vm, fn, args, c, c->upvalues); !r) FAIL(r.error());
+        RELOAD_FRAME();
       }
-      RELOAD_FRAME();
       NEXT();
     }
   }
@@ -951,26 +982,29 @@ op_R_SET_FIELD : {
 }
 op_R_GET_UPVALUE:
 op_R_SET_UPVALUE : {
-  const bool is_get = in->op == IOp::R_GET_UPVALUE;
-  if (REG(in->a).type == ValueType::String && f->upvalues != nullptr) {
-    const StringObj* name = REG(in->a).str;
-    auto& items = f->upvalues->items;
-    for (size_t i = items.size(); i-- > 0;) {  // last match wins
-      const StringObj* nm = items[i].name;
-      if (nm == name || (nm->length == name->length && nm->hash == name->hash &&
-                         std::memcmp(nm->data(), name->data(), nm->length) == 0)) {
-        if (is_get) {
-          R[0] = items[i].cell->value;
-        } else {
-          items[i].cell->value = REG(in->b);
-          R[0] = Value::unit();
-        }
-        ip += in->unused;
-        NEXT();
+  if (REG(in->a).type == ValueType::String) {
+    if (CellObj* cell = find_upvalue(f->upvalues, REG(in->a).str)) {
+      if (in->op == IOp::R_GET_UPVALUE) {
+        R[0] = cell->value;
+      } else {
+        cell->value = REG(in->b);
+        R[0] = Value::unit();
       }
+      ip += in->unused;
+      NEXT();
     }
   }
   goto deopt;
+}
+op_LDI_R_GET_UPVALUE : {
+  const Value& name = K[in->y];
+  REG(in->a) = name;
+  if (CellObj* cell = find_upvalue(f->upvalues, name.str)) {
+    R[0] = cell->value;
+    ip += 2;  // the PUSHARG and the CALL
+    NEXT();
+  }
+  goto deopt_second;  // the LDI is done; PUSHARG and CALL run plainly (the builtin reports it)
 }
 op_R_CALL_CLOSURE : {
   if (REG(in->a).type == ValueType::Closure) {
@@ -979,13 +1013,15 @@ op_R_CALL_CLOSURE : {
     if (fn != nullptr && fn->param_count == 0) {
       ip += in->unused;
       SAVE_STATE();
-      if (!try_enter(vm, fn, nullptr, 0, c, c->upvalues)) {
+      if (Value* regs = try_enter(vm, fn, nullptr, 0, c, c->upvalues)) {
+        ENTER_PUSHED_FRAME(fn, regs);
+      } else {
         if (auto r = Interpreter::push_frame(vm, fn, {}, c, c->upvalues); !r) {
           in = f->fn->fast_plain.data() + (in - code) + in->unused;  // report it at the CALL
           FAIL(r.error());
         }
+        RELOAD_FRAME();
       }
-      RELOAD_FRAME();
       NEXT();
     }
   }
@@ -1015,7 +1051,7 @@ op_R_CALL : {
       vm.frames_.push_back(Frame{fn, 0, static_cast<uint32_t>(base),
                                  static_cast<uint32_t>(vm.args_top_), 0, nullptr, nullptr, nullptr,
                                  false});
-      RELOAD_FRAME();
+      ENTER_PUSHED_FRAME(fn, regs);
       NEXT();
     }
     // Stack growth or the depth limit: the general path (which reports `stack overflow`).
@@ -1052,21 +1088,20 @@ op_R_CALL : {
 
   // Loop back-edges (see IOp::ADD_JCMP): the arithmetic, then the loop head's compare and branch.
   // in[1] (an EXT_CMP slot) holds the compare's registers and targets.
-#define LOOP_EDGE(NAME, WITH_LDI, OP)                                                           \
+#define LOOP_EDGE(NAME, WITH_LDI, OP, SELF)                                                     \
   op_##NAME : {                                                                                 \
     const Instr& ext = in[1];                                                                   \
-    const Value& x = REG(in->b);                                                                \
     if constexpr (WITH_LDI) REG(in->c) = Value::i64(in->x); /* K fits x, checked when fusing */ \
+    const Value& x = REG(in->b);                                                                \
     const Value& y = REG(in->c);                                                                \
     if (x.type == ValueType::I64 && (WITH_LDI || y.type == ValueType::I64)) [[likely]] {        \
       const int64_t sum = static_cast<int64_t>(                                                 \
           x.u OP(WITH_LDI ? static_cast<uint64_t>(static_cast<int64_t>(in->x)) : y.u));         \
       REG(in->a) = Value::i64(sum);                                                             \
       const Value& q = REG(ext.b);                                                              \
-      const bool p_is_a = in->unused != 0;                                                      \
       const Value& p = REG(ext.a);                                                              \
-      if ((p_is_a || p.type == ValueType::I64) && q.type == ValueType::I64) [[likely]] {        \
-        const int64_t pv = p_is_a ? sum : p.i;                                                  \
+      if ((SELF || p.type == ValueType::I64) && q.type == ValueType::I64) [[likely]] {          \
+        const int64_t pv = SELF ? sum : p.i;                                                    \
         flag = (pv > q.i) - (pv < q.i);                                                         \
         ip = TARGET(((ext.unused >> (flag + 1)) & 1) ? ext.x : (WITH_LDI ? in[2].x : in->x));   \
         NEXT();                                                                                 \
@@ -1080,10 +1115,14 @@ op_R_CALL : {
     if constexpr (WITH_LDI) goto deopt_second;                                                  \
     goto deopt;                                                                                 \
   }
-  LOOP_EDGE(ADD_JCMP, false, +)
-  LOOP_EDGE(SUB_JCMP, false, -)
-  LOOP_EDGE(LDI_ADD_JCMP, true, +)
-  LOOP_EDGE(LDI_SUB_JCMP, true, -)
+  LOOP_EDGE(ADD_JCMP, false, +, false)
+  LOOP_EDGE(SUB_JCMP, false, -, false)
+  LOOP_EDGE(LDI_ADD_JCMP, true, +, false)
+  LOOP_EDGE(LDI_SUB_JCMP, true, -, false)
+  LOOP_EDGE(ADD_JCMP_SELF, false, +, true)
+  LOOP_EDGE(SUB_JCMP_SELF, false, -, true)
+  LOOP_EDGE(LDI_ADD_JCMP_SELF, true, +, true)
+  LOOP_EDGE(LDI_SUB_JCMP_SELF, true, -, true)
 #undef LOOP_EDGE
 
 op_EXT_CMP:
@@ -1125,6 +1164,7 @@ fail : {
 }
 
 #undef RELOAD_FRAME
+#undef ENTER_PUSHED_FRAME
 #undef SAVE_STATE
 #undef FAIL
 #undef FIRE

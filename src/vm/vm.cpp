@@ -124,6 +124,7 @@ std::vector<Instr> VirtualMachine::scale_registers(const std::vector<Instr>& cod
                              (in.op >= IOp::CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT) ||
                              (in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT) ||
                              in.op == IOp::ADD_JCMP || in.op == IOp::SUB_JCMP ||
+                             in.op == IOp::ADD_JCMP_SELF || in.op == IOp::SUB_JCMP_SELF ||
                              in.op == IOp::EXT_CMP || in.op == IOp::EXT_TARGET;
     if (x_is_target) in.x = static_cast<int32_t>(in.x * sizeof(Instr));
     const bool b_is_reg = !(in.op >= IOp::LDI_CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT);
@@ -193,6 +194,9 @@ std::vector<Instr> VirtualMachine::superinstructions(
   auto is_i64_const = [&](const Instr& ldi) {
     return ldi.op == IOp::LDI && constants[ldi.x].type == ValueType::I64;
   };
+  auto fits_x = [&](const Instr& ldi) {
+    return constants[ldi.x].i >= INT32_MIN && constants[ldi.x].i <= INT32_MAX;
+  };
   auto cond_jump = [](IOp op, IOp eq, IOp neq, IOp lt, IOp gt) -> std::optional<IOp> {
     switch (op) {
       case IOp::JMPEQ:
@@ -224,12 +228,18 @@ std::vector<Instr> VirtualMachine::superinstructions(
                               IOp::LDI_CMPJ_GT)) {
         fast[i] = Instr{*op, 0, code[i + 1].a, static_cast<uint16_t>(in.x), in.a, code[i + 2].x};
       }
-    } else if (is_i64_const(in) && i + 1 < n &&
+    } else if (is_i64_const(in) && fits_x(in) && i + 1 < n &&
                (code[i + 1].op == IOp::ADD || code[i + 1].op == IOp::SUB) &&
                code[i + 1].c == in.a) {
       const Instr& arith = code[i + 1];
-      fast[i] = Instr{
-          arith.op == IOp::ADD ? IOp::LDI_ADD : IOp::LDI_SUB, 0, arith.a, arith.b, in.a, in.x};
+      fast[i] = Instr{arith.op == IOp::ADD ? IOp::LDI_ADD : IOp::LDI_SUB, 0, arith.a, arith.b,
+                      in.a, static_cast<int32_t>(constants[in.x].i)};
+    } else if (in.op == IOp::LDI && i + 2 < n && constants[in.x].type == ValueType::String &&
+               code[i + 1].op == IOp::PUSHARG && code[i + 1].a == in.a && pending[i + 1] == 0 &&
+               code[i + 2].op == IOp::CALL &&
+               slots_[code[i + 2].x].builtin == BuiltinId::GetUpvalue) {
+      fast[i] = Instr{IOp::LDI_R_GET_UPVALUE, 0, in.a, 0, 0, code[i + 2].x};
+      fast[i].y = in.x;
     } else if (in.op == IOp::PUSHARG && pending[i] == 0) {
       // PUSHARG x n, then CALL, with no other arguments pending: fuse when the callee is a
       // builtin we run inline with exactly n arguments, or a program function taking 1..3
@@ -356,14 +366,15 @@ std::vector<Instr> VirtualMachine::superinstructions(
                    fast[t].op != IOp::CMPJ_LT && fast[t].op != IOp::CMPJ_GT)) {
       continue;
     }
-    if (with_ldi && (constants[code[i].x].i < INT32_MIN || constants[code[i].x].i > INT32_MAX)) {
-      continue;  // K does not fit x
-    }
-    const IOp op = arith.op == IOp::ADD ? (with_ldi ? IOp::LDI_ADD_JCMP : IOp::ADD_JCMP)
-                                        : (with_ldi ? IOp::LDI_SUB_JCMP : IOp::SUB_JCMP);
+    if (with_ldi && !fits_x(code[i])) continue;
+    const bool self = fast[t].a == arith.a;
+    const bool add = arith.op == IOp::ADD;
+    const IOp op = self ? (with_ldi ? (add ? IOp::LDI_ADD_JCMP_SELF : IOp::LDI_SUB_JCMP_SELF)
+                                    : (add ? IOp::ADD_JCMP_SELF : IOp::SUB_JCMP_SELF))
+                        : (with_ldi ? (add ? IOp::LDI_ADD_JCMP : IOp::LDI_SUB_JCMP)
+                                    : (add ? IOp::ADD_JCMP : IOp::SUB_JCMP));
     const auto fall = static_cast<int32_t>(t + 2);
-    const uint8_t p_is_a = fast[t].a == arith.a ? 1 : 0;
-    fast[i] = Instr{op, p_is_a, arith.a, arith.b, arith.c,
+    fast[i] = Instr{op, 0, arith.a, arith.b, arith.c,
                     with_ldi ? static_cast<int32_t>(constants[code[i].x].i) : fall};
     fast[i + 1] = Instr{IOp::EXT_CMP, mask_of(fast[t].op), fast[t].a, fast[t].b, 0, fast[t].x};
     if (with_ldi) fast[i + 2] = Instr{IOp::EXT_TARGET, 0, 0, 0, 0, fall};
