@@ -81,7 +81,7 @@ enum class IOp : uint8_t {
   // at the first PUSHARG (otherwise the call would receive the earlier pushes too): the handler
   // checks and deopts. `unused` holds the number of PUSHARGs fused (1..3); x is the call slot.
   // LDI n, "name"; PUSHARG n; CALL "get_upvalue": how the compiler reads a captured variable.
-  // a = n, y = the constant's index (a String, checked when fusing), x = the call slot.
+  // a = n, b = the constant's index (a String, checked when fusing), x = the call slot.
   LDI_R_GET_UPVALUE,
   R_GET_FIELD,     // PUSHARG t; PUSHARG k; CALL "get_field"
   R_SET_FIELD,     // PUSHARG t; PUSHARG k; PUSHARG v; CALL "set_field"
@@ -136,9 +136,8 @@ enum class BuiltinId : uint8_t {
 };
 
 // 16 bytes, a power of two: the loop turns instruction pointers into indexes (saving pc) and
-// back (jumps, skips) on every call, and with 16 bytes that is a shift rather than a multiply
-// (12 bytes needed a multiply by the inverse of 3 per saved pc). Registers fit 16 bits because
-// the verifier bounds them by kMaxRegisters (65536).
+// back (jumps, skips) on every call, and with 16 bytes that is a shift rather than a multiply.
+// Registers fit 16 bits because the verifier bounds them by kMaxRegisters (65536).
 struct Instr {
   IOp op;
   uint8_t unused = 0;  // superinstructions: number of fused PUSHARGs, or a taken mask
@@ -146,7 +145,10 @@ struct Instr {
   uint16_t b = 0;
   uint16_t c = 0;
   int32_t x = 0;  // jump target index, constant index, LD offset, or call slot
-  int32_t y = 0;  // a second 32-bit operand of some superinstructions
+  // Direct threading: in fast_code and fast_plain, the distance from the hook-free loop's first
+  // handler to this instruction's handler (Interpreter::handler_offsets), so dispatch is one
+  // load from the instruction itself instead of a second load from a table indexed by op.
+  int32_t handler = 0;
 };
 static_assert(sizeof(Instr) == 16);
 

@@ -220,7 +220,8 @@ struct VirtualMachine::Internals {
   }
 
   template <bool kHooked>
-  static Status run_loop(VirtualMachine& vm, Value& result, Error& error);
+  static Status run_loop(VirtualMachine& vm, Value& result, Error& error,
+                         const int32_t** export_handlers = nullptr);
 
   // The interpreter's frame entry fast path: `n` arguments (== fn->param_count, arity already
   // checked), no upvalues to resolve, room on the value stack and in the frame vector. Returns
@@ -228,7 +229,6 @@ struct VirtualMachine::Internals {
   // the errors: stack overflow, unresolvable upvalues).
   [[gnu::always_inline]] static inline Value* try_enter(VirtualMachine& vm, const FunctionProto* fn,
                                                         const Value* args, size_t n,
-                                                        ClosureObj* closure,
                                                         CellListObj* upvalues) {
     const size_t base = vm.stack_top_;
     const size_t size = fn->frame_size();
@@ -245,9 +245,8 @@ struct VirtualMachine::Internals {
     }
     for (size_t i = n; i < fn->register_count; ++i) regs[i] = Value();
     vm.stack_top_ = base + size;
-    vm.frames_.push_back(Frame{fn, 0, static_cast<uint32_t>(base),
-                               static_cast<uint32_t>(vm.args_top_), 0, upvalues, nullptr, closure,
-                               false});
+    vm.frames_.push_back(Frame{fn, upvalues, nullptr, 0, static_cast<uint32_t>(base),
+                               static_cast<uint32_t>(vm.args_top_), 0, false});
     return regs;
   }
 };
@@ -281,7 +280,7 @@ CellObj* Interpreter::find_variable_cell(VirtualMachine& vm, StringObj* name) {
 }
 
 Result<void> Interpreter::push_frame(VirtualMachine& vm, const FunctionProto* fn,
-                                     std::span<const Value> args, ClosureObj* closure,
+                                     std::span<const Value> args,
                                      CellListObj* upvalues) {
   if (vm.frames_.size() >= vm.options_.max_call_depth) {
     return make_error("stack overflow: more than " + std::to_string(vm.options_.max_call_depth) +
@@ -312,9 +311,9 @@ Result<void> Interpreter::push_frame(VirtualMachine& vm, const FunctionProto* fn
     regs[fn->register_count + i] = i < n ? args[i] : Value::unit();
   }
   vm.stack_top_ = base + size;
-  vm.frames_.push_back(VirtualMachine::Frame{fn, 0, static_cast<uint32_t>(base),
-                                             static_cast<uint32_t>(vm.args_top_), 0, upvalues,
-                                             nullptr, closure, false});
+  vm.frames_.push_back(VirtualMachine::Frame{fn, upvalues, nullptr, 0,
+                                             static_cast<uint32_t>(base),
+                                             static_cast<uint32_t>(vm.args_top_), 0, false});
   return {};
 }
 
@@ -328,7 +327,7 @@ Result<void> Interpreter::push_closure_frame(VirtualMachine& vm, ClosureObj* clo
     return make_error("Function " + fn->name + " expects " + std::to_string(fn->param_count) +
                       " arguments but got " + std::to_string(args.size()));
   }
-  return push_frame(vm, fn, args, closure, closure->upvalues);
+  return push_frame(vm, fn, args, closure->upvalues);
 }
 
 CellListObj* Interpreter::current_upvalues(const VirtualMachine& vm) {
@@ -340,6 +339,18 @@ Result<void> Interpreter::enter_closure_from_native(VirtualMachine& vm, ClosureO
   if (auto r = push_closure_frame(vm, closure, args); !r) return r;
   vm.native_pushed_frame_ = true;
   return {};
+}
+
+const int32_t* Interpreter::handler_offsets(VirtualMachine& vm) {
+  // The offsets are the same for every VM (one function), computed once.
+  static const int32_t* const offsets = [&vm] {
+    const int32_t* out = nullptr;
+    Value result;
+    Error error;
+    VirtualMachine::Internals::run_loop<false>(vm, result, error, &out);
+    return out;
+  }();
+  return offsets;
 }
 
 Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
@@ -367,7 +378,8 @@ Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
 }
 
 template <bool kHooked>
-Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Error& error) {
+Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Error& error,
+                                          const int32_t** export_handlers) {
   static const void* const kDispatch[kIOpCount] = {&&op_LD,
                                                    &&op_LDI,
                                                    &&op_MOV,
@@ -433,6 +445,17 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
                                                    &&op_EXT_CMP,
                                                    &&op_EXT_TARGET};
 
+  // Instr::handler is relative to this label (the first handler), see Interpreter::handler_offsets.
+  const char* const handler_base = static_cast<const char*>(&&op_LD);
+  if (export_handlers != nullptr) {
+    static int32_t offsets[kIOpCount];
+    for (int i = 0; i < kIOpCount; ++i) {
+      offsets[i] = static_cast<int32_t>(static_cast<const char*>(kDispatch[i]) - handler_base);
+    }
+    *export_handlers = offsets;
+    return Status::Returned;
+  }
+
   Frame* f;
   const Instr* code;
   const Instr* ip;
@@ -476,7 +499,7 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
 #define SAVE_STATE()                          \
   do {                                        \
     f->pc = static_cast<uint32_t>(ip - code); \
-    f->flag = flag;                           \
+    f->flag = static_cast<int8_t>(flag);      \
   } while (0)
 #define FAIL(err_expr)  \
   do {                  \
@@ -521,7 +544,7 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
       goto hooked_next;                              \
     } else {                                         \
       in = ip++;                                     \
-      goto* kDispatch[static_cast<uint8_t>(in->op)]; \
+      goto*(handler_base + in->handler);             \
     }                                                \
   } while (0)
   // After a native call or anything else that may register/remove hooks.
@@ -561,7 +584,7 @@ hooked_fetch:
     if (in->op != IOp::END) {
       vm.current_instruction_ = static_cast<uint32_t>(in - code);
       f->pc = static_cast<uint32_t>(ip - code);
-      f->flag = flag;
+      f->flag = static_cast<int8_t>(flag);
       HookEvent ev{HookEventKind::BeforeInstructionExecute};
       ev.function = in_fn;
       ev.instruction_index = vm.current_instruction_;
@@ -729,10 +752,10 @@ op_CALL : {
       FIRE(ev);
     }
     vm.args_top_ = arg_base;
-    if (Value* regs = try_enter(vm, callee, args.data(), argc, nullptr, nullptr)) {
+    if (Value* regs = try_enter(vm, callee, args.data(), argc, nullptr)) {
       ENTER_PUSHED_FRAME(callee, regs);
     } else {
-      if (auto r = Interpreter::push_frame(vm, callee, args, nullptr, nullptr); !r) FAIL(r.error());
+      if (auto r = Interpreter::push_frame(vm, callee, args, nullptr); !r) FAIL(r.error());
       RELOAD_FRAME();
     }
     NEXT();  // with hooks: AfterInstructionExecute(CALL) in the callee's context
@@ -921,10 +944,10 @@ op_CALL_CALL_CLOSURE : {
       SAVE_STATE();
       vm.args_top_ = base;
       const std::span<const Value> args(vm.args_.get() + base + 1, argc - 1);
-      if (Value* regs = try_enter(vm, fn, args.data(), args.size(), c, c->upvalues)) {
+      if (Value* regs = try_enter(vm, fn, args.data(), args.size(), c->upvalues)) {
         ENTER_PUSHED_FRAME(fn, regs);
       } else {
-        if (auto r = Interpreter::push_frame(vm, fn, args, c, c->upvalues); !r) FAIL(r.error());
+        if (auto r = Interpreter::push_frame(vm, fn, args, c->upvalues); !r) FAIL(r.error());
         RELOAD_FRAME();
       }
       NEXT();
@@ -997,7 +1020,7 @@ op_R_SET_UPVALUE : {
   goto deopt;
 }
 op_LDI_R_GET_UPVALUE : {
-  const Value& name = K[in->y];
+  const Value& name = K[in->b];
   REG(in->a) = name;
   if (CellObj* cell = find_upvalue(f->upvalues, name.str)) {
     R[0] = cell->value;
@@ -1013,10 +1036,10 @@ op_R_CALL_CLOSURE : {
     if (fn != nullptr && fn->param_count == 0) {
       ip += in->unused;
       SAVE_STATE();
-      if (Value* regs = try_enter(vm, fn, nullptr, 0, c, c->upvalues)) {
+      if (Value* regs = try_enter(vm, fn, nullptr, 0, c->upvalues)) {
         ENTER_PUSHED_FRAME(fn, regs);
       } else {
-        if (auto r = Interpreter::push_frame(vm, fn, {}, c, c->upvalues); !r) {
+        if (auto r = Interpreter::push_frame(vm, fn, {}, c->upvalues); !r) {
           in = f->fn->fast_plain.data() + (in - code) + in->unused;  // report it at the CALL
           FAIL(r.error());
         }
@@ -1048,9 +1071,8 @@ op_R_CALL : {
       ip += in->unused;
       SAVE_STATE();
       vm.stack_top_ = base + size;
-      vm.frames_.push_back(Frame{fn, 0, static_cast<uint32_t>(base),
-                                 static_cast<uint32_t>(vm.args_top_), 0, nullptr, nullptr, nullptr,
-                                 false});
+      vm.frames_.push_back(Frame{fn, nullptr, nullptr, 0, static_cast<uint32_t>(base),
+                                 static_cast<uint32_t>(vm.args_top_), 0, false});
       ENTER_PUSHED_FRAME(fn, regs);
       NEXT();
     }
@@ -1058,8 +1080,7 @@ op_R_CALL : {
     const Value args[3] = {REG(in->a), REG(in->b), REG(in->c)};
     ip += in->unused;
     SAVE_STATE();
-    if (auto r = Interpreter::push_frame(vm, fn, std::span<const Value>(args, in->unused), nullptr,
-                                         nullptr);
+    if (auto r = Interpreter::push_frame(vm, fn, std::span<const Value>(args, in->unused), nullptr);
         !r) {
       in = f->fn->fast_plain.data() + (in - code) + in->unused;  // report it at the CALL
       FAIL(r.error());
@@ -1176,7 +1197,9 @@ fail : {
 #undef CHECK_MODE
 }
 
-template Status VirtualMachine::Internals::run_loop<false>(VirtualMachine&, Value&, Error&);
-template Status VirtualMachine::Internals::run_loop<true>(VirtualMachine&, Value&, Error&);
+template Status VirtualMachine::Internals::run_loop<false>(VirtualMachine&, Value&, Error&,
+                                                          const int32_t**);
+template Status VirtualMachine::Internals::run_loop<true>(VirtualMachine&, Value&, Error&,
+                                                         const int32_t**);
 
 }  // namespace stoffel::vm

@@ -16,10 +16,12 @@ class Interpreter {
   // frame above stop_depth is unwound (decision E1) and the error carries its location.
   static Result<Value> run(VirtualMachine& vm, size_t stop_depth);
 
+  // Instr::handler for each IOp (indexed by op): where the hook-free loop's handler is.
+  static const int32_t* handler_offsets(VirtualMachine& vm);
+
   // Pushes a frame for `fn` with `args` in r0.. (arity already checked by the caller).
   static Result<void> push_frame(VirtualMachine& vm, const FunctionProto* fn,
-                                 std::span<const Value> args, ClosureObj* closure,
-                                 CellListObj* upvalues);
+                                 std::span<const Value> args, CellListObj* upvalues);
   // Resolves the closure's function, checks arity, pushes its frame.
   static Result<void> push_closure_frame(VirtualMachine& vm, ClosureObj* closure,
                                          std::span<const Value> args);

@@ -127,7 +127,8 @@ std::vector<Instr> VirtualMachine::scale_registers(const std::vector<Instr>& cod
                              in.op == IOp::ADD_JCMP_SELF || in.op == IOp::SUB_JCMP_SELF ||
                              in.op == IOp::EXT_CMP || in.op == IOp::EXT_TARGET;
     if (x_is_target) in.x = static_cast<int32_t>(in.x * sizeof(Instr));
-    const bool b_is_reg = !(in.op >= IOp::LDI_CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT);
+    const bool b_is_reg =
+        !(in.op >= IOp::LDI_CMPJ_EQ && in.op <= IOp::LDI_CMPJ_GT) && in.op != IOp::LDI_R_GET_UPVALUE;
     const bool c_is_reg = !(in.op >= IOp::JMP_CMPJ_EQ && in.op <= IOp::JMP_CMPJ_GT);
     in.a = static_cast<uint16_t>(in.a * 2);
     if (b_is_reg) in.b = static_cast<uint16_t>(in.b * 2);
@@ -234,12 +235,12 @@ std::vector<Instr> VirtualMachine::superinstructions(
       const Instr& arith = code[i + 1];
       fast[i] = Instr{arith.op == IOp::ADD ? IOp::LDI_ADD : IOp::LDI_SUB, 0, arith.a, arith.b,
                       in.a, static_cast<int32_t>(constants[in.x].i)};
-    } else if (in.op == IOp::LDI && i + 2 < n && constants[in.x].type == ValueType::String &&
+    } else if (in.op == IOp::LDI && i + 2 < n && in.x < 65536 &&
+               constants[in.x].type == ValueType::String &&
                code[i + 1].op == IOp::PUSHARG && code[i + 1].a == in.a && pending[i + 1] == 0 &&
                code[i + 2].op == IOp::CALL &&
                slots_[code[i + 2].x].builtin == BuiltinId::GetUpvalue) {
-      fast[i] = Instr{IOp::LDI_R_GET_UPVALUE, 0, in.a, 0, 0, code[i + 2].x};
-      fast[i].y = in.x;
+      fast[i] = Instr{IOp::LDI_R_GET_UPVALUE, 0, in.a, static_cast<uint16_t>(in.x), 0, code[i + 2].x};
     } else if (in.op == IOp::PUSHARG && pending[i] == 0) {
       // PUSHARG x n, then CALL, with no other arguments pending: fuse when the callee is a
       // builtin we run inline with exactly n arguments, or a program function taking 1..3
@@ -501,6 +502,10 @@ Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Progr
     if (proto->register_count <= kMaxFastRegisters) {
       proto->fast_plain = scale_registers(proto->code);
       proto->fast_code = scale_registers(proto->fast_code);
+      const int32_t* handlers = Interpreter::handler_offsets(*this);
+      for (auto* arr : {&proto->fast_plain, &proto->fast_code}) {
+        for (Instr& in : *arr) in.handler = handlers[static_cast<uint8_t>(in.op)];
+      }
     } else {
       force_plain_loop_ = true;
       proto->fast_plain = proto->code;
@@ -591,7 +596,7 @@ Result<Value> VirtualMachine::run_entry(const FunctionProto* fn, std::span<const
                                         std::string_view) {
   last_error_location_ = {};
   const size_t stop_depth = frames_.size();
-  if (auto r = Interpreter::push_frame(*this, fn, args, nullptr, nullptr); !r) return r.error();
+  if (auto r = Interpreter::push_frame(*this, fn, args, nullptr); !r) return r.error();
   return Interpreter::run(*this, stop_depth);
 }
 
@@ -717,7 +722,6 @@ void VirtualMachine::mark_roots(Heap& heap) {
   for (const Frame& f : frames_) {
     heap.mark_object(f.upvalues);
     heap.mark_object(f.param_cells);
-    heap.mark_object(f.closure);
   }
   for (const auto& p : programs_) {
     for (const Value& c : p->constants) heap.mark(c);

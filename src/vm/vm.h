@@ -156,18 +156,21 @@ class VirtualMachine {
   friend struct Internals;
   friend class Interpreter;
 
+  // 40 bytes, written on every call: the fields a call sets first, the flag (always -1, 0 or 1)
+  // and the entry mark packed at the end. The closure a frame runs is not kept: the frame needs
+  // only its function and upvalues, and those are marked through the frame.
   struct Frame {
     const FunctionProto* fn;
+    CellListObj* upvalues;     // captured variables visible to get/set_upvalue (may be null)
+    CellListObj* param_cells;  // cells created when a parameter is captured (lazy)
     uint32_t pc;               // next instruction (saved while a callee runs)
     uint32_t base;             // r0 in stack_
     uint32_t arg_base;         // this frame's argument stack starts here in args_
-    int32_t flag;              // compare flag, starts 0
-    CellListObj* upvalues;     // captured variables visible to get/set_upvalue (may be null)
-    CellListObj* param_cells;  // cells created when a parameter is captured (lazy)
-    ClosureObj* closure;       // the closure this frame runs, if any
+    int8_t flag;               // compare flag: -1, 0 or 1, starts 0
     // This frame is the first one of an interpreter run: its RET ends the run.
     bool entry;
   };
+  static_assert(sizeof(Frame) == 40);
 
   // The call stack's frames: a growable array with an inline push, since the interpreter pushes
   // and pops one per call (std::vector's out-of-line growth path kept emplace_back from being
