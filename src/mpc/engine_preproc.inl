@@ -10,9 +10,10 @@
 //   round 1  deal       dealers in D deal Kr random degree-t sharings and Kd double sharings
 //   (local)             the |D| x |D| hyper-invertible matrix on each column of dealt values
 //   round 2  check      rows 0..2t_D-1 go to the first 2t_D dealers, which check exactly
-//   round 3+ verdicts   broadcast + agreement (1 + 3(t+1) rounds); skipped when t_D = 0
 //   Eval, Reveal        triples and bits open a*b - r (resp. a^2 + 0) at degree 2t
-//   (n = 3t+1)          status broadcast + agreement while a faulty party may be unconvicted
+//   1 + 3(t+1) rounds   broadcast + agreement of the verdicts and (at n = 3t + 1 while a faulty
+//                       party may be unconvicted) of every party's opening status; skipped when
+//                       neither applies (t_D = 0 and n >= 4t + 1 - convicted)
 
 #pragma once
 
@@ -98,6 +99,7 @@ Result<void> HbEngine<F>::generate_run(const Needs& need) {
 template <typename F>
 Result<bool> HbEngine<F>::try_run(const Needs& need) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
+  pending_suspects_.clear();
   Run run;
   run.dealers = faults_.dealers();
   run.t_d = faults_.dealer_threshold();
@@ -207,11 +209,12 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
     }
   }
 
+  const std::size_t nc = 2 * run.t_d;
+  const std::vector<std::size_t> checkers(run.dealers.begin(),
+                                          run.dealers.begin() + static_cast<std::ptrdiff_t>(nc));
+  BaValue verdict;  // this party's, if it is a checker
   if (run.t_d > 0) {
     // Round 2: rows 0..2t_D-1 to their checkers, the first 2t_D dealers.
-    const std::size_t nc = 2 * run.t_d;
-    const std::vector<std::size_t> checkers(run.dealers.begin(),
-                                            run.dealers.begin() + static_cast<std::ptrdiff_t>(nc));
     const std::uint64_t check_round = router_.next_round();
     for (std::size_t i = 0; i < nc; ++i) {
       if (checkers[i] == self) continue;
@@ -222,8 +225,8 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
         return ok.error();
       }
     }
-    BaValue verdict{record::kOk};
     if (run.pos[self] < nc) {
+      verdict = BaValue{record::kOk};
       std::vector<F> word(n * cols, F::zero());
       std::vector<std::uint8_t> have(n, 0);
       std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(run.pos[self] * cols), cols,
@@ -270,21 +273,6 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
       }
       math::wipe(std::span<F>(word));
     }
-    // Round 3 + agreement: every party learns the same verdicts.
-    Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
-    auto agreed = ba.broadcast(checkers, verdict, 5 + 2 * 33 * n);
-    if (!agreed) return make_error("preprocessing: " + agreed.error().message);
-    for (std::size_t i = 0; i < nc; ++i) {
-      const BaValue& v = (*agreed)[i];
-      if (v.size() == 1 && v[0] == record::kOk) continue;
-      // The lowest failing checker's complaint is resolved; this run's output is discarded.
-      math::wipe(std::span<F>(out));
-      auto ok = resolve_check(run, checkers[i], v);
-      math::wipe(std::span<F>(run.in));
-      math::wipe(std::span<F>(run.dealt));
-      if (!ok) return make_error("preprocessing: " + ok.error().message);
-      return false;
-    }
   }
 
   // Outputs: rows 2t_D..|D|-1. Random shares column-block first, then the double sharings.
@@ -317,48 +305,104 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
   const F* ab = rnd.data() + run.off_ab;
   const F* seeds = ab + 2 * nt;
   std::vector<F> opened(nt + nb);
+  bool open_ok = true;
+  BaValue failure;
   if (nt + nb > 0) {
     // Values opened at degree 2t: a*b - r (triples) and a^2 + ([r]_2t - [r]_t) (bits: a
-    // random degree-2t sharing of zero hides every coefficient but the constant a^2).
+    // random degree-2t sharing of zero hides every coefficient but the constant a^2). Opened
+    // before the verdicts are agreed (one agreement per run instead of two): if a check fails,
+    // everything of this run is discarded, so the opened values reveal nothing that is used.
     std::vector<F> x(nt + nb);
     for (std::size_t i = 0; i < nt; ++i) x[i] = ab[2 * i] * ab[2 * i + 1] - dbl_2t[i];
     for (std::size_t i = 0; i < nb; ++i) {
       x[nt + i] = seeds[i].square() + dbl_2t[nt + i] - dbl_t[nt + i];
     }
-    BaValue failure;
     auto st = open_2t(x, opened, &failure);
     math::wipe(std::span<F>(x));
     if (!st) {
       wipe_all();
       return make_error("preprocessing: " + st.error().message);
     }
-    // With n >= 4t + 1 - (convicted) the opening always succeeds at honest parties (erasing the
-    // convicted, Gao corrects the rest). Below that (n = 3t + 1 with unconvicted faulty
-    // parties) an honest party may fail while others succeed: the outcome is agreed first.
-    if (n + faults_.num_convicted() < 4 * t + 1) {
-      std::vector<std::size_t> everyone(n);
-      for (std::size_t p = 0; p < n; ++p) everyone[p] = p;
-      const BaValue status = *st ? BaValue{record::kOk} : failure;
-      Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
-      auto agreed = ba.broadcast(everyone, status, 6 + 33 * n);
-      if (!agreed) {
-        wipe_all();
-        return make_error("preprocessing: " + agreed.error().message);
-      }
-      for (std::size_t p = 0; p < n; ++p) {
-        const BaValue& v = (*agreed)[p];
-        if (v.size() == 1 && v[0] == record::kOk) continue;
-        auto ok = resolve_open(run, p, v);
-        wipe_all();
-        if (!ok) return make_error("preprocessing: " + ok.error().message);
-        return false;
-      }
-    } else if (!*st) {
-      wipe_all();
-      return make_error(
-          "preprocessing: cannot decode the degree-2t values: more than t = " +
-          std::to_string(t) + " parties sent wrong or invalid shares");
+    open_ok = *st;
+  }
+
+  // With n >= 4t + 1 - (convicted) the opening always succeeds at honest parties (erasing the
+  // convicted, Gao corrects the rest). Below that (n = 3t + 1 with an unconvicted faulty party)
+  // an honest party may fail while another succeeds, so the outcome is agreed too.
+  const bool need_status = nt + nb > 0 && n + faults_.num_convicted() < 4 * t + 1;
+  if (run.t_d > 0 || need_status) {
+    // One broadcast + agreement: the checkers' verdicts and, if needed, everyone's opening
+    // status. Record: u32 length + verdict, u32 length + status (empty where not applicable).
+    std::vector<std::size_t> senders;
+    for (std::size_t p = 0; p < n; ++p) {
+      // Convicted parties have no say: a complaint of theirs could only repeat a conviction,
+      // so it would make a run fail without progress.
+      if ((need_status && !faults_.convicted(p)) || run.pos[p] < nc) senders.push_back(p);
     }
+    const BaValue status = !need_status ? BaValue{} : open_ok ? BaValue{record::kOk} : failure;
+    BaValue mine;
+    record::put_u32(mine, static_cast<std::uint32_t>(verdict.size()));
+    for (std::uint8_t b : verdict) mine.push_back(b);
+    record::put_u32(mine, static_cast<std::uint32_t>(status.size()));
+    for (std::uint8_t b : status) mine.push_back(b);
+    Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
+    auto agreed = ba.broadcast(senders, mine, 8 + (5 + 2 * 33 * n) + (6 + 33 * n));
+    if (!agreed) {
+      wipe_all();
+      return make_error("preprocessing: " + agreed.error().message);
+    }
+    // Split each agreed record; a malformed one is given to the resolution as malformed (which
+    // convicts its sender).
+    std::vector<BaValue> verdicts(n), statuses(n);
+    for (std::size_t i = 0; i < senders.size(); ++i) {
+      const BaValue& v = (*agreed)[i];
+      record::Reader r(v);
+      std::uint32_t len = 0;
+      std::size_t at = 0;
+      if (r.u32(len) && len <= v.size() - 4) {
+        for (std::size_t b = 0; b < len; ++b) verdicts[senders[i]].push_back(v[4 + b]);
+        at = 4 + len;
+        std::uint32_t len2 = 0;
+        if (v.size() - at >= 4) {
+          for (int b = 0; b < 4; ++b) len2 |= static_cast<std::uint32_t>(v[at + b]) << (8 * b);
+          if (len2 == v.size() - at - 4) {
+            for (std::size_t b = at + 4; b < v.size(); ++b) statuses[senders[i]].push_back(v[b]);
+          }
+        }
+      }
+    }
+    auto is_ok = [](const BaValue& v) { return v.size() == 1 && v[0] == record::kOk; };
+    for (std::size_t i = 0; i < nc; ++i) {
+      if (is_ok(verdicts[checkers[i]])) continue;
+      // The lowest failing checker's complaint is resolved; this run's output is discarded.
+      auto ok = resolve_check(run, checkers[i], verdicts[checkers[i]]);
+      wipe_all();
+      if (!ok) return make_error("preprocessing: " + ok.error().message);
+      return false;
+    }
+    if (need_status) {
+      // Eval failures first: a party whose Eval failed reveals nothing, so others' Reveal
+      // failures may be its consequence, not a fault of the silent party. Once no honest party's
+      // Eval failed, every honest party revealed the right value.
+      auto reveal_failure = [](const BaValue& v) {
+        return v.size() >= 2 && v[0] == record::kFail && v[1] == 2;
+      };
+      for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t p = 0; p < n; ++p) {
+          if (faults_.convicted(p) || is_ok(statuses[p])) continue;
+          if ((pass == 0) == reveal_failure(statuses[p])) continue;
+          auto ok = resolve_open(run, p, statuses[p]);
+          wipe_all();
+          if (!ok) return make_error("preprocessing: " + ok.error().message);
+          return false;
+        }
+      }
+    }
+  }
+  if (!open_ok && !need_status) {
+    wipe_all();
+    return make_error("preprocessing: cannot decode the degree-2t values: more than t = " +
+                      std::to_string(t) + " parties sent wrong or invalid shares");
   }
 
   std::size_t next = 0;
@@ -413,6 +457,7 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
     }
   }
   wipe_all();
+  for (std::size_t p : pending_suspects_) suspect(p);
   // A bit lost to a zero seed is made up by another run in ensure() (the same on every party:
   // the opened values are public).
   return true;
@@ -430,7 +475,11 @@ Result<bool> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened, BaV
   const std::size_t k = 2 * t + 1;
   const std::size_t groups = (x.size() + k - 1) / k;
   if (groups == 0) return true;
-  std::vector<std::uint8_t> erased = faults_.known_faulty_to(self);
+  // A convicted party (faulty, but possibly running this code with broken links) cannot take
+  // its dispute partners for faulty; it erases only the other convicted parties, which keeps
+  // it in step with the others instead of failing on its own.
+  std::vector<std::uint8_t> erased =
+      faults_.convicted(self) ? faults_.convicted_mask() : faults_.known_faulty_to(self);
   erased[self] = 0;
   const std::size_t f = static_cast<std::size_t>(std::count(erased.begin(), erased.end(), 1));
   const std::size_t tf = f >= t ? 0 : t - f;
@@ -492,9 +541,9 @@ Result<bool> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened, BaV
       auto of = [&](std::size_t p) { return values_of(p) + first; };
       auto r = decode_words<F>(plan, dec, present, of, words, out, faulty);
       if (!r) return r.error();
-      if (*r) {
-        for (std::size_t p : faulty) suspect(p);
-      }
+      // Suspected only once the run is accepted: before the verdicts are known the sharings may
+      // be inconsistent, and the decoder would then blame honest parties.
+      if (*r) pending_suspects_.insert(pending_suspects_.end(), faulty.begin(), faulty.end());
       return *r;
     };
     auto progress = [&]() -> Result<bool> {

@@ -55,6 +55,7 @@ class FaultState {
     return out;
   }
 
+  const std::vector<std::uint8_t>& convicted_mask() const { return convicted_; }
   // Parties known to be faulty from p's point of view: the convicted ones and p's dispute
   // partners (if p is honest, every partner is faulty). They are erased in p's decodings.
   std::vector<std::uint8_t> known_faulty_to(std::size_t p) const {

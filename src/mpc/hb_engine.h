@@ -177,6 +177,7 @@ class HbEngine final : public HbParty {
   PlanCache<F> plans_;
   std::vector<std::size_t> suspects_;  // ascending
   FaultState faults_;
+  std::vector<std::size_t> pending_suspects_;  // found by this run's opening, named if accepted
   std::map<std::size_t, math::Matrix<F>> him_;                // by dealer count
   std::map<std::size_t, math::RobustDecoder<F>> dec_2t_by_t_;  // by tolerated faults
 

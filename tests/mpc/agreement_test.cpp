@@ -2,7 +2,9 @@
 // equivocating, garbage-sending and silent faulty parties (n = 4, t = 1; n = 7, t = 2).
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <random>
 #include <string>
@@ -85,16 +87,22 @@ Outcome run_all(std::size_t n, std::size_t t, const std::vector<std::size_t>& ba
     });
   }
   // Watchdog: a hang becomes a failure, not a stuck test run.
-  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
   std::thread watchdog([&] {
-    for (int k = 0; k < 600 && !done; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!done) {
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return done; })) {
       ADD_FAILURE() << "agreement did not finish within 60 s";
       net.close("test time limit");
     }
   });
   for (auto& x : th) x.join();
-  done = true;
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
   watchdog.join();
   return o;
 }

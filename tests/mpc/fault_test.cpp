@@ -353,7 +353,9 @@ TEST_P(LiarsFromTheStart, PreprocessingIsRobust) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, LiarsFromTheStart,
                          ::testing::Values(LiarCase{5, {3}, false}, LiarCase{5, {3}, true},
+                                           LiarCase{5, {1}, true}, LiarCase{5, {0}, true},
                                            LiarCase{4, {1}, false}, LiarCase{4, {0}, true},
+                                           LiarCase{4, {3}, true},
                                            LiarCase{7, {2, 5}, false}));
 
 // A dealer that deals well-formed but inconsistent shares (wrong values to two parties, in its

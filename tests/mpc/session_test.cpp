@@ -227,9 +227,9 @@ TEST(SessionTest, LargeBatchSpansSeveralPreprocessingRuns) {
     for (std::size_t k = 0; k < count; k += 97) EXPECT_EQ(out[i][k], (xs[k] * ys[k]).to_bytes());
     EXPECT_EQ(out[i].back(), (xs.back() * ys.back()).to_bytes());
     // Two preprocessing runs, then the multiplication's opening and the final opening. A run
-    // at n = 4, t = 1 with nobody convicted: deal, check, verdict broadcast + agreement (1 + 6),
-    // Eval, Reveal, status broadcast + agreement (1 + 6): 18 rounds.
-    EXPECT_EQ(rounds[i], 2u * 18u + 2u);
+    // at n = 4, t = 1 with nobody convicted: deal, check, Eval, Reveal, then the broadcast of
+    // verdicts and opening status with its agreement (1 + 6): 11 rounds.
+    EXPECT_EQ(rounds[i], 2u * 11u + 2u);
   }
 }
 
