@@ -117,8 +117,14 @@ class Tally {
 }  // namespace
 
 Agreement::Agreement(Router& router, std::size_t n, std::size_t t,
-                     std::function<bool(std::size_t)> wait_for)
-    : router_(router), n_(n), t_(t), self_(router.self()), wait_for_(std::move(wait_for)) {}
+                     std::function<bool(std::size_t)> wait_for,
+                     std::function<void(std::size_t)> on_silent)
+    : router_(router),
+      n_(n),
+      t_(t),
+      self_(router.self()),
+      wait_for_(std::move(wait_for)),
+      on_silent_(std::move(on_silent)) {}
 
 Result<std::vector<std::optional<Agreement::Slots>>> Agreement::exchange(
     const Slots* out, std::span<const std::size_t> from, std::size_t slots, std::size_t max_bytes,
@@ -152,6 +158,11 @@ Result<std::vector<std::optional<Agreement::Slots>>> Agreement::exchange(
   };
   if (auto ok = router_.gather(round, what, on_message, progress, /*finish_on_timeout=*/true); !ok) {
     return ok.error();
+  }
+  if (on_silent_) {
+    for (std::size_t p = 0; p < n_; ++p) {
+      if (expected[p] && !heard[p] && wait_for_(p)) on_silent_(p);
+    }
   }
   return got;
 }

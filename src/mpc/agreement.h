@@ -59,8 +59,11 @@ class Agreement {
   // wait_for(p): whether a round waits for party p. Parties known to be faulty are not waited
   // for (their messages are still used if they arrive in time): that is safe because agreement
   // tolerates any behaviour of faulty parties, and it spares a timeout per round.
+  // on_silent(p) (optional) is told about every awaited party not heard from when a round ends at
+  // the timeout, so the caller can stop waiting for it (in the synchronous model it is faulty).
   Agreement(Router& router, std::size_t n, std::size_t t,
-            std::function<bool(std::size_t)> wait_for);
+            std::function<bool(std::size_t)> wait_for,
+            std::function<void(std::size_t)> on_silent = {});
 
   // Phase King on every coordinate of `input`; every party passes the same number of
   // coordinates. Values longer than max_value_bytes from others count as malformed.
@@ -87,6 +90,7 @@ class Agreement {
   Router& router_;
   std::size_t n_, t_, self_;
   std::function<bool(std::size_t)> wait_for_;
+  std::function<void(std::size_t)> on_silent_;
 };
 
 }  // namespace stoffel::mpc

@@ -76,6 +76,7 @@ HbEngine<F>::HbEngine(const EngineConfig& config, net::Endpoint& endpoint,
       rng_(detail::make_rng(config.seed, config.instance_id, config.id, 0)),
       alg_(std::move(algebra)),
       faults_(config.n, config.t),
+      silent_(config.n, 0),
       chunk_triples_(std::max<std::size_t>(config.initial_triples, 1)),
       chunk_randoms_(std::max<std::size_t>(config.initial_randoms, 1)) {
   router_.set_late_handler(

@@ -192,6 +192,9 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
         !ok) {
       return make_error("preprocessing: " + ok.error().message);
     }
+    for (std::size_t d : run.dealers) {
+      if (!heard[d] && wait_for(d)) mark_silent(d);
+    }
   }
 
   // out[j * cols + c] = sum_idx M[j][idx] * in[idx * cols + c]: this party's share of row j.
@@ -253,6 +256,9 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
                                    true);
           !ok) {
         return make_error("preprocessing: " + ok.error().message);
+      }
+      for (std::size_t p = 0; p < n; ++p) {
+        if (!heard[p] && wait_for(p)) mark_silent(p);
       }
       // Exact checks over every party not convicted; a missing or malformed row share counts as
       // a wrong one (reported as missing).
@@ -328,8 +334,16 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
 
   // With n >= 4t + 1 - (convicted) the opening always succeeds at honest parties (erasing the
   // convicted, Gao corrects the rest). Below that (n = 3t + 1 with an unconvicted faulty party)
-  // an honest party may fail while another succeeds, so the outcome is agreed too.
-  const bool need_status = nt + nb > 0 && n + faults_.num_convicted() < 4 * t + 1;
+  // an honest party may fail while another succeeds, so the outcome is agreed too. It is also
+  // agreed while a dispute is live (a faulty party known to exist but not convicted): an OK
+  // status then names the parties whose values the decoder corrected, and each such accusation
+  // becomes a dispute, so a party that keeps lying in the opening ends up convicted.
+  bool live_dispute = false;
+  for (const auto& [a, b] : faults_.disputes()) {
+    live_dispute |= !faults_.convicted(a) && !faults_.convicted(b);
+  }
+  const bool need_status =
+      nt + nb > 0 && (n + faults_.num_convicted() < 4 * t + 1 || live_dispute);
   if (run.t_d > 0 || need_status) {
     // One broadcast + agreement: the checkers' verdicts and, if needed, everyone's opening
     // status. Record: u32 length + verdict, u32 length + status (empty where not applicable).
@@ -339,13 +353,24 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
       // so it would make a run fail without progress.
       if ((need_status && !faults_.convicted(p)) || run.pos[p] < nc) senders.push_back(p);
     }
-    const BaValue status = !need_status ? BaValue{} : open_ok ? BaValue{record::kOk} : failure;
+    BaValue status;
+    if (need_status && open_ok) {
+      std::vector<std::size_t> accused(pending_suspects_);
+      std::sort(accused.begin(), accused.end());
+      accused.erase(std::unique(accused.begin(), accused.end()), accused.end());
+      status.push_back(record::kOk);
+      for (std::size_t k : accused) {
+        if (k < n && k != self) status.push_back(static_cast<std::uint8_t>(k));
+      }
+    } else if (need_status) {
+      status = failure;
+    }
     BaValue mine;
     record::put_u32(mine, static_cast<std::uint32_t>(verdict.size()));
     for (std::uint8_t b : verdict) mine.push_back(b);
     record::put_u32(mine, static_cast<std::uint32_t>(status.size()));
     for (std::uint8_t b : status) mine.push_back(b);
-    Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
+    Agreement ba = make_agreement();
     auto agreed = ba.broadcast(senders, mine, 8 + (5 + 2 * 33 * n) + (6 + 33 * n));
     if (!agreed) {
       wipe_all();
@@ -372,6 +397,8 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
       }
     }
     auto is_ok = [](const BaValue& v) { return v.size() == 1 && v[0] == record::kOk; };
+    // An OK status, possibly followed by accused parties (n <= 255: one byte each).
+    auto status_ok = [](const BaValue& v) { return !v.empty() && v[0] == record::kOk; };
     for (std::size_t i = 0; i < nc; ++i) {
       if (is_ok(verdicts[checkers[i]])) continue;
       // The lowest failing checker's complaint is resolved; this run's output is discarded.
@@ -389,7 +416,7 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
       };
       for (int pass = 0; pass < 2; ++pass) {
         for (std::size_t p = 0; p < n; ++p) {
-          if (faults_.convicted(p) || is_ok(statuses[p])) continue;
+          if (faults_.convicted(p) || status_ok(statuses[p])) continue;
           if ((pass == 0) == reveal_failure(statuses[p])) continue;
           auto ok = resolve_open(run, p, statuses[p]);
           wipe_all();
@@ -397,6 +424,16 @@ Result<bool> HbEngine<F>::try_run(const Needs& need) {
           return false;
         }
       }
+      // Accepted: accusations become disputes (an honest accuser's are true once the checks
+      // passed; a faulty accuser is in every dispute it starts). Entries out of range are ignored.
+      for (std::size_t p = 0; p < n; ++p) {
+        if (faults_.convicted(p)) continue;
+        const BaValue& v = statuses[p];
+        for (std::size_t i = 1; i < v.size(); ++i) {
+          if (v[i] < n) faults_.add_dispute(p, v[i]);
+        }
+      }
+      settle_faults();
     }
   }
   if (!open_ok && !need_status) {
@@ -560,6 +597,9 @@ Result<bool> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened, BaV
     };
     if (auto ok = router_.gather(round, what, on_message, progress, true); !ok) return ok.error();
     if (decoded) return true;
+    for (std::size_t p = 0; p < n; ++p) {
+      if (!heard[p] && !erased[p] && wait_for(p)) mark_silent(p);
+    }
     if (!decoded) {
       // The first group that cannot be decoded, and what this party received for it.
       std::size_t g = 0;

@@ -96,7 +96,8 @@ class Reader {
 
 template <typename F>
 bool HbEngine<F>::wait_for(std::size_t p) const {
-  return !faults_.convicted(p) && !std::binary_search(suspects_.begin(), suspects_.end(), p);
+  return !faults_.convicted(p) && !silent_[p] &&
+         !std::binary_search(suspects_.begin(), suspects_.end(), p);
 }
 
 template <typename F>
@@ -173,7 +174,7 @@ Result<std::optional<std::vector<F>>> HbEngine<F>::reveal_columns(
   }
   std::vector<std::size_t> everyone(n);
   for (std::size_t p = 0; p < n; ++p) everyone[p] = p;
-  Agreement ba(router_, n, t, [this](std::size_t p) { return wait_for(p); });
+  Agreement ba = make_agreement();
   const std::size_t max_bytes = 1 + 32 * ns * (n + m);
   auto agreed = ba.broadcast(everyone, mine, max_bytes);
   if (!agreed) return agreed.error();

@@ -137,6 +137,16 @@ class HbEngine final : public HbParty {
 
   // Robust preprocessing (engine_robust.inl).
   bool wait_for(std::size_t p) const;
+  // A party not heard from by the receive timeout in a preprocessing round: not waited for
+  // again (synchronous model: it is faulty), but not named in warnings either.
+  void mark_silent(std::size_t p) {
+    if (p < silent_.size()) silent_[p] = 1;
+  }
+  Agreement make_agreement() {
+    return Agreement(
+        router_, cfg_.n, cfg_.t, [this](std::size_t p) { return wait_for(p); },
+        [this](std::size_t p) { mark_silent(p); });
+  }
   const math::Matrix<F>& him(std::size_t size);
   const math::RobustDecoder<F>& decoder_2t(std::size_t faults);
   // Checks one verdict's column exactly at a checker; the first failing check index or npos.
@@ -177,6 +187,7 @@ class HbEngine final : public HbParty {
   PlanCache<F> plans_;
   std::vector<std::size_t> suspects_;  // ascending
   FaultState faults_;
+  std::vector<std::uint8_t> silent_;
   std::vector<std::size_t> pending_suspects_;  // found by this run's opening, named if accepted
   std::map<std::size_t, math::Matrix<F>> him_;                // by dealer count
   std::map<std::size_t, math::RobustDecoder<F>> dec_2t_by_t_;  // by tolerated faults

@@ -427,6 +427,28 @@ TEST(FaultTest, RowShareLiarIsCaughtByDispute) {
   }
 }
 
+// A party silent from the start (crashed before its first message): missing dealings count as
+// zeros, missing row shares as wrong ones; it is convicted (its records are missing) and every
+// round after the first timeouts stops waiting for it. Right products, in bounded time.
+TEST(FaultTest, CrashBeforePreprocessingIsTolerated) {
+  net::FaultPlan plan;
+  plan.senders[2].crash_after_messages = 0;
+  SessionConfig cfg = config_for(5, math::FieldKind::Bls12_381, 161);
+  cfg.receive_timeout_ms = 300;
+  auto s = make_session(cfg, {}, plan);
+  ASSERT_TRUE(s);
+  const Fixture fx = make_inputs(5, 1);
+  const auto start = std::chrono::steady_clock::now();
+  const auto res = preprocess_and_multiply<F>(*s, fx.xsh, fx.ysh);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_GT(s->faults()->counters().crashed_sends, 0u);
+  for (std::size_t i : {0u, 1u, 3u, 4u}) {
+    ASSERT_EQ(res[i].error, "") << "party " << i;
+    for (std::size_t k = 0; k < kW; ++k) EXPECT_EQ(res[i].products[k], enc(fx.x[k] * fx.y[k]));
+    EXPECT_EQ(res[i].convicted, std::vector<std::size_t>{2}) << "party " << i;
+  }
+}
+
 // Two liars from the start when t = 1 (n = 4): never a wrong value; the honest parties stop
 // with an error.
 TEST(FaultTest, MoreLiarsThanToleratedInPreprocessingGiveAnError) {
@@ -435,7 +457,7 @@ TEST(FaultTest, MoreLiarsThanToleratedInPreprocessingGiveAnError) {
   plan.senders[1] = always_corrupt();
   plan.senders[2] = always_corrupt();
   SessionConfig cfg = config_for(4, math::FieldKind::Bls12_381, 151);
-  cfg.receive_timeout_ms = 2'000;
+  cfg.receive_timeout_ms = 1'000;
   auto s = make_session(cfg, {}, plan);
   ASSERT_TRUE(s);
   const Fixture fx = make_inputs(4, 1);
