@@ -166,14 +166,17 @@ struct FunctionProto {
   // loop runs, so every event stays exact. `fast_code` has the same length and the same
   // instructions, except that where a pattern starts at index i, fast_code[i] is a
   // superinstruction doing the work of code[i], code[i+1] (, code[i+2]) and then skipping them.
-  // The instructions it covers stay in place, so a jump into the middle of a pattern still runs
-  // the plain instruction there, and indexes mean the same thing in both arrays (the hook-free
-  // and hooked loops can switch at any instruction boundary).
+  // The instructions it covers stay in place (or, for loop back-edges, their slots hold the
+  // superinstruction's extra operands marked EXT_*, which run the plain instruction of that
+  // index when reached), so a jump into the middle of a pattern still runs the plain instruction
+  // there, and indexes mean the same thing in both arrays (the hook-free and hooked loops can
+  // switch at any instruction boundary).
   std::vector<Instr> code;  // source instruction count + 1 (END)
   std::vector<Instr> fast_code;
   // The hook-free loop's copy of `code` (no superinstructions), run when a superinstruction
   // deopts. fast_code and fast_plain hold register operands pre-doubled (see REG in
-  // interpreter.cpp); `code` holds plain indexes.
+  // interpreter.cpp) and each instruction's handler offset (Instr::handler); `code` holds plain
+  // indexes and is dispatched by opcode.
   std::vector<Instr> fast_plain;
   const Value* constants = nullptr;            // the owning program's pool
   const bytecode::Function* source = nullptr;  // original instructions, for hooks and traces

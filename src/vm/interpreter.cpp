@@ -4,7 +4,15 @@
 // constant pool and the compare flag in locals; the common I64 cases of arithmetic and compare
 // are handled inline and everything else goes to out-of-line functions (arith.cpp). Dispatch is
 // by computed goto ("labels as values", a GCC/Clang extension), one indirect jump per handler,
-// which predicts better than one shared switch.
+// which predicts better than one shared switch. The hook-free loop is directly threaded: each
+// instruction carries its handler's offset from the first handler (Instr::handler), so the next
+// handler's address comes from the instruction itself; the hooked loop indexes a table by opcode.
+//
+// Most of the speed comes from the load-time translation (vm.cpp): superinstructions for the
+// compiler's patterns, facts proven once instead of checked per instruction (no pending
+// arguments before a fused call; a call slot still bound to the builtin inlined for it, undone
+// by unfuse_builtin_calls on re-binding), immediates in the instruction instead of constant-pool
+// loads. What each superinstruction assumes is written where it is made and where it runs.
 //
 // Two instantiations: run_loop<false> has no hook code at all; run_loop<true> fires every event
 // of reference-vm.md §5. The VM switches between them when hooks appear or disappear (E9).
