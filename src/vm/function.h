@@ -184,7 +184,11 @@ struct FunctionProto {
 
   uint32_t instruction_count() const { return static_cast<uint32_t>(code.size() - 1); }
   // Registers plus the saved call-time parameter values (the frame's `locals`).
-  uint32_t frame_size() const { return register_count + param_count; }
+  uint32_t frame_size() const { return frame_slots; }
+  // Set at load from the fields above, so the call path reads one field instead of two (or a
+  // vector's two pointers).
+  uint32_t frame_slots = 0;
+  bool has_upvalue_names = false;
 };
 
 // A program loaded into a VM: the file's model, its constants as Values, its functions.

@@ -240,9 +240,8 @@ struct VirtualMachine::Internals {
                                                         CellListObj* upvalues) {
     const size_t base = vm.stack_top_;
     const size_t size = fn->frame_size();
-    if (vm.frames_.size() >= vm.options_.max_call_depth || base + size > vm.stack_capacity_ ||
-        vm.frames_.size() == vm.frames_.capacity() ||
-        (upvalues == nullptr && !fn->upvalue_names.empty())) [[unlikely]] {
+    if (!vm.frames_.has_room() || base + size > vm.stack_capacity_ ||
+        (upvalues == nullptr && fn->has_upvalue_names)) [[unlikely]] {
       return nullptr;
     }
     Value* regs = vm.stack_.get() + base;
@@ -253,8 +252,8 @@ struct VirtualMachine::Internals {
     }
     for (size_t i = n; i < fn->register_count; ++i) regs[i] = Value();
     vm.stack_top_ = base + size;
-    vm.frames_.push_back(Frame{fn, upvalues, nullptr, 0, static_cast<uint32_t>(base),
-                               static_cast<uint32_t>(vm.args_top_), 0, false});
+    vm.frames_.push_unchecked(Frame{fn, upvalues, nullptr, 0, static_cast<uint32_t>(base),
+                                    static_cast<uint32_t>(vm.args_top_), 0, false});
     return regs;
   }
 };
@@ -806,8 +805,8 @@ op_CALL : {
 
 op_RET:
 op_END : {
-  // END is the implicit `RET r0` after the last instruction (E2).
-  const Value v = in->op == IOp::END ? R[0] : REG(in->a);
+  // END is the implicit `RET r0` after the last instruction (E2); its a is 0.
+  const Value v = REG(in->a);
   const bool implicit = in->op == IOp::END;
   if (f->entry) {
     // The entry frame of this run returns: pop it (E1) and hand the value out.
@@ -1061,12 +1060,10 @@ op_R_CALL_CLOSURE : {
 op_R_CALL : {
   const CallSlot& slot = vm.slots_[in->x];
   const FunctionProto* fn = slot.function;
-  if (fn != nullptr && fn->param_count == in->unused &&
-      fn->upvalue_names.empty()) {
+  if (fn != nullptr && fn->param_count == in->unused && !fn->has_upvalue_names) {
     const size_t base = vm.stack_top_;
     const size_t size = fn->frame_size();
-    if (base + size <= vm.stack_capacity_ && vm.frames_.size() < vm.options_.max_call_depth)
-        [[likely]] {
+    if (base + size <= vm.stack_capacity_ && vm.frames_.has_room()) [[likely]] {
       // Room on the value stack: R stays valid, so the arguments go straight from the caller's
       // registers into the callee's registers and saved parameters.
       Value* regs = vm.stack_.get() + base;
@@ -1079,8 +1076,8 @@ op_R_CALL : {
       ip += in->unused;
       SAVE_STATE();
       vm.stack_top_ = base + size;
-      vm.frames_.push_back(Frame{fn, nullptr, nullptr, 0, static_cast<uint32_t>(base),
-                                 static_cast<uint32_t>(vm.args_top_), 0, false});
+      vm.frames_.push_unchecked(Frame{fn, nullptr, nullptr, 0, static_cast<uint32_t>(base),
+                                      static_cast<uint32_t>(vm.args_top_), 0, false});
       ENTER_PUSHED_FRAME(fn, regs);
       NEXT();
     }

@@ -12,6 +12,7 @@
 namespace stoffel::vm {
 
 VirtualMachine::VirtualMachine(VmOptions options) : options_(options) {
+  frames_.set_max_depth(options_.max_call_depth);
   frames_.reserve(256);
   ensure_stack(4096);
   ensure_args(256);
@@ -402,6 +403,8 @@ Result<std::unique_ptr<LoadedProgram>> VirtualMachine::translate(bytecode::Progr
     proto->param_count = static_cast<uint32_t>(f.params.size());
     for (const auto& p : f.params) proto->param_names.push_back(heap_.new_string(p));
     for (const auto& u : f.upvalues) proto->upvalue_names.push_back(heap_.new_string(u));
+    proto->frame_slots = proto->register_count + proto->param_count;
+    proto->has_upvalue_names = !proto->upvalue_names.empty();
     proto->constants = loaded->constants.data();
     proto->source = &f;
     proto->program = loaded.get();

@@ -194,6 +194,14 @@ class VirtualMachine {
         grow();
       data_[size_++] = f;
     }
+    // The interpreter's call fast path: one compare covers both the depth limit and the
+    // allocated capacity; push_unchecked is only valid after has_room().
+    bool has_room() const { return size_ < room_; }
+    [[gnu::always_inline]] void push_unchecked(const Frame& f) { data_[size_++] = f; }
+    void set_max_depth(size_t d) {
+      max_depth_ = d;
+      room_ = capacity_ < max_depth_ ? capacity_ : max_depth_;
+    }
     void reserve(size_t n) {
       while (capacity_ < n) grow();
     }
@@ -205,10 +213,13 @@ class VirtualMachine {
       for (size_t i = 0; i < size_; ++i) fresh[i] = data_[i];
       data_ = std::move(fresh);
       capacity_ = cap;
+      room_ = capacity_ < max_depth_ ? capacity_ : max_depth_;
     }
     std::unique_ptr<Frame[]> data_;
     size_t size_ = 0;
     size_t capacity_ = 0;
+    size_t max_depth_ = SIZE_MAX;
+    size_t room_ = 0;  // min(capacity_, max_depth_)
   };
 
   struct CallSlot {
