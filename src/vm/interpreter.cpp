@@ -484,10 +484,12 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
   } while (0)
   // Makes the frame just pushed for FN current without reading it back from memory: a fresh
   // frame starts at instruction 0 with flag 0 and its registers at REGS, which is all that
-  // RELOAD_FRAME would load.
+  // RELOAD_FRAME would load; and it sits right above the caller's frame, which was the top
+  // (only for pushes that did not grow the frame array: try_enter, push_unchecked; with hooks a
+  // callback may have re-entered the VM since f was read, so it is read back).
 #define ENTER_PUSHED_FRAME(FN, REGS)                                    \
   do {                                                                  \
-    f = &vm.frames_.back();                                             \
+    f = kHooked ? &vm.frames_.back() : f + 1;                           \
     code = kHooked ? (FN)->code.data() : (FN)->fast_code.data();        \
     ip = code;                                                          \
     R = (REGS);                                                         \
@@ -823,7 +825,15 @@ op_END : {
   vm.stack_top_ = f->base;
   vm.args_top_ = f->arg_base;
   vm.frames_.pop_back();
-  RELOAD_FRAME();
+  // The caller's frame sits just below in the same array (popping never moves frames), so
+  // f - 1 is it: no need to read the frame stack's pointer and size back from memory. (With
+  // hooks, a callback may have re-entered the VM and grown the frame array: read it back.)
+  f = kHooked ? &vm.frames_.back() : f - 1;
+  code = kHooked ? f->fn->code.data() : f->fn->fast_code.data();
+  ip = code + f->pc;
+  R = vm.stack_.get() + f->base;
+  K = f->fn->constants;
+  flag = f->flag;
   WRITE_REG(0, v);
   if constexpr (kHooked) {
     HookEvent ev{HookEventKind::AfterFunctionCall};
