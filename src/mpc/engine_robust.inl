@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -142,10 +143,20 @@ std::size_t HbEngine<F>::first_failing_check(const Run& run, const std::vector<F
   // Plans over the non-erased parties (at least 2t + 1 of them: at most t are convicted).
   const InterpPlan<F> pt = InterpPlan<F>::make(alg_->domain, present, t, 1);
   const InterpPlan<F> p2 = InterpPlan<F>::make(alg_->domain, present, 2 * t, 1);
+  auto at = [&](std::size_t col) {
+    return [&word, col, cols](std::size_t p) { return word.data() + p * cols + col; };
+  };
+  {
+    // Fast path: every column at once (the common case, nothing wrong).
+    std::vector<F> z1(run.kd), z2(run.kd);
+    if (check_words<F>(pt, at(0), run.kr) &&
+        check_words<F>(pt, at(run.kr), run.kd, std::span<F>(z1)) &&
+        check_words<F>(p2, at(run.kr + run.kd), run.kd, std::span<F>(z2)) &&
+        std::equal(z1.begin(), z1.end(), z2.begin())) {
+      return kNone;
+    }
+  }
   for (std::size_t c = 0; c < run.kr + run.kd; ++c) {
-    auto at = [&](std::size_t col) {
-      return [&word, col, cols](std::size_t p) { return word.data() + p * cols + col; };
-    };
     F z1{}, z2{};
     if (c < run.kr) {
       if (!check_words<F>(pt, at(c), 1)) return c;
