@@ -1,0 +1,155 @@
+// HbEngine<F>: the degree-2t opening of preprocessing (batch reconstruction with erasures of
+// parties known to be faulty). Included by engine_preproc.inl only.
+#pragma once
+
+#include <algorithm>
+#include <string>
+
+#include "mpc/engine_robust.inl"
+#include "mpc/hb_engine.h"
+#include "mpc/wire.h"
+
+namespace stoffel::mpc {
+
+// Batch reconstruction at degree 2t (reference-mpc.md §2.3, HoneyBadgerMPC Fig. 2), in groups
+// of 2t + 1 values: party j learns y_j = sum_k x_k * point(j)^k (Eval), reveals it, and everyone
+// decodes the polynomial with coefficients x_0..x_2t (Reveal). Parties known to be faulty to
+// this one (convicted, or in dispute with it) are erased; with f of them, decoding tolerates
+// t - f more errors and needs 2t + (t - f) + 1 agreeing values, so a wrong value is never
+// returned.
+template <typename F>
+Result<bool> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened, BaValue* failure) {
+  const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
+  const std::size_t k = 2 * t + 1;
+  const std::size_t groups = (x.size() + k - 1) / k;
+  if (groups == 0) return true;
+  // A convicted party (faulty, but possibly running this code with broken links) cannot take
+  // its dispute partners for faulty; it erases only the other convicted parties, which keeps
+  // it in step with the others instead of failing on its own.
+  std::vector<std::uint8_t> erased =
+      faults_.convicted(self) ? faults_.convicted_mask() : faults_.known_faulty_to(self);
+  erased[self] = 0;
+  const std::size_t f = static_cast<std::size_t>(std::count(erased.begin(), erased.end(), 1));
+  const std::size_t tf = f >= t ? 0 : t - f;
+  const math::RobustDecoder<F>& dec = decoder_2t(tf);
+  const std::size_t need = 2 * t + tf + 1;
+  std::vector<F> padded(groups * k);
+  std::copy(x.begin(), x.end(), padded.begin());
+  std::vector<F> y(n * groups);  // party-major: y[j * groups + g]
+  alg_->recon_2t.eval_shares_many(padded, y);
+  math::wipe(std::span<F>(padded));
+
+  // Eval: party j receives everyone's share of its y_j.
+  std::vector<F> recv(n * groups);
+  std::vector<std::uint8_t> have(n, 0);
+  const std::uint64_t eval_round = router_.next_round();
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::span<const F> part(y.data() + j * groups, groups);
+    if (j == self) {
+      std::copy(part.begin(), part.end(), recv.begin() + static_cast<std::ptrdiff_t>(j * groups));
+      continue;
+    }
+    if (auto ok =
+            router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, eval_round, part));
+        !ok) {
+      return ok.error();
+    }
+  }
+  math::wipe(std::span<F>(y));
+  std::vector<F> mine(groups);
+  // Gathers one vector of `groups` values per party into recv and decodes them with `ncoeffs`
+  // coefficients per word into `dest`. false: not decodable (failure record written, step).
+  auto run = [&](std::uint64_t round, const char* what, std::size_t ncoeffs, std::span<F> dest,
+                 std::uint8_t step) -> Result<bool> {
+    have.assign(n, 0);
+    have[self] = 1;
+    std::vector<std::uint8_t> heard(have);
+    bool decoded = false;
+    std::vector<std::size_t> present;
+    auto values_of = [&](std::size_t p) { return recv.data() + p * groups; };
+    auto on_message = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+      heard[from] = 1;
+      if (cnt == 0) return true;  // a party that could not decode has nothing to reveal
+      if (cnt != groups ||
+          !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * groups, groups))) {
+        return false;
+      }
+      have[from] = 1;
+      return true;
+    };
+    auto try_decode = [&](std::span<F> out, std::size_t words,
+                          std::size_t first) -> Result<bool> {
+      present.clear();
+      for (std::size_t p = 0; p < n; ++p) {
+        if (have[p] && !erased[p]) present.push_back(p);
+      }
+      if (present.size() < need) return false;
+      const InterpPlan<F>& plan = plans_.get(alg_->domain, present, 2 * t, ncoeffs);
+      std::vector<std::size_t> faulty;
+      auto of = [&](std::size_t p) { return values_of(p) + first; };
+      auto r = decode_words<F>(plan, dec, present, of, words, out, faulty);
+      if (!r) return r.error();
+      // Suspected only once the run is accepted: before the verdicts are known the sharings may
+      // be inconsistent, and the decoder would then blame honest parties.
+      if (*r) pending_suspects_.insert(pending_suspects_.end(), faulty.begin(), faulty.end());
+      return *r;
+    };
+    auto progress = [&]() -> Result<bool> {
+      auto r = try_decode(dest, groups, 0);
+      if (!r) return r.error();
+      if (*r) {
+        decoded = true;
+        return true;
+      }
+      for (std::size_t p = 0; p < n; ++p) {
+        if (!heard[p] && !erased[p] && wait_for(p)) return false;  // more may help
+      }
+      return true;
+    };
+    if (auto ok = router_.gather(round, what, on_message, progress, true); !ok) return ok.error();
+    if (decoded) return true;
+    for (std::size_t p = 0; p < n; ++p) {
+      if (!heard[p] && !erased[p] && wait_for(p)) mark_silent(p);
+    }
+    if (!decoded) {
+      // The first group that cannot be decoded, and what this party received for it.
+      std::size_t g = 0;
+      std::vector<F> scratch(ncoeffs);
+      for (; g + 1 < groups; ++g) {
+        auto r = try_decode(std::span<F>(scratch), 1, g);
+        if (!r) return r.error();
+        if (!*r) break;
+      }
+      BaValue rec{record::kFail, step};
+      record::put_u32(rec, static_cast<std::uint32_t>(g));
+      for (std::size_t p = 0; p < n; ++p) record::put_opt(rec, have[p] != 0, recv[p * groups + g]);
+      *failure = std::move(rec);
+    }
+    return false;
+  };
+  auto eval_ok = run(eval_round, "degree-2t shares (Eval)", 1, mine, 1);
+  if (!eval_ok) return eval_ok.error();
+
+  // Reveal: everyone gets every y_j and decodes the x's. A party whose Eval failed still takes
+  // part in the round (so round numbers stay aligned) with an empty message.
+  const std::uint64_t reveal_round = router_.next_round();
+  if (!*eval_ok) {
+    if (auto ok = send_to_others(wire::make_message(wire::Channel::kRound, reveal_round, 0)); !ok)
+      return ok.error();
+    return false;
+  }
+  if (auto ok = send_to_others(
+          wire::encode_elements<F>(wire::Channel::kRound, reveal_round, std::span<const F>(mine)));
+      !ok) {
+    return ok.error();
+  }
+  std::copy(mine.begin(), mine.end(), recv.begin() + static_cast<std::ptrdiff_t>(self * groups));
+  std::vector<F> coeffs(groups * k);
+  auto reveal_ok = run(reveal_round, "revealed values (Reveal)", k, coeffs, 2);
+  if (!reveal_ok) return reveal_ok.error();
+  if (!*reveal_ok) return false;
+  std::copy_n(coeffs.begin(), x.size(), opened.begin());
+  return true;
+}
+
+}  // namespace stoffel::mpc
