@@ -167,15 +167,17 @@ TEST_P(AgreementTest, BroadcastValidityForHonestSenders) {
   }
 }
 
+// Silent parties cost a receive timeout per round; 500 ms keeps a live party slowed by a loaded
+// machine (ASan, ctest -j2) from being taken for a silent one, which would exceed t.
 // Kings are parties 0..t: the faulty parties include king 0 so a faulty king is exercised.
 INSTANTIATE_TEST_SUITE_P(
     Faults, AgreementTest,
     ::testing::Values(Case{4, 1, {0}, Bad::kEquivocate, 20'000},
                       Case{4, 1, {2}, Bad::kGarbage, 20'000},
-                      Case{4, 1, {0}, Bad::kSilent, 150},
+                      Case{4, 1, {0}, Bad::kSilent, 500},
                       Case{7, 2, {0, 5}, Bad::kEquivocate, 20'000},
                       Case{7, 2, {1, 3}, Bad::kGarbage, 20'000},
-                      Case{7, 2, {0, 6}, Bad::kSilent, 150}),
+                      Case{7, 2, {0, 6}, Bad::kSilent, 500}),
     name_of);
 
 TEST(AgreementWire, MalformedBodiesAreRejectedNotTrusted) {
