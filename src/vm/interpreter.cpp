@@ -536,6 +536,16 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
       REG(REG_) = (VAL_);                          \
     }                                              \
   } while (0)
+  // With hooks, reports RegisterRead(reg, value); the MOV forms fire it.
+#define READ_EVENT(REG_)                           \
+  do {                                             \
+    if constexpr (kHooked) {                       \
+      HookEvent ev_{HookEventKind::RegisterRead};  \
+      ev_.reg = (REG_);                            \
+      ev_.value = REG(REG_);                       \
+      FIRE(ev_);                                   \
+    }                                              \
+  } while (0)
 #define AFTER_INSTRUCTION()                                                   \
   do {                                                                        \
     if constexpr (kHooked) {                                                  \
@@ -616,22 +626,12 @@ op_LDI:
   WRITE_REG(in->a, K[in->x]);
   NEXT();
 op_MOV:
-  if constexpr (kHooked) {
-    HookEvent ev{HookEventKind::RegisterRead};
-    ev.reg = in->b;
-    ev.value = REG(in->b);
-    FIRE(ev);
-  }
+  READ_EVENT(in->b);
   WRITE_REG(in->a, REG(in->b));
   NEXT();
 op_MOV_SHARE : {
   // clear -> secret: share the value (E10).
-  if constexpr (kHooked) {
-    HookEvent ev{HookEventKind::RegisterRead};
-    ev.reg = in->b;
-    ev.value = REG(in->b);
-    FIRE(ev);
-  }
+  READ_EVENT(in->b);
   SAVE_STATE();
   Value out;
   if (!slow_share(vm, REG(in->b), out, error)) goto fail;
@@ -642,12 +642,7 @@ op_MOV_SHARE : {
 op_MOV_REVEAL : {
   // secret -> clear: queue the reveal and leave a PendingReveal marker (E11); the plain loop
   // takes over until the queue is flushed.
-  if constexpr (kHooked) {
-    HookEvent ev{HookEventKind::RegisterRead};
-    ev.reg = in->b;
-    ev.value = REG(in->b);
-    FIRE(ev);
-  }
+  READ_EVENT(in->b);
   SAVE_STATE();
   Value marker;
   const size_t slot = static_cast<size_t>(&REG(in->a) - vm.stack_.get());
@@ -1205,6 +1200,7 @@ fail : {
 #undef FAIL
 #undef FIRE
 #undef WRITE_REG
+#undef READ_EVENT
 #undef REG
 #undef TARGET
 #undef AFTER_INSTRUCTION
