@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "embed/party_engine.h"
+#include "embed/party_backend.h"
 #include "math/fields.h"
 #include "mpc/local_session.h"
 #include "mpc/session.h"
@@ -81,7 +81,7 @@ PartyResult run_party(mpc::LocalSession& session, size_t index, const bytecode::
   auto inputs = party.receive_client_inputs(counts);
   if (!inputs) return fail("client input failed: " + inputs.error().message);
 
-  PartyEngine engine(party);
+  PartyBackend engine(party);
   vm::VmOptions vm_options;
   vm_options.max_call_depth = options.max_call_depth;
   vm::VirtualMachine machine(vm_options);

@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "mpc/engine.h"
+#include "mpc/hb/hb_party.h"
 #include "mpc/session.h"
 #include "net/fault_network.h"
 #include "net/transport.h"

@@ -1,5 +1,5 @@
 // The MPC builtins (reference-vm.md §4 "Share", "Mpc"; reference-mpc.md §4), on top of the
-// MpcEngine interface, plus one extension, Share.batch_mul (element-wise products in one round).
+// MpcBackend interface, plus one extension, Share.batch_mul (element-wise products in one round).
 //
 // A share argument is a raw Share or a Share object: an Object with __type = "Share",
 // __share_type ("SecretInt" / "SecretFixedPoint"), __bit_length or __precision_k/__precision_f,
@@ -67,7 +67,7 @@ Result<Value> share_object(VirtualMachine& vm, const Value& raw) {
   return obj;
 }
 
-Result<MpcEngine*> engine_of(VirtualMachine& vm) {
+Result<MpcBackend*> engine_of(VirtualMachine& vm) {
   return require_engine(vm);
 }
 
@@ -191,7 +191,7 @@ Result<Value> mul_scalar(VirtualMachine& vm, Args a) {
 struct Opened {
   ShareType type;
   FieldBytes value;
-  MpcEngine* engine;
+  MpcBackend* engine;
 };
 Result<Opened> open_single(VirtualMachine& vm, Args a, std::string_view fn) {
   if (a.size() != 1) return arity(fn, 1);

@@ -8,8 +8,8 @@
 
 namespace stoffel::vm {
 
-Result<MpcEngine*> require_engine(VirtualMachine& vm) {
-  MpcEngine* e = vm.engine();
+Result<MpcBackend*> require_engine(VirtualMachine& vm) {
+  MpcBackend* e = vm.engine();
   if (e == nullptr) {
     vm.note_engine_needed();
     return make_error("MPC engine not configured");
@@ -29,7 +29,7 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value) {
       vm.heap().new_share(type, std::vector<uint8_t>(value.begin(), value.end())));
 }
 
-Result<FieldBytes> encode_fixed(MpcEngine& engine, double v, uint32_t f) {
+Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f) {
   const double scaled = std::nearbyint(std::ldexp(v, static_cast<int>(f)));
   // |scaled| must fit an i64 (decision M6 applies in both directions).
   if (!std::isfinite(scaled) || scaled >= 9.2233720368547758e18 ||
@@ -43,7 +43,7 @@ Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {
   if (v.type == ValueType::Share) return v;
   auto engine = require_engine(vm);
   if (!engine) return engine.error();
-  MpcEngine& e = **engine;
+  MpcBackend& e = **engine;
   if (v.is_int()) {
     // U64 is reinterpreted as i64 bits (reference `from_clear`); other widths are widened.
     return make_share(vm, ShareType::secret_int(64), e.share_public(e.encode_int(v.i)));
@@ -60,7 +60,7 @@ Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {
   return make_error("Only primitive types (Int, Float, Bool) can be converted to shares");
 }
 
-Result<Value> clear_from_field(MpcEngine& engine, const ShareType& type, const FieldBytes& value) {
+Result<Value> clear_from_field(MpcBackend& engine, const ShareType& type, const FieldBytes& value) {
   auto v = engine.decode_int(value);
   if (!v) return v.error();
   if (type.kind == ShareType::Kind::SecretFixedPoint) {
@@ -78,7 +78,7 @@ Error type_error(IOp op) {
 
 // The scalar of a Share (op) I64 operation as a field element; for ADD/SUB on fixed point the
 // integer is first scaled by 2^f (M5); MUL/DIV scalars are not scaled (reference semantics).
-Result<FieldBytes> scalar_for(MpcEngine& e, IOp op, const ShareType& t, int64_t k) {
+Result<FieldBytes> scalar_for(MpcBackend& e, IOp op, const ShareType& t, int64_t k) {
   if (t.kind == ShareType::Kind::SecretFixedPoint && (op == IOp::ADD || op == IOp::SUB)) {
     return encode_fixed(e, static_cast<double>(k), t.f);
   }
@@ -90,7 +90,7 @@ Result<FieldBytes> scalar_for(MpcEngine& e, IOp op, const ShareType& t, int64_t 
 Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Value& b) {
   auto engine = require_engine(vm);
   if (!engine) return engine.error();
-  MpcEngine& e = **engine;
+  MpcBackend& e = **engine;
   const bool sa = a.type == ValueType::Share, sb = b.type == ValueType::Share;
 
   if (sa && sb) {

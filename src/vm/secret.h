@@ -1,12 +1,12 @@
 // Secret values in the VM: sharing clear values (MOV clear -> secret, decision E10), revealing
 // (MOV secret -> clear, batched, decision E11), and share arithmetic (reference-vm.md §2.5 with
-// decision M5 for fixed point). Everything that needs the parties goes through the MpcEngine.
+// decision M5 for fixed point). Everything that needs the parties goes through the MpcBackend.
 #pragma once
 
 #include <cstdint>
 
 #include "stoffel/result.h"
-#include "vm/engine.h"
+#include "vm/mpc_backend.h"
 #include "vm/function.h"
 #include "vm/heap_objects.h"
 #include "vm/value.h"
@@ -17,7 +17,7 @@ class VirtualMachine;
 
 // The engine, or the reference's errors: "MPC engine not configured" /
 // "MPC engine configured but not ready".
-Result<MpcEngine*> require_engine(VirtualMachine& vm);
+Result<MpcBackend*> require_engine(VirtualMachine& vm);
 
 FieldBytes share_field(const ShareObj* s);
 Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value);
@@ -28,11 +28,11 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value);
 // itself (E10).
 Result<Value> share_clear_value(VirtualMachine& vm, const Value& v);
 // An integer (already scaled for fixed point) as a field element; Float scaled by 2^f.
-Result<FieldBytes> encode_fixed(MpcEngine& engine, double v, uint32_t f);
+Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f);
 
 // The clear value of an opened share of the given type: SecretInt(1) -> Bool, SecretInt -> I64
 // (decision M6), SecretFixedPoint -> Float (value / 2^f).
-Result<Value> clear_from_field(MpcEngine& engine, const ShareType& type, const FieldBytes& value);
+Result<Value> clear_from_field(MpcBackend& engine, const ShareType& type, const FieldBytes& value);
 
 // ADD SUB MUL DIV MOD with at least one Share operand.
 Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Value& b);

@@ -19,7 +19,7 @@
 
 #include "bytecode/program.h"
 #include "stoffel/result.h"
-#include "vm/engine.h"
+#include "vm/mpc_backend.h"
 #include "vm/function.h"
 #include "vm/heap.h"
 #include "vm/heap_objects.h"
@@ -130,8 +130,8 @@ class VirtualMachine {
   std::string format_instruction(const FunctionProto& fn, uint32_t index) const;
 
   // --- MPC hooks-up (the MPC issue provides engines) --------------------------------------------
-  void set_engine(MpcEngine* engine) { engine_ = engine; }
-  MpcEngine* engine() const { return engine_; }
+  void set_engine(MpcBackend* engine) { engine_ = engine; }
+  MpcBackend* engine() const { return engine_; }
   // Set when an operation needed an engine and there was none ("MPC engine not configured"):
   // stoffel-run then re-runs the program on its embedded MPC engine.
   bool engine_was_needed() const { return engine_needed_; }
@@ -259,7 +259,7 @@ class VirtualMachine {
   VmOptions options_;
   Heap heap_;
   HookRegistry hooks_;
-  MpcEngine* engine_ = nullptr;
+  MpcBackend* engine_ = nullptr;
   bool engine_needed_ = false;
   ClientStore client_store_;
   std::function<void(std::string_view)> output_;

@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "math/fields.h"
-#include "mpc/hb_engine.h"
+#include "mpc/hb/party_impl.h"
 #include "mpc_test_util.h"
 
 namespace stoffel::mpc::test {

@@ -3,14 +3,14 @@
 // the answers, not the protocols (tested in tests/mpc).
 #include <gtest/gtest.h>
 
-#include "fake_engine.h"
+#include "fake_backend.h"
 #include "test_util.h"
 #include "vm/value_format.h"
 
 namespace stoffel::vm {
 namespace {
 
-using testing::FakeEngine;
+using testing::FakeBackend;
 using testing::vm_from_asm;
 
 std::string run(VirtualMachine& vm, const char* entry = "main") {
@@ -22,7 +22,7 @@ TEST(MpcSemantics, WithoutAnEngineSecretMovesFailAndAreNoted) {
   auto vm = vm_from_asm(".function main regs=17\n LDI r0, 5\n MOV r16, r0\n RET r0\n.end\n");
   EXPECT_EQ(run(*vm), "error: MPC engine not configured");
   EXPECT_TRUE(vm->engine_was_needed());
-  FakeEngine e;
+  FakeBackend e;
   e.ready = false;
   vm->set_engine(&e);
   EXPECT_EQ(run(*vm), "error: MPC engine configured but not ready");
@@ -35,7 +35,7 @@ TEST(MpcSemantics, ShareAndRevealRoundTripsEveryPrimitiveType) {
     MOV r1, r16
     RET r1
 .end)");
-  FakeEngine e;
+  FakeBackend e;
   vm->set_engine(&e);
   for (auto [in, out] :
        std::vector<std::pair<Value, std::string>>{{Value::i64(-42), "-42"},
@@ -68,7 +68,7 @@ TEST(MpcSemantics, RevealsAreBatchedIntoOneOpening) {
     ADD r3, r1, r2
     RET r3
 .end)");
-  FakeEngine e;
+  FakeBackend e;
   vm->set_engine(&e);
   EXPECT_EQ(run(*vm), "42");
   EXPECT_EQ(e.open_calls, 1);
@@ -87,7 +87,7 @@ TEST(MpcSemantics, AFlushNeverWritesAStaleRegister) {
     ADD r3, r1, r2
     RET r3
 .end)");
-  FakeEngine e;
+  FakeBackend e;
   vm->set_engine(&e);
   EXPECT_EQ(run(*vm), "104");
 }
@@ -108,13 +108,13 @@ TEST(MpcSemantics, RevealsTargetTheFrameThatQueuedThem) {
     MOV r1, r16
     RET r1
 .end)");
-  FakeEngine e;
+  FakeBackend e;
   vm->set_engine(&e);
   EXPECT_EQ(run(*vm), "1007");
 }
 
 TEST(MpcSemantics, ShareArithmeticFollowsTheReference) {
-  FakeEngine e;
+  FakeBackend e;
   auto check = [&](const char* body, const std::string& expected) {
     std::string text = std::string(".function main regs=20\n") + body + "\n.end\n";
     auto vm = vm_from_asm(text);
@@ -210,7 +210,7 @@ TEST(MpcSemantics, ShareBuiltinsAndBatchMul) {
     CALL "Share.batch_open"
     RET r0
 .end)");
-  FakeEngine e;
+  FakeBackend e;
   vm->set_engine(&e);
   EXPECT_EQ(run(*vm), "[30, 80]");
   EXPECT_EQ(e.mul_calls, 1);  // one round for the whole batch
@@ -236,7 +236,7 @@ TEST(MpcSemantics, ClientSharesAndOutputs) {
     ADD r1, r1, r2
     RET r1
 .end)");
-  FakeEngine e;
+  FakeBackend e;
   vm->set_engine(&e);
   const FieldBytes v0 = e.encode_int(5), v1 = e.encode_int(-8);
   vm->client_store().clients.push_back(

@@ -1,9 +1,12 @@
-// HbEngine<F>: one party of the HoneyBadgerMPC protocol over the field F (reference-mpc.md §2,
+// HbPartyImpl<F>: one party of the HoneyBadgerMPC protocol over the field F (reference-mpc.md §2,
 // decisions M2-M8), implementing mpc::Party. See docs/mpc.md for the protocols and messages.
 //
 // The engine owns no thread and no socket: it runs on its caller's thread and talks through a
-// Router on a transport endpoint. Member functions are defined in engine_*.inl and compiled once
-// per field in engine_<field>.cpp.
+// Router on a transport endpoint. Member functions are defined in the parts beside this file,
+// each named for what it does: core.inl (construction, local operations), opening.inl (robust
+// openings), multiplication.inl (Beaver multiplication, truncation), client_io.inl (client
+// input and output), preprocessing.inl and robust_preprocessing.inl. They are compiled once per
+// field in field_<name>.cpp.
 #pragma once
 
 #include <array>
@@ -21,10 +24,10 @@
 #include "math/rs_decode.h"
 #include "math/shamir.h"
 #include "mpc/agreement.h"
-#include "mpc/engine.h"
-#include "mpc/fault_state.h"
+#include "mpc/hb/hb_party.h"
+#include "mpc/hb/fault_state.h"
 #include "mpc/interp.h"
-#include "mpc/pool.h"
+#include "mpc/hb/pool.h"
 #include "mpc/router.h"
 
 namespace stoffel::mpc {
@@ -55,11 +58,11 @@ struct Algebra {
 };
 
 template <typename F>
-class HbEngine final : public HbParty {
+class HbPartyImpl final : public HbParty {
  public:
-  HbEngine(const EngineConfig& config, net::Endpoint& endpoint,
+  HbPartyImpl(const EngineConfig& config, net::Endpoint& endpoint,
            std::shared_ptr<const Algebra<F>> algebra);
-  ~HbEngine() override = default;
+  ~HbPartyImpl() override = default;
 
   std::size_t id() const override { return cfg_.id; }
   std::size_t n() const override { return cfg_.n; }
@@ -122,20 +125,20 @@ class HbEngine final : public HbParty {
     std::vector<std::uint8_t> corrected;  // words decoded by Gao: not used for the check
   };
 
-  // Preprocessing (engine_preproc.inl).
+  // Preprocessing (preprocessing.inl).
   Result<void> ensure(const Needs& want);
   Result<void> generate(const Needs& need);
   Result<void> generate_run(const Needs& need);
-  // One attempt (engine_preproc.inl): true if its output was accepted, false if a fault was
+  // One attempt (preprocessing.inl): true if its output was accepted, false if a fault was
   // found and the agreed fault state updated (the caller retries).
   struct Run;
   Result<bool> try_run(const Needs& need);
   // Degree-2t opening of x (one share per value) by batch reconstruction: two rounds. Parties
   // known to be faulty to this one are erased. true: opened; false: some group could not be
-  // decoded, and `failure` describes what this party received (engine_robust.inl).
+  // decoded, and `failure` describes what this party received (opening.inl).
   Result<bool> open_2t(std::span<const F> x, std::span<F> out, BaValue* failure);
 
-  // Robust preprocessing (engine_robust.inl).
+  // Robust preprocessing (robust_preprocessing.inl).
   bool wait_for(std::size_t p) const;
   // A party not heard from by the receive timeout in a preprocessing round: not waited for
   // again (synchronous model: it is faulty), but not named in warnings either.
@@ -166,12 +169,13 @@ class HbEngine final : public HbParty {
   // After a change of the fault state: conviction by dispute count, and names for the warnings.
   void settle_faults();
 
-  // Online (engine_online.inl).
+  // Degree-t opening (opening.inl).
   Result<void> open_t(std::span<const F> shares, std::span<F> out);
   void check_late(std::uint64_t round, std::size_t from, std::uint32_t count,
                   std::span<const std::uint8_t> body);
-  void suspect(std::size_t party);
 
+  // Bookkeeping (core.inl).
+  void suspect(std::size_t party);
   // Broadcast of one message to every other party (copies for all but the last).
   Result<void> send_to_others(net::Bytes payload);
   Result<std::vector<F>> load_all(std::span<const FieldBytes> in, const char* what) const;
@@ -207,7 +211,7 @@ namespace stoffel::mpc {
 extern template struct Algebra<math::Bls12_381_Fr>;
 extern template struct Algebra<math::Bn254_Fr>;
 extern template struct Algebra<math::Curve25519_Fr>;
-extern template class HbEngine<math::Bls12_381_Fr>;
-extern template class HbEngine<math::Bn254_Fr>;
-extern template class HbEngine<math::Curve25519_Fr>;
+extern template class HbPartyImpl<math::Bls12_381_Fr>;
+extern template class HbPartyImpl<math::Bn254_Fr>;
+extern template class HbPartyImpl<math::Curve25519_Fr>;
 }  // namespace stoffel::mpc

@@ -1,7 +1,7 @@
-// HbEngine<F>: the fault handling of robust preprocessing (docs/mpc.md, "Robust
+// HbPartyImpl<F>: the fault handling of robust preprocessing (docs/mpc.md, "Robust
 // preprocessing"): records broadcast with agreement, and dispute resolution from agreed data
-// only, so every honest party updates the fault state identically. Included by
-// engine_preproc.inl only.
+// only, so every honest party updates the fault state identically. Included only
+// by the per-field translation units (field_<name>.cpp).
 #pragma once
 
 #include <algorithm>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "mpc/hb_engine.h"
+#include "mpc/hb/party_impl.h"
 #include "mpc/wire.h"
 
 namespace stoffel::mpc {
@@ -19,7 +19,7 @@ inline constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
 // State of one preprocessing attempt that fault resolution needs.
 template <typename F>
-struct HbEngine<F>::Run {
+struct HbPartyImpl<F>::Run {
   std::vector<std::size_t> dealers;  // D, ascending
   std::vector<std::size_t> pos;      // party -> index in D, or kNone
   std::size_t t_d = 0, kr = 0, kd = 0, cols = 0;
@@ -96,13 +96,13 @@ class Reader {
 }  // namespace record
 
 template <typename F>
-bool HbEngine<F>::wait_for(std::size_t p) const {
+bool HbPartyImpl<F>::wait_for(std::size_t p) const {
   return !faults_.convicted(p) && !silent_[p] &&
          !std::binary_search(suspects_.begin(), suspects_.end(), p);
 }
 
 template <typename F>
-const math::Matrix<F>& HbEngine<F>::him(std::size_t size) {
+const math::Matrix<F>& HbPartyImpl<F>::him(std::size_t size) {
   if (size == cfg_.n) return alg_->him;
   auto it = him_.find(size);
   if (it == him_.end()) {
@@ -112,7 +112,7 @@ const math::Matrix<F>& HbEngine<F>::him(std::size_t size) {
 }
 
 template <typename F>
-const math::RobustDecoder<F>& HbEngine<F>::decoder_2t(std::size_t faults) {
+const math::RobustDecoder<F>& HbPartyImpl<F>::decoder_2t(std::size_t faults) {
   if (faults == cfg_.t) return alg_->dec_2t;
   auto it = dec_2t_by_t_.find(faults);
   if (it == dec_2t_by_t_.end()) {
@@ -124,7 +124,7 @@ const math::RobustDecoder<F>& HbEngine<F>::decoder_2t(std::size_t faults) {
 }
 
 template <typename F>
-void HbEngine<F>::settle_faults() {
+void HbPartyImpl<F>::settle_faults() {
   faults_.convict_by_disputes();
   // Convicted parties are named in the warnings like parties caught sending wrong shares.
   for (std::size_t p : faults_.convicted_parties()) suspect(p);
@@ -133,7 +133,7 @@ void HbEngine<F>::settle_faults() {
 // Check index c < kr: random-share column c (degree t). kr <= c < kr + kd: double sharing c - kr
 // (columns c, degree t, and c + kd, degree 2t, with equal values at 0).
 template <typename F>
-std::size_t HbEngine<F>::first_failing_check(const Run& run, const std::vector<F>& word,
+std::size_t HbPartyImpl<F>::first_failing_check(const Run& run, const std::vector<F>& word,
                                              const std::vector<std::uint8_t>& erased) const {
   const std::size_t n = cfg_.n, t = cfg_.t, cols = run.cols;
   std::vector<std::size_t> present;
@@ -169,7 +169,7 @@ std::size_t HbEngine<F>::first_failing_check(const Run& run, const std::vector<F
 }
 
 template <typename F>
-Result<std::optional<std::vector<F>>> HbEngine<F>::reveal_columns(
+Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
     const Run& run, const std::vector<std::size_t>& columns) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::size_t m = run.dealers.size(), ns = columns.size();
@@ -249,7 +249,7 @@ Result<std::optional<std::vector<F>>> HbEngine<F>::reveal_columns(
 }
 
 template <typename F>
-F HbEngine<F>::expected_share(const Run& run, const std::vector<std::size_t>& columns,
+F HbPartyImpl<F>::expected_share(const Run& run, const std::vector<std::size_t>& columns,
                               const std::vector<F>& polys, std::size_t row, std::size_t column,
                               std::size_t k) const {
   const std::size_t n = cfg_.n, ns = columns.size();
@@ -265,7 +265,7 @@ F HbEngine<F>::expected_share(const Run& run, const std::vector<std::size_t>& co
 // A checker's FAIL verdict: what it received for the failing check, against what every party
 // should have sent given the revealed (and then consistent) dealings.
 template <typename F>
-Result<void> HbEngine<F>::resolve_check(const Run& run, std::size_t checker,
+Result<void> HbPartyImpl<F>::resolve_check(const Run& run, std::size_t checker,
                                         const BaValue& verdict) {
   const std::size_t n = cfg_.n;
   record::Reader r(verdict);
@@ -314,7 +314,7 @@ Result<void> HbEngine<F>::resolve_check(const Run& run, std::size_t checker,
 // A failed degree-2t opening: the failing party's received values for one group against the
 // values every party should have sent, from the revealed dealings of the columns involved.
 template <typename F>
-Result<void> HbEngine<F>::resolve_open(const Run& run, std::size_t party, const BaValue& status) {
+Result<void> HbPartyImpl<F>::resolve_open(const Run& run, std::size_t party, const BaValue& status) {
   const std::size_t n = cfg_.n, t = cfg_.t, k2 = 2 * t + 1;
   const std::size_t total = run.nt + run.nb;
   record::Reader r(status);

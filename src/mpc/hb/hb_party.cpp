@@ -1,8 +1,8 @@
-#include "mpc/engine.h"
+#include "mpc/hb/hb_party.h"
 
 #include <string>
 
-#include "mpc/hb_engine.h"
+#include "mpc/hb/party_impl.h"
 
 namespace stoffel::mpc {
 
@@ -38,7 +38,7 @@ Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::End
     using F = typename decltype(tag)::type;
     auto alg = Algebra<F>::create(config.n, config.t);
     if (!alg) return alg.error();
-    return std::unique_ptr<HbParty>(std::make_unique<HbEngine<F>>(config, endpoint, *alg));
+    return std::unique_ptr<HbParty>(std::make_unique<HbPartyImpl<F>>(config, endpoint, *alg));
   });
 }
 
@@ -58,7 +58,7 @@ Result<std::vector<std::unique_ptr<HbParty>>> make_parties(
         for (std::size_t i = 0; i < config.n; ++i) {
           EngineConfig c = config;
           c.id = i;
-          parties.push_back(std::make_unique<HbEngine<F>>(c, *endpoints[i], *alg));
+          parties.push_back(std::make_unique<HbPartyImpl<F>>(c, *endpoints[i], *alg));
         }
         return parties;
       });

@@ -4,15 +4,15 @@
 
 #include <cstring>
 
-#include "vm/engine.h"
+#include "vm/mpc_backend.h"
 
 namespace stoffel::vm::testing {
 
-class FakeEngine final : public MpcEngine {
+class FakeBackend final : public MpcBackend {
  public:
   static constexpr uint64_t kP = (uint64_t{1} << 61) - 1;
 
-  FakeEngine() { info_ = EngineInfo{0, 1, 0, 7, "fake", "mersenne61"}; }
+  FakeBackend() { info_ = EngineInfo{0, 1, 0, 7, "fake", "mersenne61"}; }
   bool is_ready() const override { return ready; }
   const EngineInfo& info() const override { return info_; }
 

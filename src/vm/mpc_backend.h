@@ -28,9 +28,9 @@ struct EngineInfo {
   std::string field;    // "bls12-381-fr", ...
 };
 
-class MpcEngine {
+class MpcBackend {
  public:
-  virtual ~MpcEngine() = default;
+  virtual ~MpcBackend() = default;
   virtual bool is_ready() const = 0;
   virtual const EngineInfo& info() const = 0;
 

@@ -1,11 +1,11 @@
-// HbEngine<F>: preprocessing (reference-mpc.md §2.4-2.7, decision M4). Included by
-// engine_<field>.cpp only.
+// HbPartyImpl<F>: preprocessing (reference-mpc.md §2.4-2.7, decision M4). Included only by
+// the per-field translation units (field_<name>.cpp).
 //
 // One generation run produces everything that is missing at once; it is robust (docs/mpc.md,
 // "Robust preprocessing"): the dealers are the parties D the agreed fault state allows, the
 // n x n matrix becomes |D| x |D|, the checkers' verdicts are broadcast with Byzantine agreement,
 // and a failed check (or, at n = 3t + 1, a failed degree-2t opening) leads to dispute resolution
-// (engine_robust.inl), which convicts a party or adds a dispute; the run is then discarded and
+// (robust_preprocessing.inl), which convicts a party or adds a dispute; the run is then discarded and
 // retried. Only accepted runs fill the pools.
 //   round 1  deal       dealers in D deal Kr random degree-t sharings and Kd double sharings
 //   (local)             the |D| x |D| hyper-invertible matrix on each column of dealt values
@@ -20,15 +20,13 @@
 #include <algorithm>
 #include <string>
 
-#include "mpc/engine_open2t.inl"
-#include "mpc/engine_robust.inl"
-#include "mpc/hb_engine.h"
+#include "mpc/hb/party_impl.h"
 #include "mpc/wire.h"
 
 namespace stoffel::mpc {
 
 template <typename F>
-Result<void> HbEngine<F>::ensure(const Needs& want) {
+Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
   // Every party computes the same amounts from the same pool sizes, so refills happen at the
   // same point and with the same size everywhere (M4). A second pass is needed only in the rare
   // case that a run yields fewer bits than asked for (a zero seed).
@@ -56,12 +54,12 @@ Result<void> HbEngine<F>::ensure(const Needs& want) {
 }
 
 template <typename F>
-Result<void> HbEngine<F>::preprocess(const PoolSizes& at_least) {
+Result<void> HbPartyImpl<F>::preprocess(const PoolSizes& at_least) {
   return ensure(Needs{at_least.randoms, at_least.masks, at_least.triples, at_least.bits});
 }
 
 template <typename F>
-Result<void> HbEngine<F>::generate(const Needs& need) {
+Result<void> HbPartyImpl<F>::generate(const Needs& need) {
   // Large requests are split into runs of bounded size: the working set of a run (dealt values,
   // matrix outputs, messages) then stays in cache, which is faster than one huge run with the
   // same number of rounds per item.
@@ -82,7 +80,7 @@ Result<void> HbEngine<F>::generate(const Needs& need) {
 }
 
 template <typename F>
-Result<void> HbEngine<F>::generate_run(const Needs& need) {
+Result<void> HbPartyImpl<F>::generate_run(const Needs& need) {
   // Every failed attempt convicts a party or adds a new dispute with a faulty member; a faulty
   // party is convicted at its (t+1)-th partner. So at most t convictions and t(t+1) disputes:
   // t(t+2) failed attempts (docs/mpc.md).
@@ -98,7 +96,7 @@ Result<void> HbEngine<F>::generate_run(const Needs& need) {
 }
 
 template <typename F>
-Result<bool> HbEngine<F>::try_run(const Needs& need) {
+Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   pending_suspects_.clear();
   Run run;

@@ -1,15 +1,147 @@
-// HbEngine<F>: the degree-2t opening of preprocessing (batch reconstruction with erasures of
-// parties known to be faulty). Included by engine_preproc.inl only.
+// HbPartyImpl<F>: robust openings. Degree t (decision M3): one round, error-correcting, late
+// shares still checked; degree 2t (preprocessing): batch reconstruction with the parties known
+// to be faulty erased. Included only by the per-field translation units (field_<name>.cpp).
 #pragma once
 
 #include <algorithm>
 #include <string>
 
-#include "mpc/engine_robust.inl"
-#include "mpc/hb_engine.h"
+#include "mpc/hb/party_impl.h"
 #include "mpc/wire.h"
 
 namespace stoffel::mpc {
+
+// --- robust opening of degree-t shares (decision M3) ----------------------------------------
+//
+// One round: every party sends all its shares of the batch to every other party in one message.
+// A party decodes as soon as its inbox is momentarily empty and it holds at least 2t + 1
+// shares per value (its own included); every present share is checked against the interpolant
+// and disagreeing words go to Gao's decoder. The value returned is always the honest one: it is
+// accepted only when at least 2t + 1 shares, so at least t + 1 honest ones, agree.
+
+template <typename F>
+Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out) {
+  const std::size_t w = shares.size();
+  if (w == 0) return {};
+  const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
+  const std::uint64_t round = router_.next_round();
+  stats_.openings += w;
+  if (auto ok = send_to_others(wire::encode_elements<F>(wire::Channel::kRound, round, shares));
+      !ok) {
+    return ok;
+  }
+  std::vector<F> recv(n * w);
+  std::vector<std::uint8_t> have(n, 0);
+  std::copy(shares.begin(), shares.end(), recv.begin() + static_cast<std::ptrdiff_t>(self * w));
+  have[self] = 1;
+  std::size_t count = 1;
+  std::vector<std::uint8_t> corrected(w, 0);
+  std::vector<std::size_t> present, fast;
+  const InterpPlan<F>* used = nullptr;
+  auto values_of = [&](std::size_t p) { return recv.data() + p * w; };
+  std::size_t heard = 1;  // parties heard from, valid message or not
+  auto on_message = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+    ++heard;
+    if (cnt != w || !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * w, w))) {
+      return false;
+    }
+    have[from] = 1;
+    ++count;
+    return true;
+  };
+  auto undecodable = [&]() -> Result<bool> {
+    if (heard < n) return false;  // more shares may make it decodable
+    return make_error("robust opening failed: the shares of all " + std::to_string(n) +
+                      " parties do not determine a value (more than t = " + std::to_string(t) +
+                      " parties sent wrong or invalid shares)");
+  };
+  auto progress = [&]() -> Result<bool> {
+    if (count < 2 * t + 1) return undecodable();
+    present.clear();
+    fast.clear();
+    for (std::size_t p = 0; p < n; ++p) {
+      if (!have[p]) continue;
+      present.push_back(p);
+      if (!std::binary_search(suspects_.begin(), suspects_.end(), p)) fast.push_back(p);
+    }
+    // Known offenders are left out of the fast path when enough others are present; words that
+    // still disagree are decoded from everything received.
+    if (fast.size() < 2 * t + 1) fast = present;
+    used = &plans_.get(alg_->domain, fast, t, 1);
+    std::fill(corrected.begin(), corrected.end(), 0);
+    std::vector<std::size_t> faulty;
+    auto r = decode_words<F>(*used, alg_->dec_t, present, values_of, w, out, faulty, &corrected);
+    if (!r) return r.error();
+    if (!*r) return undecodable();
+    for (std::size_t p : faulty) suspect(p);
+    return true;
+  };
+  if (auto ok = router_.gather(round, "shares to open", on_message, progress); !ok) return ok;
+  if (count < n && w <= kLateMaxWords) {
+    // Keep what is needed to check the shares still in flight.
+    LateOpen& late = late_[late_next_];
+    late_next_ = (late_next_ + 1) % kLateOpens;
+    late.round = round;
+    late.words = w;
+    late.base = used->base;
+    late.base_values.resize(used->base.size() * w);
+    for (std::size_t i = 0; i < used->base.size(); ++i) {
+      std::copy_n(values_of(used->base[i]), w,
+                  late.base_values.begin() + static_cast<std::ptrdiff_t>(i * w));
+    }
+    late.have = have;
+    late.corrected = std::move(corrected);
+  }
+  return {};
+}
+
+template <typename F>
+void HbPartyImpl<F>::check_late(std::uint64_t round, std::size_t from, std::uint32_t count,
+                             std::span<const std::uint8_t> body) {
+  if (round == 0 || from >= cfg_.n) return;
+  LateOpen* found = nullptr;
+  for (auto& l : late_) {
+    if (l.round == round) found = &l;
+  }
+  if (!found || found->have[from]) return;
+  LateOpen& late = *found;
+  late.have[from] = 1;
+  const std::size_t w = late.words, k = late.base.size();
+  std::vector<F> vals(w);
+  if (count != w || !wire::decode_elements<F>(body, std::span<F>(vals))) {
+    suspect(from);
+    return;
+  }
+  std::vector<F> xs(k), row(k);
+  for (std::size_t i = 0; i < k; ++i) xs[i] = alg_->domain.point(late.base[i]);
+  math::lagrange_coefficients<F>(xs, alg_->domain.point(from), row);
+  for (std::size_t v = 0; v < w; ++v) {
+    if (late.corrected[v]) continue;
+    F acc = F::zero();
+    for (std::size_t i = 0; i < k; ++i) acc += row[i] * late.base_values[i * w + v];
+    if (!(acc == vals[v])) {
+      suspect(from);
+      return;
+    }
+  }
+}
+
+template <typename F>
+Result<void> HbPartyImpl<F>::open_values(std::span<const F> shares, std::span<F> out) {
+  if (out.size() != shares.size()) return make_error("open: output size mismatch");
+  return open_t(shares, out);
+}
+
+template <typename F>
+Result<std::vector<FieldBytes>> HbPartyImpl<F>::open(std::span<const FieldBytes> shares) {
+  auto in = load_all(shares, "open");
+  if (!in) return in.error();
+  std::vector<F> out(in->size());
+  if (auto ok = open_t(*in, out); !ok) return ok.error();
+  std::vector<FieldBytes> res(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  return res;
+}
 
 // Batch reconstruction at degree 2t (reference-mpc.md §2.3, HoneyBadgerMPC Fig. 2), in groups
 // of 2t + 1 values: party j learns y_j = sum_k x_k * point(j)^k (Eval), reveals it, and everyone
@@ -18,7 +150,7 @@ namespace stoffel::mpc {
 // t - f more errors and needs 2t + (t - f) + 1 agreeing values, so a wrong value is never
 // returned.
 template <typename F>
-Result<bool> HbEngine<F>::open_2t(std::span<const F> x, std::span<F> opened, BaValue* failure) {
+Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, BaValue* failure) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::size_t k = 2 * t + 1;
   const std::size_t groups = (x.size() + k - 1) / k;

@@ -1,15 +1,15 @@
-// Adapts one MPC party (mpc::Party) to the VM's engine interface (vm::MpcEngine). This layer is
+// Adapts one MPC party (mpc::Party) to the VM's engine interface (vm::MpcBackend). This layer is
 // the only place that knows both the VM and the MPC layer.
 #pragma once
 
 #include "mpc/party.h"
-#include "vm/engine.h"
+#include "vm/mpc_backend.h"
 
 namespace stoffel::embed {
 
-class PartyEngine final : public vm::MpcEngine {
+class PartyBackend final : public vm::MpcBackend {
  public:
-  explicit PartyEngine(mpc::Party& party);
+  explicit PartyBackend(mpc::Party& party);
 
   bool is_ready() const override { return true; }
   const vm::EngineInfo& info() const override { return info_; }

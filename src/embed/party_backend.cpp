@@ -1,4 +1,4 @@
-#include "embed/party_engine.h"
+#include "embed/party_backend.h"
 
 #include <string>
 #include <vector>
@@ -8,7 +8,7 @@
 
 namespace stoffel::embed {
 
-PartyEngine::PartyEngine(mpc::Party& party) : party_(party) {
+PartyBackend::PartyBackend(mpc::Party& party) : party_(party) {
   info_.party_id = static_cast<uint32_t>(party.id());
   info_.n_parties = static_cast<uint32_t>(party.n());
   info_.threshold = static_cast<uint32_t>(party.t());
@@ -19,7 +19,7 @@ PartyEngine::PartyEngine(mpc::Party& party) : party_(party) {
 
 // Robust local reconstruction over this session's evaluation points (the same Domain the
 // protocols use: roots of unity where the field has them, else 1..n, M7).
-Result<vm::FieldBytes> PartyEngine::interpolate(std::span<const vm::FieldBytes> shares) const {
+Result<vm::FieldBytes> PartyBackend::interpolate(std::span<const vm::FieldBytes> shares) const {
   const size_t n = party_.n(), t = party_.t();
   if (shares.size() > n) {
     return make_error("Share.interpolate_local: " + std::to_string(shares.size()) +

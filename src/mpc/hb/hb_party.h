@@ -1,5 +1,6 @@
-// The HoneyBadgerMPC engine behind mpc::Party: construction and the operations beyond the
-// Party contract that tests and benchmarks use (explicit preprocessing, pool sizes).
+// The HoneyBadgerMPC party behind mpc::Party: configuration, construction and the operations
+// beyond the Party contract that tests and benchmarks use (explicit preprocessing, pool sizes).
+// The implementation is HbPartyImpl<F> (party_impl.h), one per field.
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,14 @@
+// The HoneyBadgerMPC party compiled for the curve25519/ed25519 scalar field. Each field is its own
+// translation unit so the three build in parallel; they are the only files that include the
+// engine's parts (*.inl), in this order: later parts use the types earlier ones define.
+#include "mpc/hb/core.inl"
+#include "mpc/hb/robust_preprocessing.inl"
+#include "mpc/hb/opening.inl"
+#include "mpc/hb/preprocessing.inl"
+#include "mpc/hb/multiplication.inl"
+#include "mpc/hb/client_io.inl"
+
+namespace stoffel::mpc {
+template struct Algebra<math::Curve25519_Fr>;
+template class HbPartyImpl<math::Curve25519_Fr>;
+}  // namespace stoffel::mpc

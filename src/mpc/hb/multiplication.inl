@@ -1,0 +1,140 @@
+// HbPartyImpl<F>: Beaver multiplication, random shares and probabilistic truncation
+// (Catrina-Saxena TruncPr, decision M5). Included only by the per-field translation units
+// (field_<name>.cpp).
+#pragma once
+
+#include <string>
+
+#include "mpc/hb/party_impl.h"
+#include "mpc/wire.h"
+
+namespace stoffel::mpc {
+
+// --- Beaver multiplication -------------------------------------------------------------------
+//
+// With a triple ([a], [b], [c = ab]): d = x - a and e = y - b are opened (all 2N of a batch in
+// one robust opening), then [xy] = [c] + d[b] + e[a] + de.
+
+template <typename F>
+Result<void> HbPartyImpl<F>::mul_values(std::span<const F> x, std::span<const F> y, std::span<F> out) {
+  const std::size_t count = x.size();
+  if (y.size() != count || out.size() != count) {
+    return make_error("mul: operand sizes differ (" + std::to_string(x.size()) + " and " +
+                      std::to_string(y.size()) + ")");
+  }
+  if (count == 0) return {};
+  if (auto ok = ensure(Needs{0, 0, count, 0}); !ok) return ok;
+  const std::span<const F> tr = triples_.take(count);  // (a, b, c) per triple
+  std::vector<F> masked(2 * count), opened(2 * count);
+  for (std::size_t i = 0; i < count; ++i) {
+    masked[i] = x[i] - tr[3 * i];
+    masked[count + i] = y[i] - tr[3 * i + 1];
+  }
+  if (auto ok = open_t(masked, opened); !ok) return ok;
+  for (std::size_t i = 0; i < count; ++i) {
+    const F& d = opened[i];
+    const F& e = opened[count + i];
+    out[i] = tr[3 * i + 2] + d * tr[3 * i + 1] + e * tr[3 * i] + d * e;
+  }
+  stats_.multiplications += count;
+  return {};
+}
+
+template <typename F>
+Result<std::vector<FieldBytes>> HbPartyImpl<F>::mul(std::span<const FieldBytes> a,
+                                                 std::span<const FieldBytes> b) {
+  auto x = load_all(a, "mul");
+  if (!x) return x.error();
+  auto y = load_all(b, "mul");
+  if (!y) return y.error();
+  std::vector<F> out(x->size());
+  if (auto ok = mul_values(*x, *y, out); !ok) return ok.error();
+  std::vector<FieldBytes> res(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  return res;
+}
+
+template <typename F>
+Result<FieldBytes> HbPartyImpl<F>::random() {
+  if (auto ok = ensure(Needs{1, 0, 0, 0}); !ok) return ok.error();
+  return store(randoms_.take(1)[0]);
+}
+
+// --- probabilistic truncation -------------------------------------------------------------------
+//
+// TruncPr(a, k, f) for k-bit signed a (|a| < 2^(k-1)): with random bits b_0..b_(k+kappa-1),
+// r' = sum_(i<f) 2^i b_i and r = sum_i 2^i b_i,
+//   c = open(a + 2^(k-1) + r),  a' = (c mod 2^f) - r',  d = (a - a') / 2^f.
+// a + 2^(k-1) + r < 2^(k+kappa+1) < p, so c is that integer and d = floor(a / 2^f) + u with
+// u in {0, 1} (u = 1 with probability (a mod 2^f) / 2^f). The opened c hides a up to statistical
+// distance 2^-kappa. Random bits come from the bit pool (RandBit: opened squares, see
+// preprocessing.inl), so every bit is guaranteed to be 0 or 1.
+template <typename F>
+Result<void> HbPartyImpl<F>::truncate_values(std::span<const F> a, std::uint32_t k, std::uint32_t f,
+                                          std::span<F> out) {
+  if (out.size() != a.size()) return make_error("truncate: output size mismatch");
+  if (f == 0 || f >= k) {
+    return make_error("truncate: need 0 < f < k (k = " + std::to_string(k) +
+                      ", f = " + std::to_string(f) + ")");
+  }
+  if (std::size_t{k} + kTruncKappa + 2 > F::bits()) {
+    return make_error("truncate: k = " + std::to_string(k) + " is too large for " + F::name() +
+                      " (k + " + std::to_string(kTruncKappa) + " + 2 must not exceed " +
+                      std::to_string(F::bits()) + " bits)");
+  }
+  const std::size_t count = a.size();
+  if (count == 0) return {};
+  const std::size_t nbits = std::size_t{k} + kTruncKappa;
+  if (auto ok = ensure(Needs{0, 0, 0, count * nbits}); !ok) return ok;
+  const std::span<const F> bits = bits_.take(count * nbits);
+
+  math::Limbs shift{};
+  shift[(k - 1) / 64] = std::uint64_t{1} << ((k - 1) % 64);
+  const F offset = F::from_canonical(shift);  // 2^(k-1)
+  math::Limbs two_f{};
+  two_f[f / 64] = std::uint64_t{1} << (f % 64);
+  const F pow_f = F::from_canonical(two_f);
+  const F inv_pow_f = pow_f.inverse();
+
+  std::vector<F> low(count), masked(count), opened(count);
+  for (std::size_t v = 0; v < count; ++v) {
+    const F* b = bits.data() + v * nbits;
+    // Horner with doublings: r' from the low f bits, r'' from the rest, r = 2^f r'' + r'.
+    F hi = F::zero(), lo = F::zero();
+    for (std::size_t i = nbits; i-- > f;) hi = hi.dbl() + b[i];
+    for (std::size_t i = f; i-- > 0;) lo = lo.dbl() + b[i];
+    low[v] = lo;
+    masked[v] = a[v] + offset + hi * pow_f + lo;
+  }
+  if (auto ok = open_t(masked, opened); !ok) return ok;
+  for (std::size_t v = 0; v < count; ++v) {
+    math::Limbs c = opened[v].to_canonical();
+    // c mod 2^f
+    for (std::size_t limb = 0; limb < 4; ++limb) {
+      const std::size_t lo_bit = limb * 64;
+      if (lo_bit >= f) {
+        c[limb] = 0;
+      } else if (f - lo_bit < 64) {
+        c[limb] &= (std::uint64_t{1} << (f - lo_bit)) - 1;
+      }
+    }
+    const F a_low = F::from_canonical(c) - low[v];
+    out[v] = (a[v] - a_low) * inv_pow_f;
+  }
+  math::wipe(std::span<F>(low));
+  return {};
+}
+
+template <typename F>
+Result<std::vector<FieldBytes>> HbPartyImpl<F>::truncate(std::span<const FieldBytes> shares,
+                                                      std::uint32_t k, std::uint32_t f) {
+  auto in = load_all(shares, "truncate");
+  if (!in) return in.error();
+  std::vector<F> out(in->size());
+  if (auto ok = truncate_values(*in, k, f, out); !ok) return ok.error();
+  std::vector<FieldBytes> res(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  return res;
+}
+
+}  // namespace stoffel::mpc
