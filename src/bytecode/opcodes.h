@@ -1,6 +1,9 @@
-// The one opcode table. Everything that knows about instructions (the enum, the STFL reader and
-// writer, the verifier, the assembler/disassembler and the interpreter's dispatch) is generated
-// from STOFFEL_OPCODES, so adding or changing an opcode happens in exactly one place.
+// The one table of the file format's opcodes. The enum, the mnemonics and the operand formats are
+// generated from STOFFEL_OPCODES, and the STFL reader and writer, the verifier and the
+// assembler/disassembler take every opcode's name and format from it, so adding or changing an
+// opcode happens in one place. The VM has its own instruction set, generated the same way from
+// STOFFEL_IOPS (src/vm/iop.h), which contains each file opcode under the same name: the mapping
+// is generated from this table, so an opcode added here does not compile until the VM has it.
 //
 // Operand formats (STFL v1 encodings, all little-endian):
 //   R   = u32 register          K = u32 constant-pool index

@@ -11,64 +11,6 @@
 
 namespace stoffel::vm {
 
-std::string_view iop_name(IOp op) {
-  switch (op) {
-    case IOp::LD:
-      return "LD";
-    case IOp::LDI:
-      return "LDI";
-    case IOp::MOV:
-    case IOp::MOV_SHARE:
-    case IOp::MOV_REVEAL:
-      return "MOV";
-    case IOp::ADD:
-      return "ADD";
-    case IOp::SUB:
-      return "SUB";
-    case IOp::MUL:
-      return "MUL";
-    case IOp::DIV:
-      return "DIV";
-    case IOp::MOD:
-      return "MOD";
-    case IOp::AND:
-      return "AND";
-    case IOp::OR:
-      return "OR";
-    case IOp::XOR:
-      return "XOR";
-    case IOp::NOT:
-      return "NOT";
-    case IOp::SHL:
-      return "SHL";
-    case IOp::SHR:
-      return "SHR";
-    case IOp::JMP:
-      return "JMP";
-    case IOp::JMPEQ:
-      return "JMPEQ";
-    case IOp::JMPNEQ:
-      return "JMPNEQ";
-    case IOp::JMPLT:
-      return "JMPLT";
-    case IOp::JMPGT:
-      return "JMPGT";
-    case IOp::CALL:
-      return "CALL";
-    case IOp::RET:
-      return "RET";
-    case IOp::PUSHARG:
-      return "PUSHARG";
-    case IOp::CMP:
-      return "CMP";
-    case IOp::END:
-      return "RET";
-    default:
-      return "SUPER";  // superinstructions are reported by their plain opcode
-  }
-  return "?";
-}
-
 namespace {
 
 Error type_error(IOp op) {

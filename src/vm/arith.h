@@ -21,6 +21,4 @@ Result<Value> not_op(VirtualMachine& vm, const Value& a);
 // -1, 0, +1; or an error ("Cannot compare 1 and 1i32").
 Result<int32_t> compare_values(const Value& a, const Value& b);
 
-std::string_view iop_name(IOp op);
-
 }  // namespace stoffel::vm

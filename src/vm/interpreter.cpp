@@ -8,11 +8,12 @@
 // instruction carries its handler's offset from the first handler (Instr::handler), so the next
 // handler's address comes from the instruction itself; the hooked loop indexes a table by opcode.
 //
-// Most of the speed comes from the load-time translation (vm.cpp): superinstructions for the
-// compiler's patterns, facts proven once instead of checked per instruction (no pending
+// Most of the speed comes from the load-time translation (translate.cpp): superinstructions for
+// the compiler's patterns, facts proven once instead of checked per instruction (no pending
 // arguments before a fused call; a call slot still bound to the builtin inlined for it, undone
 // by unfuse_builtin_calls on re-binding), immediates in the instruction instead of constant-pool
-// loads. What each superinstruction assumes is written where it is made and where it runs.
+// loads. What each superinstruction assumes is written in src/vm/iop.h, where it is made and
+// where it runs. The instruction set itself, plain and fused, is the table in src/vm/iop.h.
 //
 // Two instantiations: run_loop<false> has no hook code at all; run_loop<true> fires every event
 // of reference-vm.md §5. The VM switches between them when hooks appear or disappear (E9).
@@ -134,36 +135,15 @@ bool unwrap(Result<T> r, T& out, Error& error) {
   return unwrap(share_clear_value(vm, v), out, error);
 }
 // Whether the (plain, unscaled) instruction reads a register holding a PendingReveal marker, or
-// returns (RET flushes all pending reveals, as the reference).
+// returns (RET flushes all pending reveals, as the reference). The registers it reads are its
+// register operands (iop.h), except a destination A.
 bool reads_pending_marker(const Instr& in, const Value* R) {
-  auto pending = [&](uint16_t r) { return R[r].type == ValueType::PendingReveal; };
-  switch (in.op) {
-    case IOp::MOV:
-    case IOp::MOV_SHARE:
-    case IOp::MOV_REVEAL:
-    case IOp::NOT:
-      return pending(in.b);
-    case IOp::ADD:
-    case IOp::SUB:
-    case IOp::MUL:
-    case IOp::DIV:
-    case IOp::MOD:
-    case IOp::AND:
-    case IOp::OR:
-    case IOp::XOR:
-    case IOp::SHL:
-    case IOp::SHR:
-      return pending(in.b) || pending(in.c);
-    case IOp::CMP:
-      return pending(in.a) || pending(in.b);
-    case IOp::PUSHARG:
-      return pending(in.a);
-    case IOp::RET:
-    case IOp::END:
-      return true;
-    default:
-      return false;
-  }
+  if (iop_has(in.op, kReturns)) return true;
+  auto pending = [&](Field field, uint16_t r) {
+    return operand_role(in.op, field) == 'R' && R[r].type == ValueType::PendingReveal;
+  };
+  return (!iop_has(in.op, kWritesA) && pending(Field::A, in.a)) || pending(Field::B, in.b) ||
+         pending(Field::C, in.c);
 }
 [[gnu::noinline]] bool slow_compare(const Value& a, const Value& b, int32_t& flag, Error& error) {
   return unwrap(compare_values(a, b), flag, error);
@@ -387,70 +367,14 @@ Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
 template <bool kHooked>
 Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Error& error,
                                           const int32_t** export_handlers) {
-  static const void* const kDispatch[kIOpCount] = {&&op_LD,
-                                                   &&op_LDI,
-                                                   &&op_MOV,
-                                                   &&op_MOV_SHARE,
-                                                   &&op_MOV_REVEAL,
-                                                   &&op_ADD,
-                                                   &&op_SUB,
-                                                   &&op_MUL,
-                                                   &&op_DIV,
-                                                   &&op_MOD,
-                                                   &&op_AND,
-                                                   &&op_OR,
-                                                   &&op_XOR,
-                                                   &&op_NOT,
-                                                   &&op_SHL,
-                                                   &&op_SHR,
-                                                   &&op_JMP,
-                                                   &&op_JMPEQ,
-                                                   &&op_JMPNEQ,
-                                                   &&op_JMPLT,
-                                                   &&op_JMPGT,
-                                                   &&op_CALL,
-                                                   &&op_RET,
-                                                   &&op_PUSHARG,
-                                                   &&op_CMP,
-                                                   &&op_END,
-                                                   &&op_CMPJ_EQ,
-                                                   &&op_CMPJ_NEQ,
-                                                   &&op_CMPJ_LT,
-                                                   &&op_CMPJ_GT,
-                                                   &&op_LDI_CMPJ_EQ,
-                                                   &&op_LDI_CMPJ_NEQ,
-                                                   &&op_LDI_CMPJ_LT,
-                                                   &&op_LDI_CMPJ_GT,
-                                                   &&op_LDI_ADD,
-                                                   &&op_LDI_SUB,
-                                                   &&op_CALL_GET_FIELD,
-                                                   &&op_CALL_SET_FIELD,
-                                                   &&op_CALL_GET_UPVALUE,
-                                                   &&op_CALL_SET_UPVALUE,
-                                                   &&op_CALL_CALL_CLOSURE,
-                                                   &&op_CALL_ARRAY_LENGTH,
-                                                   &&op_CALL_ARRAY_PUSH,
-                                                   &&op_LDI_R_GET_UPVALUE,
-                                                   &&op_R_GET_FIELD,
-                                                   &&op_R_SET_FIELD,
-                                                   &&op_R_GET_UPVALUE,
-                                                   &&op_R_SET_UPVALUE,
-                                                   &&op_R_CALL_CLOSURE,
-                                                   &&op_R_CALL,
-                                                   &&op_JMP_CMPJ_EQ,
-                                                   &&op_JMP_CMPJ_NEQ,
-                                                   &&op_JMP_CMPJ_LT,
-                                                   &&op_JMP_CMPJ_GT,
-                                                   &&op_ADD_JCMP,
-                                                   &&op_SUB_JCMP,
-                                                   &&op_LDI_ADD_JCMP,
-                                                   &&op_LDI_SUB_JCMP,
-                                                   &&op_ADD_JCMP_SELF,
-                                                   &&op_SUB_JCMP_SELF,
-                                                   &&op_LDI_ADD_JCMP_SELF,
-                                                   &&op_LDI_SUB_JCMP_SELF,
-                                                   &&op_EXT_CMP,
-                                                   &&op_EXT_TARGET};
+  // One label per row of STOFFEL_IOPS (src/vm/iop.h), in the table's order: a row without its
+  // op_<name> label, or a label list out of step with the enum, does not compile.
+  static const void* const kDispatch[] = {
+#define STOFFEL_X(name, shown, operands, flags, meaning) &&op_##name,
+      STOFFEL_IOPS(STOFFEL_X)
+#undef STOFFEL_X
+  };
+  static_assert(sizeof(kDispatch) / sizeof(kDispatch[0]) == kIOpCount);
 
   // Instr::handler is relative to this label (the first handler), see Interpreter::handler_offsets.
   const char* const handler_base = static_cast<const char*>(&&op_LD);
@@ -994,8 +918,8 @@ op_CALL_ARRAY_PUSH : {
 }
 
   // --- PUSHARG... + CALL fused (see IOp::R_*): arguments straight from registers. -----------
-  // Made only where the argument stack is provably empty (pending_arguments in vm.cpp), and
-  // un-made if the builtin's name is re-bound, so neither is checked here. `ip += in->unused`
+  // Made only where the argument stack is provably empty (pending_arguments in translate.cpp),
+  // and un-made if the builtin's name is re-bound, so neither is checked here. `ip += in->unused`
   // skips the fused PUSHARGs and the CALL (ip already points past the first PUSHARG).
 op_R_GET_FIELD : {
   const Value& t = REG(in->a);

@@ -14,7 +14,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "bytecode/program.h"
@@ -57,7 +56,7 @@ class VirtualMachine {
   VirtualMachine(const VirtualMachine&) = delete;
   VirtualMachine& operator=(const VirtualMachine&) = delete;
 
-  // --- loading and registration ---------------------------------------------------------
+  // --- loading and registration ------------------------------------------------------------------
   // Verifies the program (decisions B3, B4), translates it and registers every function (a
   // later function with the same name replaces an earlier one, as the reference does).
   Result<void> load_program(bytecode::Program program);
@@ -74,7 +73,7 @@ class VirtualMachine {
   uint32_t call_slot(std::string_view name) { return slot_for(name); }
   bool has_function(std::string_view name) const;
 
-  // --- execution --------------------------------------------------------------------------
+  // --- execution ---------------------------------------------------------------------------------
   Result<Value> execute(std::string_view name);
   Result<Value> execute_with_args(std::string_view name, std::span<const Value> args);
   // Calls a closure (or any VM function value) from native code, re-entering the interpreter.
@@ -82,7 +81,7 @@ class VirtualMachine {
   // Where the last execution error happened (function, instruction index, opcode).
   const ErrorLocation& last_error_location() const { return last_error_location_; }
 
-  // --- values and heap ----------------------------------------------------------------------
+  // --- values and heap ---------------------------------------------------------------------------
   Value make_string(std::string_view s);
   Value make_object();
   Value make_array(size_t capacity_hint = 0);
@@ -97,7 +96,7 @@ class VirtualMachine {
   void unpin(const Value& v);
   void collect_garbage();
 
-  // --- foreign objects ------------------------------------------------------------------------
+  // --- foreign objects ---------------------------------------------------------------------------
   Value register_foreign_object(std::shared_ptr<void> object, const void* type_tag);
   template <typename T>
   Value register_foreign(std::shared_ptr<T> object) {
@@ -110,7 +109,7 @@ class VirtualMachine {
     return std::static_pointer_cast<T>(p);
   }
 
-  // --- hooks ------------------------------------------------------------------------------------
+  // --- hooks -------------------------------------------------------------------------------------
   uint64_t register_hook(HookPredicate predicate, HookCallback callback, int32_t priority = 0);
   bool unregister_hook(uint64_t id);
   bool enable_hook(uint64_t id);
@@ -118,7 +117,7 @@ class VirtualMachine {
   bool hooks_active() const { return hooks_.any(); }
   Result<void> fire_hook(const HookEvent& event) { return hooks_.fire(event, *this); }
 
-  // --- inspection (hook callbacks get a const VirtualMachine&) ---------------------------------
+  // --- inspection (hook callbacks get a const VirtualMachine&) -----------------------------------
   uint32_t call_depth() const { return static_cast<uint32_t>(frames_.size()); }
   std::string_view current_function_name() const;
   const FunctionProto* current_function() const;
@@ -129,7 +128,7 @@ class VirtualMachine {
   // "LDI(0, 42)", "JMPGT(\"label_8\")", "CALL(\"print\")" — the reference's instruction debug form.
   std::string format_instruction(const FunctionProto& fn, uint32_t index) const;
 
-  // --- MPC hooks-up (the MPC issue provides engines) --------------------------------------------
+  // --- MPC (a backend, set by the embedder, runs the secret operations) -------------------------
   void set_engine(MpcBackend* engine) { engine_ = engine; }
   MpcBackend* engine() const { return engine_; }
   // Set when an operation needed an engine and there was none ("MPC engine not configured"):
@@ -138,9 +137,8 @@ class VirtualMachine {
   void note_engine_needed() { engine_needed_ = true; }
   ClientStore& client_store() { return client_store_; }
 
-  // --- output
-  // ------------------------------------------------------------------------------------- Where
-  // `print` writes; stdout by default.
+  // --- output ------------------------------------------------------------------------------------
+  // Where `print` writes; stdout by default.
   void set_output(std::function<void(std::string_view)> sink) { output_ = std::move(sink); }
   void write_output(std::string_view text) const { output_(text); }
 
@@ -155,6 +153,7 @@ class VirtualMachine {
  private:
   friend struct Internals;
   friend class Interpreter;
+  friend class Translator;
 
   // 40 bytes, written on every call: the fields a call sets first, the flag (always -1, 0 or 1)
   // and the entry mark packed at the end. The closure a frame runs is not kept: the frame needs
@@ -243,11 +242,6 @@ class VirtualMachine {
   uint32_t slot_for(std::string_view name);
   void bind_slot(std::string_view name);
   void unfuse_builtin_calls(uint32_t slot);
-  Result<std::unique_ptr<LoadedProgram>> translate(bytecode::Program program);
-  static constexpr uint32_t kMaxFastRegisters = 32768;
-  static std::vector<Instr> scale_registers(const std::vector<Instr>& code);
-  std::vector<Instr> superinstructions(const std::vector<Instr>& code, const Value* constants,
-                                       const std::unordered_set<std::string>& program_functions);
   Result<Value> run_entry(const FunctionProto* fn, std::span<const Value> args,
                           std::string_view name);
   Result<Value> run_native_entry(const NativeFunction& fn, std::span<const Value> args,

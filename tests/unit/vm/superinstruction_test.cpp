@@ -1,5 +1,5 @@
-// The hook-free loop's superinstructions (vm.cpp superinstructions(), IOp in function.h) must
-// behave exactly like the instructions they replace. The golden suite checks that on whole
+// The hook-free loop's superinstructions (translate.cpp superinstructions(), the table in iop.h)
+// must behave exactly like the instructions they replace. The golden suite checks that on whole
 // programs (plain and traced runs agree); these tests aim at the assumptions the fused forms
 // make instead of checking at run time: the call slot still means the builtin it meant at load
 // time, no arguments are pending when a PUSHARG+CALL run starts, and nothing lands in the
