@@ -1,10 +1,11 @@
 /*
  * stoffel_vm.h - the C API of the Stoffel VM (libstoffel_vm.so).
  *
- * Pure C (C99 and later, and C++), source-compatible with the reference implementation's header
- * (reference-vm.md section 6.2), with the defects of decision D12 fixed and a few documented
- * extensions. Every function returns its own set of codes, listed in its comment; 0 is always
- * success. After a failing call on a handle, stoffel_last_error() says what went wrong.
+ * Pure C (C99 and later, and C++), source-compatible with the reference implementation's header,
+ * with its defects fixed (D12 in docs/compatibility.md; docs/decisions.md, C3) and a few documented
+ * extensions (docs/embedding.md). Every function returns its own set of codes, listed in its
+ * comment; 0 is always success. After a failing call on a handle, stoffel_last_error() says what
+ * went wrong.
  *
  * Typical use:
  *
@@ -81,8 +82,8 @@ typedef enum {
 typedef union {
   int64_t int_val;
   double float_val;
-  /* `int` on both sides of the boundary (decision D12: the reference's Rust side used a 1-byte
-   * bool here, so only the low byte was read). */
+  /* `int` on both sides of the boundary (D12 in docs/compatibility.md: the reference's Rust side
+   * used a 1-byte bool here, so only the low byte was read). */
   int bool_val;
   const char* string_val;
   size_t object_id;

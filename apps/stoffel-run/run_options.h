@@ -1,6 +1,6 @@
-// Command-line parsing for stoffel-run (decision N3): `stoffel-run <program> [entry] [flags]`,
-// `--flag value` and `--flag=value`, unknown flags are errors, flag values are never taken as
-// the entry.
+// Command-line parsing for stoffel-run (docs/decisions.md, N3): `stoffel-run <program> [entry]
+// [flags]`, `--flag value` and `--flag=value`, unknown flags are errors, flag values are never
+// taken as the entry.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,7 @@ struct RunOptions {
   uint64_t fault_corrupt_after = 0;
 };
 
-// Exit codes (reference-vm.md §7, reference-mpc.md §6, docs/cli.md).
+// Exit codes (docs/cli.md; docs/decisions.md, C2).
 enum ExitCode : int {
   kExitOk = 0,
   kExitUsage = 1,       // no program, or --help

@@ -1,6 +1,6 @@
 // Field arithmetic and decoding benchmarks. Every benchmark reports `per_op`, the time of one
 // operation (one multiplication, one inversion, one decode, ...). GMP runs in the same binary so
-// ratios can be taken from one run (spec/performance.md: the machine is shared and noisy).
+// ratios can be taken from one run (docs/decisions.md, T4: the machine is shared and noisy).
 //
 //   build/math/bin/math_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>

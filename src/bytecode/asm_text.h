@@ -49,8 +49,8 @@ std::optional<std::string_view> integer_suffix(ConstTag tag);
 // contain spaces). On failure returns nullopt and sets `error` to a message without position.
 std::optional<Constant> parse_literal_token(std::string_view token, std::string& error);
 
-// The identity of a pool entry: tag and bit pattern (decision B5: -0.0 and 0.0 differ), string
-// bytes. Both the assembler's de-duplication and the disassembler's plan use it.
+// The identity of a pool entry: tag and bit pattern (docs/decisions.md, B5: -0.0 and 0.0 differ),
+// string bytes. Both the assembler's de-duplication and the disassembler's plan use it.
 std::string constant_key(const Constant& constant);
 
 // Appends the UTF-8 encoding of a Unicode scalar value.

@@ -483,7 +483,8 @@ void Assembler::finish_function() {
     }
     for (const auto& e : b.order) b.fn.labels.push_back(e.label);
   } else {
-    // Decision B1: without an explicit order, labels are sorted by index, then name.
+    // Decision B1 (docs/decisions.md): without an explicit order, labels are sorted by index, then
+    // name.
     std::vector<LabelDef> sorted = b.labels;
     std::stable_sort(sorted.begin(), sorted.end(), [](const LabelDef& x, const LabelDef& y) {
       return std::tie(x.label.index, x.label.name) < std::tie(y.label.index, y.label.name);

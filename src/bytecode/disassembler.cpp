@@ -138,8 +138,8 @@ void write_function(std::string& out, const Program& program, const Function& fn
     return std::tie(x.index, x.name) < std::tie(y.index, y.name);
   });
   if (sorted != fn.labels) {
-    // The file keeps its labels in another order than the assembler's default (decision B1);
-    // say which, so the bytes come back the same.
+    // The file keeps its labels in another order than the assembler's default (docs/decisions.md,
+    // B1); say which, so the bytes come back the same.
     std::string line = "    .label_order ";
     bool first = true;
     for (const auto& l : fn.labels) {

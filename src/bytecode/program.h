@@ -16,7 +16,7 @@
 
 namespace stoffel::bytecode {
 
-// Value tags of the STFL constant encoding (reference-vm.md §1.3).
+// Value tags of the STFL constant encoding (docs/bytecode.md, "Constant").
 enum class ConstTag : uint8_t {
   Unit = 0,
   I64 = 1,
@@ -35,7 +35,7 @@ inline constexpr uint8_t kMaxConstTag = 11;
 
 // A constant-pool entry. `bits` holds the payload: integers zero-extended from their encoded
 // width (so I32 -1 is 0xFFFFFFFF), Float its IEEE-754 bit pattern, Bool 0/1. Equality is by tag
-// and bit pattern (decision B5), so -0.0 and +0.0 stay distinct constants.
+// and bit pattern (docs/decisions.md, B5), so -0.0 and +0.0 stay distinct constants.
 struct Constant {
   ConstTag tag = ConstTag::Unit;
   uint64_t bits = 0;

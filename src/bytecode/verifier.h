@@ -1,5 +1,6 @@
-// Load-time verification (decisions B3, B4): jump labels exist, LDI constant indexes are in range,
-// register indexes are within kMaxRegisters. Errors name the function and instruction index:
+// Load-time verification (docs/decisions.md, B3 and B4): jump labels exist, LDI constant indexes
+// are in range, register indexes are within kMaxRegisters. Errors name the function and instruction
+// index:
 //   "function 'main' (#0), instruction 7 (JMP): unknown label 'loop_end'".
 // Call targets are *not* checked here: an unknown function is a run-time error
 // ("Function 'x' not found"), since a program may never reach that call.

@@ -1,5 +1,5 @@
 // C callbacks as VM native functions: the trampoline converts the arguments to C, calls the C
-// function, and converts its result back (reference-vm.md §6.2).
+// function, and converts its result back (docs/embedding.md, "Callbacks").
 #pragma once
 
 #include <string>

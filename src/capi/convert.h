@@ -1,4 +1,5 @@
-// Conversions of values across the C boundary (reference-vm.md §6.2, decision D12).
+// Conversions of values across the C boundary (docs/embedding.md, "Values"; D12 in
+// docs/compatibility.md).
 //
 //   VM -> C: every integer width -> INT (a U64 above INT64_MAX fails), Float, Bool (0/1),
 //            String -> a NUL-terminated copy made by a StringStore (a string with a NUL byte

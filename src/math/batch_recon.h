@@ -1,6 +1,7 @@
-// The algebra of the HoneyBadgerMPC preprocessing and opening protocols (reference-mpc.md
-// 2.3-2.6) as pure functions: no messages, no state beyond precomputed matrices. The protocol
-// layer moves the values between parties; everything here is local computation.
+// The algebra of the HoneyBadgerMPC preprocessing and opening protocols (docs/math.md, "Batch
+// reconstruction and preprocessing algebra") as pure functions: no messages, no state beyond
+// precomputed matrices. The protocol layer moves the values between parties; everything here is
+// local computation.
 #pragma once
 
 #include <cstddef>
@@ -30,7 +31,7 @@ class Matrix {
 };
 
 // V[j][k] = point(j)^k for j < rows, k < cols (rows <= n). This is the matrix RanSha and
-// RanDouSha use (reference-mpc.md 2.4: V[j][k] = (w^j)^k) and batch reconstruction's transform.
+// RanDouSha use (V[j][k] = (w^j)^k with w^j party j's point) and batch reconstruction's transform.
 template <typename F>
 Result<Matrix<F>> vandermonde_matrix(const Domain<F>& domain, std::size_t rows, std::size_t cols);
 
@@ -41,7 +42,7 @@ Result<Matrix<F>> vandermonde_matrix(const Domain<F>& domain, std::size_t rows, 
 template <typename F>
 Matrix<F> hyperinvertible_matrix(std::size_t rows, std::size_t cols);
 
-// Batch reconstruction (reference-mpc.md 2.3, HoneyBadgerMPC Fig. 2) of batch_size() = d + 1
+// Batch reconstruction (HoneyBadgerMPC Fig. 2; docs/math.md) of batch_size() = d + 1
 // secrets x_0..x_d, each shared with degree d:
 //   1. every party maps its shares of x to shares of y_j = sum_k x_k * point(j)^k (eval_shares)
 //      and sends its share of y_j to party j;
@@ -84,9 +85,10 @@ class BatchReconstruction {
   RobustDecoder<F> decoder_;
 };
 
-// RanSha step 2 (reference-mpc.md 2.4): from the n shares received (inputs[k] dealt by party k)
-// compute this party's shares of r_j = sum_k V[j][k] * s_k for j < n. Of these, r_0..r_{2t-1}
-// are opened towards parties 0..2t-1 for checking and r_{2t}..r_{n-1} are the output.
+// RanSha step 2 (each party deals one random degree-t sharing, then): from the n shares received
+// (inputs[k] dealt by party k) compute this party's shares of r_j = sum_k V[j][k] * s_k for j < n.
+// Of these, r_0..r_{2t-1} are opened towards parties 0..2t-1 for checking and r_{2t}..r_{n-1} are
+// the output.
 template <typename F>
 void ransha_transform(const Matrix<F>& v, std::span<const F> inputs, std::span<F> outputs);
 
@@ -97,9 +99,9 @@ template <typename F>
 Result<bool> check_degree(const Domain<F>& domain, std::span<const std::size_t> parties,
                           std::span<const F> values, std::size_t max_degree);
 
-// RanDouSha step 3 (reference-mpc.md 2.5): the pair ([r]_t, [r]_2t) received from `parties`
-// (at least 2t + 1) is valid when the first half has degree <= t, the second degree <= 2t and
-// both have the same value at 0.
+// RanDouSha step 3 (the check of a double sharing): the pair ([r]_t, [r]_2t) received from
+// `parties` (at least 2t + 1) is valid when the first half has degree <= t, the second degree <= 2t
+// and both have the same value at 0.
 template <typename F>
 Result<bool> check_double_sharing(const Domain<F>& domain, std::span<const std::size_t> parties,
                                   std::span<const F> shares_t, std::span<const F> shares_2t,

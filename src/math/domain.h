@@ -1,4 +1,4 @@
-// Evaluation points of the n parties (decision M7) and the radix-2 NTT.
+// Evaluation points of the n parties (docs/decisions.md, M7) and the radix-2 NTT.
 //
 // If the field has a primitive root of unity w of order N = next_power_of_two(n), party i
 // (0-based) holds f(w^i), as the reference does; otherwise (the 25519 field, 2-adicity 2, for

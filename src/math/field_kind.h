@@ -10,7 +10,7 @@
 
 namespace stoffel::math {
 
-// curve25519 and ed25519 share one scalar field, so they share one kind (reference-mpc.md 1.1).
+// curve25519 and ed25519 share one scalar field, so they share one kind (docs/math.md).
 enum class FieldKind : std::uint8_t { Bls12_381 = 0, Bn254 = 1, Curve25519 = 2 };
 
 // Accepts, case-insensitively after trimming whitespace: bls12-381 | bls12_381 | bls12381,
@@ -20,7 +20,7 @@ Result<FieldKind> parse_curve_name(std::string_view name);
 // "bls12-381-fr", "bn254-fr", "curve25519-fr".
 std::string_view field_kind_name(FieldKind kind);
 
-// Storage tag 0, 1, 2 (reference-mpc.md 1.1).
+// Storage tag 0, 1, 2, as the reference tags stored material (docs/math.md).
 constexpr std::uint8_t storage_tag(FieldKind kind) {
   return static_cast<std::uint8_t>(kind);
 }

@@ -1,4 +1,5 @@
-// The three scalar fields of reference-mpc.md 1.1, as Fp parameter structs and element types.
+// The three scalar fields of the supported curves (docs/math.md), as Fp parameter structs and
+// element types.
 #pragma once
 
 #include <cstdint>

@@ -207,7 +207,7 @@ class Fp {
   constexpr Limbs to_canonical() const { return mont_mul(m_, Limbs{1, 0, 0, 0}); }
 
   static constexpr Fp from_u64(std::uint64_t v) { return from_canonical(Limbs{v, 0, 0, 0}); }
-  // Negative values map to p - |v| (reference-mpc.md 1.5). Constant time.
+  // Negative values map to p - |v| (docs/math.md, "Encodings and integers"). Constant time.
   static constexpr Fp from_i64(std::int64_t v) {
     const std::uint64_t neg_mask = 0 - (static_cast<std::uint64_t>(v) >> 63);
     // |v| computed without the overflow of -INT64_MIN: (v ^ mask) - mask in unsigned arithmetic.
@@ -215,8 +215,8 @@ class Fp {
     const Fp pos = from_u64(mag);
     return select(neg_mask, -pos, pos);
   }
-  // Decision M6: elements above (p-1)/2 read as negative; a value outside the i64 range is an
-  // error rather than a silent wrap. Variable time (meant for opened values).
+  // Decision M6 (docs/decisions.md): elements above (p-1)/2 read as negative; a value outside the
+  // i64 range is an error rather than a silent wrap. Variable time (meant for opened values).
   Result<std::int64_t> to_i64() const;
 
   // 32-byte canonical little-endian encoding.

@@ -1,4 +1,5 @@
-// Robust decoding of Shamir shares / Reed-Solomon codewords (decision M3, reference-mpc.md 2.2).
+// Robust decoding of Shamir shares / Reed-Solomon codewords (docs/decisions.md, M3 and F3;
+// docs/math.md).
 //
 // Input: shares (party, y) of a polynomial of degree <= d over the domain's points, some parties
 // missing, some shares possibly wrong, and the fault bound t.

@@ -1,4 +1,4 @@
-// Shamir secret sharing over a Domain's points (reference-mpc.md 1.3): a secret s is shared
+// Shamir secret sharing over a Domain's points (docs/math.md): a secret s is shared
 // with a random polynomial f of degree t, f(0) = s; party i receives f(point(i)).
 #pragma once
 

@@ -1,6 +1,6 @@
-// In-memory transport for n parties and the clients of one process (decision M1: the embedded
-// engine; also every protocol test). One thread-safe FIFO inbox per endpoint; send() moves the
-// payload into the receiver's inbox, so a message costs one allocation made by the sender.
+// In-memory transport for n parties and the clients of one process (docs/decisions.md, M1: the
+// embedded engine; also every protocol test). One thread-safe FIFO inbox per endpoint; send() moves
+// the payload into the receiver's inbox, so a message costs one allocation made by the sender.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,5 @@
-// The transport interface the MPC protocols talk to (style.md: protocols own no socket and no
-// thread; the same protocol code runs over in-memory links and sockets).
+// The transport interface the MPC protocols talk to (docs/decisions.md, A3: protocols own no socket
+// and no thread; the same protocol code runs over in-memory links and sockets).
 //
 // An endpoint is one participant of a session: parties 0..n-1 and the clients after them. A
 // message is an opaque byte string sent point to point. "Authenticated" means the receiver

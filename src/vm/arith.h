@@ -1,7 +1,7 @@
 // Semantics of the arithmetic, bitwise and compare instructions for every operand combination
-// (reference-vm.md §2.4 with decisions E3, E4, E12). The interpreter handles I64 (op) I64 inline;
-// everything else comes here. No C++ undefined behaviour: signed arithmetic is done in uint64_t
-// and narrowed, shifts are masked, MIN/-1 is an error.
+// (docs/semantics.md, "Instructions"; docs/decisions.md, E3, E4, E12). The interpreter handles I64
+// (op) I64 inline; everything else comes here. No C++ undefined behaviour: signed arithmetic is
+// done in uint64_t and narrowed, shifts are masked, MIN/-1 is an error.
 #pragma once
 
 #include <cstdint>

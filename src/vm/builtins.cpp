@@ -1,6 +1,6 @@
 // The 16 standard builtins, with the reference's names, arities, results and error texts
-// (reference-vm.md §4). Builtins that read or write containers, upvalues or create closures fire
-// the corresponding hook events (checked on every call, decision E9).
+// (docs/builtins.md). Builtins that read or write containers, upvalues or create closures fire
+// the corresponding hook events (checked on every call, docs/decisions.md, E9).
 #include "vm/builtins.h"
 
 #include <string>

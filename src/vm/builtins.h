@@ -1,4 +1,4 @@
-// The standard builtins registered by default (reference-vm.md §4, "Standard (16)").
+// The standard builtins registered by default (docs/builtins.md, "Standard").
 #pragma once
 
 namespace stoffel::vm {

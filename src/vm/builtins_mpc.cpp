@@ -1,5 +1,5 @@
-// The MPC builtins (reference-vm.md §4 "Share", "Mpc"; reference-mpc.md §4), on top of the
-// MpcBackend interface, plus one extension, Share.batch_mul (element-wise products in one round).
+// The MPC builtins (docs/builtins.md, "MPC"), on top of the MpcBackend interface, plus one
+// extension, Share.batch_mul (element-wise products in one round).
 //
 // A share argument is a raw Share or a Share object: an Object with __type = "Share",
 // __share_type ("SecretInt" / "SecretFixedPoint"), __bit_length or __precision_k/__precision_f,

@@ -35,8 +35,8 @@ class Heap {
   ClosureObj* new_closure(StringObj* fn_name, CellListObj* upvalues, uint32_t slot);
   ShareObj* new_share(ShareType t, std::vector<uint8_t> data);
 
-  // Objects and arrays share one id counter starting at 1 (reference-vm.md §3); ids are never
-  // reused.
+  // Objects and arrays share one id counter starting at 1 (docs/semantics.md, "Values"); ids are
+  // never reused.
   uint64_t next_object_id() const { return next_id_; }
 
   bool needs_collection() const { return bytes_since_gc_ >= threshold_; }

@@ -39,11 +39,11 @@ struct TableObj : GcObject {
   explicit TableObj(uint64_t i) : GcObject(GcKind::Table), id(i) {}
 };
 
-// A VM array (reference semantics, decision E7): non-negative I64 keys are indexes, the length is
-// the highest index ever set + 1 and never shrinks, holes read Unit; any other key is a plain
-// entry that does not affect the length. Indexes are kept densely in `dense` while that stays
-// proportionate to the length; a far-away index goes to `extra` so `a[10^15] = 1` cannot
-// allocate petabytes.
+// A VM array (reference semantics; docs/decisions.md, E7): non-negative I64 keys are indexes, the
+// length is the highest index ever set + 1 and never shrinks, holes read Unit; any other key is a
+// plain entry that does not affect the length. Indexes are kept densely in `dense` while that stays
+// proportionate to the length; a far-away index goes to `extra` so `a[10^15] = 1` cannot allocate
+// petabytes.
 struct ArrayObj : GcObject {
   uint64_t id;
   int64_t length = 0;
@@ -82,7 +82,7 @@ struct ClosureObj : GcObject {
       : GcObject(GcKind::Closure), function_name(fn), upvalues(ups), slot(s) {}
 };
 
-// Secret share types (reference-vm.md §3).
+// Secret share types (docs/semantics.md, "Values").
 struct ShareType {
   enum class Kind : uint8_t { SecretInt, SecretFixedPoint };
   Kind kind = Kind::SecretInt;

@@ -67,7 +67,8 @@ bool HookRegistry::set_enabled(uint64_t id, bool enabled) {
 }
 
 Result<void> HookRegistry::fire(const HookEvent& event, const VirtualMachine& vm) {
-  // Iterate by index: a callback may register or remove hooks (E9: takes effect at once).
+  // Iterate by index: a callback may register or remove hooks (docs/decisions.md, E9: takes effect
+  // at once).
   for (size_t i = 0; i < hooks_.size(); ++i) {
     if (!hooks_[i].enabled) continue;
     // Copy the callable so that removal of this hook inside its own callback is safe.

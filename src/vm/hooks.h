@@ -1,10 +1,10 @@
-// Hooks (reference-vm.md §5): observers of execution events, registered with a predicate, a
+// Hooks (docs/semantics.md, "Hooks"): observers of execution events, registered with a predicate, a
 // callback and a priority. Matching enabled hooks run in descending priority (ties in
 // registration order). A callback error aborts execution with exactly its message.
 //
 // Cost when unused: the interpreter has two instantiations of its loop; the one without hooks
 // contains no event code at all, and the VM switches between them when the first hook is
-// registered or the last one removed, even in the middle of a run (decision E9).
+// registered or the last one removed, even in the middle of a run (docs/decisions.md, E9).
 #pragma once
 
 #include <cstdint>

@@ -16,7 +16,8 @@
 // where it runs. The instruction set itself, plain and fused, is the table in src/vm/iop.h.
 //
 // Two instantiations: run_loop<false> has no hook code at all; run_loop<true> fires every event
-// of reference-vm.md §5. The VM switches between them when hooks appear or disappear (E9).
+// of docs/semantics.md ("Hooks"). The VM switches between them when hooks appear or disappear
+// (docs/decisions.md, E9 and V2).
 //
 // Rule for what must be saved before anything that can fail, run a hook, call native code or
 // re-enter the VM: SAVE_STATE() stores pc and flag into the frame. After anything that can push

@@ -13,7 +13,7 @@ namespace stoffel::vm {
 class Interpreter {
  public:
   // Runs until the frame at index `stop_depth` returns; its value is the result. On error, every
-  // frame above stop_depth is unwound (decision E1) and the error carries its location.
+  // frame above stop_depth is unwound (docs/decisions.md, E1) and the error carries its location.
   static Result<Value> run(VirtualMachine& vm, size_t stop_depth);
 
   // Instr::handler for each IOp (indexed by op): where the hook-free loop's handler is.

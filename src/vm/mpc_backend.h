@@ -1,7 +1,7 @@
-// The VM's only view of MPC: an engine interface (style.md: the VM talks to MPC only through
-// it, so VM tests can use a fake engine and MPC tests need no VM). src/embed adapts the MPC
-// layer's mpc::Party to it. Without an engine, every operation that needs one fails with
-// "MPC engine not configured".
+// The VM's only view of MPC: an engine interface (docs/decisions.md, A2: the VM talks to MPC only
+// through it, so VM tests can use a fake engine and MPC tests need no VM). src/embed adapts the MPC
+// layer's mpc::Party to it. Without an engine, every operation that needs one fails with "MPC
+// engine not configured".
 //
 // Shares and clear field elements cross this interface as 32-byte canonical little-endian field
 // elements; the VM never does field arithmetic itself.

@@ -31,7 +31,7 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value) {
 
 Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f) {
   const double scaled = std::nearbyint(std::ldexp(v, static_cast<int>(f)));
-  // |scaled| must fit an i64 (decision M6 applies in both directions).
+  // |scaled| must fit an i64 (M6 in docs/decisions.md applies in both directions).
   if (!std::isfinite(scaled) || scaled >= 9.2233720368547758e18 ||
       scaled < -9.2233720368547758e18) {
     return make_error("Fixed-point value out of range: " + std::to_string(v));
@@ -123,7 +123,7 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
     }
   }
 
-  // One share and one clear operand: only I64 scalars (reference-vm.md §2.5).
+  // One share and one clear operand: only I64 scalars (docs/semantics.md, "Secret registers").
   const Value& s = sa ? a : b;
   const Value& k = sa ? b : a;
   if (k.type != ValueType::I64) return type_error(op);

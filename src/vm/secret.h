@@ -1,6 +1,7 @@
-// Secret values in the VM: sharing clear values (MOV clear -> secret, decision E10), revealing
-// (MOV secret -> clear, batched, decision E11), and share arithmetic (reference-vm.md §2.5 with
-// decision M5 for fixed point). Everything that needs the parties goes through the MpcBackend.
+// Secret values in the VM: sharing clear values (MOV clear -> secret; docs/decisions.md, E10),
+// revealing (MOV secret -> clear, batched, E11), and share arithmetic (docs/semantics.md, "Secret
+// registers", with M5 for fixed point). Everything that needs the parties goes through the
+// MpcBackend.
 #pragma once
 
 #include <cstdint>

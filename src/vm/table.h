@@ -1,6 +1,6 @@
-// Insertion-ordered hash map from Value to Value, used by objects and arrays.
-// Layout as in CPython's dict: entries in insertion order in one vector, plus an open-addressing
-// index of positions. Iteration order is insertion order (decision E13 prints objects that way).
+// Insertion-ordered hash map from Value to Value, used by objects and arrays. Layout as in
+// CPython's dict: entries in insertion order in one vector, plus an open-addressing index of
+// positions. Iteration order is insertion order (docs/decisions.md, E13: objects print that way).
 // Removal is not needed by the VM (there is no delete builtin), which keeps it simple.
 #pragma once
 
@@ -11,9 +11,9 @@
 
 namespace stoffel::vm {
 
-// Structural key equality (reference-vm.md §3): same variant and same contents; I64 1 != I32 1;
-// Float compares NaN == NaN and -0.0 == 0.0; strings by bytes; heap objects by identity except
-// strings.
+// Structural key equality (docs/semantics.md, "Values"): same variant and same contents; I64 1 !=
+// I32 1; Float compares NaN == NaN and -0.0 == 0.0; strings by bytes; heap objects by identity
+// except strings.
 bool keys_equal(const Value& a, const Value& b);
 uint64_t key_hash(const Value& v);
 

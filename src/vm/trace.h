@@ -1,5 +1,5 @@
 // The `--trace-instr`, `--trace-regs` and `--trace-stack` output of stoffel-run
-// (reference-vm.md §7), built on hooks at priority 0.
+// (docs/cli.md), built on hooks at priority 0.
 #pragma once
 
 #include <functional>

@@ -340,8 +340,8 @@ Instr Translator::translate_instruction(const bytecode::Instruction& in,
                                        : static_cast<int32_t>(vm_.slot_for(in.name));
       break;
   }
-  // MOV is split at the secret boundary (decision E10) here, once, so the plain register copy
-  // never tests r16.
+  // MOV is split at the secret boundary (docs/decisions.md, E10) here, once, so the plain register
+  // copy never tests r16.
   if (in.op == bytecode::Opcode::MOV) {
     const bool dst_secret = in.a >= 16, src_secret = in.b >= 16;
     if (dst_secret != src_secret) out.op = dst_secret ? IOp::MOV_SHARE : IOp::MOV_REVEAL;

@@ -163,7 +163,7 @@ struct Value {
 
 static_assert(sizeof(Value) == 16, "Value must stay two machine words");
 
-// `type()` builtin names (reference-vm.md §3).
+// `type()` builtin names (docs/semantics.md, "Values").
 std::string_view type_name(ValueType t);
 
 }  // namespace stoffel::vm

@@ -1,9 +1,9 @@
 // Text forms of values.
-//  * debug format (reference-vm.md §3): what error messages, traces and hooks show:
+//  * debug format (docs/semantics.md, "Values"): what error messages, traces and hooks show:
 //    `42`, `5i32`, `1f64`, `"text"`, `()`, `Object(3)`, `Array(2)`, `Function(f)`, ...
-//  * display format (decision E13): what `print` and `Program returned:` show: the debug format,
-//    except arrays and objects print by content (`[1, 2f64, "a"]`, `{"k": 1}` in insertion
-//    order) and a non-empty all-U8 array prints as `byte[N] 0x<hex>`.
+//  * display format (docs/decisions.md, E13): what `print` and `Program returned:` show: the
+//    debug format, except arrays and objects print by content (`[1, 2f64, "a"]`, `{"k": 1}` in
+//    insertion order) and a non-empty all-U8 array prints as `byte[N] 0x<hex>`.
 #pragma once
 
 #include <string>

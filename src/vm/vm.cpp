@@ -132,7 +132,8 @@ void VirtualMachine::ensure_args(size_t needed) {
 Result<Value> VirtualMachine::execute(std::string_view name) {
   std::string key(name);
   if (auto it = functions_.find(key); it != functions_.end()) {
-    // execute() passes no arguments: entry parameters stay Unit (reference-vm.md §2.3, D18).
+    // execute() passes no arguments: entry parameters stay Unit (docs/semantics.md; D18 in
+    // docs/compatibility.md).
     return run_entry(it->second, {}, name);
   }
   if (natives_.count(key) != 0) {

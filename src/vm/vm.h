@@ -4,7 +4,7 @@
 // Embedding (C++): create a VirtualMachine, load a program or register functions built in C++
 // (bytecode::Function), register native functions, then execute(name) or
 // execute_with_args(name, args). Each top-level execute starts from an empty call stack and
-// leaves it empty, on success and on error (decision E1).
+// leaves it empty, on success and on error (docs/decisions.md, E1).
 #pragma once
 
 #include <cstdint>
@@ -45,7 +45,7 @@ struct ErrorLocation {
 struct VmOptions {
   // Maximum number of nested frames; exceeding it is the error "stack overflow".
   uint32_t max_call_depth = 1'000'000;
-  // Register the 16 standard builtins (reference-vm.md §4) at construction.
+  // Register the 16 standard builtins (docs/builtins.md) at construction.
   bool register_builtins = true;
 };
 

@@ -1,4 +1,4 @@
-// Client input (several clients, several inputs each, N4) and output to clients.
+// Client input (several clients, several inputs each; docs/decisions.md, N4) and output to clients.
 #include <gtest/gtest.h>
 
 #include <thread>

@@ -1,4 +1,5 @@
-// LocalSession: parameter validation (M2), local operations and encodings, abort, pools.
+// LocalSession: parameter validation (docs/decisions.md, M2), local operations and encodings,
+// abort, pools.
 #include <gtest/gtest.h>
 
 #include <thread>

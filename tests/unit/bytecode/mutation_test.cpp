@@ -1,8 +1,8 @@
-// Robustness of the reader (decision B2): every truncation of every fixture, thousands of random
-// mutations with a fixed seed, and synthetic hostile inputs. A bad input must give a clean error
-// naming an offset inside the input; an input that does read must survive write -> read
-// unchanged and must not crash the verifier. Allocation sizes are watched by a counting
-// operator new so that a hostile count cannot make the reader reserve gigabytes.
+// Robustness of the reader (docs/decisions.md, B2): every truncation of every fixture, thousands of
+// random mutations with a fixed seed, and synthetic hostile inputs. A bad input must give a clean
+// error naming an offset inside the input; an input that does read must survive write -> read
+// unchanged and must not crash the verifier. Allocation sizes are watched by a counting operator
+// new so that a hostile count cannot make the reader reserve gigabytes.
 #include <gtest/gtest.h>
 
 #include <atomic>

@@ -158,7 +158,7 @@ TEST(ValueTag, U64_8) {
 TEST(ValueTag, Float9) {
   expect_constant(Constant::f64(1.5), "09 000000000000F83F");
   expect_constant(Constant::f64(0.0), "09 0000000000000000");
-  // -0.0 keeps its sign bit and stays a different constant from +0.0 (decision B5).
+  // -0.0 keeps its sign bit and stays a different constant from +0.0 (docs/decisions.md, B5).
   expect_constant(Constant::f64(-0.0), "09 0000000000000080");
   EXPECT_NE(Constant::f64(-0.0), Constant::f64(0.0));
   expect_constant(Constant::f64(std::numeric_limits<double>::infinity()), "09 000000000000F07F");
@@ -212,8 +212,8 @@ TEST(ValueTag, DuplicatesAndOrderKept) {
 // ---------------------------------------------------------------------------------------------
 // One test per opcode: encoding from the table, size, and decoding back.
 
-// Encoded size of each opcode with an empty name, written out from reference-vm.md §1.5 rather
-// than derived from the opcode table, so a wrong table entry fails here.
+// Encoded size of each opcode with an empty name, written out from the table in docs/bytecode.md
+// rather than derived from the opcode table, so a wrong table entry fails here.
 size_t spec_size(std::string_view mnemonic) {
   static const std::pair<std::string_view, size_t> kSizes[] = {
       {"LD", 9},   {"LDI", 9},     {"MOV", 9},  {"ADD", 13},  {"SUB", 13},   {"MUL", 13},
@@ -297,7 +297,7 @@ INSTANTIATE_TEST_SUITE_P(AllOpcodes, OpcodeEncoding, ::testing::Range<uint8_t>(0
                          });
 
 TEST(OpcodeTable, HasTheSpecBytes) {
-  // Spot checks of the byte values against reference-vm.md §1.5.
+  // Spot checks of the byte values against the table in docs/bytecode.md.
   EXPECT_EQ(static_cast<uint8_t>(Opcode::LD), 0x00);
   EXPECT_EQ(static_cast<uint8_t>(Opcode::NOT), 0x0B);
   EXPECT_EQ(static_cast<uint8_t>(Opcode::JMP), 0x0E);

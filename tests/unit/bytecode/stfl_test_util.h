@@ -87,7 +87,7 @@ inline std::string offset_text(size_t offset) {
   return buf;
 }
 
-// reference-vm.md §1.7: `main(){ LDI r0,42; RET r0 }`, 1 register, 56 bytes.
+// docs/bytecode.md, "Worked example": `main(){ LDI r0,42; RET r0 }`, 1 register, 56 bytes.
 inline constexpr std::string_view kMainExampleHex =
     "53 54 46 4C  01 00  01 00 00 00  01 2A 00 00 00 00 00 00 00  01 00 00 00"
     "04 00 6D 61 69 6E  01 00  00 00  00 00  00  00 00  02 00 00 00"

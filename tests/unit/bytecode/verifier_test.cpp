@@ -1,5 +1,5 @@
-// The load-time verifier (decisions B3, B4): labels, constant indexes, register indexes, and the
-// effective register count.
+// The load-time verifier (docs/decisions.md, B3 and B4): labels, constant indexes, register
+// indexes, and the effective register count.
 #include <gtest/gtest.h>
 
 #include <string>

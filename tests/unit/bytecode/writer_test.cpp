@@ -1,4 +1,4 @@
-// The STFL writer: byte-exact output for the worked examples of reference-vm.md §1.7 (built from
+// The STFL writer: byte-exact output for the worked examples of docs/bytecode.md (built from
 // hand-made models, independent of the reader), normalisations, and the errors it must give
 // instead of truncating.
 #include <gtest/gtest.h>
@@ -79,7 +79,7 @@ TEST(Writer, WritesTheWorkedSnippets) {
   EXPECT_EQ(write_ok(one_function(f)), expected.bytes());
 }
 
-// client_mul.stflb as described in reference-vm.md §1.8, built as a model by hand.
+// client_mul.stflb as described in docs/bytecode.md ("Worked example"), built as a model by hand.
 Program client_mul_model() {
   Program p;
   p.constants = {Constant::i64(0), Constant::i64(1)};
@@ -111,7 +111,7 @@ Program client_mul_model() {
 TEST(Writer, WritesClientMulByteForByte) {
   const Bytes written = write_ok(client_mul_model());
   EXPECT_EQ(written, test::read_bytes(test::fixtures_dir() / "reference/client_mul.stflb"));
-  // The offsets listed in reference-vm.md §1.7.
+  // The offsets listed in docs/bytecode.md.
   ASSERT_EQ(written.size(), 0xEBu);
   EXPECT_EQ(Bytes(written.begin(), written.begin() + 4), hex("53 54 46 4C"));
   EXPECT_EQ(Bytes(written.begin() + 0x04, written.begin() + 0x06), hex("01 00"));

@@ -1,6 +1,6 @@
-// Robust decoding (decision M3): every error count 0..t at random positions, missing shares,
-// too many errors (never a wrong answer), an adversarial corruption towards another codeword,
-// order independence, the batch interface, and malformed input.
+// Robust decoding (docs/decisions.md, M3): every error count 0..t at random positions, missing
+// shares, too many errors (never a wrong answer), an adversarial corruption towards another
+// codeword, order independence, the batch interface, and malformed input.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -43,7 +43,8 @@ TEST(Api, ExecuteUnknownAndNativeEntries) {
 }
 
 TEST(Api, EachExecuteStartsFromAnEmptyStack) {
-  // Reference bug D2: this returned 1, 2, 1, 1 on repeated execution. Decision E1: always 1.
+  // Reference defect D2 (docs/compatibility.md): this returned 1, 2, 1, 1 on repeated execution.
+  // Decision E1 (docs/decisions.md): always 1.
   auto vm = vm_from_asm(R"(
 .function main regs=1
     LDI r0, 1

@@ -34,7 +34,7 @@ std::string args_string(std::span<const Value> args) {
   return s + "]";
 }
 
-// Renders an event the way reference-vm.md §5 writes the golden sequence.
+// Renders an event the way docs/semantics.md ("Hooks") writes the event sequence.
 std::string render(const HookEvent& e, const VirtualMachine& vm) {
   std::string d = "d" + std::to_string(vm.call_depth()) + " ";
   switch (e.kind) {
@@ -198,7 +198,7 @@ TEST(Hooks, CallbackErrorAbortsWithExactlyItsMessage) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "no twos allowed");
   EXPECT_EQ(later_hook_calls, 1);  // the lower-priority hook is skipped for the failing event
-  // The VM is usable again afterwards and starts from an empty stack (E1).
+  // The VM is usable again afterwards and starts from an empty stack (docs/decisions.md, E1).
   EXPECT_EQ(vm->call_depth(), 0u);
 }
 

@@ -1,6 +1,6 @@
-// The VM's MPC semantics (decisions E10, E11, E12, M5; reference-vm.md §2.5) against a fake
-// single-party engine: what matters here is what the VM asks the engine and what it does with
-// the answers, not the protocols (tested in tests/mpc).
+// The VM's MPC semantics (docs/decisions.md, E10, E11, E12, M5; docs/semantics.md, "Secret
+// registers") against a fake single-party engine: what matters here is what the VM asks the engine
+// and what it does with the answers, not the protocols (tested in tests/mpc).
 #include <gtest/gtest.h>
 
 #include "fake_backend.h"
