@@ -252,8 +252,10 @@ constexpr bool iop_table_is_consistent() {
     if (!plain && row.shown != "SUPER") return false;
     if ((row.flags & kWritesA) != 0 && f[0] != 'R') return false;
   }
-  // Each file opcode maps to a plain row that reports it.
+  // Each file opcode maps to a plain row that reports it (kIOpOfOpcode is indexed by the byte,
+  // so the file table's rows must be in byte order).
   for (int b = 0; b < bytecode::kOpcodeCount; ++b) {
+    if (static_cast<int>(bytecode::kOpcodeInfo[b].op) != b) return false;
     const IOpInfo& row = iop_info(kIOpOfOpcode[b]);
     if ((row.flags & kPlain) == 0 || row.shown != bytecode::kOpcodeInfo[b].name) return false;
   }
