@@ -147,6 +147,17 @@ Result<AffinePoint<Fq2>> Bls12_381_G2Config::decode(std::span<const std::uint8_t
 }
 
 bool Bls12_381_G2Config::in_subgroup(const Bls12_381_G2& p) {
+  if (p.is_identity()) return true;
+  // psi in projective coordinates: x = X/Z maps to conj(X)/conj(Z) * kPsiX, so
+  // psi(X : Y : Z) = (conj(X) kPsiX : conj(Y) kPsiY : conj(Z)).
+  const Bls12_381_G2 psi = Bls12_381_G2::from_projective_unchecked(
+      p.x().conjugate() * kPsiX, p.y().conjugate() * kPsiY, p.z().conjugate());
+  // x P with x = -|x|.
+  const LimbArray<1> ax{kBls12_381_AbsX};
+  return psi == -p.mul_vartime_limbs(ax);
+}
+
+bool bls12_381_g2_in_subgroup_by_order(const Bls12_381_G2& p) {
   return p.mul_vartime_limbs(Bls12_381_Fr::modulus()).is_identity();
 }
 

@@ -78,15 +78,32 @@ struct Bls12_381_G2Config {
                                     0x267492ab572e99abull, 0xcb3e287e85a763afull,
                                     0x32acd2b02bc28b99ull, 0x0606c4a02ea734ccull})};
 
+  // The untwist-Frobenius-twist endomorphism psi(x, y) = (conj(x) kPsiX, conj(y) kPsiY) with
+  // kPsiX = 1 / (u + 1)^((q-1)/3) and kPsiY = 1 / (u + 1)^((q-1)/2).
+  static constexpr Field kPsiX = Field{
+      Bls12_381_Fq::zero(),
+      Bls12_381_Fq::from_canonical({0x8bfd00000000aaadull, 0x409427eb4f49fffdull,
+                                    0x897d29650fb85f9bull, 0xaa0d857d89759ad4ull,
+                                    0xec02408663d4de85ull, 0x1a0111ea397fe699ull})};
+  static constexpr Field kPsiY = Field{
+      Bls12_381_Fq::from_canonical({0xf1ee7b04121bdea2ull, 0x304466cf3e67fa0aull,
+                                    0xef396489f61eb45eull, 0x1c3dedd930b1cf60ull,
+                                    0xe2e9c448d77a2cd9ull, 0x135203e60180a68eull}),
+      Bls12_381_Fq::from_canonical({0xc81084fbede3cc09ull, 0xee67992f72ec05f4ull,
+                                    0x77f76e17009241c5ull, 0x48395dabc2d3435eull,
+                                    0x6831e36d6bd17ffeull, 0x06af0e0437ff400bull})};
+
   static std::array<std::uint8_t, 96> encode(const AffinePoint<Field>& p);
   static Result<AffinePoint<Field>> decode(std::span<const std::uint8_t> in);
-  // [r]P = O, r the group order. Variable time (public points).
+  // Scott's test (eprint 2021/1130, section 4): P is in G2 iff psi(P) = x P, one 64-bit scalar
+  // multiplication instead of one by the 255-bit r. Variable time (public points).
   static bool in_subgroup(const Bls12_381_G2& p);
 };
 
 // [r]P = O: the definition of subgroup membership, slower than in_subgroup but independent of
 // any endomorphism constant (the tests check the fast tests against it).
 bool bls12_381_g1_in_subgroup_by_order(const Bls12_381_G1& p);
+bool bls12_381_g2_in_subgroup_by_order(const Bls12_381_G2& p);
 
 // Multiplication by the effective cofactor h_eff = 1 - x = 0xd201000000010001 (Wahby-Boneh,
 // eprint 2019/403, section 5), which maps any point of E(Fq) into G1. This is arkworks'

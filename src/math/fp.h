@@ -680,6 +680,16 @@ std::optional<Fp<P>> Fp<P>::root_of_unity(unsigned log_n) {
 template <typename P>
 std::optional<Fp<P>> Fp<P>::sqrt() const {
   if (is_zero()) return zero();
+  if constexpr (P::kTwoAdicity == 1) {
+    // p = 3 mod 4: the candidate root is x^((p+1)/4) = x^(Q/2 + 1/2) with Q = (p-1)/2 odd,
+    // i.e. x^((Q+1)/2), one exponentiation; it squares back to x iff x is a residue.
+    Repr e = detail::shr(C::kOddPart, 1);
+    std::uint64_t carry = 1;
+    for (auto& limb : e) limb = detail::adc(limb, 0, carry);
+    const Fp r = pow(e);
+    if (!(r.square() == *this)) return std::nullopt;
+    return r;
+  }
   // Tonelli-Shanks with p - 1 = Q * 2^s.
   unsigned m = P::kTwoAdicity;
   Fp c = from_u64(P::kGenerator).pow(C::kOddPart);

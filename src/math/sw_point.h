@@ -119,9 +119,12 @@ class SwPoint {
   SwPoint mul(const Scalar& k) const;
   friend SwPoint operator*(const SwPoint& p, const Scalar& k) { return p.mul(k); }
   friend SwPoint operator*(const Scalar& k, const SwPoint& p) { return p.mul(k); }
-  // k * P for a public k, in variable time.
-  SwPoint mul_vartime(const Scalar& k) const { return mul_vartime_limbs(k.to_canonical()); }
-  // e * P for a public integer e of any size (cofactors, the group order).
+  // k * P for a public k, in variable time (width-5 wNAF).
+  SwPoint mul_vartime(const Scalar& k) const {
+    return msm_straus(std::span<const SwPoint>(this, 1), std::span<const Scalar>(&k, 1));
+  }
+  // e * P for a public integer e of any size (cofactors, the curve parameter, the group order),
+  // by plain double-and-add: these exponents are short or sparse.
   template <std::size_t N>
   SwPoint mul_vartime_limbs(const LimbArray<N>& e) const;
 

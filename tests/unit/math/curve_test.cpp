@@ -213,10 +213,12 @@ TEST(CurveSubgroup, G1FastTestMatchesOrder) {
   }
 }
 
-TEST(CurveSubgroup, G2RejectsPointsOutsideTheSubgroup) {
+// The fast G2 membership test (psi(P) = x P) against [r]P = O, on points of E'(Fq2) (almost
+// all outside G2, since the cofactor is huge) and on G2 points.
+TEST(CurveSubgroup, G2FastTestMatchesOrder) {
   SeededRng rng(36);
   int tried = 0;
-  for (int i = 0; i < 40 && tried < 5; ++i) {
+  for (int i = 0; i < 60 && tried < 8; ++i) {
     std::array<std::uint8_t, 96> b{};
     rng.fill(b);
     b[0] = static_cast<std::uint8_t>((b[0] & 0x1f) | 0x80);
@@ -224,10 +226,19 @@ TEST(CurveSubgroup, G2RejectsPointsOutsideTheSubgroup) {
     auto a = Bls12_381_G2Config::decode(b);
     if (!a.ok()) continue;
     ++tried;
-    ASSERT_TRUE(Bls12_381_G2::from_affine(*a).is_on_curve());
+    const Bls12_381_G2 p = Bls12_381_G2::from_affine(*a);
+    ASSERT_TRUE(p.is_on_curve());
+    const bool by_order = bls12_381_g2_in_subgroup_by_order(p);
+    EXPECT_FALSE(by_order);
+    EXPECT_EQ(Bls12_381_G2Config::in_subgroup(p), by_order);
     EXPECT_FALSE(Bls12_381_G2::from_bytes(b).ok());
   }
-  EXPECT_EQ(tried, 5);
+  EXPECT_EQ(tried, 8);
+  for (int i = 0; i < 5; ++i) {
+    const Bls12_381_G2 p = Bls12_381_G2::random(rng);
+    EXPECT_TRUE(bls12_381_g2_in_subgroup_by_order(p));
+    EXPECT_TRUE(Bls12_381_G2Config::in_subgroup(p));
+  }
 }
 
 // Encodings that must be rejected, one per rule.
