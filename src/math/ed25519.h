@@ -53,6 +53,8 @@ class Ed25519Point {
   friend Ed25519Point operator*(const Ed25519Point& p, const Scalar& k) { return p.mul(k); }
   friend Ed25519Point operator*(const Scalar& k, const Ed25519Point& p) { return p.mul(k); }
   Ed25519Point mul_vartime(const Scalar& k) const { return mul(k); }
+  // k * B for the base point (libsodium's precomputed table), constant time.
+  static Ed25519Point mul_generator(const Scalar& k) { return generator().mul(k); }
   static Ed25519Point msm(std::span<const Ed25519Point> points, std::span<const Scalar> scalars);
 
   const Encoded& to_bytes() const { return bytes_; }

@@ -90,6 +90,26 @@ TYPED_TEST(GroupTest, ScalarMultiplication) {
   }
 }
 
+// mul() on the generator uses the precomputed table (mul_generator); check it against the
+// generic window path (on 2G, which is not recognised as the generator) and against wNAF.
+TYPED_TEST(GroupTest, GeneratorTableMatchesGenericPaths) {
+  using G = TypeParam;
+  using Fr = typename G::Scalar;
+  SeededRng rng(37);
+  const G g = G::generator();
+  const Fr half = Fr::from_u64(2).inverse();
+  for (int i = 0; i < 12; ++i) {
+    Fr k = Fr::random(rng);
+    if (i == 0) k = Fr::zero();
+    if (i == 1) k = -Fr::one();
+    if (i == 2) k = Fr::from_u64(16);
+    const G expected = g.dbl().mul(k * half);
+    EXPECT_EQ(G::mul_generator(k), expected) << i;
+    EXPECT_EQ(g.mul(k), expected) << i;
+    EXPECT_EQ(g.mul_vartime(k), expected) << i;
+  }
+}
+
 TYPED_TEST(GroupTest, MsmMatchesNaiveSum) {
   using G = TypeParam;
   using Fr = typename G::Scalar;
