@@ -10,6 +10,7 @@
 #include <numeric>
 #include <vector>
 
+#include "math/base_fields.h"
 #include "math/domain.h"
 #include "math/fields.h"
 #include "math/poly.h"
@@ -18,7 +19,10 @@
 
 namespace {
 
+using stoffel::math::Bls12_381_Fq;
+using stoffel::math::Bls12_381_Fq2;
 using stoffel::math::Bls12_381_Fr;
+using stoffel::math::Bn254_Fq;
 using stoffel::math::Bn254_Fr;
 using stoffel::math::Curve25519_Fr;
 using stoffel::math::Limbs;
@@ -311,6 +315,18 @@ BENCHMARK(BM_GmpInvert);
 BENCHMARK(BM_GmpPowmInverse);
 FIELD_BENCH(BM_BatchInversePerElement)
 FIELD_BENCH(BM_Pow256)
+
+// The pairing curves' base fields (point coordinates) and BLS12-381's Fq2 (G2 coordinates).
+#define BASE_FIELD_BENCH(BM)            \
+  BENCHMARK_TEMPLATE(BM, Bls12_381_Fq); \
+  BENCHMARK_TEMPLATE(BM, Bn254_Fq);
+BASE_FIELD_BENCH(BM_MulChain)
+BASE_FIELD_BENCH(BM_MulIndependent8)
+BASE_FIELD_BENCH(BM_SquareChain)
+BASE_FIELD_BENCH(BM_Add)
+BASE_FIELD_BENCH(BM_Inverse)
+BENCHMARK_TEMPLATE(BM_MulChainByValue, Bls12_381_Fq2);
+BENCHMARK_TEMPLATE(BM_Inverse, Bls12_381_Fq2);
 
 BENCHMARK_TEMPLATE(BM_Ntt, Bls12_381_Fr)->RangeMultiplier(2)->Range(4, 64);
 BENCHMARK_TEMPLATE(BM_Ntt, Bn254_Fr)->RangeMultiplier(2)->Range(4, 64);

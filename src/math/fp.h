@@ -1,9 +1,14 @@
-// Prime-field elements Fp<Params> in Montgomery form: 4 x 64-bit limbs, little-endian.
+// Prime-field elements Fp<Params> in Montgomery form: N x 64-bit limbs, little-endian, N taken
+// from the length of the modulus (4 for the scalar fields and BN254's base field, 6 for the
+// 381-bit base field of BLS12-381).
 //
-// Invariant: an element stores a*R mod p with R = 2^256, always fully reduced (< p). All moduli
-// used here are below 2^255 with the top limb below 2^63 - 2, which lets the multiplication use
-// the "no-carry" CIOS variant (one addition fewer per inner step) and lets add/sub never overflow
-// 256 bits.
+// Invariant: an element stores a*R mod p with R = 2^(64N), always fully reduced (< p). Every
+// modulus has its top limb below 2^63 - 2, which lets the multiplication use the "no-carry" CIOS
+// variant (one addition fewer per inner step) and lets add/sub never overflow 64N bits.
+//
+// The 4-limb fields keep hand-unrolled code and, on x86-64 with BMI2, the mulx kernel of
+// mont_mul_x86.h; other limb counts use loops over N that the compiler unrolls (`if constexpr`
+// picks the path at compile time, so the 4-limb code is exactly what it was).
 //
 // Constant time: add, sub, neg, mul, square, inverse, batch_inverse, equality, is_zero, select,
 // encoding and from_i64/from_u64 have no branch and no memory index that depends on element
@@ -33,7 +38,11 @@
 
 namespace stoffel::math {
 
-using Limbs = std::array<std::uint64_t, 4>;
+// Little-endian 64-bit limbs of an integer below 2^(64N).
+template <std::size_t N>
+using LimbArray = std::array<std::uint64_t, N>;
+// The 4-limb (256-bit) form used by the scalar fields, the wire encoding and the tests.
+using Limbs = LimbArray<4>;
 
 namespace detail {
 
@@ -97,6 +106,36 @@ STOFFEL_MATH_INLINE constexpr Limbs select4(std::uint64_t mask, const Limbs& x, 
           (x[2] & mask) | (y[2] & ~mask), (x[3] & mask) | (y[3] & ~mask)};
 }
 
+// N-limb forms of the above, written as loops over a compile-time N (the compiler unrolls
+// them). Used by fields with other limb counts than 4 and by the compile-time constants.
+template <std::size_t N>
+STOFFEL_MATH_INLINE constexpr std::uint64_t sub_n(const LimbArray<N>& x, const LimbArray<N>& y,
+                                                  LimbArray<N>& out) {
+  std::uint64_t b = 0;
+#pragma GCC unroll 8
+  for (std::size_t i = 0; i < N; ++i) out[i] = sbb(x[i], y[i], b);
+  return b;
+}
+
+// x + y as N-limb integers; returns the carry.
+template <std::size_t N>
+STOFFEL_MATH_INLINE constexpr std::uint64_t add_n(const LimbArray<N>& x, const LimbArray<N>& y,
+                                                  LimbArray<N>& out) {
+  std::uint64_t c = 0;
+#pragma GCC unroll 8
+  for (std::size_t i = 0; i < N; ++i) out[i] = adc(x[i], y[i], c);
+  return c;
+}
+
+template <std::size_t N>
+STOFFEL_MATH_INLINE constexpr LimbArray<N> select_n(std::uint64_t mask, const LimbArray<N>& x,
+                                                    const LimbArray<N>& y) {
+  LimbArray<N> r{};
+#pragma GCC unroll 8
+  for (std::size_t i = 0; i < N; ++i) r[i] = (x[i] & mask) | (y[i] & ~mask);
+  return r;
+}
+
 // -(q^-1) mod 2^64 by Newton iteration (each step doubles the number of correct bits).
 constexpr std::uint64_t neg_inv64(std::uint64_t q0) {
   std::uint64_t x = 1;
@@ -104,32 +143,38 @@ constexpr std::uint64_t neg_inv64(std::uint64_t q0) {
   return ~x + 1;
 }
 
-// 2^k mod q by k modular doublings; q < 2^255 so a doubling never overflows 256 bits.
-constexpr Limbs pow2_mod(const Limbs& q, int k) {
-  Limbs x{1, 0, 0, 0};
+// 2^k mod q by k modular doublings; q < 2^(64N - 1) so a doubling never overflows 64N bits.
+template <std::size_t N>
+constexpr LimbArray<N> pow2_mod(const LimbArray<N>& q, int k) {
+  LimbArray<N> x{};
+  x[0] = 1;
   for (int i = 0; i < k; ++i) {
-    std::uint64_t c = 0;
-    Limbs d{adc(x[0], x[0], c), adc(x[1], x[1], c), adc(x[2], x[2], c), adc(x[3], x[3], c)};
-    Limbs s{};
-    const std::uint64_t borrow = sub4(d, q, s);
+    LimbArray<N> d{};
+    add_n(x, x, d);
+    LimbArray<N> s{};
+    const std::uint64_t borrow = sub_n(d, q, s);
     x = borrow ? d : s;
   }
   return x;
 }
 
-constexpr Limbs sub_small(const Limbs& x, std::uint64_t v) {
+template <std::size_t N>
+constexpr LimbArray<N> sub_small(const LimbArray<N>& x, std::uint64_t v) {
+  LimbArray<N> r{};
   std::uint64_t b = 0;
-  return {sbb(x[0], v, b), sbb(x[1], 0, b), sbb(x[2], 0, b), sbb(x[3], 0, b)};
+  for (std::size_t i = 0; i < N; ++i) r[i] = sbb(x[i], i == 0 ? v : 0, b);
+  return r;
 }
 
-constexpr Limbs shr(const Limbs& x, unsigned s) {
-  Limbs r{};
+template <std::size_t N>
+constexpr LimbArray<N> shr(const LimbArray<N>& x, unsigned s) {
+  LimbArray<N> r{};
   const unsigned limb = s / 64, bit = s % 64;
-  for (unsigned i = 0; i < 4; ++i) {
+  for (unsigned i = 0; i < N; ++i) {
     const unsigned src = i + limb;
-    if (src >= 4) continue;
+    if (src >= N) continue;
     r[i] = x[src] >> bit;
-    if (bit != 0 && src + 1 < 4) r[i] |= x[src + 1] << (64 - bit);
+    if (bit != 0 && src + 1 < N) r[i] |= x[src + 1] << (64 - bit);
   }
   return r;
 }
@@ -150,26 +195,36 @@ inline bool g_use_mulx = [] {
 }  // namespace detail
 
 // Compile-time constants derived from a parameter struct P, which must provide:
-//   static constexpr Limbs kModulus;          // little-endian limbs of the prime p
+//   static constexpr LimbArray<N> kModulus;   // little-endian limbs of the prime p
 //   static constexpr unsigned kTwoAdicity;    // s with 2^s || p - 1
 //   static constexpr std::uint64_t kGenerator;  // a generator of the multiplicative group
 //   static constexpr const char* kName;       // field kind name, e.g. "bls12-381-fr"
 template <typename P>
 struct MontgomeryConstants {
-  static constexpr Limbs kP = P::kModulus;
+  static constexpr std::size_t N = std::tuple_size_v<decltype(P::kModulus)>;
+  using Repr = LimbArray<N>;
+  static constexpr Repr kP = P::kModulus;
   static constexpr std::uint64_t kInv = detail::neg_inv64(kP[0]);  // -p^-1 mod 2^64
-  // The modulus followed by kInv, the layout the x86 mulx kernel reads.
-  static constexpr std::array<std::uint64_t, 5> kPInv = {kP[0], kP[1], kP[2], kP[3], kInv};
-  static constexpr Limbs kR = detail::pow2_mod(kP, 256);       // R mod p (Montgomery one)
-  static constexpr Limbs kR2 = detail::pow2_mod(kP, 512);      // R^2 mod p
-  static constexpr Limbs kPMinus2 = detail::sub_small(kP, 2);  // Fermat inverse exponent
-  static constexpr Limbs kPMinus1Half = detail::shr(detail::sub_small(kP, 1), 1);
+  // The modulus followed by kInv, the layout the x86 mulx kernel reads (4-limb fields).
+  static constexpr LimbArray<N + 1> kPInv = [] {
+    LimbArray<N + 1> r{};
+    for (std::size_t i = 0; i < N; ++i) r[i] = kP[i];
+    r[N] = kInv;
+    return r;
+  }();
+  static constexpr Repr kR = detail::pow2_mod(kP, 64 * N);       // R mod p (Montgomery one)
+  static constexpr Repr kR2 = detail::pow2_mod(kP, 128 * N);     // R^2 mod p
+  static constexpr Repr kPMinus2 = detail::sub_small(kP, 2);     // Fermat inverse exponent
+  static constexpr Repr kPMinus1Half = detail::shr(detail::sub_small(kP, 1), 1);
   // Q = (p - 1) / 2^s, the odd part of p - 1 (Tonelli-Shanks, roots of unity).
-  static constexpr Limbs kOddPart = detail::shr(detail::sub_small(kP, 1), P::kTwoAdicity);
-  static constexpr unsigned kBits = 192 + static_cast<unsigned>(std::bit_width(kP[3]));
+  static constexpr Repr kOddPart = detail::shr(detail::sub_small(kP, 1), P::kTwoAdicity);
+  static constexpr unsigned kBits =
+      64 * static_cast<unsigned>(N - 1) + static_cast<unsigned>(std::bit_width(kP[N - 1]));
 
+  static_assert(N >= 2, "at least two limbs");
   static_assert(kP[0] & 1, "modulus must be odd");
-  static_assert(kP[3] < 0x7FFFFFFFFFFFFFFEull, "no-carry CIOS needs the top limb below 2^63 - 2");
+  static_assert(kP[N - 1] < 0x7FFFFFFFFFFFFFFEull,
+                "no-carry CIOS needs the top limb below 2^63 - 2");
   static_assert(static_cast<std::uint64_t>(kP[0] * (~kInv + 1)) == 1, "kInv must be -p^-1");
 };
 
@@ -179,34 +234,45 @@ class Fp {
 
  public:
   using Params = P;
-  static constexpr std::size_t kBytes = 32;
+  static constexpr std::size_t kLimbs = C::N;
+  // Canonical integers and Montgomery limbs of this field (Limbs for the 4-limb fields).
+  using Repr = LimbArray<kLimbs>;
+  static constexpr std::size_t kBytes = 8 * kLimbs;
 
-  // Zero. Fp is a trivially copyable 32-byte aggregate of its Montgomery limbs.
+  // Zero. Fp is a trivially copyable aggregate of its Montgomery limbs (32 bytes for 4 limbs).
   constexpr Fp() = default;
 
   static constexpr Fp zero() { return Fp{}; }
   static constexpr Fp one() { return from_mont(C::kR); }
-  static constexpr Limbs modulus() { return C::kP; }
+  static constexpr Repr modulus() { return C::kP; }
   static constexpr unsigned bits() { return C::kBits; }
   static constexpr const char* name() { return P::kName; }
 
   // Wraps limbs that are already in Montgomery form (no check; internal and tests).
-  static constexpr Fp from_mont(const Limbs& m) {
+  static constexpr Fp from_mont(const Repr& m) {
     Fp r;
     r.m_ = m;
     return r;
   }
-  constexpr const Limbs& mont() const { return m_; }
+  constexpr const Repr& mont() const { return m_; }
 
   // Canonical integer x (must be < p; larger values are reduced once, so inputs < 2p are fine).
-  static constexpr Fp from_canonical(const Limbs& x) {
-    Limbs s{};
-    const std::uint64_t borrow = detail::sub4(x, C::kP, s);
-    return from_mont(mont_mul(detail::select4(0 - borrow, x, s), C::kR2));
+  static constexpr Fp from_canonical(const Repr& x) {
+    Repr s{};
+    const std::uint64_t borrow = sub(x, C::kP, s);
+    return from_mont(mont_mul(select_limbs(0 - borrow, x, s), C::kR2));
   }
-  constexpr Limbs to_canonical() const { return mont_mul(m_, Limbs{1, 0, 0, 0}); }
+  constexpr Repr to_canonical() const {
+    Repr one{};
+    one[0] = 1;
+    return mont_mul(m_, one);
+  }
 
-  static constexpr Fp from_u64(std::uint64_t v) { return from_canonical(Limbs{v, 0, 0, 0}); }
+  static constexpr Fp from_u64(std::uint64_t v) {
+    Repr x{};
+    x[0] = v;
+    return from_canonical(x);
+  }
   // Negative values map to p - |v| (docs/math.md, "Encodings and integers"). Constant time.
   static constexpr Fp from_i64(std::int64_t v) {
     const std::uint64_t neg_mask = 0 - (static_cast<std::uint64_t>(v) >> 63);
@@ -219,19 +285,19 @@ class Fp {
   // i64 range is an error rather than a silent wrap. Variable time (meant for opened values).
   Result<std::int64_t> to_i64() const;
 
-  // 32-byte canonical little-endian encoding.
-  std::array<std::uint8_t, 32> to_bytes() const {
-    std::array<std::uint8_t, 32> out{};
+  // kBytes-byte canonical little-endian encoding (32 bytes for the 4-limb fields).
+  std::array<std::uint8_t, kBytes> to_bytes() const {
+    std::array<std::uint8_t, kBytes> out{};
     write_bytes(out);
     return out;
   }
-  void write_bytes(std::span<std::uint8_t, 32> out) const {
-    const Limbs x = to_canonical();
-    for (std::size_t i = 0; i < 32; ++i) {
+  void write_bytes(std::span<std::uint8_t, kBytes> out) const {
+    const Repr x = to_canonical();
+    for (std::size_t i = 0; i < kBytes; ++i) {
       out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
     }
   }
-  // Rejects input that is not 32 bytes or not canonical (an integer >= p) with an error.
+  // Rejects input that is not kBytes long or not canonical (an integer >= p) with an error.
   static Result<Fp> from_bytes(std::span<const std::uint8_t> in);
 
   // Uniform sampling by rejection: draw bits() random bits, retry while >= p. The number of
@@ -241,27 +307,41 @@ class Fp {
 
   // Arithmetic -------------------------------------------------------------------------------
   STOFFEL_MATH_INLINE friend constexpr Fp operator+(const Fp& a, const Fp& b) {
-    std::uint64_t c = 0;
-    const Limbs s{detail::adc(a.m_[0], b.m_[0], c), detail::adc(a.m_[1], b.m_[1], c),
-                  detail::adc(a.m_[2], b.m_[2], c), detail::adc(a.m_[3], b.m_[3], c)};
-    return from_mont(reduce_once(s));
+    if constexpr (kLimbs == 4) {
+      std::uint64_t c = 0;
+      const Limbs s{detail::adc(a.m_[0], b.m_[0], c), detail::adc(a.m_[1], b.m_[1], c),
+                    detail::adc(a.m_[2], b.m_[2], c), detail::adc(a.m_[3], b.m_[3], c)};
+      return from_mont(reduce_once(s));
+    } else {
+      Repr s{};
+      detail::add_n(a.m_, b.m_, s);
+      return from_mont(reduce_once(s));
+    }
   }
   STOFFEL_MATH_INLINE friend constexpr Fp operator-(const Fp& a, const Fp& b) {
-    Limbs d{};
-    const std::uint64_t mask = 0 - detail::sub4(a.m_, b.m_, d);
-    std::uint64_t c = 0;
-    d[0] = detail::adc(d[0], C::kP[0] & mask, c);
-    d[1] = detail::adc(d[1], C::kP[1] & mask, c);
-    d[2] = detail::adc(d[2], C::kP[2] & mask, c);
-    d[3] = detail::adc(d[3], C::kP[3] & mask, c);
+    Repr d{};
+    const std::uint64_t mask = 0 - sub(a.m_, b.m_, d);
+    if constexpr (kLimbs == 4) {
+      std::uint64_t c = 0;
+      d[0] = detail::adc(d[0], C::kP[0] & mask, c);
+      d[1] = detail::adc(d[1], C::kP[1] & mask, c);
+      d[2] = detail::adc(d[2], C::kP[2] & mask, c);
+      d[3] = detail::adc(d[3], C::kP[3] & mask, c);
+    } else {
+      std::uint64_t c = 0;
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < kLimbs; ++i) d[i] = detail::adc(d[i], C::kP[i] & mask, c);
+    }
     return from_mont(d);
   }
   friend constexpr Fp operator-(const Fp& a) {
-    Limbs d{};
-    detail::sub4(C::kP, a.m_, d);
-    const std::uint64_t nz = a.m_[0] | a.m_[1] | a.m_[2] | a.m_[3];
+    Repr d{};
+    sub(C::kP, a.m_, d);
+    std::uint64_t nz = 0;
+    for (std::size_t i = 0; i < kLimbs; ++i) nz |= a.m_[i];
     const std::uint64_t mask = 0 - ((nz | (0 - nz)) >> 63);  // all ones iff a != 0
-    return from_mont({d[0] & mask, d[1] & mask, d[2] & mask, d[3] & mask});
+    for (std::size_t i = 0; i < kLimbs; ++i) d[i] &= mask;
+    return from_mont(d);
   }
   STOFFEL_MATH_INLINE friend constexpr Fp operator*(const Fp& a, const Fp& b) {
     return from_mont(mont_mul(a.m_, b.m_));
@@ -272,9 +352,11 @@ class Fp {
   // dependent chains (pow, Horner, running products) free of store-forwarding stalls.
   STOFFEL_MATH_INLINE constexpr Fp& operator*=(const Fp& b) {
 #if STOFFEL_MATH_HAVE_MULX
-    if (!std::is_constant_evaluated() && detail::g_use_mulx) {
-      detail::mont_mul_mulx_asm_inplace(m_, b.m_, C::kPInv);
-      return *this;
+    if constexpr (kLimbs == 4) {
+      if (!std::is_constant_evaluated() && detail::g_use_mulx) {
+        detail::mont_mul_mulx_asm_inplace(m_, b.m_, C::kPInv);
+        return *this;
+      }
     }
 #endif
     return *this = *this * b;
@@ -289,24 +371,28 @@ class Fp {
 
   // Constant-time equality (the comparison result itself is of course returned).
   friend constexpr bool operator==(const Fp& a, const Fp& b) {
-    const std::uint64_t d =
-        (a.m_[0] ^ b.m_[0]) | (a.m_[1] ^ b.m_[1]) | (a.m_[2] ^ b.m_[2]) | (a.m_[3] ^ b.m_[3]);
+    std::uint64_t d = 0;
+    for (std::size_t i = 0; i < kLimbs; ++i) d |= a.m_[i] ^ b.m_[i];
     return d == 0;
   }
   constexpr bool is_zero() const {
-    return (m_[0] | m_[1] | m_[2] | m_[3]) == 0;
+    std::uint64_t d = 0;
+    for (std::size_t i = 0; i < kLimbs; ++i) d |= m_[i];
+    return d == 0;
   }
 
   // mask all ones: a; mask zero: b.
   static constexpr Fp select(std::uint64_t mask, const Fp& a, const Fp& b) {
-    return from_mont(detail::select4(mask, a.m_, b.m_));
+    return from_mont(select_limbs(mask, a.m_, b.m_));
   }
 
   // x^e with e a public exponent given as canonical little-endian limbs. Fixed 4-bit windows:
   // the sequence of operations depends only on e; table entries are read by exponent digit.
-  Fp pow(const Limbs& e) const;
+  Fp pow(const Repr& e) const;
   Fp pow(std::uint64_t e) const {
-    return pow(Limbs{e, 0, 0, 0});
+    Repr x{};
+    x[0] = e;
+    return pow(x);
   }
 
   // Multiplicative inverse by Fermat (x^(p-2)): constant time, and 0 maps to 0.
@@ -324,11 +410,35 @@ class Fp {
   // A primitive 2^log_n-th root of unity, g^((p-1)/2^log_n); nullopt if log_n > two-adicity.
   static std::optional<Fp> root_of_unity(unsigned log_n);
 
+  // Whether the canonical value is above (p-1)/2, i.e. x > -x as integers (the "sign" that
+  // compressed point encodings store). Constant time.
+  constexpr bool is_lexicographically_largest() const {
+    Repr d{};
+    return sub(C::kPMinus1Half, to_canonical(), d) != 0;
+  }
+
  private:
-  STOFFEL_MATH_INLINE static constexpr Limbs reduce_once(const Limbs& t) {
-    Limbs s{};
-    const std::uint64_t borrow = detail::sub4(t, C::kP, s);
-    return detail::select4(0 - borrow, t, s);
+  // x - y as integers; returns the borrow.
+  STOFFEL_MATH_INLINE static constexpr std::uint64_t sub(const Repr& x, const Repr& y, Repr& out) {
+    if constexpr (kLimbs == 4) {
+      return detail::sub4(x, y, out);
+    } else {
+      return detail::sub_n(x, y, out);
+    }
+  }
+  STOFFEL_MATH_INLINE static constexpr Repr select_limbs(std::uint64_t mask, const Repr& x,
+                                                        const Repr& y) {
+    if constexpr (kLimbs == 4) {
+      return detail::select4(mask, x, y);
+    } else {
+      return detail::select_n(mask, x, y);
+    }
+  }
+
+  STOFFEL_MATH_INLINE static constexpr Repr reduce_once(const Repr& t) {
+    Repr s{};
+    const std::uint64_t borrow = sub(t, C::kP, s);
+    return select_limbs(0 - borrow, t, s);
   }
 
   // One CIOS step for limb bi of b: t = (t + a*bi + m*p) / 2^64 with m chosen so the low word
@@ -356,23 +466,28 @@ class Fp {
   // Montgomery product a*b*R^-1 mod p, fully reduced: CIOS without the extra carry word (valid
   // because the top limb of p is below 2^63 - 2; see gnark-crypto's "faster Montgomery
   // multiplication"). Inputs < p give t < 2p before the final masked subtraction.
-  STOFFEL_MATH_INLINE static constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
+  STOFFEL_MATH_INLINE static constexpr Repr mont_mul(const Repr& a, const Repr& b) {
+    if constexpr (kLimbs == 4) {
 #if STOFFEL_MATH_HAVE_MULX
-    if (!std::is_constant_evaluated()) {
-      // The mulx kernel is small enough to inline everywhere; the portable one is called out of
-      // line on x86-64 so that it does not bloat every caller on machines that never use it.
-      if (detail::g_use_mulx) return detail::mont_mul_mulx_asm(a, b, C::kPInv);
-      return mont_mul_portable(a, b);
-    }
+      if (!std::is_constant_evaluated()) {
+        // The mulx kernel is small enough to inline everywhere; the portable one is called out
+        // of line on x86-64 so that it does not bloat every caller on machines that never use
+        // it.
+        if (detail::g_use_mulx) return detail::mont_mul_mulx_asm(a, b, C::kPInv);
+        return mont_mul_portable(a, b);
+      }
 #endif
+      return mont_mul_generic(a, b);
+    } else {
+      return mont_mul_generic_n(a, b);
+    }
+  }
+
+  [[gnu::noinline]] static Repr mont_mul_portable(const Repr& a, const Repr& b) {
     return mont_mul_generic(a, b);
   }
 
-  [[gnu::noinline]] static Limbs mont_mul_portable(const Limbs& a, const Limbs& b) {
-    return mont_mul_generic(a, b);
-  }
-
-  // Portable kernel (and the compile-time one).
+  // Portable kernel (and the compile-time one) for 4 limbs.
   STOFFEL_MATH_INLINE static constexpr Limbs mont_mul_generic(const Limbs& a, const Limbs& b) {
     // Limbs are copied into locals first so the compiler need not assume aliasing with t.
     const std::uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
@@ -385,7 +500,31 @@ class Fp {
     return reduce_once(Limbs{t0, t1, t2, t3});
   }
 
-  Limbs m_{};
+  // The same CIOS algorithm for any limb count, as loops the compiler unrolls (the 6-limb
+  // field of BLS12-381 uses it). The accumulator t is a local array that stays in registers
+  // once the loops are unrolled.
+  STOFFEL_MATH_INLINE static constexpr Repr mont_mul_generic_n(const Repr& a, const Repr& b) {
+    constexpr Repr q = C::kP;
+    Repr t{};
+    const Repr av = a;
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kLimbs; ++i) {
+      const std::uint64_t bi = b[i];
+      std::uint64_t A = 0, Cc = 0;
+      const std::uint64_t t0 = detail::mac(t[0], av[0], bi, A);
+      const std::uint64_t m = t0 * C::kInv;
+      (void)detail::mac(t0, m, q[0], Cc);
+#pragma GCC unroll 8
+      for (std::size_t j = 1; j < kLimbs; ++j) {
+        const std::uint64_t tj = detail::mac(t[j], av[j], bi, A);
+        t[j - 1] = detail::mac(tj, m, q[j], Cc);
+      }
+      t[kLimbs - 1] = Cc + A;
+    }
+    return reduce_once(t);
+  }
+
+  Repr m_{};
 };
 
 // Montgomery's trick: replaces every element by its inverse with one inversion and 3(n-1)
@@ -422,16 +561,17 @@ void wipe(std::span<F> values) {
 
 template <typename P>
 Result<std::int64_t> Fp<P>::to_i64() const {
-  const Limbs x = to_canonical();
+  const Repr x = to_canonical();
   bool negative = false;
-  Limbs mag = x;
-  Limbs half_minus{};
+  Repr mag = x;
+  Repr half_minus{};
   // x > (p-1)/2  <=>  (p-1)/2 - x borrows.
-  if (detail::sub4(C::kPMinus1Half, x, half_minus) != 0) {
+  if (sub(C::kPMinus1Half, x, half_minus) != 0) {
     negative = true;
-    detail::sub4(C::kP, x, mag);
+    sub(C::kP, x, mag);
   }
-  const bool small = mag[1] == 0 && mag[2] == 0 && mag[3] == 0;
+  bool small = true;
+  for (std::size_t i = 1; i < kLimbs; ++i) small = small && mag[i] == 0;
   if (negative && small && mag[0] <= (std::uint64_t{1} << 63)) {
     // Two's complement of the magnitude; 2^63 becomes INT64_MIN without signed overflow.
     return static_cast<std::int64_t>(~mag[0] + 1);
@@ -444,14 +584,15 @@ Result<std::int64_t> Fp<P>::to_i64() const {
 
 template <typename P>
 Result<Fp<P>> Fp<P>::from_bytes(std::span<const std::uint8_t> in) {
-  if (in.size() != 32) {
-    return make_error("field element encoding must be 32 bytes, got " + std::to_string(in.size()));
+  if (in.size() != kBytes) {
+    return make_error("field element encoding must be " + std::to_string(kBytes) +
+                      " bytes, got " + std::to_string(in.size()));
   }
-  Limbs x{};
-  for (std::size_t i = 0; i < 32; ++i)
+  Repr x{};
+  for (std::size_t i = 0; i < kBytes; ++i)
     x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
-  Limbs s{};
-  if (detail::sub4(x, C::kP, s) == 0) {
+  Repr s{};
+  if (sub(x, C::kP, s) == 0) {
     return make_error(std::string("non-canonical field element encoding (value >= modulus of ") +
                       P::kName + ")");
   }
@@ -467,24 +608,25 @@ Fp<P> Fp<P>::random(Rng& rng) {
 
 template <typename P>
 void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
+  constexpr unsigned kTopBits = C::kBits - 64 * (kLimbs - 1);
   constexpr std::uint64_t top_mask =
-      (C::kBits - 192 == 64) ? ~std::uint64_t{0} : ((std::uint64_t{1} << (C::kBits - 192)) - 1);
+      (kTopBits == 64) ? ~std::uint64_t{0} : ((std::uint64_t{1} << kTopBits) - 1);
   // Bytes are drawn in chunks so that the system RNG is not called once per element.
   constexpr std::size_t kChunk = 32;
-  std::array<std::uint8_t, 32 * kChunk> bytes{};
+  std::array<std::uint8_t, kBytes * kChunk> bytes{};
   std::size_t filled = 0;
   while (filled < out.size()) {
     const std::size_t want = std::min(kChunk, out.size() - filled);
-    rng.fill(std::span<std::uint8_t>(bytes.data(), 32 * want));
+    rng.fill(std::span<std::uint8_t>(bytes.data(), kBytes * want));
     for (std::size_t k = 0; k < want; ++k) {
-      Limbs x{};
-      for (std::size_t i = 0; i < 32; ++i) {
-        x[i / 8] |= static_cast<std::uint64_t>(bytes[32 * k + i]) << (8 * (i % 8));
+      Repr x{};
+      for (std::size_t i = 0; i < kBytes; ++i) {
+        x[i / 8] |= static_cast<std::uint64_t>(bytes[kBytes * k + i]) << (8 * (i % 8));
       }
-      x[3] &= top_mask;
-      Limbs s{};
+      x[kLimbs - 1] &= top_mask;
+      Repr s{};
       // Rejection reveals only that a candidate was >= p, which says nothing about the output.
-      if (detail::sub4(x, C::kP, s) != 0) {
+      if (sub(x, C::kP, s) != 0) {
         out[filled++] = from_mont(mont_mul(x, C::kR2));
       }
       secure_wipe(x.data(), sizeof(x));
@@ -494,7 +636,7 @@ void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
 }
 
 template <typename P>
-Fp<P> Fp<P>::pow(const Limbs& e) const {
+Fp<P> Fp<P>::pow(const Repr& e) const {
   // table[k] = x^k for k < 16.
   std::array<Fp, 16> table;
   table[0] = one();
@@ -503,7 +645,7 @@ Fp<P> Fp<P>::pow(const Limbs& e) const {
     table[k] = table[k - 1];
     table[k] *= *this;
   }
-  int top = 255;
+  int top = static_cast<int>(64 * kLimbs) - 1;
   while (top > 0 && ((e[top / 64] >> (top % 64)) & 1) == 0) --top;  // public exponent
   Fp acc = one();
   for (int w = top / 4; w >= 0; --w) {
@@ -538,12 +680,22 @@ std::optional<Fp<P>> Fp<P>::root_of_unity(unsigned log_n) {
 template <typename P>
 std::optional<Fp<P>> Fp<P>::sqrt() const {
   if (is_zero()) return zero();
+  if constexpr (P::kTwoAdicity == 1) {
+    // p = 3 mod 4: the candidate root is x^((p+1)/4) = x^(Q/2 + 1/2) with Q = (p-1)/2 odd,
+    // i.e. x^((Q+1)/2), one exponentiation; it squares back to x iff x is a residue.
+    Repr e = detail::shr(C::kOddPart, 1);
+    std::uint64_t carry = 1;
+    for (auto& limb : e) limb = detail::adc(limb, 0, carry);
+    const Fp r = pow(e);
+    if (!(r.square() == *this)) return std::nullopt;
+    return r;
+  }
   // Tonelli-Shanks with p - 1 = Q * 2^s.
   unsigned m = P::kTwoAdicity;
   Fp c = from_u64(P::kGenerator).pow(C::kOddPart);
   Fp t = pow(C::kOddPart);
   // (Q + 1) / 2 = (Q >> 1) + 1 since Q is odd.
-  Limbs q_half = detail::shr(C::kOddPart, 1);
+  Repr q_half = detail::shr(C::kOddPart, 1);
   std::uint64_t carry = 1;
   for (auto& limb : q_half) limb = detail::adc(limb, 0, carry);
   Fp r = pow(q_half);

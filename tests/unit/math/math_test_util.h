@@ -8,12 +8,16 @@
 #include <cstdint>
 #include <string>
 
+#include "math/base_fields.h"
 #include "math/fields.h"
 #include "math/rng.h"
 
 namespace stoffel::math::testing {
 
 using AllFields = ::testing::Types<Bls12_381_Fr, Bn254_Fr, Curve25519_Fr>;
+// The scalar fields and the pairing curves' base fields (the GMP cross-checks run on all five).
+using PrimeFields =
+    ::testing::Types<Bls12_381_Fr, Bn254_Fr, Curve25519_Fr, Bls12_381_Fq, Bn254_Fq>;
 
 // RAII mpz_t.
 struct Mpz {
@@ -27,13 +31,15 @@ struct Mpz {
   operator mpz_srcptr() const { return v; }  // NOLINT
 };
 
-inline void limbs_to_mpz(const Limbs& l, mpz_t out) {
-  mpz_import(out, 4, -1, sizeof(std::uint64_t), 0, 0, l.data());
+template <std::size_t N>
+void limbs_to_mpz(const LimbArray<N>& l, mpz_t out) {
+  mpz_import(out, N, -1, sizeof(std::uint64_t), 0, 0, l.data());
 }
 
-inline Limbs mpz_to_limbs(const mpz_t in) {
-  Limbs l{};
-  EXPECT_LE(mpz_sizeinbase(in, 2), 256u);
+template <std::size_t N = 4>
+LimbArray<N> mpz_to_limbs(const mpz_t in) {
+  LimbArray<N> l{};
+  EXPECT_LE(mpz_sizeinbase(in, 2), 64 * N);
   size_t count = 0;
   mpz_export(l.data(), &count, -1, sizeof(std::uint64_t), 0, 0, in);
   return l;
@@ -46,7 +52,7 @@ void to_mpz(const F& x, mpz_t out) {
 
 template <typename F>
 F from_mpz(const mpz_t in) {
-  return F::from_canonical(mpz_to_limbs(in));
+  return F::from_canonical(mpz_to_limbs<F::kLimbs>(in));
 }
 
 template <typename F>
