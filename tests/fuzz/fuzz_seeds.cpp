@@ -243,10 +243,11 @@ void record(size_t config_index, const fs::path& corpus) {
   RecordingEndpoint client_ep(network.endpoint(c.n));
   auto algebra = mpc::Algebra<F>::create(c.n, c.t);
   if (!algebra) die(algebra.error().message);
-  std::vector<std::unique_ptr<mpc::HbEngine<F>>> parties;
+  std::vector<std::unique_ptr<mpc::HbPartyImpl<F>>> parties;
   for (size_t i = 0; i < c.n; ++i) {
     net::Endpoint& ep = i == 0 ? static_cast<net::Endpoint&>(party0) : network.endpoint(i);
-    parties.push_back(std::make_unique<mpc::HbEngine<F>>(fuzz::engine_config(c, i), ep, *algebra));
+    parties.push_back(
+        std::make_unique<mpc::HbPartyImpl<F>>(fuzz::engine_config(c, i), ep, *algebra));
   }
 
   std::atomic<bool> finished{false};

@@ -36,8 +36,8 @@
 
 #include "math/field_kind.h"
 #include "mpc/client.h"
-#include "mpc/engine.h"
-#include "mpc/hb_engine.h"
+#include "mpc/hb/hb_party.h"
+#include "mpc/hb/party_impl.h"
 #include "net/transport.h"
 #include "stoffel/result.h"
 
@@ -229,7 +229,7 @@ inline PartyRun run_party_script(const Script& s) {
       return run;
     }
     ScriptEndpoint endpoint(0, s.config->n + 1, s.records, ScriptEndpoint::AtEnd::Fail);
-    mpc::HbEngine<F> party(engine_config(*s.config, 0), endpoint, algebra);
+    mpc::HbPartyImpl<F> party(engine_config(*s.config, 0), endpoint, algebra);
     run.status = party_workload(party, *s.config);
     run.suspected = party.stats().suspected_parties;
     run.delivered = endpoint.delivered();
