@@ -9,6 +9,8 @@
 //   fuzz_seeds mpc <corpus dir>
 //       mpc_party/, mpc_client/  for every configuration of mpc_script.h: the messages party 0
 //                and the client received in an honest multi-party run of the workload
+//       mpc_client_robust/  the messages of party n - 1 to the client, for the one-malicious-party
+//                target (its honest part is read from mpc_client/)
 //       mpc_wire/   one of those messages of each channel and length, for the decoders alone
 //
 // Inputs that do not assemble or read (error cases) become raw seeds of asm/ and stfl/. Old
@@ -281,6 +283,23 @@ void record(size_t config_index, const fs::path& corpus) {
   write_file(corpus / "mpc_party" / name, party0.script(config_index));
   write_file(corpus / "mpc_client" / name, client_ep.script(config_index));
 
+  // mpc_client_robust: the messages of party n - 1 as its records, where they arrived.
+  {
+    const size_t m = c.n - 1;
+    std::vector<uint8_t> seed{static_cast<uint8_t>(config_index), static_cast<uint8_t>(m)};
+    size_t advance = 0;
+    for (const auto& [from, payload] : client_ep.messages()) {
+      if (from != m) {
+        ++advance;
+        continue;
+      }
+      // Record format: u8 advance, u16 length, payload (append_record writes the same layout).
+      if (advance > 255 || !fuzz::append_record(seed, advance, payload)) die("record too large");
+      advance = 0;
+    }
+    write_file(corpus / "mpc_client_robust" / name, seed);
+  }
+
   // mpc_wire: one message of each (channel, length) party 0 received, behind the decoder
   // parameters: the slot count an agreement message declares (its first body word) and a
   // value bound.
@@ -302,6 +321,7 @@ int mpc_seeds(const fs::path& corpus) {
   clear_seeds(corpus / "mpc_party");
   clear_seeds(corpus / "mpc_client");
   clear_seeds(corpus / "mpc_wire");
+  clear_seeds(corpus / "mpc_client_robust");
   for (size_t i = 0; i < fuzz::kMpcConfigCount; ++i) {
     math::visit_field(fuzz::kMpcConfigs[i].field,
                       [&](auto tag) { record<typename decltype(tag)::type>(i, corpus); });

@@ -237,8 +237,10 @@ inline PartyRun run_party_script(const Script& s) {
   });
 }
 
-// The client of the script's configuration runs on the script; the outputs it reconstructed.
-inline Result<std::vector<std::int64_t>> run_client_script(const Script& s) {
+// The client of configuration `config` runs on `records`; the outputs it reconstructed.
+inline Result<std::vector<std::int64_t>> run_client(const MpcConfig& config,
+                                                    const std::vector<Record>& records) {
+  const Script s{&config, records};
   return math::visit_field(s.config->field, [&](auto tag) -> Result<std::vector<std::int64_t>> {
     using F = typename decltype(tag)::type;
     std::atomic<bool> finished{false};
@@ -261,6 +263,10 @@ inline Result<std::vector<std::int64_t>> run_client_script(const Script& s) {
     }
     return values;
   });
+}
+
+inline Result<std::vector<std::int64_t>> run_client_script(const Script& s) {
+  return run_client(*s.config, s.records);
 }
 
 }  // namespace stoffel::fuzz

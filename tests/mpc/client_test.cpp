@@ -4,7 +4,10 @@
 #include <thread>
 
 #include "math/fields.h"
+#include "mpc/client.h"
+#include "mpc/wire.h"
 #include "mpc_test_util.h"
+#include "net/memory_network.h"
 
 namespace stoffel::mpc::test {
 namespace {
@@ -140,6 +143,44 @@ TEST(ClientTest, UnknownClientAndBadOrderAreErrors) {
   const std::vector<Party::ClientInputCount> unordered = {{2, 0}, {1, 1}};
   EXPECT_FALSE(p.receive_client_inputs(unordered).ok());
   EXPECT_FALSE(p.send_output(9, std::vector<FieldBytes>{enc(1)}).ok());
+}
+
+// The client side alone (ClientRunner) on an in-memory network, n = 4, t = 1: every party sends
+// its share of output 0 (375), and `bogus` parties also send a share of an output 7 that no
+// honest party sends.
+Result<std::vector<FieldBytes>> client_with_bogus_output(std::size_t bogus) {
+  const std::size_t n = 4, t = 1;
+  net::InMemoryNetwork network(n + 1);
+  const auto shares = deal<F>(n, t, {F::from_i64(375)}, 11);
+  for (std::size_t p = 0; p < n; ++p) {
+    const F share = *F::from_bytes(shares[p][0]);
+    EXPECT_TRUE(network.endpoint(p).send(
+        n, wire::encode_elements<F>(wire::Channel::kOutput, 0, std::span<const F>(&share, 1))));
+    if (p < bogus) {
+      const F junk = F::from_i64(5);
+      EXPECT_TRUE(network.endpoint(p).send(
+          n, wire::encode_elements<F>(wire::Channel::kOutput, 7, std::span<const F>(&junk, 1))));
+    }
+  }
+  const std::atomic<bool> finished{true};
+  ClientRunner<F> client(network.endpoint(n), n, t, 0, {}, finished, std::chrono::milliseconds(50));
+  return client.run();
+}
+
+// One faulty party cannot deny the client its outputs by starting an output of its own.
+TEST(ClientTest, AnOutputOnlyFaultyPartiesSentIsIgnored) {
+  auto out = client_with_bogus_output(1);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(*out, std::vector<FieldBytes>{enc(375)});
+}
+
+// An output more than t parties sent shares of includes an honest party's: it is real, and
+// failing to reconstruct it is an error.
+TEST(ClientTest, AnUndecodableOutputOfMoreThanTPartiesIsAnError) {
+  auto out = client_with_bogus_output(2);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error().message.find("output 7 could not be reconstructed"), std::string::npos)
+      << out.error().message;
 }
 
 }  // namespace
