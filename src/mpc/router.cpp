@@ -20,7 +20,16 @@ Result<void> Router::send(std::size_t to, net::Bytes payload) {
 }
 
 void Router::file_future(std::uint64_t id, Incoming in) {
-  future_[id].push_back(std::move(in));
+  // One message per sender and round, as in gather(): a second one is reported now and dropped,
+  // so a faulty party cannot make the stash of a future round grow without bound.
+  std::vector<Incoming>& stash = future_[id];
+  for (const Incoming& kept : stash) {
+    if (kept.from == in.from) {
+      report(in.from);
+      return;
+    }
+  }
+  stash.push_back(std::move(in));
 }
 
 Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
