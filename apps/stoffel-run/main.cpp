@@ -62,7 +62,8 @@ int run(const stoffel::cli::RunOptions& opts) {
     err_line("Error: " + field.error().message);
     return cli::kExitBadFlags;
   }
-  if (opts.n_parties < 3 * opts.threshold + 1) {
+  // In 64 bits: 3t + 1 must not wrap around (the parser bounds t, this does not rely on it).
+  if (uint64_t{opts.n_parties} < 3 * uint64_t{opts.threshold} + 1) {
     err_line("Error: --n-parties " + std::to_string(opts.n_parties) + " with --threshold " +
              std::to_string(opts.threshold) + " violates n >= 3t + 1");
     return cli::kExitBadFlags;

@@ -34,7 +34,9 @@ void configure(CLI::App& app, RunOptions& o, bool& help) {
       ->check(CLI::Range(1u, 100'000'000u));
   app.add_option("--n-parties", o.n_parties, "Parties of the embedded MPC engine (default 5)")
       ->check(CLI::Range(1u, 255u));
-  app.add_option("--threshold", o.threshold, "Corruption threshold t, n >= 3t+1 (default 1)");
+  // At most 84: n <= 255 and n >= 3t + 1. The bound also keeps 3t + 1 far from overflowing.
+  app.add_option("--threshold", o.threshold, "Corruption threshold t, n >= 3t+1 (default 1)")
+      ->check(CLI::Range(0u, 84u));
   app.add_option("--mpc-curve", o.mpc_curve,
                  "Field: bls12-381 (default), bn254, curve25519, ed25519");
   app.add_option("--mpc-backend", o.mpc_backend, "MPC backend: honeybadger (default, alias hb)");

@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const cli::RunOptions& o = *out.options;
   fuzz::check(!o.program.empty(), "options without a program");
   fuzz::check(o.n_parties >= 1 && o.n_parties <= 255, "--n-parties out of its range");
+  fuzz::check(o.threshold <= 84, "--threshold out of its range");
   fuzz::check(o.max_call_depth >= 1 && o.max_call_depth <= 100'000'000,
               "--max-call-depth out of its range");
   // What main() does next with the values.
