@@ -39,7 +39,10 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
       chunk = std::min(std::max<std::size_t>(chunk * 2, 1), kMaxChunk);
       any = true;
     };
-    const bool first = !initial_done_;
+    // The first refill also makes the configured initial amounts, unless material comes from a
+    // store: taking from a store is cheap, so nothing is generated ahead of need (and nothing at
+    // all while the store lasts).
+    const bool first = !initial_done_ && store_ == nullptr;
     std::size_t mask_chunk = 0;  // masks are made to measure: clients ask for exact counts
     plan(triples_.size(), std::max(want.triples, first ? cfg_.initial_triples : 0), chunk_triples_,
          need.triples);
@@ -49,6 +52,11 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
     plan(bits_.size(), want.bits, chunk_bits_, need.bits);
     if (!any) return {};
     initial_done_ = true;
+    // Stored material first (M4): generation only makes what the store cannot give.
+    if (store_ != nullptr) {
+      if (auto ok = load_stored(need); !ok) return ok;
+      if (need.randoms + need.masks + need.triples + need.bits == 0) continue;
+    }
     if (auto ok = generate(need); !ok) return ok;
   }
 }
