@@ -142,9 +142,10 @@ class HbPartyImpl final : public HbParty {
   // decoded, and `failure` describes what this party received (opening.inl).
   Result<bool> open_2t(std::span<const F> x, std::span<F> out, BaValue* failure);
 
-  // Stored material (stored_material.inl): moves what the agreed plan still holds into the pools,
-  // up to `need`, and lowers `need` by what it moved.
-  Result<void> load_stored(Needs& need);
+  // Stored material (stored_material.inl): moves what the agreed plan still holds into the pools:
+  // per pool that is short, the shortfall or the pool's load chunk if larger (doubling, so a long
+  // run of small calls costs few commits), as far as the plan reaches.
+  Result<void> load_stored(const Needs& short_by);
   Result<void> check_store(const MaterialStore& store) const;
 
   // Robust preprocessing (robust_preprocessing.inl).
@@ -212,6 +213,7 @@ class HbPartyImpl final : public HbParty {
   MaterialStore* store_ = nullptr;
   bool store_agreed_ = false;
   std::array<std::deque<StoredRange>, kStoredKinds> stored_;
+  std::size_t load_chunk_triples_ = 16, load_chunk_randoms_ = 16, load_chunk_bits_ = 16;
   std::map<std::uint64_t, std::uint64_t> input_seq_, output_seq_;  // per client id
   std::array<LateOpen, kLateOpens> late_{};
   std::size_t late_next_ = 0;

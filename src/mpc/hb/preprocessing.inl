@@ -31,6 +31,20 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
   // same point and with the same size everywhere (M4). A second pass is needed only in the rare
   // case that a run yields fewer bits than asked for (a zero seed).
   for (;;) {
+    // Stored material first (M4): what the agreed plan still holds is taken before anything is
+    // generated; generation below only makes what the store could not give.
+    if (store_ != nullptr) {
+      auto short_by = [](std::size_t have, std::size_t wanted) {
+        return have >= wanted ? std::size_t{0} : wanted - have;
+      };
+      if (auto ok = load_stored(Needs{short_by(randoms_.size(), want.randoms),
+                                      short_by(masks_.size(), want.masks),
+                                      short_by(triples_.size(), want.triples),
+                                      short_by(bits_.size(), want.bits)});
+          !ok) {
+        return ok;
+      }
+    }
     Needs need;
     bool any = false;
     auto plan = [&](std::size_t have, std::size_t wanted, std::size_t& chunk, std::size_t& out) {
@@ -39,10 +53,9 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
       chunk = std::min(std::max<std::size_t>(chunk * 2, 1), kMaxChunk);
       any = true;
     };
-    // The first refill also makes the configured initial amounts, unless material comes from a
-    // store: taking from a store is cheap, so nothing is generated ahead of need (and nothing at
-    // all while the store lasts).
-    const bool first = !initial_done_ && store_ == nullptr;
+    // The first refill also makes the configured initial amounts, unless the parties agreed on a
+    // store: then nothing is generated ahead of need.
+    const bool first = !initial_done_ && !store_agreed_;
     std::size_t mask_chunk = 0;  // masks are made to measure: clients ask for exact counts
     plan(triples_.size(), std::max(want.triples, first ? cfg_.initial_triples : 0), chunk_triples_,
          need.triples);
@@ -52,11 +65,6 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
     plan(bits_.size(), want.bits, chunk_bits_, need.bits);
     if (!any) return {};
     initial_done_ = true;
-    // Stored material first (M4): generation only makes what the store cannot give.
-    if (store_ != nullptr) {
-      if (auto ok = load_stored(need); !ok) return ok;
-      if (need.randoms + need.masks + need.triples + need.bits == 0) continue;
-    }
     if (auto ok = generate(need); !ok) return ok;
   }
 }

@@ -87,17 +87,26 @@ Result<StoredAmounts> HbPartyImpl<F>::use_store(MaterialStore* store) {
 }
 
 template <typename F>
-Result<void> HbPartyImpl<F>::load_stored(Needs& need) {
+Result<void> HbPartyImpl<F>::load_stored(const Needs& short_by) {
   std::vector<FieldBytes> bytes;
   std::vector<F> values;
   auto wipe = [&] {
     if (!bytes.empty()) sodium_memzero(bytes.data(), bytes.size() * sizeof(FieldBytes));
     math::wipe(std::span<F>(values));
   };
-  // Takes up to `amount` items of `kind` into `pool`, in the agreed order. Every party computes
-  // the same amounts from the same pool sizes (ensure), so every party takes the same items.
-  auto pull = [&](StoredKind kind, Pool<F>& pool, std::size_t& amount) -> Result<void> {
+  // Takes items of `kind` into `pool`, in the agreed order: the shortfall, or the chunk if that is
+  // larger (the chunk then doubles). Every party computes the same amounts from the same pool
+  // sizes (ensure), so every party takes the same items.
+  auto pull = [&](StoredKind kind, Pool<F>& pool, std::size_t shortfall,
+                  std::size_t* chunk) -> Result<void> {
+    if (shortfall == 0) return {};
     auto& ranges = stored_[static_cast<std::size_t>(kind)];
+    if (ranges.empty()) return {};
+    std::size_t amount = shortfall;
+    if (chunk != nullptr) {
+      amount = std::max(shortfall, *chunk);
+      *chunk = std::min(*chunk * 2, kMaxChunk);
+    }
     const std::size_t width = stored_width(kind);
     while (amount > 0 && !ranges.empty()) {
       StoredRange& r = ranges.front();
@@ -128,10 +137,15 @@ Result<void> HbPartyImpl<F>::load_stored(Needs& need) {
     }
     return {};
   };
-  if (auto ok = pull(StoredKind::kTriple, triples_, need.triples); !ok) return ok;
-  if (auto ok = pull(StoredKind::kRandom, masks_, need.masks); !ok) return ok;
-  if (auto ok = pull(StoredKind::kRandom, randoms_, need.randoms); !ok) return ok;
-  if (auto ok = pull(StoredKind::kBit, bits_, need.bits); !ok) return ok;
+  // Masks are taken to measure, like they are generated: clients ask for exact counts.
+  if (auto ok = pull(StoredKind::kTriple, triples_, short_by.triples, &load_chunk_triples_); !ok) {
+    return ok;
+  }
+  if (auto ok = pull(StoredKind::kRandom, masks_, short_by.masks, nullptr); !ok) return ok;
+  if (auto ok = pull(StoredKind::kRandom, randoms_, short_by.randoms, &load_chunk_randoms_); !ok) {
+    return ok;
+  }
+  if (auto ok = pull(StoredKind::kBit, bits_, short_by.bits, &load_chunk_bits_); !ok) return ok;
   bool left = false;
   for (const auto& r : stored_) left |= !r.empty();
   if (!left) store_ = nullptr;  // used up: from now on the pools are refilled by generation
