@@ -558,7 +558,10 @@ class PreprocStore::Impl {
       for (std::size_t k = 0; k < kStoredKinds; ++k) {
         const auto kind = static_cast<StoredKind>(k);
         const std::uint64_t count = lot.status.count[k];
-        for (std::uint64_t b = lot.status.consumed[k] / kBlockItems; b < blocks_for(count); ++b) {
+        // The blocks holding items at or above the cursor (all used up: none; they are deleted).
+        const std::uint64_t first =
+            lot.status.consumed[k] == count ? blocks_for(count) : lot.status.consumed[k] / kBlockItems;
+        for (std::uint64_t b = first; b < blocks_for(count); ++b) {
           const std::uint64_t items = block_items(count, b);
           plain.resize(items * mpc::stored_width(kind) * kElementBytes);
           auto ok = unseal(txn, lot, kind, b, items, plain);
