@@ -62,9 +62,10 @@ std::optional<stoffel::math::FieldKind> mpc_field(const stoffel::cli::RunOptions
     return std::nullopt;
   }
   if (opts.seed != 0 && (opts.preprocess || !opts.preproc_store.empty())) {
-    err_line("Error: --seed cannot be combined with a preprocessing store: deterministic "
-             "randomness would make the same material again, and material must never be used "
-             "twice");
+    err_line(
+        "Error: --seed cannot be combined with a preprocessing store: deterministic "
+        "randomness would make the same material again, and material must never be used "
+        "twice");
     return std::nullopt;
   }
   return *field;
@@ -104,10 +105,10 @@ int preprocess(const stoffel::cli::RunOptions& opts) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.2f", done->seconds);
   print_stdout("Stored " + std::to_string(done->triples) + " triples, " +
-               std::to_string(done->randoms) + " random shares and " +
-               std::to_string(done->bits) + " random bits per party in " + opts.preproc_store +
-               "/party-0.." + std::to_string(opts.n_parties - 1) + " (lot " +
-               mpc::short_lot_id(done->lot) + ", " + secs + " s)\n");
+               std::to_string(done->randoms) + " random shares and " + std::to_string(done->bits) +
+               " random bits per party in " + opts.preproc_store + "/party-0.." +
+               std::to_string(opts.n_parties - 1) + " (lot " + mpc::short_lot_id(done->lot) + ", " +
+               secs + " s)\n");
   std::fflush(stdout);
   return cli::kExitOk;
 }
@@ -201,8 +202,8 @@ int run(const stoffel::cli::RunOptions& opts) {
   eo.corrupt_after_messages = opts.fault_corrupt_after;
   std::optional<embed::EmbeddedStores> stores;
   if (!opts.preproc_store.empty()) {
-    auto opened = embed::open_embedded_stores(store_settings(opts), opts.n_parties,
-                                              opts.threshold, *field, false);
+    auto opened = embed::open_embedded_stores(store_settings(opts), opts.n_parties, opts.threshold,
+                                              *field, false);
     if (!opened) {
       err_line("Error: " + opened.error().message);
       return cli::kExitStore;

@@ -26,7 +26,8 @@ namespace store = stoffel::store;
 class BenchStore {
  public:
   BenchStore() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "stoffel-store-bench-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "stoffel-store-bench-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
     dir_ = tmpl;
     const std::vector<std::uint8_t> secret(32, 1);

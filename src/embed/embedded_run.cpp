@@ -215,8 +215,9 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
                       " parties");
   }
   if (!options.stores.empty() && options.seed != 0) {
-    return make_error("a preprocessing store cannot be used with --seed: deterministic "
-                      "randomness would make the same material again (M4)");
+    return make_error(
+        "a preprocessing store cannot be used with --seed: deterministic "
+        "randomness would make the same material again (M4)");
   }
   mpc::SessionConfig config;
   config.n = options.n_parties;

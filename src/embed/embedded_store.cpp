@@ -143,9 +143,9 @@ Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) 
     for (std::size_t i = 0; i < request.n; ++i) {
       threads.emplace_back([&, i] {
         filled[i] = session.engine(i).fill_store(
-            stores[i].get(), {static_cast<std::size_t>(request.triples),
-                              static_cast<std::size_t>(request.randoms), 0,
-                              static_cast<std::size_t>(request.bits)});
+            stores[i].get(),
+            {static_cast<std::size_t>(request.triples), static_cast<std::size_t>(request.randoms),
+             0, static_cast<std::size_t>(request.bits)});
         if (!filled[i]) session.abort("party " + std::to_string(i) + " stopped");
       });
     }
@@ -154,7 +154,8 @@ Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) 
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const Result<mpc::FilledLot>* failure = nullptr;
   for (const auto& f : filled) {
-    if (!f && (failure == nullptr || failure->error().message.find("aborted") != std::string::npos)) {
+    if (!f &&
+        (failure == nullptr || failure->error().message.find("aborted") != std::string::npos)) {
       failure = &f;
     }
   }
@@ -190,13 +191,15 @@ Result<std::string> describe_stores(const std::string& dir, const std::string& k
     const std::string name = entry.path().filename().string();
     if (name.rfind("party-", 0) != 0 || name.size() > 9) continue;
     const std::string num = name.substr(6);
-    if (num.empty() || !std::all_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (num.empty() ||
+        !std::all_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       continue;
     }
     parties.push_back(static_cast<std::size_t>(std::stoul(num)));
   }
   if (ec) return make_error("cannot read " + dir + ": " + ec.message());
-  if (parties.empty()) return make_error("no preprocessing stores in " + dir + " (no party-<i> folders)");
+  if (parties.empty())
+    return make_error("no preprocessing stores in " + dir + " (no party-<i> folders)");
   std::sort(parties.begin(), parties.end());
   std::string text = "Preprocessing stores in " + dir + " (" + std::to_string(parties.size()) +
                      (parties.size() == 1 ? " party" : " parties") + "; " +
@@ -213,7 +216,8 @@ Result<std::string> describe_stores(const std::string& dir, const std::string& k
       return make_error(info.error().message);
     }
     const auto& b = info->binding;
-    text += "party " + std::to_string(p) + ": " + std::string(math::field_kind_name(b.params.field)) +
+    text += "party " + std::to_string(p) + ": " +
+            std::string(math::field_kind_name(b.params.field)) +
             ", n = " + std::to_string(b.params.n) + ", t = " + std::to_string(b.params.t) +
             ", party index " + std::to_string(b.params.party) + ", roster " +
             store::to_hex(std::span(b.roster).first(8)) + ", created " + when(info->created) +
@@ -237,8 +241,8 @@ Result<std::string> describe_stores(const std::string& dir, const std::string& k
       text += "\n";
     }
     text += "  left: " + std::to_string(left[0]) + " triples, " + std::to_string(left[1]) +
-            " random shares, " + std::to_string(left[2]) + " random bits; consumption log: " +
-            std::to_string(info->log.size()) + " entries";
+            " random shares, " + std::to_string(left[2]) +
+            " random bits; consumption log: " + std::to_string(info->log.size()) + " entries";
     if (!info->log.empty()) {
       const auto& e = info->log.back();
       text += ", last " + when(e.time) + " (" + mpc::stored_kind_name(e.kind) + " " +

@@ -14,8 +14,8 @@
 
 #include "math/field_kind.h"
 #include "mpc/material_store.h"
-#include "store/preproc_store.h"
 #include "stoffel/result.h"
+#include "store/preproc_store.h"
 
 namespace stoffel::embed {
 
@@ -47,7 +47,7 @@ struct PreprocessRequest {
 struct PreprocessOutcome {
   mpc::LotId lot{};
   std::uint64_t triples = 0, randoms = 0, bits = 0;
-  double seconds = 0;               // the offline phase (generation and writing)
+  double seconds = 0;              // the offline phase (generation and writing)
   std::vector<std::string> notes;  // for stderr
 };
 

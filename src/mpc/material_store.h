@@ -38,7 +38,7 @@ constexpr std::size_t stored_width(StoredKind kind) {
   return kind == StoredKind::kTriple ? 3 : 1;
 }
 constexpr const char* stored_kind_name(StoredKind kind) {
-  return kind == StoredKind::kTriple  ? "triples"
+  return kind == StoredKind::kTriple   ? "triples"
          : kind == StoredKind::kRandom ? "random shares"
                                        : "random bits";
 }

@@ -103,8 +103,7 @@ StoredPlan plan_stored_material(std::span<const BaValue> agreed) {
         everywhere = false;
         if (plan.note.empty()) {
           plan.note = "lot " + short_lot_id(lot.id) + " is not used: party " + std::to_string(p) +
-                      (it == records[p].end() ? " does not hold it"
-                                              : " holds other amounts of it");
+                      (it == records[p].end() ? " does not hold it" : " holds other amounts of it");
         }
         break;
       }

@@ -83,13 +83,15 @@ class Checker {
 
   Result<void> run() {
     std::vector<std::uint8_t> head(kMetaBytes);
-    if (size_ < kMetaBytes) return damaged("the file is truncated (" + std::to_string(size_) +
-                                           " bytes, not even a meta page)");
+    if (size_ < kMetaBytes)
+      return damaged("the file is truncated (" + std::to_string(size_) +
+                     " bytes, not even a meta page)");
     if (auto ok = read_at(0, head.data(), head.size()); !ok) return ok;
     const Meta m0 = read_meta(head.data());
     psize_ = m0.dbs[0].pad;
     if (psize_ < 512 || psize_ > 0x8000 || (psize_ & (psize_ - 1)) != 0) {
-      return damaged("page size " + std::to_string(psize_) + " is not a power of two in 512..32768");
+      return damaged("page size " + std::to_string(psize_) +
+                     " is not a power of two in 512..32768");
     }
     if (size_ < 2 * std::uint64_t{psize_}) {
       return damaged("the file is truncated (" + std::to_string(size_) + " bytes, page size " +
@@ -188,8 +190,8 @@ class Checker {
   Result<void> tree(const Db& db, bool free_db) {
     const char* name = free_db ? "free list" : "main database";
     if (db.root == kNoPage) {
-      if (db.depth != 0) return damaged(std::string(name) + ": empty but depth " +
-                                        std::to_string(db.depth));
+      if (db.depth != 0)
+        return damaged(std::string(name) + ": empty but depth " + std::to_string(db.depth));
       return {};
     }
     if (db.depth == 0 || db.depth > kMaxDepth) {
@@ -254,8 +256,8 @@ class Checker {
         continue;
       }
       const std::uint16_t nflags = u16(n + 4);
-      const std::uint64_t dsize = static_cast<std::uint64_t>(u16(n)) |
-                                  (static_cast<std::uint64_t>(u16(n + 2)) << 16);
+      const std::uint64_t dsize =
+          static_cast<std::uint64_t>(u16(n)) | (static_cast<std::uint64_t>(u16(n + 2)) << 16);
       if (nflags != 0 && nflags != kBigData) {
         return damaged(node + " has flags " + std::to_string(nflags));
       }
@@ -263,7 +265,8 @@ class Checker {
       if (auto ok = check_order(key, ksize, free_db, node); !ok) return ok;
       std::vector<std::uint8_t> data;
       if (nflags == kBigData) {
-        if (off + kNodeHeader + ksize + 8 > psize_) return damaged(node + ": overflow reference does not fit");
+        if (off + kNodeHeader + ksize + 8 > psize_)
+          return damaged(node + ": overflow reference does not fit");
         const std::uint64_t ov = u64(key + ksize);
         if (auto ok = overflow(ov, dsize, free_db ? &data : nullptr, node); !ok) return ok;
       } else {
@@ -289,7 +292,8 @@ class Checker {
   Result<void> check_order(const std::uint8_t* key, std::size_t ksize, bool free_db,
                            const std::string& node) {
     if (free_db) {
-      if (ksize != 8) return damaged(node + ": free-list key of " + std::to_string(ksize) + " bytes");
+      if (ksize != 8)
+        return damaged(node + ": free-list key of " + std::to_string(ksize) + " bytes");
       const std::uint64_t id = u64(key);
       if (id > txnid_) return damaged(node + ": free-list entry of a future transaction");
       if (have_prev_ && id <= prev_id_) return damaged(node + ": free-list keys out of order");
@@ -297,7 +301,8 @@ class Checker {
     } else if (have_prev_) {
       const std::size_t common = std::min(ksize, prev_key_.size());
       const int c = std::memcmp(prev_key_.data(), key, common);
-      if (c > 0 || (c == 0 && prev_key_.size() >= ksize)) return damaged(node + ": keys out of order");
+      if (c > 0 || (c == 0 && prev_key_.size() >= ksize))
+        return damaged(node + ": keys out of order");
     }
     if (!free_db) prev_key_.assign(key, key + ksize);
     have_prev_ = true;
@@ -325,7 +330,8 @@ class Checker {
     }
     if (data != nullptr) {
       data->resize(static_cast<std::size_t>(dsize));
-      if (auto ok = read_at(pgno * psize_ + kPageHeader, data->data(), data->size()); !ok) return ok;
+      if (auto ok = read_at(pgno * psize_ + kPageHeader, data->data(), data->size()); !ok)
+        return ok;
     }
     return {};
   }

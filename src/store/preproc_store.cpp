@@ -114,8 +114,9 @@ const Bytes kMetaKey{'M'};
 
 std::string mdb_message(const std::string& what, int rc) {
   if (rc == MDB_MAP_FULL) {
-    return what + ": the store is full (its map size is reached; give a larger --store-map-size); "
-                  "nothing of this change was written";
+    return what +
+           ": the store is full (its map size is reached; give a larger --store-map-size); "
+           "nothing of this change was written";
   }
   if (rc == ENOSPC) return what + ": the disk is full; nothing of this change was written";
   return what + ": " + mdb_strerror(rc);
@@ -143,9 +144,10 @@ Digest binding_digest(const Binding& b) {
 }
 
 std::string describe(const Binding& b) {
-  return std::string(math::field_kind_name(b.params.field)) + ", n = " +
-         std::to_string(b.params.n) + ", t = " + std::to_string(b.params.t) + ", party " +
-         std::to_string(b.params.party) + ", roster " + to_hex(std::span(b.roster).first(8));
+  return std::string(math::field_kind_name(b.params.field)) +
+         ", n = " + std::to_string(b.params.n) + ", t = " + std::to_string(b.params.t) +
+         ", party " + std::to_string(b.params.party) + ", roster " +
+         to_hex(std::span(b.roster).first(8));
 }
 
 struct MetaRec {
@@ -184,9 +186,9 @@ std::optional<MetaRec> parse_meta(std::span<const std::uint8_t> body) {
   MetaRec m;
   if (!r.bytes(reinterpret_cast<std::uint8_t*>(magic), 8) || std::memcmp(magic, kMagic, 8) != 0 ||
       !r.u32(format) || format != kFormat || !r.u8(field) || field > 2 ||
-      !r.u32(m.binding.params.n) || !r.u32(m.binding.params.t) ||
-      !r.u32(m.binding.params.party) || !r.bytes(m.binding.roster.data(), 32) ||
-      !r.u32(m.block_items) || !r.u32(m.next_lot) || !r.u64(m.created) || !r.done()) {
+      !r.u32(m.binding.params.n) || !r.u32(m.binding.params.t) || !r.u32(m.binding.params.party) ||
+      !r.bytes(m.binding.roster.data(), 32) || !r.u32(m.block_items) || !r.u32(m.next_lot) ||
+      !r.u64(m.created) || !r.done()) {
     return std::nullopt;
   }
   m.binding.params.field = static_cast<math::FieldKind>(field);
@@ -331,8 +333,8 @@ class PreprocStore::Impl {
     struct stat st {};
     if (::stat(data.c_str(), &st) == 0) {
       if (auto ok = check_lmdb_file(data); !ok) {
-        return make_error("the preprocessing store " + dir + " is damaged and was not used: " +
-                          ok.error().message);
+        return make_error("the preprocessing store " + dir +
+                          " is damaged and was not used: " + ok.error().message);
       }
     } else if (!create) {
       return make_error("no preprocessing store in " + dir +
@@ -381,8 +383,8 @@ class PreprocStore::Impl {
   }
 
   // The body of an authenticated record; nullopt if it is too short or (with a key) its MAC fails.
-  std::optional<std::span<const std::uint8_t>> open_record(const Bytes& key,
-                                                           std::span<const std::uint8_t> value) const {
+  std::optional<std::span<const std::uint8_t>> open_record(
+      const Bytes& key, std::span<const std::uint8_t> value) const {
     if (value.size() < kMacBytes) return std::nullopt;
     const auto body = value.first(value.size() - kMacBytes);
     if (key_) {
@@ -412,7 +414,8 @@ class PreprocStore::Impl {
   Result<void> del(MDB_txn* txn, const Bytes& key) const {
     MDB_val k = as_val(key);
     const int rc = mdb_del(txn, dbi_, &k, nullptr);
-    if (rc != 0 && rc != MDB_NOTFOUND) return make_error(mdb_message("deleting from the store", rc));
+    if (rc != 0 && rc != MDB_NOTFOUND)
+      return make_error(mdb_message("deleting from the store", rc));
     return {};
   }
 
@@ -559,8 +562,9 @@ class PreprocStore::Impl {
         const auto kind = static_cast<StoredKind>(k);
         const std::uint64_t count = lot.status.count[k];
         // The blocks holding items at or above the cursor (all used up: none; they are deleted).
-        const std::uint64_t first =
-            lot.status.consumed[k] == count ? blocks_for(count) : lot.status.consumed[k] / kBlockItems;
+        const std::uint64_t first = lot.status.consumed[k] == count
+                                        ? blocks_for(count)
+                                        : lot.status.consumed[k] / kBlockItems;
         for (std::uint64_t b = first; b < blocks_for(count); ++b) {
           const std::uint64_t items = block_items(count, b);
           plain.resize(items * mpc::stored_width(kind) * kElementBytes);
@@ -653,8 +657,8 @@ class LmdbLotWriter final : public mpc::LotWriter {
   Result<void> flush(bool final) {
     bool full_block = false;
     for (std::size_t k = 0; k < kStoredKinds; ++k) {
-      full_block |= pending_[k].size() >= kBlockItems * mpc::stored_width(static_cast<StoredKind>(k)) *
-                                              kElementBytes;
+      full_block |= pending_[k].size() >=
+                    kBlockItems * mpc::stored_width(static_cast<StoredKind>(k)) * kElementBytes;
     }
     if (!final && !full_block) return {};  // nothing to seal yet: no transaction (no disk sync)
     auto txn = Txn::begin(s_.env_, false);
@@ -665,13 +669,12 @@ class LmdbLotWriter final : public mpc::LotWriter {
       const auto kind = static_cast<StoredKind>(k);
       const std::size_t block_bytes = kBlockItems * mpc::stored_width(kind) * kElementBytes;
       const Bytes& pending = pending_[k];
-      while (pending.size() - used[k] >= block_bytes ||
-             (final && pending.size() > used[k])) {
+      while (pending.size() - used[k] >= block_bytes || (final && pending.size() > used[k])) {
         const std::size_t bytes = std::min(block_bytes, pending.size() - used[k]);
-        const Bytes sealed_block = s_.seal(id_, kind, sealed[k] / kBlockItems,
-                                           std::span(pending).subspan(used[k], bytes));
-        if (auto ok = s_.put(txn->get(), block_key(no_, kind, sealed[k] / kBlockItems),
-                             sealed_block);
+        const Bytes sealed_block =
+            s_.seal(id_, kind, sealed[k] / kBlockItems, std::span(pending).subspan(used[k], bytes));
+        if (auto ok =
+                s_.put(txn->get(), block_key(no_, kind, sealed[k] / kBlockItems), sealed_block);
             !ok) {
           return fail(ok.error());
         }
@@ -875,9 +878,11 @@ Result<void> PreprocStore::consume(const LotId& lot_id, StoredKind kind, std::ui
   if (auto ok = used_up ? s.erase_lot(txn->get(), lot->no) : s.put_lot(txn->get(), updated); !ok) {
     return fail(ok.error());
   }
-  LogEntry entry{s.next_log_, lot_id, kind, from, end, static_cast<std::uint64_t>(std::time(nullptr))};
+  LogEntry entry{s.next_log_, lot_id, kind,
+                 from,        end,    static_cast<std::uint64_t>(std::time(nullptr))};
   const Bytes lk = log_key(entry.seq);
-  if (auto ok = s.put(txn->get(), lk, s.with_mac(lk, log_body(entry))); !ok) return fail(ok.error());
+  if (auto ok = s.put(txn->get(), lk, s.with_mac(lk, log_body(entry))); !ok)
+    return fail(ok.error());
   if (entry.seq >= kLogEntries) {
     if (auto ok = s.del(txn->get(), log_key(entry.seq - kLogEntries)); !ok) return fail(ok.error());
   }

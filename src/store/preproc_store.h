@@ -47,7 +47,7 @@ struct Binding {
 };
 
 struct StoreOptions {
-  bool create = false;                     // make a new store if the directory holds none
+  bool create = false;                       // make a new store if the directory holds none
   std::uint64_t map_size = kDefaultMapSize;  // the largest the data file may grow (bytes)
 };
 

@@ -140,7 +140,8 @@ Digest roster_digest(std::span<const std::array<std::uint8_t, 32>> public_keys) 
   Digest d{};
   crypto_generichash_state h;
   crypto_generichash_init(&h, nullptr, 0, d.size());
-  crypto_generichash_update(&h, reinterpret_cast<const unsigned char*>(kDomain), sizeof kDomain - 1);
+  crypto_generichash_update(&h, reinterpret_cast<const unsigned char*>(kDomain),
+                            sizeof kDomain - 1);
   const std::uint64_t n = public_keys.size();
   std::uint8_t len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(n >> (8 * i));
@@ -156,7 +157,8 @@ Digest embedded_roster_digest(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     std::uint8_t msg[sizeof kDomain - 1 + 4];
     std::memcpy(msg, kDomain, sizeof kDomain - 1);
-    for (int b = 0; b < 4; ++b) msg[sizeof kDomain - 1 + b] = static_cast<std::uint8_t>(i >> (8 * b));
+    for (int b = 0; b < 4; ++b)
+      msg[sizeof kDomain - 1 + b] = static_cast<std::uint8_t>(i >> (8 * b));
     crypto_generichash(keys[i].data(), keys[i].size(), msg, sizeof msg, nullptr, 0);
   }
   return roster_digest(keys);

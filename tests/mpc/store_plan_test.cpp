@@ -24,7 +24,8 @@ std::vector<BaValue> records(const std::vector<std::optional<std::vector<LotStat
 }
 
 TEST(StorePlanTest, RecordsRoundTripAndMalformedOnesAreRejected) {
-  const std::vector<LotStatus> lots = {lot(1, {10, 20, 30}, {1, 2, 3}), lot(2, {5, 0, 0}, {0, 0, 0})};
+  const std::vector<LotStatus> lots = {lot(1, {10, 20, 30}, {1, 2, 3}),
+                                       lot(2, {5, 0, 0}, {0, 0, 0})};
   const BaValue r = encode_store_status(lots);
   EXPECT_LE(r.size(), max_store_status_bytes());
   auto back = decode_store_status(r);
@@ -44,7 +45,8 @@ TEST(StorePlanTest, RecordsRoundTripAndMalformedOnesAreRejected) {
   const BaValue twice = encode_store_status(std::vector<LotStatus>{lots[0], lots[0]});
   EXPECT_FALSE(decode_store_status(twice));
   // A cursor beyond the end reads as "all consumed".
-  auto over = decode_store_status(encode_store_status(std::vector<LotStatus>{lot(3, {4, 4, 4}, {9, 1, 0})}));
+  auto over = decode_store_status(
+      encode_store_status(std::vector<LotStatus>{lot(3, {4, 4, 4}, {9, 1, 0})}));
   ASSERT_TRUE(over);
   EXPECT_EQ((*over)[0].consumed, (std::array<std::uint64_t, 3>{4, 1, 0}));
 }
@@ -83,9 +85,9 @@ TEST(StorePlanTest, SeveralLotsInPartyZerosOrderAndOnlyThoseEveryoneHolds) {
   // Other amounts of the same lot: not used either.
   LotStatus b_other = b;
   b_other.count[0] = 21;
-  const auto plan2 = plan_stored_material(records({
-      std::vector<LotStatus>{b}, std::vector<LotStatus>{b}, std::vector<LotStatus>{b_other},
-      std::vector<LotStatus>{b}}));
+  const auto plan2 =
+      plan_stored_material(records({std::vector<LotStatus>{b}, std::vector<LotStatus>{b},
+                                    std::vector<LotStatus>{b_other}, std::vector<LotStatus>{b}}));
   EXPECT_EQ(plan2.available[0], 0u);
   EXPECT_NE(plan2.note.find("other amounts"), std::string::npos);
 }
@@ -109,10 +111,10 @@ TEST(StorePlanTest, ALiarCanWasteButNeverCauseReuse) {
   const std::array<std::uint64_t, 3> count{100, 100, 100};
   const std::vector<std::array<std::uint64_t, 3>> honest = {{40, 3, 0}, {35, 9, 1}, {40, 3, 0}};
   const std::vector<std::vector<LotStatus>> lies = {
-      {lot(1, count, {0, 0, 0})},            // claims nothing used
-      {lot(1, count, {100, 100, 100})},      // claims everything used
-      {lot(1, count, {~0ull, ~0ull, ~0ull})},  // nonsense cursors
-      {},                                    // hides the lot
+      {lot(1, count, {0, 0, 0})},               // claims nothing used
+      {lot(1, count, {100, 100, 100})},         // claims everything used
+      {lot(1, count, {~0ull, ~0ull, ~0ull})},   // nonsense cursors
+      {},                                       // hides the lot
       {lot(1, {1000, 1000, 1000}, {0, 0, 0})},  // other counts
   };
   for (const auto& lie : lies) {

@@ -84,8 +84,8 @@ Outcome run_tool(const TempDir& tmp, const std::vector<std::string>& args,
 constexpr std::size_t kParties = 4;
 
 std::vector<std::string> online_args(const TempDir& tmp) {
-  return {STORE_KILL_PROGRAM, "--client-inputs", "6,1,7", "--n-parties", "4",
-          "--preproc-store", tmp.sub("st"), "--store-key", tmp.sub("key")};
+  return {STORE_KILL_PROGRAM, "--client-inputs", "6,1,7",       "--n-parties", "4",
+          "--preproc-store",  tmp.sub("st"),     "--store-key", tmp.sub("key")};
 }
 
 void expect_right(const Outcome& r) {
@@ -109,7 +109,8 @@ std::vector<std::vector<LogEntry>> logs(const TempDir& tmp) {
 }
 
 // Item ranges [from, to) per (lot, kind).
-using Ranges = std::map<std::pair<mpc::LotId, mpc::StoredKind>, std::vector<std::pair<std::uint64_t, std::uint64_t>>>;
+using Ranges = std::map<std::pair<mpc::LotId, mpc::StoredKind>,
+                        std::vector<std::pair<std::uint64_t, std::uint64_t>>>;
 
 bool overlaps(const Ranges& a, const Ranges& b, std::string& where) {
   for (const auto& [key, ra] : a) {
@@ -118,9 +119,9 @@ bool overlaps(const Ranges& a, const Ranges& b, std::string& where) {
     for (const auto& x : ra) {
       for (const auto& y : it->second) {
         if (x.first < y.second && y.first < x.second) {
-          where = std::string(mpc::stored_kind_name(key.second)) + " [" +
-                  std::to_string(x.first) + ", " + std::to_string(x.second) + ") and [" +
-                  std::to_string(y.first) + ", " + std::to_string(y.second) + ")";
+          where = std::string(mpc::stored_kind_name(key.second)) + " [" + std::to_string(x.first) +
+                  ", " + std::to_string(x.second) + ") and [" + std::to_string(y.first) + ", " +
+                  std::to_string(y.second) + ")";
           return true;
         }
       }
@@ -131,9 +132,9 @@ bool overlaps(const Ranges& a, const Ranges& b, std::string& where) {
 
 TEST(StoreKillTest, KilledConsumingRunsNeverMakeALaterRunReuseAnything) {
   TempDir tmp;
-  const Outcome filled = run_tool(tmp, {"--preprocess", "--triples", "8000", "--random", "100",
-                                        "--n-parties", "4", "--preproc-store", tmp.sub("st"),
-                                        "--store-key", tmp.sub("key")});
+  const Outcome filled =
+      run_tool(tmp, {"--preprocess", "--triples", "8000", "--random", "100", "--n-parties", "4",
+                     "--preproc-store", tmp.sub("st"), "--store-key", tmp.sub("key")});
   ASSERT_EQ(filled.exit_code, 0) << filled.out << filled.err;
 
   // A complete run first: its length sets the range of kill times.
@@ -168,8 +169,8 @@ TEST(StoreKillTest, KilledConsumingRunsNeverMakeALaterRunReuseAnything) {
   int killed = 0;
   for (int round = 0; round < 14; ++round) {
     // Between a fifth of a complete run (past start-up) and a bit beyond its end.
-    const auto delay = std::chrono::microseconds(full.count() / 5 +
-                                                 rng() % (full.count() * 11 / 10 + 1));
+    const auto delay =
+        std::chrono::microseconds(full.count() / 5 + rng() % (full.count() * 11 / 10 + 1));
     const Outcome r = run_tool(tmp, online_args(tmp), delay);
     if (r.killed) {
       ++killed;
@@ -194,9 +195,9 @@ TEST(StoreKillTest, KilledConsumingRunsNeverMakeALaterRunReuseAnything) {
 
 TEST(StoreKillTest, KilledOfflinePhasesLeaveUsableStores) {
   TempDir tmp;
-  const std::vector<std::string> fill = {"--preprocess", "--triples", "6000", "--random", "50",
-                                         "--n-parties", "4", "--preproc-store", tmp.sub("st"),
-                                         "--store-key", tmp.sub("key")};
+  const std::vector<std::string> fill = {
+      "--preprocess",    "--triples",   "6000",        "--random",    "50", "--n-parties", "4",
+      "--preproc-store", tmp.sub("st"), "--store-key", tmp.sub("key")};
   const auto t0 = Clock::now();
   const Outcome first = run_tool(tmp, fill);
   const auto full = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);

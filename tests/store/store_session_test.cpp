@@ -268,7 +268,8 @@ TEST(StoreSessionTest, APartyStoppingMidRunDoesNotMakeTheNextRunReuseAnything) {
   PartyStores stores;
   fill(stores, 400, 30);
   net::FaultPlan plan;  // no faults: only the handle, to cut party 3 off when it stops
-  const RunResult one = online_run(stores, 6, 20, std::make_pair(std::size_t{3}, std::size_t{2}), plan);
+  const RunResult one =
+      online_run(stores, 6, 20, std::make_pair(std::size_t{3}, std::size_t{2}), plan);
   expect_right(one, 6, 20, {3});
   EXPECT_EQ(one.errors[3], "stopped");
   std::set<Position> used;

@@ -81,7 +81,8 @@ std::vector<FieldBytes> take(PreprocStore& s, const LotId& id, StoredKind kind, 
 }
 
 std::vector<FieldBytes> slice(const std::vector<FieldBytes>& v, std::size_t from, std::size_t to) {
-  return {v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to)};
+  return {v.begin() + static_cast<std::ptrdiff_t>(from),
+          v.begin() + static_cast<std::ptrdiff_t>(to)};
 }
 
 TEST(PreprocStoreTest, RoundTripAndConsumeOnceAcrossReopening) {
@@ -157,9 +158,8 @@ TEST(PreprocStoreTest, WrongKeyOtherParametersAndMissingStoreAreClearErrors) {
   std::string e = open_error(dir, binding_for(4, 1, 1), key_for(1, 99));
   EXPECT_NE(e.find("does not open with this key"), std::string::npos) << e;
   // Another n, t, field, party or roster: refused, naming both.
-  for (const Binding& other :
-       {binding_for(5, 1, 1), binding_for(7, 2, 1), binding_for(4, 1, 2),
-        binding_for(4, 1, 1, math::FieldKind::Bn254)}) {
+  for (const Binding& other : {binding_for(5, 1, 1), binding_for(7, 2, 1), binding_for(4, 1, 2),
+                               binding_for(4, 1, 1, math::FieldKind::Bn254)}) {
     e = open_error(dir, other, key_for(1));
     EXPECT_NE(e.find("holds material for bls12-381-fr, n = 4, t = 1, party 1"), std::string::npos)
         << e;

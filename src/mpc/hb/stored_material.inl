@@ -37,12 +37,11 @@ Result<void> HbPartyImpl<F>::check_store(const MaterialStore& store) const {
   const StoreParams p = store.params();
   if (p.field != cfg_.field || p.n != cfg_.n || p.t != cfg_.t || p.party != cfg_.id) {
     return make_error("the store holds material for " +
-                      std::string(math::field_kind_name(p.field)) + ", n = " +
-                      std::to_string(p.n) + ", t = " + std::to_string(p.t) + ", party " +
-                      std::to_string(p.party) + ", not for this party (" +
-                      std::string(math::field_kind_name(cfg_.field)) + ", n = " +
-                      std::to_string(cfg_.n) + ", t = " + std::to_string(cfg_.t) + ", party " +
-                      std::to_string(cfg_.id) + ")");
+                      std::string(math::field_kind_name(p.field)) + ", n = " + std::to_string(p.n) +
+                      ", t = " + std::to_string(p.t) + ", party " + std::to_string(p.party) +
+                      ", not for this party (" + std::string(math::field_kind_name(cfg_.field)) +
+                      ", n = " + std::to_string(cfg_.n) + ", t = " + std::to_string(cfg_.t) +
+                      ", party " + std::to_string(cfg_.id) + ")");
   }
   return {};
 }
@@ -123,9 +122,8 @@ Result<void> HbPartyImpl<F>::load_stored(const Needs& short_by) {
         auto v = F::from_bytes(bytes[i]);
         if (!v) {
           wipe();
-          return make_error("preprocessing store: a stored " +
-                            std::string(stored_kind_name(kind)) + " item is not a field element (" +
-                            v.error().message + ")");
+          return make_error("preprocessing store: a stored " + std::string(stored_kind_name(kind)) +
+                            " item is not a field element (" + v.error().message + ")");
         }
         values[i] = *v;
       }
@@ -233,14 +231,16 @@ Result<FilledLot> HbPartyImpl<F>::fill_store(MaterialStore* store, const PoolSiz
   std::vector<std::size_t> everyone(cfg_.n);
   std::iota(everyone.begin(), everyone.end(), std::size_t{0});
   Agreement ba = make_agreement();
-  auto agreed = ba.broadcast(everyone, BaValue{local_error.empty() ? std::uint8_t{1} : std::uint8_t{0}}, 1);
+  auto agreed =
+      ba.broadcast(everyone, BaValue{local_error.empty() ? std::uint8_t{1} : std::uint8_t{0}}, 1);
   if (!agreed) return make_error("confirming the stored lot: " + agreed.error().message);
   for (std::size_t p = 0; p < cfg_.n; ++p) {
     if ((*agreed)[p] == BaValue{1}) continue;
     std::string why = p == cfg_.id ? "this party could not store its shares (" + local_error + ")"
                                    : "party " + std::to_string(p) + " did not store its shares";
     if (local_error.empty()) {
-      if (auto ok = store->drop_lot(lot.id); !ok) why += "; dropping it failed: " + ok.error().message;
+      if (auto ok = store->drop_lot(lot.id); !ok)
+        why += "; dropping it failed: " + ok.error().message;
     }
     return make_error("preprocessing store: lot " + short_lot_id(lot.id) + " was dropped: " + why);
   }
