@@ -1,6 +1,7 @@
 // stoffel-run: runs a compiled Stoffel program. Thin: parsing is in run_options.cpp, everything
 // else is the library.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,7 +9,9 @@
 
 #include "bytecode/reader.h"
 #include "embed/embedded_run.h"
+#include "embed/embedded_store.h"
 #include "math/field_kind.h"
+#include "mpc/store_plan.h"
 #include "run_options.h"
 #include "vm/trace.h"
 #include "vm/value_format.h"
@@ -34,6 +37,95 @@ int execution_error(const std::string& entry, const std::string& message,
   return stoffel::cli::kExitExecution;
 }
 
+// The MPC settings every mode checks: backend, curve, n >= 3t + 1. nullopt: an error was printed
+// (exit 2).
+std::optional<stoffel::math::FieldKind> mpc_field(const stoffel::cli::RunOptions& opts) {
+  using namespace stoffel;
+  std::string backend = opts.mpc_backend;
+  for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (backend == "avss" || backend == "adkg") {
+    err_line("Error: the avss backend is not available yet (use honeybadger)");
+    return std::nullopt;
+  }
+  if (backend != "honeybadger" && backend != "hb") {
+    err_line("Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
+    return std::nullopt;
+  }
+  auto field = math::parse_curve_name(opts.mpc_curve);
+  if (!field) {
+    err_line("Error: " + field.error().message);
+    return std::nullopt;
+  }
+  // In 64 bits: 3t + 1 must not wrap around (the parser bounds t, this does not rely on it).
+  if (uint64_t{opts.n_parties} < 3 * uint64_t{opts.threshold} + 1) {
+    err_line("Error: --n-parties " + std::to_string(opts.n_parties) + " with --threshold " +
+             std::to_string(opts.threshold) + " violates n >= 3t + 1");
+    return std::nullopt;
+  }
+  if (opts.seed != 0 && (opts.preprocess || !opts.preproc_store.empty())) {
+    err_line(
+        "Error: --seed cannot be combined with a preprocessing store: deterministic "
+        "randomness would make the same material again, and material must never be used "
+        "twice");
+    return std::nullopt;
+  }
+  return *field;
+}
+
+stoffel::embed::StoreSettings store_settings(const stoffel::cli::RunOptions& opts) {
+  stoffel::embed::StoreSettings s;
+  s.dir = opts.preproc_store;
+  s.key_file = opts.store_key;
+  s.map_size = opts.store_map_size_mib << 20;
+  return s;
+}
+
+// stoffel-run --preprocess: the offline phase ahead of time on the embedded engine.
+int preprocess(const stoffel::cli::RunOptions& opts) {
+  using namespace stoffel;
+  auto field = mpc_field(opts);
+  if (!field) return cli::kExitBadFlags;
+  embed::PreprocessRequest req;
+  req.n = opts.n_parties;
+  req.t = opts.threshold;
+  req.field = *field;
+  req.store = store_settings(opts);
+  req.triples = opts.pre_triples;
+  req.randoms = opts.pre_randoms;
+  req.bits = opts.pre_bits;
+  if (req.triples + req.randoms + req.bits == 0) {
+    err_line("Error: nothing to preprocess: give --triples N, --random M and/or --bits B");
+    return cli::kExitBadFlags;
+  }
+  auto done = embed::preprocess_embedded(req);
+  if (!done) {
+    err_line("Error: " + done.error().message);
+    return cli::kExitStore;
+  }
+  for (const auto& note : done->notes) err_line(note);
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.2f", done->seconds);
+  print_stdout("Stored " + std::to_string(done->triples) + " triples, " +
+               std::to_string(done->randoms) + " random shares and " + std::to_string(done->bits) +
+               " random bits per party in " + opts.preproc_store + "/party-0.." +
+               std::to_string(opts.n_parties - 1) + " (lot " + mpc::short_lot_id(done->lot) + ", " +
+               secs + " s)\n");
+  std::fflush(stdout);
+  return cli::kExitOk;
+}
+
+// stoffel-run --store-info DIR.
+int store_info(const stoffel::cli::RunOptions& opts) {
+  auto text = stoffel::embed::describe_stores(opts.store_info, opts.store_key);
+  if (!text) {
+    err_line("Error: " + text.error().message);
+    return stoffel::cli::kExitStore;
+  }
+  print_stdout(*text);
+  std::fflush(stdout);
+  return stoffel::cli::kExitOk;
+}
+
 int run(const stoffel::cli::RunOptions& opts) {
   using namespace stoffel;
   auto program = bytecode::read_program_file(opts.program);
@@ -47,27 +139,8 @@ int run(const stoffel::cli::RunOptions& opts) {
   }
 
   // MPC settings are validated even when the program turns out not to need them.
-  std::string backend = opts.mpc_backend;
-  for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (backend == "avss" || backend == "adkg") {
-    err_line("Error: the avss backend is not available yet (use honeybadger)");
-    return cli::kExitBadFlags;
-  }
-  if (backend != "honeybadger" && backend != "hb") {
-    err_line("Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
-    return cli::kExitBadFlags;
-  }
-  auto field = math::parse_curve_name(opts.mpc_curve);
-  if (!field) {
-    err_line("Error: " + field.error().message);
-    return cli::kExitBadFlags;
-  }
-  // In 64 bits: 3t + 1 must not wrap around (the parser bounds t, this does not rely on it).
-  if (uint64_t{opts.n_parties} < 3 * uint64_t{opts.threshold} + 1) {
-    err_line("Error: --n-parties " + std::to_string(opts.n_parties) + " with --threshold " +
-             std::to_string(opts.threshold) + " violates n >= 3t + 1");
-    return cli::kExitBadFlags;
-  }
+  auto field = mpc_field(opts);
+  if (!field) return cli::kExitBadFlags;
   auto clients = embed::parse_client_inputs(opts.client_inputs);
   if (!clients) {
     err_line("Error: " + clients.error().message);
@@ -128,11 +201,23 @@ int run(const stoffel::cli::RunOptions& opts) {
   eo.crash_parties.assign(opts.fault_crash.begin(), opts.fault_crash.end());
   eo.crash_after_messages = opts.fault_crash_after;
   eo.corrupt_after_messages = opts.fault_corrupt_after;
+  std::optional<embed::EmbeddedStores> stores;
+  if (!opts.preproc_store.empty()) {
+    auto opened = embed::open_embedded_stores(store_settings(opts), opts.n_parties, opts.threshold,
+                                              *field, false);
+    if (!opened) {
+      err_line("Error: " + opened.error().message);
+      return cli::kExitStore;
+    }
+    stores = std::move(*opened);
+    eo.stores = stores->pointers();
+  }
   auto outcome = embed::run_embedded(*program, opts.entry, eo);
   if (!outcome) {
     err_line("Error: " + outcome.error().message);
     return cli::kExitBadFlags;
   }
+  for (const auto& note : outcome->notes) err_line(note);
   print_stdout(outcome->stdout_text);
   for (const auto& line : outcome->client_outputs) print_stdout(line + "\n");
   for (const auto& w : outcome->warnings) err_line(w);
@@ -157,5 +242,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", parsed.message.c_str());
     return parsed.exit_code;
   }
+  if (parsed.options->preprocess) return preprocess(*parsed.options);
+  if (!parsed.options->store_info.empty()) return store_info(*parsed.options);
   return run(*parsed.options);
 }

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
+#include <cstdint>
 #include <string_view>
 
 namespace stoffel::cli {
@@ -57,6 +58,25 @@ void configure(CLI::App& app, RunOptions& o, bool& help) {
       ->delimiter(',');
   app.add_option("--fault-crash-after", o.fault_crash_after,
                  "Testing: messages a crashing party sends before it stops (default 0)");
+  app.add_option("--preproc-store", o.preproc_store,
+                 "Preprocessing stores, one per party in DIR/party-<i>: with --preprocess they "
+                 "are filled; with a program, stored material is used first (never twice)");
+  app.add_option("--store-key", o.store_key,
+                 "Key file the stores are encrypted with (32 bytes, mode 0600; --preprocess "
+                 "creates it if missing)");
+  app.add_option("--store-map-size", o.store_map_size_mib,
+                 "Largest size a party's store may grow to, in MiB (default 1024)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
+  app.add_flag("--preprocess", o.preprocess,
+               "Offline phase: fill the stores (--preproc-store) and exit; no program");
+  app.add_option("--triples", o.pre_triples, "With --preprocess: Beaver triples per party");
+  app.add_option("--random", o.pre_randoms,
+                 "With --preprocess: random shares per party (also client-input masks)");
+  app.add_option("--bits", o.pre_bits,
+                 "With --preprocess: random bits per party (fixed-point truncation)");
+  app.add_option("--store-info", o.store_info,
+                 "Print what the stores in DIR hold (counts, consumed, parameters; never "
+                 "secrets) and exit; with --store-key everything is authenticated");
 }
 
 }  // namespace
@@ -95,7 +115,26 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
     return out;
   }
   o.client_inputs_given = app.count("--client-inputs") > 0;
-  if (help || o.program.empty()) {
+  const bool no_program_mode = o.preprocess || !o.store_info.empty();
+  auto bad = [&](const std::string& message) {
+    out.exit_code = kExitBadFlags;
+    out.message = "Error: " + message;
+    return out;
+  };
+  if (!help && no_program_mode && !o.program.empty()) {
+    return bad(std::string(o.preprocess ? "--preprocess" : "--store-info") +
+               " takes no program (got '" + o.program + "')");
+  }
+  if (o.preprocess && !o.store_info.empty()) {
+    return bad("--preprocess and --store-info cannot be combined");
+  }
+  if (!o.preprocess && (app.count("--triples") + app.count("--random") + app.count("--bits")) > 0) {
+    return bad("--triples, --random and --bits only go with --preprocess");
+  }
+  if (o.preprocess && o.preproc_store.empty()) {
+    return bad("--preprocess needs --preproc-store DIR (where the material goes)");
+  }
+  if (help || (o.program.empty() && !no_program_mode)) {
     out.exit_code = kExitUsage;
     out.message = app.help();
     return out;

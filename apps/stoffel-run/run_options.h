@@ -30,6 +30,13 @@ struct RunOptions {
   std::vector<uint32_t> fault_crash;
   uint64_t fault_crash_after = 0;
   uint64_t fault_corrupt_after = 0;
+  // Preprocessing stores (docs/store.md, decisions M4, R4).
+  std::string preproc_store;           // --preproc-store DIR: one store per party, DIR/party-<i>
+  std::string store_key;               // --store-key FILE (mode 0600)
+  uint64_t store_map_size_mib = 1024;  // --store-map-size: the most a party's store may grow to
+  bool preprocess = false;             // --preprocess: fill the stores and exit (no program)
+  uint64_t pre_triples = 0, pre_randoms = 0, pre_bits = 0;  // --triples, --random, --bits
+  std::string store_info;  // --store-info DIR: describe the stores and exit (no program)
 };
 
 // Exit codes (docs/cli.md; docs/decisions.md, C2).
@@ -39,6 +46,8 @@ enum ExitCode : int {
   kExitBadFlags = 2,    // unknown/removed/invalid flag
   kExitBadProgram = 3,  // unreadable, malformed or unverifiable program, or no functions
   kExitExecution = 4,   // the program failed at run time
+  kExitStore = 5,       // a preprocessing store cannot be made or used (missing, wrong key,
+                        // damaged, other parameters, full), or --preprocess failed
 };
 
 struct ParseOutcome {

@@ -59,6 +59,8 @@ mpc::FieldBytes encode(math::FieldKind kind, int64_t v) {
 
 struct PartyResult {
   bool ok = false;
+  bool stored_agreed = false;  // use_store succeeded
+  mpc::StoredAmounts stored;
   std::string out;
   std::string result;
   std::string error;
@@ -66,8 +68,9 @@ struct PartyResult {
   mpc::PartyStats stats;
 };
 
-PartyResult run_party(mpc::LocalSession& session, size_t index, const bytecode::Program& program,
-                      const std::string& entry, const EmbeddedOptions& options,
+PartyResult run_party(mpc::LocalSessionImpl& session, size_t index,
+                      const bytecode::Program& program, const std::string& entry,
+                      const EmbeddedOptions& options,
                       const std::vector<mpc::Party::ClientInputCount>& counts) {
   PartyResult pr;
   mpc::Party& party = session.party(index);
@@ -77,6 +80,14 @@ PartyResult run_party(mpc::LocalSession& session, size_t index, const bytecode::
     pr.stats = party.stats();
     return pr;
   };
+
+  if (!options.stores.empty()) {
+    // Before anything consumes preprocessing: agree on the stored items (every party, M4).
+    auto used = session.engine(index).use_store(options.stores[index]);
+    if (!used) return fail(used.error().message);
+    pr.stored = std::move(*used);
+    pr.stored_agreed = true;
+  }
 
   auto inputs = party.receive_client_inputs(counts);
   if (!inputs) return fail("client input failed: " + inputs.error().message);
@@ -136,7 +147,14 @@ std::string format_stats(const std::vector<PartyResult>& results) {
          std::to_string(st.triples_consumed) + "/" + std::to_string(st.triples_generated) +
          " used/generated, random shares " + std::to_string(st.randoms_consumed) + "/" +
          std::to_string(st.randoms_generated) + ", masks " + std::to_string(st.masks_consumed) +
-         "/" + std::to_string(st.masks_generated) + "\n";
+         "/" + std::to_string(st.masks_generated);
+    if (st.triples_loaded + st.randoms_loaded + st.masks_loaded + st.bits_loaded > 0) {
+      s += ", from the store: " + std::to_string(st.triples_loaded) + " triples, " +
+           std::to_string(st.randoms_loaded) + " random shares, " +
+           std::to_string(st.masks_loaded) + " masks, " + std::to_string(st.bits_loaded) +
+           " random bits";
+    }
+    s += "\n";
     if (!st.suspected_parties.empty()) {
       s += "[stats] party " + std::to_string(i) + " saw wrong shares from parties:";
       for (size_t p : st.suspected_parties) s += " " + std::to_string(p);
@@ -191,6 +209,16 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     clients.push_back(std::move(ci));
   }
 
+  if (!options.stores.empty() && options.stores.size() != options.n_parties) {
+    return make_error("run_embedded: " + std::to_string(options.stores.size()) +
+                      " preprocessing stores for " + std::to_string(options.n_parties) +
+                      " parties");
+  }
+  if (!options.stores.empty() && options.seed != 0) {
+    return make_error(
+        "a preprocessing store cannot be used with --seed: deterministic "
+        "randomness would make the same material again (M4)");
+  }
   mpc::SessionConfig config;
   config.n = options.n_parties;
   config.t = options.threshold;
@@ -214,8 +242,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   }
   auto made = mpc::LocalSessionImpl::make(config, std::move(clients), std::move(faults));
   if (!made) return made.error();
-  Result<std::unique_ptr<mpc::LocalSession>> session(
-      std::unique_ptr<mpc::LocalSession>(std::move(made.value())));
+  Result<std::unique_ptr<mpc::LocalSessionImpl>> session(std::move(made.value()));
 
   std::vector<PartyResult> results(options.n_parties);
   Result<void> client_status;
@@ -237,6 +264,14 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
 
   EmbeddedOutcome out;
   out.stats = format_stats(results);
+  if (results[0].stored_agreed) {
+    const mpc::StoredAmounts& st = results[0].stored;
+    std::string line = "Loaded preprocessing material from store (" + std::to_string(st.triples) +
+                       " triples, " + std::to_string(st.randoms) + " random shares";
+    if (st.bits > 0) line += ", " + std::to_string(st.bits) + " random bits";
+    out.notes.push_back(line + ")");
+    if (!st.note.empty()) out.warnings.push_back("warning: preprocessing store: " + st.note);
+  }
   // Robust openings correct wrong shares and record who sent them (M3): name them.
   std::vector<std::vector<size_t>> noticed_by(options.n_parties);
   for (size_t i = 0; i < results.size(); ++i) {

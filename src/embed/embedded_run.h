@@ -9,6 +9,7 @@
 
 #include "bytecode/program.h"
 #include "math/field_kind.h"
+#include "mpc/material_store.h"
 #include "stoffel/result.h"
 #include "vm/trace.h"
 
@@ -31,6 +32,9 @@ struct EmbeddedOptions {
   std::vector<size_t> crash_parties;
   uint64_t crash_after_messages = 0;
   uint64_t corrupt_after_messages = 0;
+  // Preprocessing stores, one per party (embedded_store.h), or empty. The parties agree on the
+  // stored material first and use it before generating any (M4); they must outlive the run.
+  std::vector<mpc::MaterialStore*> stores;
 };
 
 struct EmbeddedOutcome {
@@ -41,6 +45,9 @@ struct EmbeddedOutcome {
   std::string error_location;               // "at function 'f', instruction i (OP)" when known
   std::vector<std::string> client_outputs;  // "Client <id> output: <values>", in client order
   std::string stats;                        // per-party counters, for --stats
+  // Informational lines for stderr, before the program's output ("Loaded preprocessing
+  // material from store (...)").
+  std::vector<std::string> notes;
   // "party 3 sent wrong shares (noticed by parties 0, 1, 2, 4)": always shown, on stderr.
   std::vector<std::string> warnings;
 };

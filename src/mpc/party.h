@@ -37,6 +37,8 @@ struct PartyStats {
   uint64_t randoms_generated = 0, randoms_consumed = 0;
   uint64_t masks_generated = 0, masks_consumed = 0;
   uint64_t bits_generated = 0, bits_consumed = 0;  // random bits for truncation (added by mpc)
+  // Items taken from a preprocessing store (HbParty::use_store) instead of being generated.
+  uint64_t triples_loaded = 0, randoms_loaded = 0, masks_loaded = 0, bits_loaded = 0;
   std::vector<size_t> suspected_parties;           // parties caught sending wrong shares (warnings)
 };
 

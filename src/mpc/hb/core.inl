@@ -183,6 +183,10 @@ const PartyStats& HbPartyImpl<F>::stats() const {
   stats_.masks_consumed = masks_.consumed();
   stats_.bits_generated = bits_.generated();
   stats_.bits_consumed = bits_.consumed();
+  stats_.triples_loaded = triples_.loaded();
+  stats_.randoms_loaded = randoms_.loaded();
+  stats_.masks_loaded = masks_.loaded();
+  stats_.bits_loaded = bits_.loaded();
   stats_.suspected_parties = suspects_;
   return stats_;
 }

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "math/field_kind.h"
+#include "mpc/material_store.h"
 #include "mpc/party.h"
 #include "net/transport.h"
 #include "stoffel/result.h"
@@ -40,12 +42,42 @@ struct PoolSizes {
   std::size_t triples = 0, randoms = 0, masks = 0, bits = 0;
 };
 
+// Stored preprocessing material a run may use (HbParty::use_store), per kind. Client-input masks
+// come out of the random shares.
+struct StoredAmounts {
+  std::uint64_t triples = 0, randoms = 0, bits = 0;
+  // Why stored material, or some of it, is not used (a party without a usable store, a lot some
+  // party does not hold); empty when everything stored is available.
+  std::string note;
+};
+
+// What HbParty::fill_store wrote: one new lot.
+struct FilledLot {
+  LotId id{};
+  std::uint64_t triples = 0, randoms = 0, bits = 0;
+};
+
 class HbParty : public Party {
  public:
   // Generates material until the pools hold at least these amounts (every party, same call).
   // The protocols also do this on their own when they run out (M4).
   virtual Result<void> preprocess(const PoolSizes& at_least) = 0;
   virtual PoolSizes pool_sizes() const = 0;
+
+  // Stored preprocessing (decisions M4, R4; docs/store.md). Both calls are interactive: every
+  // party makes them at the same point, and a party without a (usable) store passes nullptr
+  // rather than staying away. Neither works with a fixed seed (EngineConfig::seed != 0):
+  // deterministic randomness would make the same material again.
+  //
+  // use_store: once, before the first operation that consumes preprocessing. The parties agree
+  // (Byzantine agreement on every party's store status) on the stored items the run uses; from
+  // then on a pool that runs dry takes from `store` before it generates more, every party the
+  // same items in the same order. `store` must outlive the party.
+  virtual Result<StoredAmounts> use_store(MaterialStore* store) = 0;
+  // The offline phase ahead of time: generates the amounts (masks count as random shares) and
+  // writes them into `store` as one new lot. Every party then confirms (agreement) that it
+  // stored its shares; if one did not, the others drop the lot (it could never be used).
+  virtual Result<FilledLot> fill_store(MaterialStore* store, const PoolSizes& amounts) = 0;
   // Parties robust preprocessing has proven faulty (agreed by all honest parties), ascending.
   virtual std::vector<std::size_t> convicted_parties() const = 0;
   // Agreed dispute pairs {a, b} (a < b; at least one of the two is faulty), for tests.

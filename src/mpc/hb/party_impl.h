@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <span>
@@ -29,6 +30,7 @@
 #include "mpc/interp.h"
 #include "mpc/hb/pool.h"
 #include "mpc/router.h"
+#include "mpc/store_plan.h"
 
 namespace stoffel::mpc {
 
@@ -93,6 +95,8 @@ class HbPartyImpl final : public HbParty {
 
   Result<void> preprocess(const PoolSizes& at_least) override;
   PoolSizes pool_sizes() const override;
+  Result<StoredAmounts> use_store(MaterialStore* store) override;
+  Result<FilledLot> fill_store(MaterialStore* store, const PoolSizes& amounts) override;
   std::vector<std::size_t> convicted_parties() const override {
     return faults_.convicted_parties();
   }
@@ -137,6 +141,12 @@ class HbPartyImpl final : public HbParty {
   // known to be faulty to this one are erased. true: opened; false: some group could not be
   // decoded, and `failure` describes what this party received (opening.inl).
   Result<bool> open_2t(std::span<const F> x, std::span<F> out, BaValue* failure);
+
+  // Stored material (stored_material.inl): moves what the agreed plan still holds into the pools:
+  // per pool that is short, the shortfall or the pool's load chunk if larger (doubling, so a long
+  // run of small calls costs few commits), as far as the plan reaches.
+  Result<void> load_stored(const Needs& short_by);
+  Result<void> check_store(const MaterialStore& store) const;
 
   // Robust preprocessing (robust_preprocessing.inl).
   bool wait_for(std::size_t p) const;
@@ -199,6 +209,11 @@ class HbPartyImpl final : public HbParty {
   Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
   bool initial_done_ = false;
   std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0;
+  // Stored material in use (use_store): the agreed ranges not consumed yet, per kind.
+  MaterialStore* store_ = nullptr;
+  bool store_agreed_ = false;
+  std::array<std::deque<StoredRange>, kStoredKinds> stored_;
+  std::size_t load_chunk_triples_ = 16, load_chunk_randoms_ = 16, load_chunk_bits_ = 16;
   std::map<std::uint64_t, std::uint64_t> input_seq_, output_seq_;  // per client id
   std::array<LateOpen, kLateOpens> late_{};
   std::size_t late_next_ = 0;

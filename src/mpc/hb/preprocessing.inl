@@ -31,6 +31,20 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
   // same point and with the same size everywhere (M4). A second pass is needed only in the rare
   // case that a run yields fewer bits than asked for (a zero seed).
   for (;;) {
+    // Stored material first (M4): what the agreed plan still holds is taken before anything is
+    // generated; generation below only makes what the store could not give.
+    if (store_ != nullptr) {
+      auto short_by = [](std::size_t have, std::size_t wanted) {
+        return have >= wanted ? std::size_t{0} : wanted - have;
+      };
+      if (auto ok = load_stored(Needs{short_by(randoms_.size(), want.randoms),
+                                      short_by(masks_.size(), want.masks),
+                                      short_by(triples_.size(), want.triples),
+                                      short_by(bits_.size(), want.bits)});
+          !ok) {
+        return ok;
+      }
+    }
     Needs need;
     bool any = false;
     auto plan = [&](std::size_t have, std::size_t wanted, std::size_t& chunk, std::size_t& out) {
@@ -39,7 +53,9 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
       chunk = std::min(std::max<std::size_t>(chunk * 2, 1), kMaxChunk);
       any = true;
     };
-    const bool first = !initial_done_;
+    // The first refill also makes the configured initial amounts, unless the parties agreed on a
+    // store: then nothing is generated ahead of need.
+    const bool first = !initial_done_ && !store_agreed_;
     std::size_t mask_chunk = 0;  // masks are made to measure: clients ask for exact counts
     plan(triples_.size(), std::max(want.triples, first ? cfg_.initial_triples : 0), chunk_triples_,
          need.triples);
