@@ -66,10 +66,10 @@ struct Log {
 
 struct Node {
   explicit Node(Identity i) : id(std::move(i)) {}
+  Log log;  // first: the host logs until it is destroyed
   Identity id;
   std::unique_ptr<TlsHost> host;
   std::uint16_t port = 0;
-  Log log;
 };
 
 std::unique_ptr<Node> make_node(TlsOptions opts = {}, bool listen = true, KeyFilter filter = {}) {
