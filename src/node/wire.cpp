@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "mpc/engine.h"
+#include "mpc/hb/hb_party.h"
 
 namespace stoffel::node {
 
