@@ -30,6 +30,25 @@ struct RunOptions {
   std::vector<uint32_t> fault_crash;
   uint64_t fault_crash_after = 0;
   uint64_t fault_corrupt_after = 0;
+  bool n_parties_given = false;
+
+  // Distributed sessions (src/node, docs/network.md): at most one role.
+  enum class Role { kLocal, kLeader, kBootnode, kParty, kClient };
+  Role role = Role::kLocal;
+  std::string bootstrap;  // party: the bootnode's host:port
+  std::string bind;       // leader/bootnode: default 127.0.0.1:9000; party: 127.0.0.1:0
+  uint32_t party_id = 0;
+  uint32_t wait_for_clients = 0;
+  std::vector<std::string> inputs;   // client
+  std::vector<std::string> servers;  // client: the parties' --bind addresses, party order
+  std::optional<uint32_t> client_index;
+  std::string identity;  // key file; empty: a fresh key for the run
+  double timeout_seconds = 300;
+};
+
+// `stoffel-run keygen -o <file>`.
+struct KeygenOptions {
+  std::string output;
 };
 
 // Exit codes (reference-vm.md §7, reference-mpc.md §6, docs/cli.md).
@@ -42,11 +61,14 @@ enum ExitCode : int {
 };
 
 struct ParseOutcome {
-  std::optional<RunOptions> options;  // set when the program should run
-  int exit_code = kExitOk;            // otherwise: exit with this code after printing `message`
-  std::string message;                // for stderr
+  std::optional<RunOptions> options;    // set when the program should run
+  std::optional<KeygenOptions> keygen;  // set for `stoffel-run keygen`
+  int exit_code = kExitOk;              // otherwise: exit with this code after printing `message`
+  std::string message;                  // for stderr
 };
 
+// Usage errors give one line and a hint (`Run with --help for more information`); --help the
+// whole usage; --version the version.
 ParseOutcome parse_run_options(const std::vector<std::string>& args);
 
 std::string usage_text();

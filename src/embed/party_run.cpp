@@ -70,14 +70,12 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
 
 std::string format_party_stats(std::size_t index, const mpc::PartyStats& st) {
   const std::string i = std::to_string(index);
-  std::string s = "[stats] party " + i + ": multiplications " +
-                  std::to_string(st.multiplications) + ", openings " +
-                  std::to_string(st.openings) + ", rounds " + std::to_string(st.rounds) +
-                  ", bytes sent " + std::to_string(st.bytes_sent) + ", messages sent " +
-                  std::to_string(st.messages_sent) + ", triples " +
-                  std::to_string(st.triples_consumed) + "/" +
-                  std::to_string(st.triples_generated) + " used/generated, random shares " +
-                  std::to_string(st.randoms_consumed) + "/" +
+  std::string s = "[stats] party " + i + ": multiplications " + std::to_string(st.multiplications) +
+                  ", openings " + std::to_string(st.openings) + ", rounds " +
+                  std::to_string(st.rounds) + ", bytes sent " + std::to_string(st.bytes_sent) +
+                  ", messages sent " + std::to_string(st.messages_sent) + ", triples " +
+                  std::to_string(st.triples_consumed) + "/" + std::to_string(st.triples_generated) +
+                  " used/generated, random shares " + std::to_string(st.randoms_consumed) + "/" +
                   std::to_string(st.randoms_generated) + ", masks " +
                   std::to_string(st.masks_consumed) + "/" + std::to_string(st.masks_generated) +
                   "\n";

@@ -659,13 +659,23 @@ class HostImpl final : public TlsHost {
   }
 
   ~HostImpl() override {
+    shutdown();
+    work_.reset();
+    thread_.join();
+    std::lock_guard lk(amu_);
+    accepted_.clear();
+  }
+
+  void shutdown() override {
     {
       std::lock_guard lk(core_->mu);
+      if (core_->stopping) return;
       core_->stopping = true;
       core_->cv.notify_all();
     }
-    // Close everything on the I/O thread; with no work left, run() returns.
-    asio::post(core_->io, [this] {
+    // Close everything on the I/O thread; with no work left, run() returns once the work guard
+    // is released.
+    on_io<int>([this] {
       close_acceptor();
       std::vector<std::shared_ptr<LinkImpl>> live;
       {
@@ -683,11 +693,10 @@ class HostImpl final : public TlsHost {
         }
       }
       attempts_.clear();
+      return 0;
     });
-    work_.reset();
-    thread_.join();
     std::lock_guard lk(amu_);
-    accepted_.clear();
+    acv_.notify_all();
   }
 
   const PublicKey& public_key() const override { return key_; }
@@ -696,6 +705,7 @@ class HostImpl final : public TlsHost {
   Result<std::uint16_t> listen(const std::string& host, std::uint16_t port,
                                KeyFilter filter) override {
     return on_io<Result<std::uint16_t>>([&]() -> Result<std::uint16_t> {
+      if (stopping()) return make_error("the host is shut down");
       if (acceptor_) return make_error("already listening");
       asio::error_code ec;
       tcp::resolver resolver(core_->io);
@@ -775,6 +785,11 @@ class HostImpl final : public TlsHost {
     std::promise<T> p;
     asio::post(core_->io, [&] { p.set_value(fn()); });
     return p.get_future().get();
+  }
+
+  bool stopping() const {
+    std::lock_guard lk(core_->mu);
+    return core_->stopping;
   }
 
   void close_acceptor() {
@@ -868,6 +883,10 @@ class HostImpl final : public TlsHost {
         link->fail(error);
         promise->set_value(make_error(error));
       };
+      if (stopping()) {
+        settle("shut down");
+        return;
+      }
       std::erase_if(attempts_, [](const std::weak_ptr<Attempt>& w) { return w.expired(); });
       attempts_.push_back(st);
       st->timer.expires_at(until);

@@ -101,6 +101,9 @@ class TlsHost {
   static Result<std::unique_ptr<TlsHost>> create(const Identity& identity, TlsOptions options = {});
   // Closes every link and listener and joins the I/O thread.
   virtual ~TlsHost() = default;
+  // Closes every link, listener and connection attempt now (blocked connect() calls return);
+  // later calls fail. The I/O thread ends with the host.
+  virtual void shutdown() = 0;
 
   virtual const PublicKey& public_key() const = 0;
   virtual const TlsOptions& options() const = 0;

@@ -16,8 +16,13 @@ constexpr std::array<std::uint8_t, 4> kRosterMagic{'S', 'T', 'R', 'O'};
 
 class Writer {
  public:
-  explicit Writer(MsgType type) { b_.push_back(static_cast<std::uint8_t>(type)); }
-  Writer() = default;
+  // The reservation covers every small message in one allocation (and keeps GCC 12's
+  // -Wstringop-overflow from misjudging the first growth of a one-byte vector).
+  explicit Writer(MsgType type) {
+    b_.reserve(128);
+    b_.push_back(static_cast<std::uint8_t>(type));
+  }
+  Writer() { b_.reserve(128); }
   void u8(std::uint8_t v) { b_.push_back(v); }
   void u16(std::uint16_t v) { le(v, 2); }
   void u32(std::uint32_t v) { le(v, 4); }
@@ -32,7 +37,9 @@ class Writer {
   void str(const std::string& s, std::size_t max) {
     const std::size_t n = std::min(s.size(), max);
     u16(static_cast<std::uint16_t>(n));
-    b_.insert(b_.end(), s.begin(), s.begin() + static_cast<std::ptrdiff_t>(n));
+    const std::size_t at = b_.size();
+    b_.resize(at + n);
+    if (n > 0) std::memcpy(b_.data() + at, s.data(), n);
   }
   net::Bytes take() { return std::move(b_); }
 
@@ -476,19 +483,16 @@ Result<Assignment> decode_assignment(std::span<const std::uint8_t> msg) {
   return m;
 }
 
-net::Bytes encode(const Done& m) {
+net::Bytes encode(const Done&) {
   Writer w(MsgType::kDone);
-  w.u32(m.outputs);
   return w.take();
 }
 
 Result<Done> decode_done(std::span<const std::uint8_t> msg) {
   auto r = open(msg, MsgType::kDone, "DONE");
   if (!r) return r.error();
-  Done m;
-  m.outputs = r->u32();
   if (auto ok = r->finish(); !ok) return ok.error();
-  return m;
+  return Done{};
 }
 
 }  // namespace stoffel::node

@@ -24,7 +24,7 @@
 //  10    SESSION_INFO  party -> client     roster (below)
 //  11    CLIENT_SET    party <-> party     count u16 ‖ count × { key[32] ‖ index u16 ‖ inputs u32 }
 //  12    ASSIGN        party -> client     index u16 ‖ clients u16 ‖ inputs u32 ‖ instance u64
-//  13    DONE          party -> client     outputs u32
+//  13    DONE          party -> client     (no fields: this party has sent all its outputs)
 //
 // Roster (ROSTER, SESSION_INFO; its SHA-256 is the roster digest):
 //
@@ -167,9 +167,7 @@ struct Assignment {
   std::uint32_t inputs = 0;
   std::uint64_t instance_id = 0;
 };
-struct Done {
-  std::uint32_t outputs = 0;
-};
+struct Done {};
 
 // Encoders: the whole frame payload, type byte first.
 net::Bytes encode(const Challenge& m);
@@ -183,7 +181,7 @@ net::Bytes encode(const PeerHello& m);
 net::Bytes encode(const ClientHello& m);
 net::Bytes encode(std::span<const ClientEntry> set);
 net::Bytes encode(const Assignment& m);
-net::Bytes encode(const Done& m);
+net::Bytes encode(const Done&);
 
 // The type of a message (error for an empty or unknown one).
 Result<MsgType> message_type(std::span<const std::uint8_t> msg);
