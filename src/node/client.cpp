@@ -177,17 +177,21 @@ class ClientSession {
                         (want_done ? " waiting for the parties to finish"
                                    : " waiting for the session to take this client"));
       }
-      std::size_t gone = 0;
-      for (std::size_t p = 0; p < n; ++p) {
-        const auto g = ep_->gone(p);
-        if (g && !(want_done && done_.count(p))) ++gone;
-      }
-      if (roster_known() && gone > n - (t + 1)) {
-        return fail(kExitClientChannel,
-                    "the servers closed their connections before the session was done");
-      }
-      auto f = ep_->receive_on(kSessionChannel, milliseconds(50));
+      // Messages already received come first: a party's DONE arrives before its goodbye.
+      auto f = ep_->receive_on(kSessionChannel, milliseconds(0));
       if (!f) return fail(kExitClientChannel, f.error().message);
+      if (!*f) {
+        std::size_t gone = 0;
+        for (std::size_t p = 0; p < n; ++p) {
+          if (ep_->gone(p) && !(want_done && done_.count(p))) ++gone;
+        }
+        if (roster_known() && gone > n - (t + 1)) {
+          return fail(kExitClientChannel,
+                      "the servers closed their connections before the session was done");
+        }
+        f = ep_->receive_on(kSessionChannel, milliseconds(50));
+        if (!f) return fail(kExitClientChannel, f.error().message);
+      }
       if (!*f || (*f)->from >= n) continue;
       const std::size_t from = (*f)->from;
       const net::Bytes& msg = (*f)->payload;

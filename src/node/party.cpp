@@ -308,7 +308,21 @@ class PartySession {
     for (auto& l : early_clients_) admit_link(std::move(l));
     early_clients_.clear();
     if (m > 0) note("Waiting for " + std::to_string(m) + " clients");
-    while (clients.size() < m) {
+    // A client that goes away before the session starts (it found a server it does not trust,
+    // say) gives its slot back.
+    auto drop_departed = [&] {
+      for (auto it = clients.begin(); it != clients.end();) {
+        if (it->second.link->is_open() && !it->second.link->peer_finished()) {
+          ++it;
+          continue;
+        }
+        note("Client " + it->second.link->peer_address() + " left, have " +
+             std::to_string(clients.size() - 1) + "/" + std::to_string(m));
+        it = clients.erase(it);
+      }
+      return clients.size();
+    };
+    while (drop_departed() < m) {
       if (Clock::now() >= deadline) {
         return Failure{kExitRegistration, "Error: " + me() + ": only " +
                                               std::to_string(clients.size()) + " of " +
