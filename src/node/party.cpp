@@ -19,6 +19,10 @@ namespace {
 using detail::Clock;
 using std::chrono::milliseconds;
 
+// Client connections that have not yet said hello, at most: beyond this, new ones are closed
+// (each waits at most kStepTimeout, so a flood cannot hold the session for long).
+constexpr std::size_t kMaxWaitingClients = 256;
+
 // A step failed: the exit code and the one-line reason.
 struct Failure {
   int code;
@@ -226,7 +230,11 @@ class PartySession {
       std::shared_ptr<net::Link> link = std::move(**a);
       const auto idx = roster_.index_of(link->peer_key());
       if (!idx) {
-        early_clients_.push_back(std::move(link));
+        if (early_clients_.size() < kMaxWaitingClients) {
+          early_clients_.push_back(std::move(link));
+        } else {
+          link->close("too many connections waiting");
+        }
         continue;
       }
       if (*idx >= self || ep_->attached(*idx)) {
@@ -303,6 +311,10 @@ class PartySession {
         return;
       }
       (void)link->send(kSessionChannel, encode_roster(roster_, MsgType::kSessionInfo));
+      if (waiting.size() >= kMaxWaitingClients) {
+        link->close("too many connections waiting");
+        return;
+      }
       waiting.push_back(Waiting{std::move(link), Clock::now()});
     };
     for (auto& l : early_clients_) admit_link(std::move(l));
