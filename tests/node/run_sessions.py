@@ -375,6 +375,36 @@ def client_wrong_server(s):
     expect_result(procs, 375)
 
 
+def identities(s):
+    """Keys from `stoffel-run keygen` (mode 0600) used with --identity: each process presents
+    exactly its key; a key file others can read is refused (exit 2) with the fix named."""
+    keys, pubs = [], []
+    for i in range(4):
+        path = os.path.join(s.tmp.name, f"party{i}.key")
+        out = subprocess.run([ARGS.stoffel_run, "keygen", "-o", path], check=True, timeout=STEP,
+                             capture_output=True, text=True).stdout
+        pubs.append(re.search(r"Public key: ([0-9a-f]{64})", out).group(1))
+        if os.stat(path).st_mode & 0o777 != 0o600:
+            raise AssertionError("keygen did not write mode 0600")
+        keys.append(path)
+    again = subprocess.run([ARGS.stoffel_run, "keygen", "-o", keys[0]], timeout=STEP,
+                           capture_output=True, text=True)
+    if again.returncode != 2 or "exists" not in again.stderr:
+        raise AssertionError("keygen overwrote a key file")
+    prog = program("mul")
+    procs, _, _ = start_parties(s, prog, 4, 1, extra=[],
+                                party_extra={i: ["--identity", keys[i]] for i in range(1, 4)})
+    for i in range(1, 4):
+        procs[i].wait_line(rf"Party {i} listening on \S+ \(key {pubs[i]}\)")
+    expect_result(procs, 42)
+    os.chmod(keys[0], 0o644)
+    bad = s.start("party-readable-key", [prog, "--party-id", 0, "--bootstrap", "127.0.0.1:1",
+                                         "--n-parties", 4, "--identity", keys[0]])
+    expect_exit(bad, 2)
+    if "chmod 600" not in bad.stderr():
+        raise AssertionError("the refusal of a readable key does not say how to fix it")
+
+
 def hostile_bytes(s):
     """Garbage and an oversized frame to every listening port (the bootnode and each party) while
     the session is waiting for its clients; every process keeps serving."""
@@ -398,7 +428,7 @@ def hostile_bytes(s):
 
 SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
                                       wrong_token, wrong_program, client_wrong_server,
-                                      hostile_bytes)}
+                                      identities, hostile_bytes)}
 
 
 def main():
