@@ -123,11 +123,19 @@ def fixture(rel):
     return os.path.join(ARGS.fixtures, rel)
 
 
-def program(name):
-    """Assembles tests/node/programs/<name>.stfa into the session's temporary folder."""
+def program(name, replace=None):
+    """Assembles tests/node/programs/<name>.stfa (with text replaced: {old: new}) into the
+    scenario's temporary folder."""
+    src = open(os.path.join(ARGS.programs, name + ".stfa")).read()
+    for old, new in (replace or {}).items():
+        if old not in src:
+            raise AssertionError(f"{name}.stfa has no '{old}'")
+        src = src.replace(old, new)
+    stfa = os.path.join(ARGS.work, name + ".stfa")
     out = os.path.join(ARGS.work, name + ".stflb")
-    subprocess.run([ARGS.stoffel_asm, os.path.join(ARGS.programs, name + ".stfa"), "-o", out],
-                   check=True, timeout=STEP)
+    with open(stfa, "w") as f:
+        f.write(src)
+    subprocess.run([ARGS.stoffel_asm, stfa, "-o", out], check=True, timeout=STEP)
     return out
 
 
@@ -290,7 +298,17 @@ def curves(s):
 
 def sigkill_online(s):
     """Party 3 is killed with SIGKILL during the online phase; the others deliver the result."""
-    procs, _, _ = start_parties(s, program("long_online"), 5, 1)
+    # Size the online phase for this machine and build (sanitizers are slow): about 1 s of
+    # clear work per party, in 20 rounds with a secret multiplication after each.
+    start = time.monotonic()
+    busy = subprocess.run([ARGS.stoffel_run, program("busy")], capture_output=True, text=True,
+                          timeout=STEP)
+    per_iteration = (time.monotonic() - start) / 2000000
+    if "Program returned: 2000000" not in busy.stdout:
+        raise AssertionError(f"busy.stfa: {busy.stdout} {busy.stderr}")
+    per_round = max(10000, min(10000000, int(0.05 / per_iteration)))
+    procs, _, _ = start_parties(s, program("long_online", {"LDI r7, 3000000":
+                                                            f"LDI r7, {per_round}"}), 5, 1)
     victim = procs[3]
     victim.wait_line(r"Starting VM execution")
     time.sleep(0.3)
