@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "bytecode/reader.h"
+#include "distributed.h"
 #include "embed/embedded_run.h"
 #include "embed/embedded_store.h"
 #include "math/field_kind.h"
@@ -41,25 +42,9 @@ int execution_error(const std::string& entry, const std::string& message,
 // (exit 2).
 std::optional<stoffel::math::FieldKind> mpc_field(const stoffel::cli::RunOptions& opts) {
   using namespace stoffel;
-  std::string backend = opts.mpc_backend;
-  for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (backend == "avss" || backend == "adkg") {
-    err_line("Error: the avss backend is not available yet (use honeybadger)");
-    return std::nullopt;
-  }
-  if (backend != "honeybadger" && backend != "hb") {
-    err_line("Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
-    return std::nullopt;
-  }
-  auto field = math::parse_curve_name(opts.mpc_curve);
+  auto field = cli::check_mpc_settings(opts);
   if (!field) {
-    err_line("Error: " + field.error().message);
-    return std::nullopt;
-  }
-  // In 64 bits: 3t + 1 must not wrap around (the parser bounds t, this does not rely on it).
-  if (uint64_t{opts.n_parties} < 3 * uint64_t{opts.threshold} + 1) {
-    err_line("Error: --n-parties " + std::to_string(opts.n_parties) + " with --threshold " +
-             std::to_string(opts.threshold) + " violates n >= 3t + 1");
+    err_line(field.error().message);
     return std::nullopt;
   }
   if (opts.seed != 0 && (opts.preprocess || !opts.preproc_store.empty())) {
@@ -128,16 +113,12 @@ int store_info(const stoffel::cli::RunOptions& opts) {
 
 int run(const stoffel::cli::RunOptions& opts) {
   using namespace stoffel;
-  auto program = bytecode::read_program_file(opts.program);
+  if (opts.role != cli::RunOptions::Role::kLocal) return cli::run_distributed(opts);
+  auto program = cli::load_program(opts.program);
   if (!program) {
-    err_line("Error: cannot load '" + opts.program + "': " + program.error().message);
+    err_line(program.error().message);
     return cli::kExitBadProgram;
   }
-  if (program->functions.empty()) {
-    err_line("Error: compiled program contains no functions");
-    return cli::kExitBadProgram;
-  }
-
   // MPC settings are validated even when the program turns out not to need them.
   auto field = mpc_field(opts);
   if (!field) return cli::kExitBadFlags;
@@ -161,7 +142,7 @@ int run(const stoffel::cli::RunOptions& opts) {
     std::string out;
     std::vector<std::string> trace_lines;
     machine.set_output([&out](std::string_view text) { out.append(text); });
-    if (auto r = machine.load_program(*program); !r) {
+    if (auto r = machine.load_program(program->program); !r) {
       err_line("Error: cannot load '" + opts.program + "': " + r.error().message);
       return cli::kExitBadProgram;
     }
@@ -212,7 +193,7 @@ int run(const stoffel::cli::RunOptions& opts) {
     stores = std::move(*opened);
     eo.stores = stores->pointers();
   }
-  auto outcome = embed::run_embedded(*program, opts.entry, eo);
+  auto outcome = embed::run_embedded(program->program, opts.entry, eo);
   if (!outcome) {
     err_line("Error: " + outcome.error().message);
     return cli::kExitBadFlags;
@@ -238,8 +219,10 @@ int run(const stoffel::cli::RunOptions& opts) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto parsed = stoffel::cli::parse_run_options(args);
+  if (parsed.keygen) return stoffel::cli::run_keygen(*parsed.keygen);
   if (!parsed.options) {
-    std::fprintf(stderr, "%s\n", parsed.message.c_str());
+    // --version goes to stdout; usage and errors to stderr.
+    std::fprintf(parsed.exit_code == 0 ? stdout : stderr, "%s\n", parsed.message.c_str());
     return parsed.exit_code;
   }
   if (parsed.options->preprocess) return preprocess(*parsed.options);

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <cstdint>
+#include <charconv>
 #include <string_view>
 
 namespace stoffel::cli {
@@ -21,8 +22,14 @@ constexpr std::array<RemovedFlag, 3> kRemovedFlags{{
     {"--adkg-curve", "Use --mpc-curve."},
 }};
 
+// Flags parsed into locals first, then turned into RunOptions::role.
+struct RoleFlags {
+  bool leader = false, bootnode = false, client = false, version = false;
+  std::string client_index;  // parsed by hand: empty = not given
+};
+
 // CLI::App can be neither copied nor moved, so callers own it and this fills it in.
-void configure(CLI::App& app, RunOptions& o, bool& help) {
+void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
   app.set_help_flag();  // handled below: the reference prints usage to stderr and exits 1
   app.add_flag("-h,--help", help, "Print this help and exit");
   app.add_option("program", o.program, "Compiled program (.stflb)");
@@ -77,19 +84,160 @@ void configure(CLI::App& app, RunOptions& o, bool& help) {
   app.add_option("--store-info", o.store_info,
                  "Print what the stores in DIR hold (counts, consumed, parameters; never "
                  "secrets) and exit; with --store-key everything is authenticated");
+
+  // Distributed sessions (docs/network.md).
+  app.add_flag("--leader", r.leader,
+               "Run the bootnode on --bind and party 0 on the same host at port + 1000");
+  app.add_flag("--bootnode", r.bootnode, "Run only a bootnode on --bind (no program)");
+  app.add_option("--bootstrap", o.bootstrap, "Party: the bootnode's host:port");
+  app.add_option("--bind", o.bind,
+                 "Where to listen, host:port (leader/bootnode default 127.0.0.1:9000, party "
+                 "127.0.0.1:0 = a port the OS picks)");
+  app.add_option("--party-id", o.party_id, "Party: this party's index in the session (0..n-1)");
+  app.add_option("--wait-for-clients", o.wait_for_clients,
+                 "Leader/party: the number of clients that give inputs (default 0)")
+      ->check(CLI::Range(0u, 1024u));
+  app.add_flag("--client", r.client, "Run a client: give --inputs, print the outputs sent to it");
+  app.add_option("--inputs", o.inputs,
+                 "Client: its inputs a,b,... (integers, or decimals with a point as fixed point)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app.add_option("--servers", o.servers,
+                 "Client: every party's host:port (its --bind), in party order")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app.add_option("--client-index", r.client_index,
+                 "Client: ask for this client slot (default: a free one)");
+  app.add_option("--identity", o.identity,
+                 "This process's Ed25519 key file (stoffel-run keygen -o FILE); default: a "
+                 "fresh key for this run");
+  app.add_option("--timeout", o.timeout_seconds,
+                 "Seconds any one wait of a distributed run may take (default 300)")
+      ->check(CLI::Range(0.001, 1e7));
+  app.add_flag("--version", r.version, "Print the version and exit");
+}
+
+std::string usage_error(const std::string& message) {
+  return "Error: " + message + "\nRun with --help for more information";
+}
+
+// Which flags each role takes; a flag outside its roles is a usage error (not silently
+// ignored).
+std::string check_roles(const CLI::App& app, const RunOptions& o) {
+  using Role = RunOptions::Role;
+  struct Rule {
+    const char* flag;
+    std::initializer_list<Role> roles;
+  };
+  static const Rule kRules[] = {
+      {"--bootstrap", {Role::kParty}},
+      {"--bind", {Role::kLeader, Role::kBootnode, Role::kParty}},
+      {"--party-id", {Role::kParty, Role::kLeader}},
+      {"--wait-for-clients", {Role::kLeader, Role::kParty}},
+      {"--inputs", {Role::kClient}},
+      {"--servers", {Role::kClient}},
+      {"--client-index", {Role::kClient}},
+      {"--identity", {Role::kLeader, Role::kBootnode, Role::kParty, Role::kClient}},
+      {"--timeout", {Role::kLeader, Role::kBootnode, Role::kParty, Role::kClient}},
+      {"--client-inputs", {Role::kLocal}},
+      {"--seed", {Role::kLocal}},
+      {"--fault-corrupt", {Role::kLocal}},
+      {"--fault-corrupt-after", {Role::kLocal}},
+      {"--fault-crash", {Role::kLocal}},
+      {"--fault-crash-after", {Role::kLocal}},
+      {"--threshold", {Role::kLocal, Role::kLeader, Role::kParty}},
+      {"--mpc-curve", {Role::kLocal, Role::kLeader, Role::kParty}},
+      {"--mpc-backend", {Role::kLocal, Role::kLeader, Role::kParty}},
+      {"--stats", {Role::kLocal, Role::kLeader, Role::kParty}},
+      {"--preproc-store", {Role::kLocal}},
+      {"--store-key", {Role::kLocal}},
+      {"--store-map-size", {Role::kLocal}},
+      {"--preprocess", {Role::kLocal}},
+      {"--triples", {Role::kLocal}},
+      {"--random", {Role::kLocal}},
+      {"--bits", {Role::kLocal}},
+      {"--store-info", {Role::kLocal}},
+  };
+  static const char* kRoleFlag[] = {"", "--leader", "--bootnode", "--bootstrap", "--client"};
+  for (const auto& rule : kRules) {
+    if (app.count(rule.flag) == 0) continue;
+    bool ok = false;
+    for (Role r : rule.roles) ok = ok || r == o.role;
+    if (ok) continue;
+    if (o.role == Role::kLocal) {
+      return std::string(rule.flag) + " is for distributed runs (with --leader, --bootnode, " +
+             "--bootstrap or --client)";
+    }
+    return std::string(rule.flag) + " does not apply to " + kRoleFlag[static_cast<int>(o.role)];
+  }
+  if (o.role == Role::kLeader && app.count("--party-id") > 0 && o.party_id != 0) {
+    return "the leader is party 0 (--party-id " + std::to_string(o.party_id) + " given)";
+  }
+  if (o.role == Role::kParty && app.count("--party-id") == 0) {
+    return "--bootstrap needs --party-id (this party's index, 0..n-1)";
+  }
+  if ((o.role == Role::kLeader || o.role == Role::kParty || o.role == Role::kClient) &&
+      !o.n_parties_given) {
+    return "a distributed run needs --n-parties";
+  }
+  if (o.role == Role::kClient && o.servers.empty()) {
+    return "--client needs --servers (every party's host:port, in party order)";
+  }
+  return {};
 }
 
 }  // namespace
 
+constexpr const char* kDescription =
+    "Run a compiled Stoffel program (.stflb), alone or as one process of a distributed session.\n"
+    "Also: stoffel-run keygen -o FILE (write a new identity key)";
+
 std::string usage_text() {
   RunOptions o;
   bool help = false;
-  CLI::App app{"Run a compiled Stoffel program (.stflb)", "stoffel-run"};
-  configure(app, o, help);
+  RoleFlags r;
+  CLI::App app{kDescription, "stoffel-run"};
+  configure(app, o, help, r);
   return app.help();
 }
 
+namespace {
+
+ParseOutcome parse_keygen(const std::vector<std::string>& args) {
+  ParseOutcome out;
+  KeygenOptions k;
+  bool help = false;
+  CLI::App app{"Write a new Ed25519 identity key (file mode 0600) and print its public key",
+               "stoffel-run keygen"};
+  app.set_help_flag();
+  app.add_flag("-h,--help", help, "Print this help and exit");
+  app.add_option("-o,--output", k.output, "The key file to write (never overwritten)");
+  std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    out.exit_code = kExitBadFlags;
+    out.message = usage_error(e.what());
+    return out;
+  }
+  if (help) {
+    out.exit_code = kExitUsage;
+    out.message = app.help();
+    return out;
+  }
+  if (k.output.empty()) {
+    out.exit_code = kExitBadFlags;
+    out.message = usage_error("keygen needs -o FILE");
+    return out;
+  }
+  out.keygen = k;
+  return out;
+}
+
+}  // namespace
+
 ParseOutcome parse_run_options(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "keygen") return parse_keygen(args);
   ParseOutcome out;
   for (const std::string& a : args) {
     for (const auto& removed : kRemovedFlags) {
@@ -97,6 +245,7 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
         out.exit_code = kExitBadFlags;
         out.message =
             "Error: `" + std::string(removed.flag) + "` was removed. " + std::string(removed.hint);
+        out.message += "\nRun with --help for more information";
         return out;
       }
     }
@@ -104,24 +253,67 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
 
   RunOptions o;
   bool help = false;
-  CLI::App app{"Run a compiled Stoffel program (.stflb)", "stoffel-run"};
-  configure(app, o, help);
+  RoleFlags r;
+  CLI::App app{kDescription, "stoffel-run"};
+  configure(app, o, help, r);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     out.exit_code = kExitBadFlags;
-    out.message = "Error: " + std::string(e.what()) + "\n" + app.help();
+    out.message = usage_error(e.what());
+    return out;
+  }
+  if (help) {
+    out.exit_code = kExitUsage;
+    out.message = app.help();
+    return out;
+  }
+  if (r.version) {
+    out.exit_code = kExitOk;
+    out.message = "stoffel-run " STOFFEL_VERSION;
     return out;
   }
   o.client_inputs_given = app.count("--client-inputs") > 0;
+  o.n_parties_given = app.count("--n-parties") > 0;
+  const int roles = int{r.leader} + int{r.bootnode} + int{r.client} + int{!o.bootstrap.empty()};
+  if (roles > 1) {
+    out.exit_code = kExitBadFlags;
+    out.message = usage_error(
+        "--leader, --bootnode, --bootstrap and --client are different "
+        "roles; give one");
+    return out;
+  }
+  using Role = RunOptions::Role;
+  o.role = r.leader               ? Role::kLeader
+           : r.bootnode           ? Role::kBootnode
+           : r.client             ? Role::kClient
+           : !o.bootstrap.empty() ? Role::kParty
+                                  : Role::kLocal;
+  if (auto why = check_roles(app, o); !why.empty()) {
+    out.exit_code = kExitBadFlags;
+    out.message = usage_error(why);
+    return out;
+  }
+  if (!r.client_index.empty()) {
+    unsigned v = 0;
+    auto [p, ec] =
+        std::from_chars(r.client_index.data(), r.client_index.data() + r.client_index.size(), v);
+    if (ec != std::errc() || p != r.client_index.data() + r.client_index.size() || v >= 1024) {
+      out.exit_code = kExitBadFlags;
+      out.message = usage_error("--client-index: expected a number from 0 to 1023");
+      return out;
+    }
+    o.client_index = v;
+  }
+  // The offline phase and store inspection run no program (docs/store.md).
   const bool no_program_mode = o.preprocess || !o.store_info.empty();
   auto bad = [&](const std::string& message) {
     out.exit_code = kExitBadFlags;
-    out.message = "Error: " + message;
+    out.message = usage_error(message);
     return out;
   };
-  if (!help && no_program_mode && !o.program.empty()) {
+  if (no_program_mode && !o.program.empty()) {
     return bad(std::string(o.preprocess ? "--preprocess" : "--store-info") +
                " takes no program (got '" + o.program + "')");
   }
@@ -134,7 +326,16 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
   if (o.preprocess && o.preproc_store.empty()) {
     return bad("--preprocess needs --preproc-store DIR (where the material goes)");
   }
-  if (help || (o.program.empty() && !no_program_mode)) {
+  const bool needs_program =
+      !no_program_mode &&
+      (o.role == Role::kLocal || o.role == Role::kLeader || o.role == Role::kParty);
+  if (!needs_program && !o.program.empty()) {
+    out.exit_code = kExitBadFlags;
+    out.message = usage_error(std::string(o.role == Role::kClient ? "a client" : "a bootnode") +
+                              " runs no program ('" + o.program + "' given)");
+    return out;
+  }
+  if (needs_program && o.program.empty()) {
     out.exit_code = kExitUsage;
     out.message = app.help();
     return out;

@@ -37,6 +37,25 @@ struct RunOptions {
   bool preprocess = false;             // --preprocess: fill the stores and exit (no program)
   uint64_t pre_triples = 0, pre_randoms = 0, pre_bits = 0;  // --triples, --random, --bits
   std::string store_info;  // --store-info DIR: describe the stores and exit (no program)
+  bool n_parties_given = false;
+
+  // Distributed sessions (src/node, docs/network.md): at most one role.
+  enum class Role { kLocal, kLeader, kBootnode, kParty, kClient };
+  Role role = Role::kLocal;
+  std::string bootstrap;  // party: the bootnode's host:port
+  std::string bind;       // leader/bootnode: default 127.0.0.1:9000; party: 127.0.0.1:0
+  uint32_t party_id = 0;
+  uint32_t wait_for_clients = 0;
+  std::vector<std::string> inputs;   // client
+  std::vector<std::string> servers;  // client: the parties' --bind addresses, party order
+  std::optional<uint32_t> client_index;
+  std::string identity;  // key file; empty: a fresh key for the run
+  double timeout_seconds = 300;
+};
+
+// `stoffel-run keygen -o <file>`.
+struct KeygenOptions {
+  std::string output;
 };
 
 // Exit codes (docs/cli.md; docs/decisions.md, C2).
@@ -51,11 +70,14 @@ enum ExitCode : int {
 };
 
 struct ParseOutcome {
-  std::optional<RunOptions> options;  // set when the program should run
-  int exit_code = kExitOk;            // otherwise: exit with this code after printing `message`
-  std::string message;                // for stderr
+  std::optional<RunOptions> options;    // set when the program should run
+  std::optional<KeygenOptions> keygen;  // set for `stoffel-run keygen`
+  int exit_code = kExitOk;              // otherwise: exit with this code after printing `message`
+  std::string message;                  // for stderr
 };
 
+// Usage errors give one line and a hint (`Run with --help for more information`); --help the
+// whole usage; --version the version.
 ParseOutcome parse_run_options(const std::vector<std::string>& args);
 
 std::string usage_text();

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "embed/party_backend.h"
+#include "embed/party_run.h"
 #include "math/fields.h"
 #include "mpc/local_session.h"
 #include "mpc/session.h"
@@ -25,9 +25,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// An input as the i64 that is encoded into the field: integers as they are, decimals scaled by
-// 2^16 and rounded to nearest.
-Result<int64_t> input_value(std::string_view token) {
+}  // namespace
+
+Result<int64_t> parse_client_value(std::string_view token) {
   if (token.find_first_of(".eE") != std::string_view::npos) {
     double d = 0;
     auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), d);
@@ -50,6 +50,8 @@ Result<int64_t> input_value(std::string_view token) {
   return v;
 }
 
+namespace {
+
 mpc::FieldBytes encode(math::FieldKind kind, int64_t v) {
   return math::visit_field(kind, [&](auto tag) {
     using F = typename decltype(tag)::type;
@@ -57,110 +59,9 @@ mpc::FieldBytes encode(math::FieldKind kind, int64_t v) {
   });
 }
 
-struct PartyResult {
-  bool ok = false;
-  bool stored_agreed = false;  // use_store succeeded
-  mpc::StoredAmounts stored;
-  std::string out;
-  std::string result;
-  std::string error;
-  std::string where;
-  mpc::PartyStats stats;
-};
-
-PartyResult run_party(mpc::LocalSessionImpl& session, size_t index,
-                      const bytecode::Program& program, const std::string& entry,
-                      const EmbeddedOptions& options,
-                      const std::vector<mpc::Party::ClientInputCount>& counts) {
-  PartyResult pr;
-  mpc::Party& party = session.party(index);
-  auto fail = [&](std::string message) {
-    pr.ok = false;
-    pr.error = std::move(message);
-    pr.stats = party.stats();
-    return pr;
-  };
-
-  if (!options.stores.empty()) {
-    // Before anything consumes preprocessing: agree on the stored items (every party, M4).
-    auto used = session.engine(index).use_store(options.stores[index]);
-    if (!used) return fail(used.error().message);
-    pr.stored = std::move(*used);
-    pr.stored_agreed = true;
-  }
-
-  auto inputs = party.receive_client_inputs(counts);
-  if (!inputs) return fail("client input failed: " + inputs.error().message);
-
-  PartyBackend engine(party);
-  vm::VmOptions vm_options;
-  vm_options.max_call_depth = options.max_call_depth;
-  vm::VirtualMachine machine(vm_options);
-  machine.set_output([&pr](std::string_view text) { pr.out.append(text); });
-  machine.set_engine(&engine);
-  for (size_t c = 0; c < counts.size(); ++c) {
-    vm::ClientStore::Client client{counts[c].client_id, {}};
-    for (const auto& share : (*inputs)[c]) client.shares.emplace_back(share.begin(), share.end());
-    machine.client_store().clients.push_back(std::move(client));
-  }
-  if (auto r = machine.load_program(program); !r) return fail(r.error().message);
-  if (index == 0 &&
-      (options.trace.instructions || options.trace.registers || options.trace.stack)) {
-    vm::install_trace_hooks(machine, options.trace, [](std::string_view line) {
-      std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-    });
-  }
-
-  auto result = machine.execute(entry);
-  if (!result) {
-    const auto& w = machine.last_error_location();
-    if (w.valid) {
-      pr.where = "at function '" + w.function + "', instruction " +
-                 std::to_string(w.instruction_index) + " (" + w.opcode + ")";
-    }
-    return fail(result.error().message);
-  }
-  vm::Value value = *result;
-  if (value.type == vm::ValueType::Share) {
-    // A returned share is opened (every party takes part) and reported in the clear.
-    const vm::FieldBytes f = vm::share_field(value.share);
-    auto opened = engine.open(std::span<const vm::FieldBytes>(&f, 1));
-    if (!opened) return fail("opening the returned share failed: " + opened.error().message);
-    auto clear = vm::clear_from_field(engine, value.share->share_type, (*opened)[0]);
-    if (!clear) return fail(clear.error().message);
-    value = *clear;
-  }
-  pr.ok = true;
-  pr.result = vm::display_string(value);
-  pr.stats = party.stats();
-  return pr;
-}
-
-std::string format_stats(const std::vector<PartyResult>& results) {
+std::string format_stats(const std::vector<PartyRunResult>& results) {
   std::string s;
-  for (size_t i = 0; i < results.size(); ++i) {
-    const auto& st = results[i].stats;
-    s += "[stats] party " + std::to_string(i) + ": multiplications " +
-         std::to_string(st.multiplications) + ", openings " + std::to_string(st.openings) +
-         ", rounds " + std::to_string(st.rounds) + ", bytes sent " + std::to_string(st.bytes_sent) +
-         ", messages sent " + std::to_string(st.messages_sent) + ", triples " +
-         std::to_string(st.triples_consumed) + "/" + std::to_string(st.triples_generated) +
-         " used/generated, random shares " + std::to_string(st.randoms_consumed) + "/" +
-         std::to_string(st.randoms_generated) + ", masks " + std::to_string(st.masks_consumed) +
-         "/" + std::to_string(st.masks_generated);
-    if (st.triples_loaded + st.randoms_loaded + st.masks_loaded + st.bits_loaded > 0) {
-      s += ", from the store: " + std::to_string(st.triples_loaded) + " triples, " +
-           std::to_string(st.randoms_loaded) + " random shares, " +
-           std::to_string(st.masks_loaded) + " masks, " + std::to_string(st.bits_loaded) +
-           " random bits";
-    }
-    s += "\n";
-    if (!st.suspected_parties.empty()) {
-      s += "[stats] party " + std::to_string(i) + " saw wrong shares from parties:";
-      for (size_t p : st.suspected_parties) s += " " + std::to_string(p);
-      s += "\n";
-    }
-  }
+  for (size_t i = 0; i < results.size(); ++i) s += format_party_stats(i, results[i].stats);
   return s;
 }
 
@@ -184,7 +85,7 @@ Result<std::vector<std::vector<std::string>>> parse_client_inputs(std::string_vi
         return make_error("bad --client-inputs: empty value in client " +
                           std::to_string(clients.size()));
       }
-      if (auto v = input_value(token); !v) return v.error();
+      if (auto v = parse_client_value(token); !v) return v.error();
       values.emplace_back(token);
       s2 = e2 + 1;
     }
@@ -201,7 +102,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   for (size_t c = 0; c < options.client_inputs.size(); ++c) {
     mpc::ClientInputs ci{c, {}};
     for (const auto& token : options.client_inputs[c]) {
-      auto v = input_value(token);
+      auto v = parse_client_value(token);
       if (!v) return v.error();
       ci.values.push_back(encode(options.field, *v));
     }
@@ -244,14 +145,30 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   if (!made) return made.error();
   Result<std::unique_ptr<mpc::LocalSessionImpl>> session(std::move(made.value()));
 
-  std::vector<PartyResult> results(options.n_parties);
+  std::vector<PartyRunResult> results(options.n_parties);
+  // Stored preprocessing (docs/store.md): what each party agreed to use from its store.
+  std::vector<std::optional<mpc::StoredAmounts>> stored(options.n_parties);
   Result<void> client_status;
   std::thread client_thread([&] { client_status = (*session)->run_clients(); });
   {
     std::vector<std::thread> parties;
     for (size_t i = 0; i < options.n_parties; ++i) {
       parties.emplace_back([&, i] {
-        results[i] = run_party(**session, i, program, entry, options, counts);
+        PartyRunOptions ro;
+        ro.max_call_depth = options.max_call_depth;
+        if (i == 0) ro.trace = options.trace;  // party 0 only
+        if (!options.stores.empty()) {
+          // Before anything consumes preprocessing: agree on the stored items (every party, M4).
+          auto used = (*session)->engine(i).use_store(options.stores[i]);
+          if (!used) {
+            results[i].ok = false;
+            results[i].error = used.error().message;
+            (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
+            return;
+          }
+          stored[i] = std::move(*used);
+        }
+        results[i] = run_party((*session)->party(i), program, entry, counts, ro);
         // A party that stops early must not leave the others waiting for its messages.
         if (!results[i].ok)
           (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
@@ -264,8 +181,8 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
 
   EmbeddedOutcome out;
   out.stats = format_stats(results);
-  if (results[0].stored_agreed) {
-    const mpc::StoredAmounts& st = results[0].stored;
+  if (stored[0]) {
+    const mpc::StoredAmounts& st = *stored[0];
     std::string line = "Loaded preprocessing material from store (" + std::to_string(st.triples) +
                        " triples, " + std::to_string(st.randoms) + " random shares";
     if (st.bits > 0) line += ", " + std::to_string(st.bits) + " random bits";
@@ -288,7 +205,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     }
     out.warnings.push_back(w + ")");
   }
-  const PartyResult& first = results[0];
+  const PartyRunResult& first = results[0];
   bool all_ok = true, agree = true;
   // The parties must agree on the outcome and the returned value. Their printed output may
   // legitimately differ (a program may print Mpc.party_id()); party 0's is the one shown.
@@ -315,7 +232,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   // Report the root cause: a party's own failure rather than the aborts it caused elsewhere.
   out.ok = false;
   out.stdout_text = first.out;
-  const PartyResult* cause = nullptr;
+  const PartyRunResult* cause = nullptr;
   for (const auto& r : results) {
     if (!r.ok && r.error.find("aborted") == std::string::npos) {
       cause = &r;

@@ -52,6 +52,11 @@ struct EmbeddedOutcome {
   std::vector<std::string> warnings;
 };
 
+// One client input as the i64 encoded into the field (decision M1): an integer as it is, a
+// decimal with a point as fixed point, scaled by 2^16 and rounded to nearest. Errors name the
+// token.
+Result<int64_t> parse_client_value(std::string_view token);
+
 // Parses "1,2;3,4;5" into per-client lists (empty string: no clients). Errors name the bad token.
 Result<std::vector<std::vector<std::string>>> parse_client_inputs(std::string_view text);
 

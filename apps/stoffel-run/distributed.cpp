@@ -1,0 +1,158 @@
+#include "distributed.h"
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "bytecode/reader.h"
+#include "net/tls.h"
+#include "node/node.h"
+
+namespace stoffel::cli {
+
+Result<LoadedProgram> load_program(const std::string& path) {
+  LoadedProgram lp;
+  std::ifstream in(path, std::ios::binary);
+  auto program = in ? [&] {
+    lp.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return in.bad() ? bytecode::read_program_file(path) : bytecode::read_program(lp.bytes);
+  }()
+                    : bytecode::read_program_file(path);
+  if (!program) return make_error("Error: cannot load '" + path + "': " + program.error().message);
+  if (program->functions.empty())
+    return make_error("Error: compiled program contains no functions");
+  lp.program = std::move(*program);
+  return lp;
+}
+
+Result<math::FieldKind> check_mpc_settings(const RunOptions& opts) {
+  std::string backend = opts.mpc_backend;
+  for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (backend == "avss" || backend == "adkg") {
+    return make_error("Error: the avss backend is not available yet (use honeybadger)");
+  }
+  if (backend != "honeybadger" && backend != "hb") {
+    return make_error("Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
+  }
+  auto field = math::parse_curve_name(opts.mpc_curve);
+  if (!field) return make_error("Error: " + field.error().message);
+  // In 64 bits: 3t + 1 must not wrap around (the parser bounds t, this does not rely on it).
+  if (uint64_t{opts.n_parties} < 3 * uint64_t{opts.threshold} + 1) {
+    return make_error("Error: --n-parties " + std::to_string(opts.n_parties) +
+                      " with --threshold " + std::to_string(opts.threshold) +
+                      " violates n >= 3t + 1");
+  }
+  return *field;
+}
+
+namespace {
+
+void err_line(const std::string& s) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", s.c_str());
+}
+
+Result<net::HostPort> address(const std::string& text, const std::string& fallback,
+                              const char* flag) {
+  auto hp = net::parse_host_port(text.empty() ? fallback : text);
+  if (!hp) return make_error("Error: " + std::string(flag) + ": " + hp.error().message);
+  return hp;
+}
+
+}  // namespace
+
+int run_distributed(const RunOptions& opts) {
+  using Role = RunOptions::Role;
+  node::NodeIo io = node::NodeIo::standard();
+  node::NodeCommon common;
+  if (!opts.identity.empty()) common.identity_path = opts.identity;
+  common.timeout = std::chrono::milliseconds(static_cast<long long>(opts.timeout_seconds * 1000));
+  const char* token_env = std::getenv("STOFFEL_AUTH_TOKEN");
+  const std::string token = token_env != nullptr ? token_env : "";
+
+  if (opts.role == Role::kBootnode) {
+    node::BootnodeOptions bo;
+    bo.common = common;
+    auto bind = address(opts.bind, "127.0.0.1:9000", "--bind");
+    if (!bind) {
+      err_line(bind.error().message);
+      return kExitBadFlags;
+    }
+    bo.bind = *bind;
+    if (opts.n_parties_given) bo.n_parties = opts.n_parties;
+    bo.token = token;
+    return node::run_bootnode(bo, io);
+  }
+
+  if (opts.role == Role::kClient) {
+    node::ClientOptions co;
+    co.common = common;
+    co.inputs = opts.inputs;
+    co.n = opts.n_parties;
+    co.index = opts.client_index;
+    for (const auto& s : opts.servers) {
+      auto hp = address(s, "", "--servers");
+      if (!hp) {
+        err_line(hp.error().message);
+        return kExitBadFlags;
+      }
+      co.servers.push_back(*hp);
+    }
+    return node::run_client(co, io);
+  }
+
+  auto program = load_program(opts.program);
+  if (!program) {
+    err_line(program.error().message);
+    return kExitBadProgram;
+  }
+  auto field = check_mpc_settings(opts);
+  if (!field) {
+    err_line(field.error().message);
+    return kExitBadFlags;
+  }
+  node::PartyOptions po;
+  po.common = common;
+  po.program = &program->program;
+  po.program_bytes = program->bytes;
+  po.entry = opts.entry;
+  po.party_id = opts.party_id;
+  po.n = opts.n_parties;
+  po.t = opts.threshold;
+  po.field = *field;
+  po.wait_for_clients = opts.wait_for_clients;
+  po.token = token;
+  po.stats = opts.stats;
+  po.max_call_depth = opts.max_call_depth;
+  po.trace = vm::TraceOptions{opts.trace_instr, opts.trace_regs, opts.trace_stack};
+  const bool leader = opts.role == Role::kLeader;
+  auto bind = address(opts.bind, leader ? "127.0.0.1:9000" : "127.0.0.1:0", "--bind");
+  if (!bind) {
+    err_line(bind.error().message);
+    return kExitBadFlags;
+  }
+  po.bind = *bind;
+  if (leader) return node::run_leader(po, io);
+  auto boot = address(opts.bootstrap, "", "--bootstrap");
+  if (!boot) {
+    err_line(boot.error().message);
+    return kExitBadFlags;
+  }
+  po.bootstrap = *boot;
+  return node::run_party(po, io);
+}
+
+int run_keygen(const KeygenOptions& opts) {
+  auto key = node::keygen(opts.output);
+  if (!key) {
+    err_line("Error: " + key.error().message);
+    return kExitBadFlags;
+  }
+  std::printf("Wrote %s (mode 0600)\nPublic key: %s\n", opts.output.c_str(), key->c_str());
+  return kExitOk;
+}
+
+}  // namespace stoffel::cli

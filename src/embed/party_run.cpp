@@ -1,0 +1,96 @@
+#include "embed/party_run.h"
+
+#include <cstdio>
+
+#include "embed/party_backend.h"
+#include "vm/heap_objects.h"
+#include "vm/secret.h"
+#include "vm/value_format.h"
+#include "vm/vm.h"
+
+namespace stoffel::embed {
+
+PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
+                         const std::string& entry,
+                         std::span<const mpc::Party::ClientInputCount> counts,
+                         const PartyRunOptions& options) {
+  PartyRunResult pr;
+  auto fail = [&](std::string message) {
+    pr.ok = false;
+    pr.error = std::move(message);
+    pr.stats = party.stats();
+    return pr;
+  };
+
+  auto inputs = party.receive_client_inputs(counts);
+  if (!inputs) return fail("client input failed: " + inputs.error().message);
+
+  PartyBackend engine(party);
+  vm::VmOptions vm_options;
+  vm_options.max_call_depth = options.max_call_depth;
+  vm::VirtualMachine machine(vm_options);
+  machine.set_output([&pr](std::string_view text) { pr.out.append(text); });
+  machine.set_engine(&engine);
+  for (size_t c = 0; c < counts.size(); ++c) {
+    vm::ClientStore::Client client{counts[c].client_id, {}};
+    for (const auto& share : (*inputs)[c]) client.shares.emplace_back(share.begin(), share.end());
+    machine.client_store().clients.push_back(std::move(client));
+  }
+  if (auto r = machine.load_program(program); !r) return fail(r.error().message);
+  if (options.trace.instructions || options.trace.registers || options.trace.stack) {
+    vm::install_trace_hooks(machine, options.trace, [](std::string_view line) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    });
+  }
+
+  auto result = machine.execute(entry);
+  if (!result) {
+    const auto& w = machine.last_error_location();
+    if (w.valid) {
+      pr.where = "at function '" + w.function + "', instruction " +
+                 std::to_string(w.instruction_index) + " (" + w.opcode + ")";
+    }
+    return fail(result.error().message);
+  }
+  vm::Value value = *result;
+  if (value.type == vm::ValueType::Share) {
+    // A returned share is opened (every party takes part) and reported in the clear.
+    const vm::FieldBytes f = vm::share_field(value.share);
+    auto opened = engine.open(std::span<const vm::FieldBytes>(&f, 1));
+    if (!opened) return fail("opening the returned share failed: " + opened.error().message);
+    auto clear = vm::clear_from_field(engine, value.share->share_type, (*opened)[0]);
+    if (!clear) return fail(clear.error().message);
+    value = *clear;
+  }
+  pr.ok = true;
+  pr.result = vm::display_string(value);
+  pr.stats = party.stats();
+  return pr;
+}
+
+std::string format_party_stats(std::size_t index, const mpc::PartyStats& st) {
+  const std::string i = std::to_string(index);
+  std::string s = "[stats] party " + i + ": multiplications " + std::to_string(st.multiplications) +
+                  ", openings " + std::to_string(st.openings) + ", rounds " +
+                  std::to_string(st.rounds) + ", bytes sent " + std::to_string(st.bytes_sent) +
+                  ", messages sent " + std::to_string(st.messages_sent) + ", triples " +
+                  std::to_string(st.triples_consumed) + "/" + std::to_string(st.triples_generated) +
+                  " used/generated, random shares " + std::to_string(st.randoms_consumed) + "/" +
+                  std::to_string(st.randoms_generated) + ", masks " +
+                  std::to_string(st.masks_consumed) + "/" + std::to_string(st.masks_generated);
+  if (st.triples_loaded + st.randoms_loaded + st.masks_loaded + st.bits_loaded > 0) {
+    s += ", from the store: " + std::to_string(st.triples_loaded) + " triples, " +
+         std::to_string(st.randoms_loaded) + " random shares, " +
+         std::to_string(st.masks_loaded) + " masks, " + std::to_string(st.bits_loaded) +
+         " random bits";
+  }
+  s += "\n";
+  if (!st.suspected_parties.empty()) {
+    s += "[stats] party " + i + " saw wrong shares from parties:";
+    for (size_t p : st.suspected_parties) s += " " + std::to_string(p);
+    s += "\n";
+  }
+  return s;
+}
+
+}  // namespace stoffel::embed

@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""Multi-process tests of distributed sessions (docs/network.md).
+
+Each scenario starts real stoffel-run processes on 127.0.0.1 (a leader, parties, clients, rogue
+peers) with ports chosen by the operating system: every process binds port 0 and the driver
+reads the port it reports ("... listening on 127.0.0.1:PORT"). Every wait is bounded; when a
+scenario fails, the log of every process it started is printed.
+
+    run_sessions.py --stoffel-run BIN --stoffel-asm BIN --fixtures DIR --programs DIR SCENARIO
+"""
+
+import argparse
+import os
+import re
+import secrets
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ARGS = None
+# Bound on any one wait of a process under test (its --timeout) and of the driver.
+PROC_TIMEOUT = 30
+STEP = 60
+
+
+class Proc:
+    """A process with its stdout and stderr collected line by line."""
+
+    def __init__(self, name, argv, env):
+        self.name = name
+        self.argv = argv
+        self.lines = {"out": [], "err": []}
+        self.cv = threading.Condition()
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env, text=True, errors="replace")
+        self.readers = [threading.Thread(target=self._read, args=(self.p.stdout, "out"), daemon=True),
+                        threading.Thread(target=self._read, args=(self.p.stderr, "err"), daemon=True)]
+        for r in self.readers:
+            r.start()
+
+    def _read(self, stream, key):
+        for line in stream:
+            with self.cv:
+                self.lines[key].append(line.rstrip("\n"))
+                self.cv.notify_all()
+        with self.cv:
+            self.cv.notify_all()
+
+    def wait_line(self, pattern, stream="err", timeout=STEP):
+        """The first line of `stream` matching `pattern` (a regex), waiting at most `timeout`."""
+        rx = re.compile(pattern)
+        end = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for line in self.lines[stream]:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.name}: no line matching /{pattern}/ on std{stream} "
+                                         f"within {timeout} s")
+                if self.p.poll() is not None and all(not r.is_alive() for r in self.readers):
+                    raise AssertionError(f"{self.name}: exited ({self.p.returncode}) without a line "
+                                         f"matching /{pattern}/ on std{stream}")
+                self.cv.wait(min(left, 0.1))
+
+    def wait(self, timeout=STEP):
+        try:
+            rc = self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{self.name}: still running after {timeout} s")
+        for r in self.readers:
+            r.join(5)
+        return rc
+
+    def stdout(self):
+        with self.cv:
+            return "\n".join(self.lines["out"])
+
+    def stderr(self):
+        with self.cv:
+            return "\n".join(self.lines["err"])
+
+    def log(self):
+        rc = self.p.poll()
+        return (f"----- {self.name} (exit {rc}): {' '.join(self.argv)}\n"
+                f"[stdout]\n{self.stdout()}\n[stderr]\n{self.stderr()}\n")
+
+
+class Session:
+    """The processes of one scenario: killed at the end, logs printed on failure."""
+
+    def __init__(self, token=None):
+        self.procs = []
+        self.token = token or secrets.token_hex(32)
+        self.tmp = tempfile.TemporaryDirectory(prefix="stoffel-session-")
+
+    def start(self, name, args, token=None):
+        env = dict(os.environ)
+        env["STOFFEL_AUTH_TOKEN"] = self.token if token is None else token
+        p = Proc(name, [ARGS.stoffel_run] + [str(a) for a in args], env)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            if p.p.poll() is None:
+                p.p.kill()
+                p.p.wait()
+        self.tmp.cleanup()
+
+    def logs(self):
+        return "".join(p.log() for p in self.procs)
+
+
+def fixture(rel):
+    return os.path.join(ARGS.fixtures, rel)
+
+
+def program(name, replace=None):
+    """Assembles tests/node/programs/<name>.stfa (with text replaced: {old: new}) into the
+    scenario's temporary folder."""
+    src = open(os.path.join(ARGS.programs, name + ".stfa")).read()
+    for old, new in (replace or {}).items():
+        if old not in src:
+            raise AssertionError(f"{name}.stfa has no '{old}'")
+        src = src.replace(old, new)
+    stfa = os.path.join(ARGS.work, name + ".stfa")
+    out = os.path.join(ARGS.work, name + ".stflb")
+    with open(stfa, "w") as f:
+        f.write(src)
+    subprocess.run([ARGS.stoffel_asm, stfa, "-o", out], check=True, timeout=STEP)
+    return out
+
+
+def start_parties(s, prog, n, t, clients=0, extra=(), party_extra=None):
+    """A leader (bootnode + party 0) and parties 1..n-1, all on ports the OS picks.
+    Returns (processes, party addresses in party order, bootnode address)."""
+    common = ["--n-parties", n, "--threshold", t, "--wait-for-clients", clients,
+              "--timeout", PROC_TIMEOUT] + list(extra)
+    leader = s.start("leader", [prog, "--leader", "--bind", "127.0.0.1:0"] + common)
+    boot = leader.wait_line(r"\[bootnode\] Listening on (\S+) ").group(1)
+    addrs = [leader.wait_line(r"Party 0 listening on (\S+) ").group(1)]
+    procs = [leader]
+    for i in range(1, n):
+        more = (party_extra or {}).get(i, [])
+        p = s.start(f"party{i}", [prog, "--party-id", i, "--bootstrap", boot,
+                                  "--bind", "127.0.0.1:0"] + common + more)
+        addrs.append(p.wait_line(rf"Party {i} listening on (\S+) ").group(1))
+        procs.append(p)
+    return procs, addrs, boot
+
+
+def start_client(s, name, inputs, addrs, index=None, extra=()):
+    args = ["--client", "--servers", ",".join(addrs), "--n-parties", len(addrs),
+            "--timeout", PROC_TIMEOUT]
+    if inputs:
+        args += ["--inputs=" + ",".join(str(v) for v in inputs)]
+    if index is not None:
+        args += ["--client-index", index]
+    return s.start(name, args + list(extra))
+
+
+def expect_exit(p, code, timeout=STEP):
+    rc = p.wait(timeout)
+    if rc != code:
+        raise AssertionError(f"{p.name}: exit {rc}, expected {code}")
+
+
+def expect_result(procs, value, timeout=STEP):
+    for p in procs:
+        expect_exit(p, 0, timeout)
+        if f"Program returned: {value}" not in p.stdout().splitlines():
+            raise AssertionError(f"{p.name}: no 'Program returned: {value}' on stdout")
+
+
+# --- rogue peers ---------------------------------------------------------------------------------
+
+def host_port(addr):
+    host, port = addr.rsplit(":", 1)
+    return host, int(port)
+
+
+def send_garbage(addr):
+    """Plain text, then random bytes: not TLS at all."""
+    for payload in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", secrets.token_bytes(3000),
+                    b"\x16\x03\x01\xff\xff" + secrets.token_bytes(100)):
+        with socket.create_connection(host_port(addr), timeout=10) as c:
+            c.sendall(payload)
+            c.settimeout(10)
+            try:
+                while c.recv(4096):
+                    pass
+            except (ConnectionResetError, socket.timeout):
+                pass
+
+
+def rogue_tls(s, addr, frame_header):
+    """A TLS 1.3 peer with its own Ed25519 key (stoffel-run keygen + openssl for the
+    certificate) that completes the handshake, sends READY, then `frame_header` (and nothing
+    more). Returns once the other side has closed the connection."""
+    key = os.path.join(s.tmp.name, f"rogue{len(os.listdir(s.tmp.name))}.key")
+    subprocess.run([ARGS.stoffel_run, "keygen", "-o", key], check=True, timeout=STEP,
+                   stdout=subprocess.DEVNULL)
+    cert = key + ".pem"
+    subprocess.run(["openssl", "req", "-new", "-x509", "-key", key, "-subj", "/CN=rogue",
+                    "-days", "1", "-out", cert], check=True, timeout=STEP,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(cert, key)
+    with socket.create_connection(host_port(addr), timeout=10) as raw:
+        with ctx.wrap_socket(raw) as c:
+            ready = b"STFREADY\x01\x00"
+            c.sendall(len(ready).to_bytes(4, "little") + b"\x00\x00\x00\x00" + ready + frame_header)
+            c.settimeout(10)
+            try:
+                while c.recv(4096):
+                    pass
+            except (ConnectionResetError, socket.timeout, ssl.SSLError, OSError):
+                pass
+
+
+# --- scenarios -----------------------------------------------------------------------------------
+
+def readme_flow(s):
+    """The README: leader + 4 parties + 2 clients (15, 25) on client_mul -> 375 everywhere."""
+    procs, addrs, _ = start_parties(s, fixture("reference/client_mul.stflb"), 5, 1, clients=2)
+    start = time.monotonic()
+    c0 = start_client(s, "client0", [15], addrs)
+    c1 = start_client(s, "client1", [25], addrs)
+    expect_exit(c0, 0)
+    expect_exit(c1, 0)
+    took = time.monotonic() - start
+    if took > 20:
+        raise AssertionError(f"the clients took {took:.1f} s to finish")
+    expect_result(procs, 375)
+
+
+def n7(s):
+    """n = 7, t = 2."""
+    procs, addrs, _ = start_parties(s, fixture("reference/client_mul.stflb"), 7, 2, clients=2)
+    c = [start_client(s, f"client{k}", [1000000], addrs, index=k) for k in range(2)]
+    for p in c:
+        expect_exit(p, 0)
+    expect_result(procs, 1000000000000)
+
+
+def outputs(s):
+    """Several inputs per client, outputs sent to each client, client slots fixed by index."""
+    procs, addrs, _ = start_parties(s, program("outputs"), 5, 1, clients=2)
+    # Started in the "wrong" order: the slots come from --client-index.
+    c1 = start_client(s, "client1", [5, 6], addrs, index=1)
+    c0 = start_client(s, "client0", [3, 4], addrs, index=0)
+    expect_exit(c0, 0)
+    expect_exit(c1, 0)
+    expect_result(procs, 18)
+    if c0.stdout().strip() != "Client 0 output: 18, 12":
+        raise AssertionError(f"client0 printed {c0.stdout()!r}")
+    if c1.stdout().strip() != "Client 1 output: 18, 30":
+        raise AssertionError(f"client1 printed {c1.stdout()!r}")
+
+
+def fixed_point(s):
+    """Fixed-point inputs: matrix_average_fixed_point with three clients of six decimals."""
+    procs, addrs, _ = start_parties(s, fixture("lang/matrix_average_fixed_point.stflb"), 5, 1,
+                                    clients=3)
+    rows = [[1.5, 2.25, 3.0, 4.5, 5.75, 6.0], [2.5, 3.25, 4.0, 5.5, 6.75, 7.0],
+            [3.5, 4.25, 5.0, 6.5, 7.75, 8.0]]
+    c = [start_client(s, f"client{k}", rows[k], addrs, index=k) for k in range(3)]
+    for p in c:
+        expect_exit(p, 0)
+    expect_result(procs, "[2.5f64, 3.25f64, 4f64, 5.5f64, 6.75f64, 7f64]")
+
+
+def curves(s):
+    """bn254 and curve25519 sessions (n = 4, t = 1), one after the other."""
+    for curve, a, b, want in (("bn254", -7, 6, -42), ("curve25519", 15, 25, 375)):
+        procs, addrs, _ = start_parties(s, fixture("reference/client_mul.stflb"), 4, 1, clients=2,
+                                        extra=["--mpc-curve", curve])
+        c = [start_client(s, f"{curve}-client{k}", [v], addrs, index=k)
+             for k, v in enumerate((a, b))]
+        for p in c:
+            expect_exit(p, 0)
+        expect_result(procs, want)
+        for p in procs:
+            if f"field={curve}-fr" not in p.stderr():
+                raise AssertionError(f"{p.name}: the engine line does not name {curve}")
+
+
+def sigkill_online(s):
+    """Party 3 is killed with SIGKILL during the online phase; the others deliver the result."""
+    # Size the online phase for this machine and build (sanitizers are slow): about 1 s of
+    # clear work per party, in 20 rounds with a secret multiplication after each.
+    start = time.monotonic()
+    busy = subprocess.run([ARGS.stoffel_run, program("busy")], capture_output=True, text=True,
+                          timeout=STEP)
+    per_iteration = (time.monotonic() - start) / 2000000
+    if "Program returned: 2000000" not in busy.stdout:
+        raise AssertionError(f"busy.stfa: {busy.stdout} {busy.stderr}")
+    per_round = max(10000, min(10000000, int(0.05 / per_iteration)))
+    procs, _, _ = start_parties(s, program("long_online", {"LDI r7, 3000000":
+                                                            f"LDI r7, {per_round}"}), 5, 1)
+    victim = procs[3]
+    victim.wait_line(r"Starting VM execution")
+    time.sleep(0.3)
+    if victim.p.poll() is not None or "Program returned" in victim.stdout():
+        raise AssertionError("party 3 finished before it could be killed: the online phase of "
+                             "long_online.stfa is too short for this machine")
+    victim.p.send_signal(signal.SIGKILL)
+    victim.wait()
+    others = [p for p in procs if p is not victim]
+    expect_result(others, 3145728, timeout=STEP * 2)
+    for p in others:
+        if "closed" not in p.stderr():
+            raise AssertionError(f"{p.name}: did not report the lost link")
+
+
+def wrong_token(s):
+    """A party with another token is refused (exit 12); the bootnode keeps serving."""
+    prog = program("mul")
+    common = ["--n-parties", 4, "--threshold", 1, "--timeout", PROC_TIMEOUT]
+    leader = s.start("leader", [prog, "--leader", "--bind", "127.0.0.1:0"] + common)
+    boot = leader.wait_line(r"\[bootnode\] Listening on (\S+) ").group(1)
+    bad = s.start("party1-wrong-token", [prog, "--party-id", 1, "--bootstrap", boot,
+                                         "--bind", "127.0.0.1:0"] + common,
+                  token="not-the-token")
+    expect_exit(bad, 12)
+    err = bad.stderr()
+    if "STOFFEL_AUTH_TOKEN" not in err or len(err.splitlines()) > 3:
+        raise AssertionError("the refused party does not say why in a line or two")
+    leader.wait_line(r"refused .*STOFFEL_AUTH_TOKEN")
+    if "not-the-token" in s.logs():
+        raise AssertionError("a token appears in a log")
+    procs = [leader] + [s.start(f"party{i}", [prog, "--party-id", i, "--bootstrap", boot,
+                                             "--bind", "127.0.0.1:0"] + common)
+                        for i in (1, 2, 3)]
+    expect_result(procs, 42)
+    if s.token in s.logs():
+        raise AssertionError("the token appears in a log")
+
+
+def wrong_program(s):
+    """A party started with another program is refused naming both SHA-256 (exit 12)."""
+    prog, other = program("mul"), program("outputs")
+    common = ["--n-parties", 4, "--threshold", 1, "--timeout", PROC_TIMEOUT]
+    leader = s.start("leader", [prog, "--leader", "--bind", "127.0.0.1:0"] + common)
+    boot = leader.wait_line(r"\[bootnode\] Listening on (\S+) ").group(1)
+    bad = s.start("party2-other-program", [other, "--party-id", 2, "--bootstrap", boot,
+                                           "--bind", "127.0.0.1:0"] + common)
+    expect_exit(bad, 12)
+    hashes = re.findall(r"\b[0-9a-f]{64}\b", bad.stderr())
+    if len(set(hashes)) < 2:
+        raise AssertionError("the refusal does not name both program hashes")
+    procs = [leader] + [s.start(f"party{i}", [prog, "--party-id", i, "--bootstrap", boot,
+                                             "--bind", "127.0.0.1:0"] + common)
+                        for i in (1, 2, 3)]
+    expect_result(procs, 42)
+
+
+def client_wrong_server(s):
+    """A client given the servers out of order, or a server of another session, is refused with
+    exit 24; the session is not disturbed."""
+    procs, addrs, _ = start_parties(s, fixture("reference/client_mul.stflb"), 4, 1, clients=2)
+    swapped = [addrs[0], addrs[2], addrs[1], addrs[3]]
+    bad = start_client(s, "client-swapped", [1], swapped)
+    expect_exit(bad, 24)
+    if "list the servers in party order" not in bad.stderr():
+        raise AssertionError("the swapped client does not say what is wrong")
+    # A server of another session (its own roster) in the list.
+    other = Session()
+    try:
+        oprocs, oaddrs, _ = start_parties(other, fixture("reference/client_mul.stflb"), 4, 1,
+                                          clients=2)
+        mixed = addrs[:3] + [oaddrs[3]]
+        bad2 = start_client(s, "client-other-session", [1], mixed)
+        expect_exit(bad2, 24)
+    finally:
+        if sys.exc_info()[0] is not None:
+            print(other.logs())
+        other.close()
+    c = [start_client(s, f"client{k}", [v], addrs, index=k) for k, v in enumerate((15, 25))]
+    for p in c:
+        expect_exit(p, 0)
+    expect_result(procs, 375)
+
+
+def identities(s):
+    """Keys from `stoffel-run keygen` (mode 0600) used with --identity: each process presents
+    exactly its key; a key file others can read is refused (exit 2) with the fix named."""
+    keys, pubs = [], []
+    for i in range(4):
+        path = os.path.join(s.tmp.name, f"party{i}.key")
+        out = subprocess.run([ARGS.stoffel_run, "keygen", "-o", path], check=True, timeout=STEP,
+                             capture_output=True, text=True).stdout
+        pubs.append(re.search(r"Public key: ([0-9a-f]{64})", out).group(1))
+        if os.stat(path).st_mode & 0o777 != 0o600:
+            raise AssertionError("keygen did not write mode 0600")
+        keys.append(path)
+    again = subprocess.run([ARGS.stoffel_run, "keygen", "-o", keys[0]], timeout=STEP,
+                           capture_output=True, text=True)
+    if again.returncode != 2 or "exists" not in again.stderr:
+        raise AssertionError("keygen overwrote a key file")
+    prog = program("mul")
+    procs, _, _ = start_parties(s, prog, 4, 1, extra=[],
+                                party_extra={i: ["--identity", keys[i]] for i in range(1, 4)})
+    for i in range(1, 4):
+        procs[i].wait_line(rf"Party {i} listening on \S+ \(key {pubs[i]}\)")
+    expect_result(procs, 42)
+    os.chmod(keys[0], 0o644)
+    bad = s.start("party-readable-key", [prog, "--party-id", 0, "--bootstrap", "127.0.0.1:1",
+                                         "--n-parties", 4, "--identity", keys[0]])
+    expect_exit(bad, 2)
+    if "chmod 600" not in bad.stderr():
+        raise AssertionError("the refusal of a readable key does not say how to fix it")
+
+
+def hostile_bytes(s):
+    """Garbage and an oversized frame to every listening port (the bootnode and each party) while
+    the session is waiting for its clients; every process keeps serving."""
+    procs, addrs, boot = start_parties(s, fixture("reference/client_mul.stflb"), 4, 1, clients=2)
+    for p in procs[1:]:
+        p.wait_line(r"Waiting for 2 clients")
+    for addr in [boot] + addrs:
+        send_garbage(addr)
+    # A frame announcing 1 GiB (over the 64 MiB limit), on a session channel.
+    huge = (1 << 30).to_bytes(4, "little") + b"\x02\x00\x00\x00"
+    for addr in [boot] + addrs:
+        rogue_tls(s, addr, huge)
+    for p in procs:
+        p.wait_line(r"TLS handshake failed")
+        p.wait_line(r"frame of 1073741824 bytes exceeds the limit")
+    c = [start_client(s, f"client{k}", [v], addrs, index=k) for k, v in enumerate((15, 25))]
+    for p in c:
+        expect_exit(p, 0)
+    expect_result(procs, 375)
+
+
+SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
+                                      wrong_token, wrong_program, client_wrong_server,
+                                      identities, hostile_bytes)}
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stoffel-run", required=True)
+    ap.add_argument("--stoffel-asm", required=True)
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--programs", required=True)
+    ap.add_argument("scenario", choices=sorted(SCENARIOS) + ["all"])
+    ARGS = ap.parse_args()
+    names = sorted(SCENARIOS) if ARGS.scenario == "all" else [ARGS.scenario]
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="stoffel-programs-") as work:
+        ARGS.work = work
+        for name in names:
+            s = Session()
+            start = time.monotonic()
+            try:
+                SCENARIOS[name](s)
+                print(f"ok   {name} ({time.monotonic() - start:.1f} s)")
+            except Exception as e:  # noqa: BLE001 - any failure prints every log
+                failed += 1
+                print(f"FAIL {name}: {e}\n{s.logs()}")
+            finally:
+                s.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
