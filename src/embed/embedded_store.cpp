@@ -152,12 +152,16 @@ Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) 
     for (auto& th : threads) th.join();
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The most telling failure: a party's own (its store could not take the lot), then any that is
+  // not the consequence of another party's abort.
   const Result<mpc::FilledLot>* failure = nullptr;
+  auto rank = [](const Result<mpc::FilledLot>& f) {
+    const std::string& m = f.error().message;
+    if (m.find("this party could not") != std::string::npos) return 0;
+    return m.find("aborted") == std::string::npos ? 1 : 2;
+  };
   for (const auto& f : filled) {
-    if (!f &&
-        (failure == nullptr || failure->error().message.find("aborted") != std::string::npos)) {
-      failure = &f;
-    }
+    if (!f && (failure == nullptr || rank(f) < rank(*failure))) failure = &f;
   }
   if (failure != nullptr) {
     // All parties live here, so a lot some of them stored can be removed everywhere at once.
