@@ -168,10 +168,10 @@ void run_rbc(std::size_t n, const std::vector<std::size_t>& faulty,
     if (!node.run_until(all_taken, milliseconds(30'000))) {
       errors[i] += "not every honest broadcast was delivered; ";
     }
-    node.run_quiet(milliseconds(150), milliseconds(10'000));
     barrier.arrive();
     node.run_until([&] { return barrier.all(); }, milliseconds(30'000));
-    node.run_quiet(milliseconds(250), milliseconds(10'000));
+    // A watched faulty broadcast is judged once the network has been quiet for a while.
+    node.run_quiet(milliseconds(watch ? 150 : 30), milliseconds(10'000));
     if (watch) w.got[i] = node.hub().take(*watch);
     w.suspected[i] = node.suspected();
   });
