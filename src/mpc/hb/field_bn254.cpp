@@ -7,6 +7,7 @@
 #include "mpc/hb/preprocessing.inl"
 #include "mpc/hb/multiplication.inl"
 #include "mpc/hb/client_io.inl"
+#include "mpc/hb/broadcast.inl"
 
 namespace stoffel::mpc {
 template struct Algebra<math::Bn254_Fr>;
