@@ -4,7 +4,7 @@
 // keep a leaf from being passed off as an inner node (second preimages). A tree over n leaves is
 // completed to the next power of two P with all-zero padding leaves; a proof is the ceil(log2 n)
 // sibling digests from the leaf up, and the leaf's index gives the side at each level. Hashing is
-// libsodium's crypto_hash_sha256.
+// OpenSSL's SHA-256 (hardware SHA extensions where the CPU has them; see merkle.cpp).
 #pragma once
 
 #include <array>

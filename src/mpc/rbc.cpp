@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 namespace stoffel::mpc {
 
@@ -198,12 +199,15 @@ bool RbcInstance::handle(std::size_t from, const async_wire::Message& m, async_w
 void RbcInstance::check(Root& r) {
   if (r.check != Root::Check::kUnknown || r.count < k_) return;
   const std::size_t size = r.shard_size;
-  net::Bytes all(p_.n * size, 0);
+  // Not zeroed: every shard is either copied in or computed by fill().
+  const auto buffer = std::make_unique_for_overwrite<std::uint8_t[]>(p_.n * size);
+  const std::span<std::uint8_t> all(buffer.get(), p_.n * size);
   std::vector<std::uint8_t> present(p_.n, 0);
   std::size_t taken = 0;
   for (std::size_t i = 0; i < p_.n && taken < k_; ++i) {
     if (r.shards[i].empty()) continue;
-    std::copy(r.shards[i].begin(), r.shards[i].end(), all.begin() + i * size);
+    std::copy(r.shards[i].begin(), r.shards[i].end(),
+              all.begin() + static_cast<std::ptrdiff_t>(i * size));
     present[i] = 1;
     ++taken;
   }

@@ -1,8 +1,9 @@
 // The Merkle tree of AVID broadcast against an independent implementation of the documented
-// layout (merkle.h) on OpenSSL's SHA-256: leaves SHA-256(0x00 || data), nodes
-// SHA-256(0x01 || left || right), zero padding leaves to a power of two.
+// layout (merkle.h) on libsodium's SHA-256 (the tree uses OpenSSL's): leaves
+// SHA-256(0x00 || data), nodes SHA-256(0x01 || left || right), zero padding leaves to a power of
+// two.
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
+#include <sodium.h>
 
 #include <random>
 #include <vector>
@@ -12,16 +13,16 @@
 namespace stoffel::mpc::merkle {
 namespace {
 
-Digest ossl(const std::vector<std::uint8_t>& bytes) {
+Digest sodium_sha256(const std::vector<std::uint8_t>& bytes) {
   Digest d;
-  SHA256(bytes.data(), bytes.size(), d.data());
+  crypto_hash_sha256(d.data(), bytes.data(), bytes.size());
   return d;
 }
 
 Digest ref_leaf(const std::vector<std::uint8_t>& data) {
   std::vector<std::uint8_t> b = {0x00};
   b.insert(b.end(), data.begin(), data.end());
-  return ossl(b);
+  return sodium_sha256(b);
 }
 
 Digest ref_root(std::vector<Digest> level) {
@@ -34,7 +35,7 @@ Digest ref_root(std::vector<Digest> level) {
       std::vector<std::uint8_t> b = {0x01};
       b.insert(b.end(), level[i].begin(), level[i].end());
       b.insert(b.end(), level[i + 1].begin(), level[i + 1].end());
-      up.push_back(ossl(b));
+      up.push_back(sodium_sha256(b));
     }
     level = std::move(up);
   }
