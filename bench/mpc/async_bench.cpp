@@ -6,7 +6,7 @@
 //       broadcasts `repeat` payloads back to back; every party receives them all. Prints MiB/s
 //       delivered (payload bytes x repeat / time until the last party has them all), the time per
 //       broadcast, and the bytes party 0 and party 1 sent per payload byte.
-//   async_bench modes [--sizes 16,64,256,1024,4096,16384] [--parties 4,7,16] [--repeat 200]
+//   async_bench modes [--sizes 16,64,128,256,1024,4096,16384] [--parties 4,7,16] [--repeat 200]
 //       AVID against Bracha for small payloads (hubs driven directly, the mode forced by the
 //       Bracha bound): microseconds per broadcast (one at a time, every party delivers) and bytes
 //       sent per party per broadcast.
@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
     bench_rbc(sizes.empty() ? std::vector<std::size_t>{1 << 20} : sizes,
               parties.empty() ? std::vector<std::size_t>{5, 16} : parties, repeat ? repeat : 8);
   } else if (what == "modes") {
-    bench_modes(sizes.empty() ? std::vector<std::size_t>{16, 64, 256, 1024, 4096, 16384} : sizes,
+    bench_modes(sizes.empty() ? std::vector<std::size_t>{16, 64, 128, 256, 1024, 4096, 16384} : sizes,
                 parties.empty() ? std::vector<std::size_t>{4, 7, 16} : parties,
                 repeat ? repeat : 200);
   } else if (what == "aba") {

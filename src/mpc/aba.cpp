@@ -108,6 +108,7 @@ void AbaInstance::relay(std::uint32_t r, async_wire::Outbox& out) {
 void AbaInstance::decide(bool b, async_wire::Outbox& out) {
   if (decision_) return;
   decision_ = b;
+  decided_in_ = round_;
   send(AbaKind::kTerm, b, 0, out);
 }
 

@@ -99,8 +99,9 @@ class AbaInstance {
   bool halted() const { return halted_; }
   // Set when the session cannot decide (max_rounds reached): the reason.
   const std::optional<std::string>& failure() const { return failure_; }
-  // The round this party is in (for tests and statistics).
+  // The round this party is in, and the round it decided in (for tests and statistics).
   std::uint32_t round() const { return round_; }
+  std::uint32_t decided_in() const { return decided_in_; }
 
  private:
   struct Round {
@@ -138,6 +139,7 @@ class AbaInstance {
   std::array<std::size_t, 2> term_count_{};
   std::vector<std::uint8_t> term_from_;
   std::optional<bool> decision_;
+  std::uint32_t decided_in_ = 0;
   bool halted_ = false;
   std::optional<std::string> failure_;
 };

@@ -158,7 +158,7 @@ void AsyncHub::finish_aba(std::uint64_t session) {
   auto it = agreements_.find(session);
   halted_.emplace(session, *it->second->decision());
   ++stats_.aba_decided;
-  stats_.aba_rounds += it->second->round() + 1;
+  stats_.aba_rounds += it->second->decided_in() + 1;
   agreements_.erase(it);
   while (halted_.count(aba_low_)) ++aba_low_;
 }

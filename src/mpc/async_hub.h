@@ -42,7 +42,7 @@ struct AsyncConfig {
   std::size_t t = 1;
   std::size_t self = 0;
   std::size_t rbc_max_payload = std::size_t{16} << 20;
-  std::size_t rbc_bracha_max = 1024;
+  std::size_t rbc_bracha_max = 128;
   std::size_t rbc_window = 1024;
   std::size_t rbc_buffer_bytes = std::size_t{256} << 20;
   std::size_t aba_coins = 16;

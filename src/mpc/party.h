@@ -42,7 +42,7 @@ struct PartyStats {
   std::vector<size_t> suspected_parties;           // parties caught sending wrong shares (warnings)
   uint64_t broadcasts_delivered = 0;               // reliable broadcasts delivered to this party
   uint64_t agreements_decided = 0;                 // binary agreements finished here
-  uint64_t agreement_rounds = 0;                   // their rounds, summed
+  uint64_t agreement_rounds = 0;                   // their rounds until decided, summed
 };
 
 class Party {

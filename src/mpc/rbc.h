@@ -59,8 +59,9 @@ struct RbcParams {
   // or delivered.
   std::size_t max_payload = std::size_t{16} << 20;
   // Payloads up to this size go by Bracha (the payload travels in every ECHO and READY), larger
-  // ones by AVID. docs/performance.md has the measurement behind the default.
-  std::size_t bracha_max = 1024;
+  // ones by AVID. Near 100 bytes both send the same number of bytes, for every n measured
+  // (docs/performance.md).
+  std::size_t bracha_max = 128;
 };
 
 enum class RbcKind : std::uint8_t { kSend = 1, kEcho = 2, kReady = 3 };

@@ -202,7 +202,8 @@ std::vector<std::vector<net::Bytes>> mixed_payloads(std::size_t n,
   for (std::size_t i = 0; i < n; ++i) {
     if (std::find(faulty.begin(), faulty.end(), i) != faulty.end()) continue;
     // Empty, Bracha-sized, just above the Bracha bound, and a 200 KB AVID payload.
-    p[i] = {net::Bytes{}, bytes_of("party " + std::to_string(i)), pattern(1025, i),
+    p[i] = {net::Bytes{}, bytes_of("party " + std::to_string(i)),
+            pattern(AsyncConfig{}.rbc_bracha_max + 1, i),
             pattern(200'000 + i, 100 + i)};
   }
   return p;
@@ -466,7 +467,7 @@ TEST_P(RbcTest, WrongMerkleProofsAndBogusVotes) {
             }
             default: {  // a shard above the size bound
               Dealing x = d;
-              x.shards[i].resize(RbcInstance::max_shard(RbcParams{n, t, 0, 1u << 20, 1024}) + 1);
+              x.shards[i].resize(RbcInstance::max_shard(RbcParams{n, t, 0, 1u << 20, 128}) + 1);
               m = avid_msg(RbcKind::kEcho, 0, 3, x, i);
               break;
             }
