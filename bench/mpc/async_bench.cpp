@@ -249,8 +249,8 @@ void bench_aba(const std::vector<std::size_t>& parties, std::size_t repeat) {
       for (std::size_t i = 0; i < n; ++i) {
         const auto& st = s->party(i).stats();
         if (st.agreements_decided > 0) {
-          rounds += static_cast<double>(st.agreement_rounds) /
-                    static_cast<double>(st.agreements_decided);
+          rounds +=
+              static_cast<double>(st.agreement_rounds) / static_cast<double>(st.agreements_decided);
         }
       }
       if (failed) std::printf("  (a session failed)\n");
@@ -266,8 +266,9 @@ void bench_aba(const std::vector<std::size_t>& parties, std::size_t repeat) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: async_bench rbc|modes|aba [--sizes a,b] [--parties a,b] "
-                         "[--repeat k]\n");
+    std::fprintf(stderr,
+                 "usage: async_bench rbc|modes|aba [--sizes a,b] [--parties a,b] "
+                 "[--repeat k]\n");
     return 2;
   }
   const std::string what = argv[1];
@@ -290,9 +291,9 @@ int main(int argc, char** argv) {
     bench_rbc(sizes.empty() ? std::vector<std::size_t>{1 << 20} : sizes,
               parties.empty() ? std::vector<std::size_t>{5, 16} : parties, repeat ? repeat : 8);
   } else if (what == "modes") {
-    bench_modes(sizes.empty() ? std::vector<std::size_t>{16, 64, 128, 256, 1024, 4096, 16384} : sizes,
-                parties.empty() ? std::vector<std::size_t>{4, 7, 16} : parties,
-                repeat ? repeat : 200);
+    bench_modes(
+        sizes.empty() ? std::vector<std::size_t>{16, 64, 128, 256, 1024, 4096, 16384} : sizes,
+        parties.empty() ? std::vector<std::size_t>{4, 7, 16} : parties, repeat ? repeat : 200);
   } else if (what == "aba") {
     bench_aba(parties.empty() ? std::vector<std::size_t>{4, 5, 7, 10, 16} : parties,
               repeat ? repeat : 20);

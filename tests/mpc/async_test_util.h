@@ -151,14 +151,22 @@ class Node {
     }
     return true;
   }
-  // Pumps until nothing arrived for `quiet` (or `limit` passed).
-  void run_quiet(milliseconds quiet, milliseconds limit) {
+  // Pumps until nothing arrived for `quiet` (or `limit` passed). With `shared`, the quiet must
+  // hold for every node that shares it: each records its last message there, so no node stops
+  // while another is still busy (slow builds such as ASan included).
+  void run_quiet(milliseconds quiet, milliseconds limit,
+                 std::atomic<std::int64_t>* shared = nullptr) {
     const auto deadline = Clock::now() + limit;
-    auto last = Clock::now();
-    while (Clock::now() < deadline && Clock::now() - last < quiet) {
+    auto now_ms = [] {
+      return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
+    };
+    std::atomic<std::int64_t> local{now_ms()};
+    std::atomic<std::int64_t>& last = shared ? *shared : local;
+    if (shared) last.store(std::max(last.load(), now_ms()));
+    while (Clock::now() < deadline && now_ms() - last.load() < quiet.count()) {
       auto r = router_.poll(milliseconds(5));
       if (!r) return;
-      if (*r) last = Clock::now();
+      if (*r) last.store(now_ms());
     }
   }
 

@@ -132,6 +132,7 @@ void run_rbc(std::size_t n, const std::vector<std::size_t>& faulty,
   };
   const std::size_t honest = n - faulty.size();
   Barrier barrier(honest);
+  std::atomic<std::int64_t> last_activity{0};
   Watched w;
   w.got.resize(n);
   w.suspected.resize(n);
@@ -170,8 +171,8 @@ void run_rbc(std::size_t n, const std::vector<std::size_t>& faulty,
     }
     barrier.arrive();
     node.run_until([&] { return barrier.all(); }, milliseconds(30'000));
-    // A watched faulty broadcast is judged once the network has been quiet for a while.
-    node.run_quiet(milliseconds(watch ? 150 : 30), milliseconds(10'000));
+    // A watched faulty broadcast is judged once no honest party has had a message for a while.
+    node.run_quiet(milliseconds(watch ? 150 : 30), milliseconds(10'000), &last_activity);
     if (watch) w.got[i] = node.hub().take(*watch);
     w.suspected[i] = node.suspected();
   });
@@ -203,8 +204,7 @@ std::vector<std::vector<net::Bytes>> mixed_payloads(std::size_t n,
     if (std::find(faulty.begin(), faulty.end(), i) != faulty.end()) continue;
     // Empty, Bracha-sized, just above the Bracha bound, and a 200 KB AVID payload.
     p[i] = {net::Bytes{}, bytes_of("party " + std::to_string(i)),
-            pattern(AsyncConfig{}.rbc_bracha_max + 1, i),
-            pattern(200'000 + i, 100 + i)};
+            pattern(AsyncConfig{}.rbc_bracha_max + 1, i), pattern(200'000 + i, 100 + i)};
   }
   return p;
 }
@@ -427,8 +427,10 @@ TEST_P(RbcTest, NonCanonicalFramingIsNeverDelivered) {
 }
 
 // A faulty party (not the broadcaster) ECHOes wrong proofs, another index's shard, a tampered
-// shard and an oversized one, and READYs a made-up root: the honest broadcast is delivered
-// everywhere and the liar is suspected by every honest party.
+// shard and an oversized one, and READYs a made-up root, for party 0's session 3 (which must
+// still be delivered everywhere) and for session 10 of parties 0 and 1 (never broadcast, so the
+// lies always reach an open instance at every party but that broadcaster, whereas session 3 may
+// be over at a party before they arrive): every honest party suspects the liar.
 TEST_P(RbcTest, WrongMerkleProofsAndBogusVotes) {
   const std::size_t n = GetParam();
   const std::size_t t = threshold_for(n);
@@ -437,45 +439,38 @@ TEST_P(RbcTest, WrongMerkleProofsAndBogusVotes) {
   // Party 0's session 3 (the 200 KB AVID payload): the liar builds the same dealing.
   const net::Bytes& target = payloads[0][3];
   const Dealing d = deal_avid(n, t, frame(target, t + 1, target.size()));
+  auto lie = [&](std::size_t i, std::size_t p, std::size_t broadcaster, std::uint64_t session) {
+    Dealing x = d;
+    switch (p % 4) {
+      case 0:  // its own shard with a corrupted proof
+        if (!x.proofs[i].empty()) x.proofs[i][3] ^= 1;
+        break;
+      case 1:  // another party's shard and proof
+        x.shards[i] = d.shards[(i + 1) % n];
+        x.proofs[i] = d.proofs[(i + 1) % n];
+        break;
+      case 2:  // a tampered shard
+        x.shards[i][5] ^= 0xFF;
+        break;
+      default:  // a shard above the size bound
+        x.shards[i].resize(RbcInstance::max_shard(RbcParams{n, t, 0, 1u << 20, 128}) + 1);
+        break;
+    }
+    return avid_msg(RbcKind::kEcho, broadcaster, session, x, i);
+  };
   Watched w;
   run_rbc(
       n, bad, payloads,
       [&](std::size_t i, net::Endpoint& ep) {
         for (std::size_t p = 0; p < n; ++p) {
           if (std::find(bad.begin(), bad.end(), p) != bad.end()) continue;
-          net::Bytes m;
-          switch (p % 4) {
-            case 0: {  // its own shard with a corrupted proof
-              Dealing x = d;
-              if (!x.proofs[i].empty()) x.proofs[i][3] ^= 1;
-              x.root[0] ^= x.proofs[i].empty() ? 1 : 0;
-              m = avid_msg(RbcKind::kEcho, 0, 3, x, i);
-              break;
-            }
-            case 1: {  // another party's shard and proof
-              Dealing x = d;
-              x.shards[i] = d.shards[(i + 1) % n];
-              x.proofs[i] = d.proofs[(i + 1) % n];
-              m = avid_msg(RbcKind::kEcho, 0, 3, x, i);
-              break;
-            }
-            case 2: {  // a tampered shard
-              Dealing x = d;
-              x.shards[i][5] ^= 0xFF;
-              m = avid_msg(RbcKind::kEcho, 0, 3, x, i);
-              break;
-            }
-            default: {  // a shard above the size bound
-              Dealing x = d;
-              x.shards[i].resize(RbcInstance::max_shard(RbcParams{n, t, 0, 1u << 20, 128}) + 1);
-              m = avid_msg(RbcKind::kEcho, 0, 3, x, i);
-              break;
-            }
+          const std::pair<std::size_t, std::uint64_t> targets[] = {{0, 3}, {0, 10}, {1, 10}};
+          for (const auto& [broadcaster, session] : targets) {
+            (void)ep.send(p, lie(i, p, broadcaster, session));
+            merkle::Digest fake{};
+            fake[0] = 42;
+            (void)ep.send(p, avid_ready(broadcaster, session, fake));
           }
-          (void)ep.send(p, std::move(m));
-          merkle::Digest fake{};
-          fake[0] = 42;
-          (void)ep.send(p, avid_ready(0, 3, fake));
         }
       },
       std::nullopt, std::nullopt, &w);
