@@ -1,6 +1,8 @@
 #include "embed/embedded_run.h"
 
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
@@ -152,6 +154,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   std::thread client_thread([&] { client_status = (*session)->run_clients(); });
   {
     std::vector<std::thread> parties;
+    std::atomic<size_t> finished{0};
     for (size_t i = 0; i < options.n_parties; ++i) {
       parties.emplace_back([&, i] {
         PartyRunOptions ro;
@@ -172,6 +175,16 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
         // A party that stops early must not leave the others waiting for its messages.
         if (!results[i].ok)
           (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
+        finished.fetch_add(1);
+        // Reliable broadcast and agreement are asynchronous: a party done with its program keeps
+        // handling messages until every party is done, since the others may still need its
+        // echoes and votes (an abort ends the wait).
+        if (results[i].ok) {
+          mpc::Party& party = (*session)->party(i);
+          while (finished.load() < options.n_parties) {
+            if (!party.serve(std::chrono::milliseconds(20))) break;
+          }
+        }
       });
     }
     for (auto& t : parties) t.join();

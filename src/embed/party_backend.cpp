@@ -52,4 +52,11 @@ Result<vm::FieldBytes> PartyBackend::interpolate(std::span<const vm::FieldBytes>
   });
 }
 
+Result<std::pair<uint32_t, std::vector<uint8_t>>> PartyBackend::rbc_receive_any(
+    uint64_t timeout_ms) {
+  auto got = party_.rbc_receive_any(std::chrono::milliseconds(timeout_ms));
+  if (!got) return got.error();
+  return std::make_pair(static_cast<uint32_t>(got->first), std::move(got->second));
+}
+
 }  // namespace stoffel::embed

@@ -54,6 +54,17 @@ class PartyBackend final : public vm::MpcBackend {
   Result<void> send_output(uint64_t client, std::span<const vm::FieldBytes> s) override {
     return party_.send_output(client, s);
   }
+  Result<uint64_t> rbc_broadcast(std::span<const uint8_t> payload) override {
+    return party_.rbc_broadcast(payload);
+  }
+  Result<std::vector<uint8_t>> rbc_receive(uint32_t from, uint64_t timeout_ms) override {
+    return party_.rbc_receive(from, std::chrono::milliseconds(timeout_ms));
+  }
+  Result<std::pair<uint32_t, std::vector<uint8_t>>> rbc_receive_any(uint64_t timeout_ms) override;
+  Result<uint64_t> aba_propose(bool value) override { return party_.aba_propose(value); }
+  Result<bool> aba_result(uint64_t session, uint64_t timeout_ms) override {
+    return party_.aba_result(session, std::chrono::milliseconds(timeout_ms));
+  }
 
  private:
   mpc::Party& party_;

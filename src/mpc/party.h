@@ -12,11 +12,13 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "math/field_kind.h"
@@ -40,6 +42,9 @@ struct PartyStats {
   // Items taken from a preprocessing store (HbParty::use_store) instead of being generated.
   uint64_t triples_loaded = 0, randoms_loaded = 0, masks_loaded = 0, bits_loaded = 0;
   std::vector<size_t> suspected_parties;           // parties caught sending wrong shares (warnings)
+  uint64_t broadcasts_delivered = 0;               // reliable broadcasts delivered to this party
+  uint64_t agreements_decided = 0;                 // binary agreements finished here
+  uint64_t agreement_rounds = 0;                   // their rounds until decided, summed
 };
 
 class Party {
@@ -99,6 +104,31 @@ class Party {
       std::span<const ClientInputCount> input_counts) = 0;
   // Sends this party's shares of `shares` to the client, which reconstructs them robustly.
   virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares) = 0;
+
+  // --- reliable broadcast and binary agreement (docs/mpc.md, decisions M9, R2) --------------
+  // Asynchronous protocols: they advance whenever this party's thread is inside any interactive
+  // call (an opening, a wait below, serve()), so a party that has nothing else to do must keep
+  // calling serve() while the others may still need it. Timeouts give an error, never a hang.
+  //
+  // Starts a reliable broadcast of `payload` (at most the configured bound, 16 MiB by default)
+  // and returns its session: this party's broadcasts are numbered 0, 1, ... in call order.
+  virtual Result<uint64_t> rbc_broadcast(std::span<const uint8_t> payload) = 0;
+  // The next broadcast of party `from` (this one included) in session order, once delivered.
+  virtual Result<std::vector<uint8_t>> rbc_receive(size_t from,
+                                                   std::chrono::milliseconds timeout) = 0;
+  // Of the other parties' next broadcasts, the first delivered (lowest session, then party).
+  virtual Result<std::pair<size_t, std::vector<uint8_t>>> rbc_receive_any(
+      std::chrono::milliseconds timeout) = 0;
+  // Proposes `value` in the next binary agreement (sessions 0, 1, ... in call order, the same at
+  // every party since all make the same calls) and returns the session. Interactive in program
+  // order: it reserves the session's coin shares from the random-share pool, generating more if
+  // needed.
+  virtual Result<uint64_t> aba_propose(bool value) = 0;
+  // The decision of a session this party proposed in.
+  virtual Result<bool> aba_result(uint64_t session, std::chrono::milliseconds timeout) = 0;
+  // Handles incoming messages for `wait` (the asynchronous protocols advance; round messages are
+  // kept for their rounds).
+  virtual Result<void> serve(std::chrono::milliseconds wait) = 0;
 
   virtual const PartyStats& stats() const = 0;
 };

@@ -73,12 +73,28 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
         }
       }
       return std::optional<Incoming>{};
+    case wire::Channel::kAsync:
+      if (!from_party) return std::optional<Incoming>{};
+      if (async_) {
+        async_(in.from, h->id, wire::body(in.payload));
+      } else {
+        report(in.from);  // this party runs no asynchronous protocol
+      }
+      return std::optional<Incoming>{};
     case wire::Channel::kInputMask:
     case wire::Channel::kOutput:
       if (from_party) report(m.from);  // parties never receive these
       return std::optional<Incoming>{};
   }
   return std::optional<Incoming>{};
+}
+
+Result<bool> Router::poll(std::chrono::milliseconds wait) {
+  bool timed_out = false;
+  // No round is being gathered: every round message is early (or late) and is filed.
+  auto got = pump(0, wait, &timed_out);
+  if (!got) return got.error();
+  return !timed_out;
 }
 
 Result<std::pair<std::uint32_t, net::Bytes>> Router::take_client_message(std::size_t client,

@@ -32,6 +32,10 @@ class Router {
   // A message of an already finished round: (round, sender, body with `count` elements).
   using LateFn = std::function<void(std::uint64_t round, std::size_t from, std::uint32_t count,
                                     std::span<const std::uint8_t> body)>;
+  // A message of the asynchronous protocols (channel kAsync, async_hub.h) from a party: handed
+  // over as soon as it is read, whatever the party is waiting for.
+  using AsyncFn =
+      std::function<void(std::size_t from, std::uint64_t id, std::span<const std::uint8_t> body)>;
 
   Router(net::Endpoint& endpoint, std::size_t parties, std::chrono::milliseconds timeout,
          SuspectFn on_suspect);
@@ -41,6 +45,7 @@ class Router {
   net::Endpoint& endpoint() { return endpoint_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
   void set_late_handler(LateFn fn) { late_ = std::move(fn); }
+  void set_async_handler(AsyncFn fn) { async_ = std::move(fn); }
 
   // The next round number; every party calls this at the same points of the same calls.
   std::uint64_t next_round() { return ++round_; }
@@ -59,6 +64,11 @@ class Router {
   template <typename OnMessage, typename Progress>
   Result<void> gather(std::uint64_t round, const char* what, OnMessage&& on_message,
                       Progress&& progress, bool finish_on_timeout = false);
+
+  // Reads one message, waiting at most `wait`, and files it (round messages are kept for their
+  // round, kAsync messages go to the async handler). False if nothing came in time. The waits of
+  // the asynchronous protocols are built on it.
+  Result<bool> poll(std::chrono::milliseconds wait);
 
   // Waits for the message of client endpoint `client` on channel kMaskedInput with sequence `id`
   // and returns its body (header already validated; `count` elements).
@@ -91,6 +101,7 @@ class Router {
   std::chrono::milliseconds timeout_;
   SuspectFn suspect_;
   LateFn late_;
+  AsyncFn async_;
   std::uint64_t reports_ = 0;
   std::uint64_t round_ = 0;
   std::uint64_t gathering_ = 0;  // round being (or last) gathered; older rounds are late

@@ -52,6 +52,7 @@ class FaultyNetwork::Port final : public Endpoint {
       ++net_.counters_.corrupted;
     }
     std::uint32_t delay = faults_->delay_ms;
+    if (auto d = faults_->delay_to_ms.find(to); d != faults_->delay_to_ms.end()) delay += d->second;
     if (faults_->jitter_ms > 0) {
       delay += std::uniform_int_distribution<std::uint32_t>(0, faults_->jitter_ms)(rng_);
     }
@@ -102,7 +103,8 @@ FaultyNetwork::FaultyNetwork(std::unique_ptr<Network> inner, FaultPlan plan)
     std::optional<SenderFaults> f;
     if (auto it = plan_.senders.find(i); it != plan_.senders.end()) {
       f = it->second;
-      needs_thread = needs_thread || f->delay_ms > 0 || f->jitter_ms > 0;
+      needs_thread =
+          needs_thread || f->delay_ms > 0 || f->jitter_ms > 0 || !f->delay_to_ms.empty();
     }
     // Each sender gets its own stream so that its decisions do not depend on other threads.
     const std::uint64_t seed = plan_.seed * 0x9E3779B97F4A7C15ull + i;

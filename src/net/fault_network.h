@@ -29,6 +29,8 @@ struct SenderFaults {
   double corrupt_probability = 0.0;  // 1.0: every message is corrupted
   std::uint32_t delay_ms = 0;        // fixed extra latency for every message
   std::uint32_t jitter_ms = 0;       // random extra latency in [0, jitter]: messages overtake
+  // Extra latency towards particular receivers (tests split the parties' views with it).
+  std::map<std::size_t, std::uint32_t> delay_to_ms;
   // The endpoint stops sending (silently: its sends succeed but nothing leaves) once it has sent
   // this many messages. Counts all messages, independent of start_after_messages.
   std::optional<std::uint64_t> crash_after_messages;

@@ -1,11 +1,13 @@
-// The MPC builtins (docs/builtins.md, "MPC"), on top of the MpcBackend interface, plus one
-// extension, Share.batch_mul (element-wise products in one round).
+// The MPC builtins (docs/builtins.md, "MPC", "Rbc", "Aba"), on top of the MpcBackend interface,
+// plus two extensions: Share.batch_mul (element-wise products in one round) and byte arrays as
+// Rbc.broadcast payloads.
 //
 // A share argument is a raw Share or a Share object: an Object with __type = "Share",
 // __share_type ("SecretInt" / "SecretFixedPoint"), __bit_length or __precision_k/__precision_f,
 // __data (the raw Share) and __party_id. Results are new Share objects unless noted.
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -448,6 +450,123 @@ Result<Value> output_send_to_client(VirtualMachine& vm, Args a) {
   return Value::boolean(true);
 }
 
+// --- Rbc.* and Aba.* (reliable broadcast and binary agreement across the parties) -----------
+//
+// A broadcast payload starts with one tag byte, so the receiver gets back what was sent:
+// 1 = a string (the rest is its bytes), 2 = a byte array (extension: the reference broadcasts
+// strings only). A payload with any other first byte (only a faulty party sends one; every
+// honest party receives the same) is returned as a byte array of all its bytes.
+constexpr uint8_t kTagString = 1, kTagBytes = 2;
+
+// Timeouts: a non-negative integer number of milliseconds, capped at 2^40 (35 years) so that
+// deadlines cannot overflow the clock.
+Result<uint64_t> timeout_of(const Value& v, std::string_view fn) {
+  if (!v.is_int() || (v.is_signed_int() && v.i < 0)) {
+    return make_error(std::string(fn) + ": timeout_ms must be a non-negative integer, got " +
+                      debug_string(v));
+  }
+  return std::min<uint64_t>(v.u, uint64_t{1} << 40);
+}
+
+Result<uint64_t> non_negative(const Value& v, std::string_view fn, std::string_view what) {
+  if (!v.is_int() || (v.is_signed_int() && v.i < 0)) {
+    return make_error(std::string(fn) + ": " + std::string(what) +
+                      " must be a non-negative integer, got " + debug_string(v));
+  }
+  return v.u;
+}
+
+Value payload_value(VirtualMachine& vm, const std::vector<uint8_t>& payload) {
+  if (!payload.empty() && payload[0] == kTagString) {
+    return vm.make_string(std::string_view(reinterpret_cast<const char*>(payload.data()) + 1,
+                                           payload.size() - 1));
+  }
+  if (!payload.empty() && payload[0] == kTagBytes) {
+    return byte_array(vm, std::span<const uint8_t>(payload).subspan(1));
+  }
+  return byte_array(vm, payload);
+}
+
+Result<Value> rbc_broadcast(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Rbc.broadcast", 1);
+  std::vector<uint8_t> payload;
+  if (a[0].type == ValueType::String) {
+    const std::string_view text = a[0].str->view();
+    payload.reserve(text.size() + 1);
+    payload.push_back(kTagString);
+    payload.insert(payload.end(), text.begin(), text.end());
+  } else if (a[0].type == ValueType::Array) {
+    auto bytes = bytes_of(vm, a[0], "Rbc.broadcast");
+    if (!bytes) return bytes.error();
+    payload.reserve(bytes->size() + 1);
+    payload.push_back(kTagBytes);
+    payload.insert(payload.end(), bytes->begin(), bytes->end());
+  } else {
+    return make_error("Rbc.broadcast: expected a string or a byte array, got " +
+                      debug_string(a[0]));
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto session = (*e)->rbc_broadcast(payload);
+  if (!session) return session.error();
+  return Value::i64(static_cast<int64_t>(*session));
+}
+
+Result<Value> rbc_receive(VirtualMachine& vm, Args a) {
+  if (a.size() != 2) return arity("Rbc.receive", 2);
+  auto from = non_negative(a[0], "Rbc.receive", "from_party");
+  if (!from) return from.error();
+  auto timeout = timeout_of(a[1], "Rbc.receive");
+  if (!timeout) return timeout.error();
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  if (*from >= (*e)->info().n_parties) {
+    return make_error("Rbc.receive: no party " + std::to_string(*from) + " (there are " +
+                      std::to_string((*e)->info().n_parties) + ")");
+  }
+  auto got = (*e)->rbc_receive(static_cast<uint32_t>(*from), *timeout);
+  if (!got) return got.error();
+  return payload_value(vm, *got);
+}
+
+Result<Value> rbc_receive_any(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Rbc.receive_any", 1);
+  auto timeout = timeout_of(a[0], "Rbc.receive_any");
+  if (!timeout) return timeout.error();
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto got = (*e)->rbc_receive_any(*timeout);
+  if (!got) return got.error();
+  Value obj = vm.make_object();
+  (void)vm.set_field(obj, str(vm, "party_id"), Value::i64(got->first));
+  (void)vm.set_field(obj, str(vm, "message"), payload_value(vm, got->second));
+  return obj;
+}
+
+Result<Value> aba_propose(VirtualMachine& vm, Args a, std::string_view fn) {
+  if (a[0].type != ValueType::Bool) {
+    return make_error(std::string(fn) + ": expected a Bool, got " + debug_string(a[0]));
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto session = (*e)->aba_propose(a[0].b);
+  if (!session) return session.error();
+  return Value::i64(static_cast<int64_t>(*session));
+}
+
+Result<Value> aba_result(VirtualMachine& vm, const Value& session, const Value& timeout_ms,
+                         std::string_view fn) {
+  auto s = non_negative(session, fn, "session");
+  if (!s) return s.error();
+  auto timeout = timeout_of(timeout_ms, fn);
+  if (!timeout) return timeout.error();
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto decided = (*e)->aba_result(*s, *timeout);
+  if (!decided) return decided.error();
+  return Value::boolean(*decided);
+}
+
 }  // namespace
 
 void register_mpc_builtins(VirtualMachine& vm) {
@@ -487,6 +606,25 @@ void register_mpc_builtins(VirtualMachine& vm) {
   vm.register_native("Mpc.rand", mpc_rand);
   vm.register_native("Mpc.rand_int", mpc_rand_int);
   vm.register_native("MpcOutput.send_to_client", output_send_to_client);
+  vm.register_native("Rbc.broadcast", rbc_broadcast);
+  vm.register_native("Rbc.receive", rbc_receive);
+  vm.register_native("Rbc.receive_any", rbc_receive_any);
+  vm.register_native("Aba.propose", [](VirtualMachine& m, Args a) -> Result<Value> {
+    if (a.size() != 1) return arity("Aba.propose", 1);
+    return aba_propose(m, a, "Aba.propose");
+  });
+  vm.register_native("Aba.result", [](VirtualMachine& m, Args a) -> Result<Value> {
+    if (a.size() != 2) return arity("Aba.result", 2);
+    return aba_result(m, a[0], a[1], "Aba.result");
+  });
+  // Propose, then wait for the session just proposed.
+  vm.register_native("Aba.propose_and_wait", [](VirtualMachine& m, Args a) -> Result<Value> {
+    if (a.size() != 2) return arity("Aba.propose_and_wait", 2);
+    if (auto t = timeout_of(a[1], "Aba.propose_and_wait"); !t) return t.error();
+    auto session = aba_propose(m, a.first(1), "Aba.propose_and_wait");
+    if (!session) return session.error();
+    return aba_result(m, *session, a[1], "Aba.propose_and_wait");
+  });
 }
 
 }  // namespace stoffel::vm

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stoffel/result.h"
@@ -58,6 +59,31 @@ class MpcBackend {
   virtual Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, uint32_t k,
                                                    uint32_t f) = 0;
   virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares) = 0;
+
+  // Reliable broadcast and binary agreement (Rbc.*, Aba.*; docs/mpc.md): byte payloads, sessions
+  // numbered per party in call order, timeouts in milliseconds that end in an error. A backend
+  // without them keeps these defaults, which fail with a clear message.
+  virtual Result<uint64_t> rbc_broadcast(std::span<const uint8_t> /*payload*/) {
+    return unsupported("Rbc.broadcast");
+  }
+  virtual Result<std::vector<uint8_t>> rbc_receive(uint32_t /*from*/, uint64_t /*timeout_ms*/) {
+    return unsupported("Rbc.receive");
+  }
+  // (sender, payload)
+  virtual Result<std::pair<uint32_t, std::vector<uint8_t>>> rbc_receive_any(
+      uint64_t /*timeout_ms*/) {
+    return unsupported("Rbc.receive_any");
+  }
+  virtual Result<uint64_t> aba_propose(bool /*value*/) { return unsupported("Aba.propose"); }
+  virtual Result<bool> aba_result(uint64_t /*session*/, uint64_t /*timeout_ms*/) {
+    return unsupported("Aba.result");
+  }
+
+ private:
+  Error unsupported(const char* what) const {
+    return make_error(std::string(what) + " is not supported by the " + info().backend +
+                      " backend");
+  }
 };
 
 // Client inputs held by a party: per client (in ascending client-id order), its input shares.

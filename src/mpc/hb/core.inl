@@ -83,6 +83,29 @@ HbPartyImpl<F>::HbPartyImpl(const EngineConfig& config, net::Endpoint& endpoint,
   router_.set_late_handler(
       [this](std::uint64_t round, std::size_t from, std::uint32_t count,
              std::span<const std::uint8_t> body) { check_late(round, from, count, body); });
+  // Reliable broadcast and binary agreement share this party's endpoint and router: the router
+  // hands their messages over whatever the party is waiting for (broadcast.inl).
+  coins_ = std::make_unique<Coins>(*alg_);
+  AsyncConfig ac;
+  ac.n = config.n;
+  ac.t = config.t;
+  ac.self = config.id;
+  ac.rbc_max_payload = config.rbc_max_payload;
+  ac.rbc_bracha_max = std::min(ac.rbc_bracha_max, config.rbc_max_payload);
+  ac.aba_coins = config.aba_coins;
+  auto hub = AsyncHub::create(
+      ac, *coins_,
+      [this](std::size_t to, net::Bytes payload) { return endpoint_.send(to, std::move(payload)); },
+      [this](std::size_t p) { suspect(p); });
+  if (hub) {
+    hub_ = std::move(*hub);
+    router_.set_async_handler(
+        [this](std::size_t from, std::uint64_t id, std::span<const std::uint8_t> body) {
+          hub_->handle(from, id, body);
+        });
+  } else {
+    hub_error_ = hub.error().message;
+  }
 }
 
 // --- encodings and local operations --------------------------------------------------------
@@ -188,6 +211,11 @@ const PartyStats& HbPartyImpl<F>::stats() const {
   stats_.masks_loaded = masks_.loaded();
   stats_.bits_loaded = bits_.loaded();
   stats_.suspected_parties = suspects_;
+  if (hub_) {
+    stats_.broadcasts_delivered = hub_->stats().rbc_delivered;
+    stats_.agreements_decided = hub_->stats().aba_decided;
+    stats_.agreement_rounds = hub_->stats().aba_rounds;
+  }
   return stats_;
 }
 

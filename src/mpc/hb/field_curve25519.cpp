@@ -8,6 +8,7 @@
 #include "mpc/hb/multiplication.inl"
 #include "mpc/hb/client_io.inl"
 #include "mpc/hb/stored_material.inl"
+#include "mpc/hb/broadcast.inl"
 
 namespace stoffel::mpc {
 template struct Algebra<math::Curve25519_Fr>;

@@ -29,6 +29,10 @@ struct EngineConfig {
   std::size_t initial_triples = 64;
   std::size_t initial_randoms = 64;
   std::uint32_t receive_timeout_ms = 30'000;
+  // Reliable broadcast: the largest payload (checked before anything is allocated for it).
+  std::size_t rbc_max_payload = std::size_t{16} << 20;
+  // Binary agreement: random shares reserved as coins per session (async_hub.h, aba.h).
+  std::size_t aba_coins = 16;
   // The clients of the session: client id -> transport endpoint, ascending by client id.
   struct Client {
     std::uint64_t client_id;

@@ -13,9 +13,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "math/batch_recon.h"
@@ -24,7 +27,9 @@
 #include "math/rng.h"
 #include "math/rs_decode.h"
 #include "math/shamir.h"
+#include "mpc/aba.h"
 #include "mpc/agreement.h"
+#include "mpc/async_hub.h"
 #include "mpc/hb/hb_party.h"
 #include "mpc/hb/fault_state.h"
 #include "mpc/interp.h"
@@ -91,6 +96,14 @@ class HbPartyImpl final : public HbParty {
   Result<std::vector<std::vector<FieldBytes>>> receive_client_inputs(
       std::span<const ClientInputCount> input_counts) override;
   Result<void> send_output(std::uint64_t client_id, std::span<const FieldBytes> shares) override;
+  Result<std::uint64_t> rbc_broadcast(std::span<const std::uint8_t> payload) override;
+  Result<std::vector<std::uint8_t>> rbc_receive(std::size_t from,
+                                                std::chrono::milliseconds timeout) override;
+  Result<std::pair<std::size_t, std::vector<std::uint8_t>>> rbc_receive_any(
+      std::chrono::milliseconds timeout) override;
+  Result<std::uint64_t> aba_propose(bool value) override;
+  Result<bool> aba_result(std::uint64_t session, std::chrono::milliseconds timeout) override;
+  Result<void> serve(std::chrono::milliseconds wait) override;
   const PartyStats& stats() const override;
 
   Result<void> preprocess(const PoolSizes& at_least) override;
@@ -184,6 +197,29 @@ class HbPartyImpl final : public HbParty {
   void check_late(std::uint64_t round, std::size_t from, std::uint32_t count,
                   std::span<const std::uint8_t> body);
 
+  // Reliable broadcast and binary agreement (broadcast.inl).
+  // The common coin of binary agreement (decision R2): per session, the random shares reserved
+  // when it was proposed, and robust reconstruction by the degree-t decoder (a coin is accepted
+  // only when a polynomial agrees with 2t + 1 shares).
+  class Coins final : public CoinSource {
+   public:
+    explicit Coins(const Algebra<F>& algebra) : alg_(algebra) {}
+    ~Coins() override;
+    void reserve(std::uint64_t session, std::span<const F> shares);
+    std::optional<CoinShare> share(std::uint64_t session, std::uint32_t index) override;
+    bool valid(const CoinShare& share) const override { return F::from_bytes(share).ok(); }
+    std::optional<bool> reconstruct(std::span<const std::size_t> parties,
+                                    std::span<const CoinShare> shares) const override;
+    void release(std::uint64_t session) override;
+
+   private:
+    const Algebra<F>& alg_;
+    std::map<std::uint64_t, std::vector<F>> shares_;
+  };
+  // Handles messages until ready() or the timeout; false on timeout.
+  Result<bool> wait_async(const std::function<bool()>& ready, std::chrono::milliseconds timeout);
+  Result<void> async_ready() const;
+
   // Bookkeeping (core.inl).
   void suspect(std::size_t party);
   // Broadcast of one message to every other party (copies for all but the last).
@@ -217,6 +253,9 @@ class HbPartyImpl final : public HbParty {
   std::map<std::uint64_t, std::uint64_t> input_seq_, output_seq_;  // per client id
   std::array<LateOpen, kLateOpens> late_{};
   std::size_t late_next_ = 0;
+  std::unique_ptr<Coins> coins_;
+  std::unique_ptr<AsyncHub> hub_;  // null if its configuration was refused (async_ready says why)
+  std::string hub_error_;
   mutable PartyStats stats_;
 };
 
