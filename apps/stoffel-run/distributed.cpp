@@ -14,14 +14,16 @@
 namespace stoffel::cli {
 
 Result<LoadedProgram> load_program(const std::string& path) {
+  // The reader's own file function gives the errors (missing, a directory, unreadable); the
+  // bytes are then read once more and parsed again, so the program that runs is exactly the one
+  // whose SHA-256 names it.
+  auto checked = bytecode::read_program_file(path);
+  if (!checked) return make_error("Error: cannot load '" + path + "': " + checked.error().message);
   LoadedProgram lp;
   std::ifstream in(path, std::ios::binary);
-  auto program = in ? [&] {
-    lp.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return in.bad() ? bytecode::read_program_file(path) : bytecode::read_program(lp.bytes);
-  }()
-                    : bytecode::read_program_file(path);
-  if (!program) return make_error("Error: cannot load '" + path + "': " + program.error().message);
+  lp.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  auto program = bytecode::read_program(lp.bytes);
+  if (!in || !program) return make_error("Error: cannot load '" + path + "': the file changed");
   if (program->functions.empty())
     return make_error("Error: compiled program contains no functions");
   lp.program = std::move(*program);
