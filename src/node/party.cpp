@@ -480,6 +480,10 @@ class PartySession {
     ro.max_call_depth = o_.max_call_depth;
     ro.trace = o_.trace;
     const embed::PartyRunResult r = embed::run_party(**party, *o_.program, o_.entry, counts_, ro);
+    // Reliable broadcast and agreement are asynchronous: a party done with its program keeps
+    // handling messages until every party is done, since the others may still need its echoes
+    // and votes (as the embedded engine's parties do, embedded_run.cpp).
+    if (r.ok) serve_until_all_finished(**party);
 
     // Clients learn that this party sent all it will send; then every link ends in order.
     for (const auto& c : counts_)
@@ -509,6 +513,35 @@ class PartySession {
     ep_->finish(o_.common.timeout);
     host_->shutdown();
     return code;
+  }
+
+  void serve_until_all_finished(mpc::Party& party) {
+    const std::size_t n = roster_.n();
+    for (std::size_t p = 0; p < n; ++p) {
+      if (p != o_.party_id) (void)ep_->send_on(kSessionChannel, p, encode(Finished{}));
+    }
+    std::vector<std::uint8_t> finished(n, 0);
+    finished[o_.party_id] = 1;
+    const auto deadline = Clock::now() + o_.common.timeout;
+    for (;;) {
+      for (;;) {
+        auto f = ep_->receive_on(kSessionChannel, milliseconds(0));
+        if (!f || !*f) break;
+        if ((*f)->from < n && decode_finished((*f)->payload)) finished[(*f)->from] = 1;
+      }
+      bool waiting = false;
+      for (std::size_t p = 0; p < n; ++p) {
+        // A peer that is gone (crashed, or never connected) will not need us any more.
+        if (!finished[p] && ep_->attached(p) && !ep_->gone(p)) waiting = true;
+      }
+      if (!waiting) return;
+      if (Clock::now() >= deadline) {
+        note("warning: " + me() + ": not every party finished within " +
+             detail::seconds(o_.common.timeout));
+        return;
+      }
+      if (!party.serve(milliseconds(20))) return;
+    }
   }
 
   const PartyOptions& o_;

@@ -247,7 +247,7 @@ Result<Roster> decode_roster(std::span<const std::uint8_t> msg, MsgType type) {
 
 Result<MsgType> message_type(std::span<const std::uint8_t> msg) {
   if (msg.empty()) return make_error("empty session message");
-  if (msg[0] < 1 || msg[0] > static_cast<std::uint8_t>(MsgType::kDone)) {
+  if (msg[0] < 1 || msg[0] > static_cast<std::uint8_t>(MsgType::kFinished)) {
     return make_error("unknown session message type " + std::to_string(msg[0]));
   }
   return static_cast<MsgType>(msg[0]);
@@ -493,6 +493,18 @@ Result<Done> decode_done(std::span<const std::uint8_t> msg) {
   if (!r) return r.error();
   if (auto ok = r->finish(); !ok) return ok.error();
   return Done{};
+}
+
+net::Bytes encode(const Finished&) {
+  Writer w(MsgType::kFinished);
+  return w.take();
+}
+
+Result<Finished> decode_finished(std::span<const std::uint8_t> msg) {
+  auto r = open(msg, MsgType::kFinished, "FINISHED");
+  if (!r) return r.error();
+  if (auto ok = r->finish(); !ok) return ok.error();
+  return Finished{};
 }
 
 }  // namespace stoffel::node

@@ -25,6 +25,9 @@
 //  11    CLIENT_SET    party <-> party     count u16 ‖ count × { key[32] ‖ index u16 ‖ inputs u32 }
 //  12    ASSIGN        party -> client     index u16 ‖ clients u16 ‖ inputs u32 ‖ instance u64
 //  13    DONE          party -> client     (no fields: this party has sent all its outputs)
+//  14    FINISHED      party -> party      (no fields: this party's program has ended; it goes
+//                                          on serving broadcasts and agreements until every
+//                                          party has said FINISHED or is gone)
 //
 // Roster (ROSTER, SESSION_INFO; its SHA-256 is the roster digest):
 //
@@ -84,6 +87,7 @@ enum class MsgType : std::uint8_t {
   kClientSet = 11,
   kAssign = 12,
   kDone = 13,
+  kFinished = 14,
 };
 
 // Why a peer was refused (REFUSED). The text says the rest.
@@ -168,6 +172,7 @@ struct Assignment {
   std::uint64_t instance_id = 0;
 };
 struct Done {};
+struct Finished {};
 
 // Encoders: the whole frame payload, type byte first.
 net::Bytes encode(const Challenge& m);
@@ -182,6 +187,7 @@ net::Bytes encode(const ClientHello& m);
 net::Bytes encode(std::span<const ClientEntry> set);
 net::Bytes encode(const Assignment& m);
 net::Bytes encode(const Done&);
+net::Bytes encode(const Finished&);
 
 // The type of a message (error for an empty or unknown one).
 Result<MsgType> message_type(std::span<const std::uint8_t> msg);
@@ -199,6 +205,7 @@ Result<ClientHello> decode_client_hello(std::span<const std::uint8_t> msg);
 Result<std::vector<ClientEntry>> decode_client_set(std::span<const std::uint8_t> msg);
 Result<Assignment> decode_assignment(std::span<const std::uint8_t> msg);
 Result<Done> decode_done(std::span<const std::uint8_t> msg);
+Result<Finished> decode_finished(std::span<const std::uint8_t> msg);
 
 // SHA-256 (program identity, roster digest).
 Digest sha256(std::span<const std::uint8_t> bytes);

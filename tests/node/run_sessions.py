@@ -123,10 +123,10 @@ def fixture(rel):
     return os.path.join(ARGS.fixtures, rel)
 
 
-def program(name, replace=None):
-    """Assembles tests/node/programs/<name>.stfa (with text replaced: {old: new}) into the
-    scenario's temporary folder."""
-    src = open(os.path.join(ARGS.programs, name + ".stfa")).read()
+def program(name, replace=None, folder=None):
+    """Assembles <folder or tests/node/programs>/<name>.stfa (with text replaced: {old: new})
+    into the scenario's temporary folder."""
+    src = open(os.path.join(folder or ARGS.programs, name + ".stfa")).read()
     for old, new in (replace or {}).items():
         if old not in src:
             raise AssertionError(f"{name}.stfa has no '{old}'")
@@ -393,6 +393,27 @@ def client_wrong_server(s):
     expect_result(procs, 375)
 
 
+def rbc_aba(s):
+    """Reliable broadcast and binary agreement across processes (decision M9): the golden
+    programs of tests/programs/cases/rbc_aba.stfa as distributed sessions. Parties done with
+    their program keep serving until every party has finished."""
+    prog = program("rbc_aba", folder=os.path.join(os.path.dirname(ARGS.programs), "..",
+                                                  "programs", "cases"))
+    procs, _, _ = start_parties(s, prog, 5, 1, extra=["broadcast_ids"])
+    expect_result(procs, '"ppppppppppppppp"')
+    for p in procs:
+        if p.stdout().splitlines()[:5] != ["p", "pp", "ppp", "pppp", "ppppp"]:
+            raise AssertionError(f"{p.name}: printed {p.stdout()!r}")
+    procs, _, _ = start_parties(s, prog, 4, 1, extra=["vote_split"])
+    results = set()
+    for p in procs:
+        expect_exit(p, 0)
+        results.add(p.stdout().splitlines()[-1])
+    if len(results) != 1 or results.pop() not in ("Program returned: true",
+                                                  "Program returned: false"):
+        raise AssertionError("the parties do not agree on the vote")
+
+
 def identities(s):
     """Keys from `stoffel-run keygen` (mode 0600) used with --identity: each process presents
     exactly its key; a key file others can read is refused (exit 2) with the fix named."""
@@ -446,7 +467,7 @@ def hostile_bytes(s):
 
 SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
                                       wrong_token, wrong_program, client_wrong_server,
-                                      identities, hostile_bytes)}
+                                      rbc_aba, identities, hostile_bytes)}
 
 
 def main():

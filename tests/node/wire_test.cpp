@@ -186,7 +186,9 @@ TEST(Wire, SmallMessagesRoundTrip) {
   EXPECT_FALSE(decode_done(net::Bytes{13, 0}).ok());
   EXPECT_FALSE(message_type(net::Bytes{}).ok());
   EXPECT_FALSE(message_type(net::Bytes{0}).ok());
-  EXPECT_FALSE(message_type(net::Bytes{14}).ok());
+  EXPECT_TRUE(decode_finished(encode(Finished{})).ok());
+  EXPECT_FALSE(decode_finished(encode(Done{})).ok());
+  EXPECT_FALSE(message_type(net::Bytes{15}).ok());
   EXPECT_EQ(*message_type(encode(Done{})), MsgType::kDone);
   // A message of another type is not taken for this one.
   EXPECT_FALSE(decode_done(encode(Status{})).ok());
