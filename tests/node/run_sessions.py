@@ -391,6 +391,15 @@ def client_wrong_server(s):
     for p in c:
         expect_exit(p, 0)
     expect_result(procs, 375)
+    # Nobody listens at any of the servers: exit 21 once --timeout has passed.
+    dead = []
+    for _ in range(4):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            dead.append(f"127.0.0.1:{probe.getsockname()[1]}")
+    nobody = s.start("client-nobody", ["--client", "--servers", ",".join(dead), "--n-parties", 4,
+                                       "--inputs", 1, "--timeout", 1.5])
+    expect_exit(nobody, 21)
 
 
 def rbc_aba(s):
