@@ -129,6 +129,7 @@ int run_distributed(const RunOptions& opts) {
   po.token = token;
   po.stats = opts.stats;
   po.max_call_depth = opts.max_call_depth;
+  po.max_steps = opts.max_steps;
   po.trace = vm::TraceOptions{opts.trace_instr, opts.trace_regs, opts.trace_stack};
   const bool leader = opts.role == Role::kLeader;
   auto bind = address(opts.bind, leader ? "127.0.0.1:9000" : "127.0.0.1:0", "--bind");

@@ -138,6 +138,7 @@ int run(const stoffel::cli::RunOptions& opts) {
     // dropped, so deterministic programs cannot tell the difference.
     vm::VmOptions vm_options;
     vm_options.max_call_depth = opts.max_call_depth;
+    vm_options.max_steps = opts.max_steps;
     vm::VirtualMachine machine(vm_options);
     std::string out;
     std::vector<std::string> trace_lines;
@@ -176,6 +177,7 @@ int run(const stoffel::cli::RunOptions& opts) {
   eo.field = *field;
   eo.client_inputs = std::move(clients.value());
   eo.max_call_depth = opts.max_call_depth;
+  eo.max_steps = opts.max_steps;
   eo.trace = trace;
   eo.seed = opts.seed;
   eo.corrupt_parties.assign(opts.fault_corrupt.begin(), opts.fault_corrupt.end());

@@ -40,6 +40,8 @@ void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
   app.add_option("--max-call-depth", o.max_call_depth,
                  "Maximum nested calls before 'stack overflow' (default 1000000)")
       ->check(CLI::Range(1u, 100'000'000u));
+  app.add_option("--max-steps", o.max_steps,
+                 "Stop with an error after N instructions (0, the default: no limit)");
   app.add_option("--n-parties", o.n_parties, "Parties of the embedded MPC engine (default 5)")
       ->check(CLI::Range(1u, 255u));
   // At most 84: n <= 255 and n >= 3t + 1. The bound also keeps 3t + 1 far from overflowing.

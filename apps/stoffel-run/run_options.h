@@ -17,6 +17,7 @@ struct RunOptions {
   bool trace_regs = false;
   bool trace_stack = false;
   uint32_t max_call_depth = 1'000'000;
+  uint64_t max_steps = 0;  // instruction budget (vm::VmOptions::max_steps); 0 = unlimited
   // The embedded MPC engine (decision M1).
   uint32_t n_parties = 5;
   uint32_t threshold = 1;

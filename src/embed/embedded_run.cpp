@@ -159,6 +159,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
       parties.emplace_back([&, i] {
         PartyRunOptions ro;
         ro.max_call_depth = options.max_call_depth;
+        ro.max_steps = options.max_steps;
         if (i == 0) ro.trace = options.trace;  // party 0 only
         if (!options.stores.empty()) {
           // Before anything consumes preprocessing: agree on the stored items (every party, M4).

@@ -23,6 +23,7 @@ struct EmbeddedOptions {
   // integer) or a decimal with a point (fixed point, scaled by 2^16).
   std::vector<std::vector<std::string>> client_inputs;
   uint32_t max_call_depth = 1'000'000;
+  uint64_t max_steps = 0;  // instruction budget of every party's VM (vm::VmOptions); 0 = none
   vm::TraceOptions trace;  // party 0 only
   uint64_t seed = 0;       // 0: OS randomness
   // Fault injection for robustness tests (stoffel-run --fault-corrupt / --fault-crash): every

@@ -28,6 +28,7 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
   PartyBackend engine(party);
   vm::VmOptions vm_options;
   vm_options.max_call_depth = options.max_call_depth;
+  vm_options.max_steps = options.max_steps;
   vm::VirtualMachine machine(vm_options);
   machine.set_output([&pr](std::string_view text) { pr.out.append(text); });
   machine.set_engine(&engine);

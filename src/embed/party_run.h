@@ -17,6 +17,7 @@ namespace stoffel::embed {
 
 struct PartyRunOptions {
   uint32_t max_call_depth = 1'000'000;
+  uint64_t max_steps = 0;  // instruction budget (vm::VmOptions::max_steps); 0 = none
   vm::TraceOptions trace;  // traces to stderr when any is set
 };
 

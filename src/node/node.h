@@ -81,6 +81,7 @@ struct PartyOptions {
   std::string token;
   bool stats = false;
   std::uint32_t max_call_depth = 1'000'000;
+  std::uint64_t max_steps = 0;  // instruction budget of the party's VM; 0 = none
   vm::TraceOptions trace;
 };
 

@@ -478,6 +478,7 @@ class PartySession {
     note("Starting VM execution of '" + o_.entry + "'...");
     embed::PartyRunOptions ro;
     ro.max_call_depth = o_.max_call_depth;
+    ro.max_steps = o_.max_steps;
     ro.trace = o_.trace;
     const embed::PartyRunResult r = embed::run_party(**party, *o_.program, o_.entry, counts_, ro);
     // Reliable broadcast and agreement are asynchronous: a party done with its program keeps

@@ -146,6 +146,11 @@ bool reads_pending_marker(const Instr& in, const Value* R) {
   return (!iop_has(in.op, kWritesA) && pending(Field::A, in.a)) || pending(Field::B, in.b) ||
          pending(Field::C, in.c);
 }
+// Out of line and cold: the message is built once per run at most, and its code stays out of
+// the loop (and out of the compiler's size estimate of this file's hot code).
+[[gnu::noinline, gnu::cold]] Error step_limit_error(uint64_t max_steps) {
+  return make_error("step limit of " + std::to_string(max_steps) + " instructions exceeded");
+}
 [[gnu::noinline]] bool slow_compare(const Value& a, const Value& b, int32_t& flag, Error& error) {
   return unwrap(compare_values(a, b), flag, error);
 }
@@ -346,6 +351,9 @@ Result<Value> Interpreter::run(VirtualMachine& vm, size_t stop_depth) {
   Error error;
   // The frame at stop_depth was pushed by our caller for this run; its RET ends the run.
   vm.frames_[stop_depth].entry = true;
+  // A run started by the host gets the whole budget; runs nested in it (call_value from a
+  // native) share it.
+  if (vm.run_depth_ == 0) vm.steps_left_ = vm.options_.max_steps;
   ++vm.run_depth_;
   for (;;) {
     Status s = vm.needs_plain_loop()
@@ -446,39 +454,53 @@ Status VirtualMachine::Internals::run_loop(VirtualMachine& vm, Value& result, Er
       if (auto hr_ = vm.hooks_.fire(event, vm); !hr_) FAIL(hr_.error()); \
     }                                                                    \
   } while (0)
+  // The plain loop builds hook events only while hooks are registered: it also runs without
+  // any (an instruction budget, queued reveals, a very large register file), and then an event
+  // per instruction, a closure per call (BeforeFunctionCall) and a string per return
+  // (AfterFunctionCall) would make it many times slower for nothing. A callback that adds or
+  // removes hooks is seen at the next event.
+#define HOOKS_ON() (vm.hooks_.any())
   // Writes register `reg` and, with hooks, reports RegisterWrite(reg, old, new).
-#define WRITE_REG(REG_, VAL_)                      \
-  do {                                             \
-    if constexpr (kHooked) {                       \
-      const Value old_ = REG(REG_);                \
-      REG(REG_) = (VAL_);                          \
-      HookEvent ev_{HookEventKind::RegisterWrite}; \
-      ev_.reg = (REG_);                            \
-      ev_.old_value = old_;                        \
-      ev_.value = REG(REG_);                       \
-      FIRE(ev_);                                   \
-    } else {                                       \
-      REG(REG_) = (VAL_);                          \
-    }                                              \
+#define WRITE_REG(REG_, VAL_)                        \
+  do {                                               \
+    if constexpr (kHooked) {                         \
+      if (HOOKS_ON()) {                              \
+        const Value old_ = REG(REG_);                \
+        REG(REG_) = (VAL_);                          \
+        HookEvent ev_{HookEventKind::RegisterWrite}; \
+        ev_.reg = (REG_);                            \
+        ev_.old_value = old_;                        \
+        ev_.value = REG(REG_);                       \
+        FIRE(ev_);                                   \
+      } else {                                       \
+        REG(REG_) = (VAL_);                          \
+      }                                              \
+    } else {                                         \
+      REG(REG_) = (VAL_);                            \
+    }                                                \
   } while (0)
   // With hooks, reports RegisterRead(reg, value); the MOV forms fire it.
-#define READ_EVENT(REG_)                           \
-  do {                                             \
-    if constexpr (kHooked) {                       \
-      HookEvent ev_{HookEventKind::RegisterRead};  \
-      ev_.reg = (REG_);                            \
-      ev_.value = REG(REG_);                       \
-      FIRE(ev_);                                   \
-    }                                              \
+#define READ_EVENT(REG_)                            \
+  do {                                              \
+    if constexpr (kHooked) {                        \
+      if (HOOKS_ON()) {                             \
+        HookEvent ev_{HookEventKind::RegisterRead}; \
+        ev_.reg = (REG_);                           \
+        ev_.value = REG(REG_);                      \
+        FIRE(ev_);                                  \
+      }                                             \
+    }                                               \
   } while (0)
-#define AFTER_INSTRUCTION()                                                   \
-  do {                                                                        \
-    if constexpr (kHooked) {                                                  \
-      HookEvent ev_{HookEventKind::AfterInstructionExecute};                  \
-      ev_.function = in_fn;                                                   \
-      ev_.instruction_index = static_cast<uint32_t>(in - in_fn->code.data()); \
-      FIRE(ev_);                                                              \
-    }                                                                         \
+#define AFTER_INSTRUCTION()                                                     \
+  do {                                                                          \
+    if constexpr (kHooked) {                                                    \
+      if (HOOKS_ON()) {                                                         \
+        HookEvent ev_{HookEventKind::AfterInstructionExecute};                  \
+        ev_.function = in_fn;                                                   \
+        ev_.instruction_index = static_cast<uint32_t>(in - in_fn->code.data()); \
+        FIRE(ev_);                                                              \
+      }                                                                         \
+    }                                                                           \
   } while (0)
   // Fetch and dispatch the next instruction. With hooks: AfterInstructionExecute of the current
   // one, a mode check (a callback may have removed the last hook), BeforeInstructionExecute.
@@ -519,6 +541,12 @@ hooked_fetch:
     }
     in = ip++;
     in_fn = f->fn;
+    // The instruction budget (VmOptions::max_steps), counted here and nowhere else: a VM with a
+    // budget always runs this loop (force_plain_loop_). END, the implicit return, is free.
+    if (vm.options_.max_steps != 0 && in->op != IOp::END) {
+      if (vm.steps_left_ == 0) FAIL(step_limit_error(vm.options_.max_steps));
+      --vm.steps_left_;
+    }
     // E11: resolve queued reveals before this instruction reads a register holding a marker,
     // and at every return.
     if (!vm.pending_reveals_.empty() && reads_pending_marker(*in, R)) {
@@ -529,10 +557,12 @@ hooked_fetch:
       vm.current_instruction_ = static_cast<uint32_t>(in - code);
       f->pc = static_cast<uint32_t>(ip - code);
       f->flag = static_cast<int8_t>(flag);
-      HookEvent ev{HookEventKind::BeforeInstructionExecute};
-      ev.function = in_fn;
-      ev.instruction_index = vm.current_instruction_;
-      FIRE(ev);
+      if (HOOKS_ON()) {
+        HookEvent ev{HookEventKind::BeforeInstructionExecute};
+        ev.function = in_fn;
+        ev.instruction_index = vm.current_instruction_;
+        FIRE(ev);
+      }
     }
     goto* kDispatch[static_cast<uint8_t>(in->op)];
   }
@@ -642,9 +672,11 @@ op_PUSHARG:
   if (vm.args_top_ == vm.args_capacity_) vm.ensure_args(vm.args_top_ + 1);
   vm.args_[vm.args_top_++] = REG(in->a);
   if constexpr (kHooked) {
-    HookEvent ev{HookEventKind::StackPush};
-    ev.value = REG(in->a);
-    FIRE(ev);
+    if (HOOKS_ON()) {
+      HookEvent ev{HookEventKind::StackPush};
+      ev.value = REG(in->a);
+      FIRE(ev);
+    }
   }
   NEXT();
 
@@ -653,7 +685,7 @@ op_CALL : {
   const size_t arg_base = f->arg_base;
   const size_t argc = vm.args_top_ - arg_base;
   if constexpr (kHooked) {
-    if (slot.function != nullptr || slot.native != nullptr) {
+    if (HOOKS_ON() && (slot.function != nullptr || slot.native != nullptr)) {
       // The argument stack is cleared, one StackPop per value, last pushed first.
       for (size_t i = argc; i-- > 0;) {
         HookEvent ev{HookEventKind::StackPop};
@@ -674,11 +706,13 @@ op_CALL : {
     // cleared; the callee's own argument stack starts where the caller's began.
     const std::span<const Value> args(vm.args_.get() + arg_base, argc);
     if constexpr (kHooked) {
-      HookEvent ev{HookEventKind::BeforeFunctionCall};
-      ev.callee = Value::closure_value(vm.heap_.new_closure(
-          callee->name_string, vm.heap_.new_cell_list(), static_cast<uint32_t>(in->x)));
-      ev.args = args;
-      FIRE(ev);
+      if (HOOKS_ON()) {
+        HookEvent ev{HookEventKind::BeforeFunctionCall};
+        ev.callee = Value::closure_value(vm.heap_.new_closure(
+            callee->name_string, vm.heap_.new_cell_list(), static_cast<uint32_t>(in->x)));
+        ev.args = args;
+        FIRE(ev);
+      }
     }
     vm.args_top_ = arg_base;
     if (Value* regs = try_enter(vm, callee, args.data(), argc, nullptr)) {
@@ -691,10 +725,12 @@ op_CALL : {
   }
   if (slot.native != nullptr) {
     if constexpr (kHooked) {
-      HookEvent ev{HookEventKind::BeforeFunctionCall};
-      ev.callee = callee_label(vm, "foreign function ", slot.name);
-      ev.args = std::span<const Value>(vm.args_.get() + arg_base, argc);
-      FIRE(ev);
+      if (HOOKS_ON()) {
+        HookEvent ev{HookEventKind::BeforeFunctionCall};
+        ev.callee = callee_label(vm, "foreign function ", slot.name);
+        ev.args = std::span<const Value>(vm.args_.get() + arg_base, argc);
+        FIRE(ev);
+      }
     }
     SAVE_STATE();
     // Out of line: it owns objects with destructors, and this function leaves handler scopes by
@@ -712,10 +748,12 @@ op_CALL : {
     }
     WRITE_REG(0, value);
     if constexpr (kHooked) {
-      HookEvent ev{HookEventKind::AfterFunctionCall};
-      ev.callee = callee_label(vm, "foreign function ", vm.slots_[slot_index].name);
-      ev.value = value;
-      FIRE(ev);
+      if (HOOKS_ON()) {
+        HookEvent ev{HookEventKind::AfterFunctionCall};
+        ev.callee = callee_label(vm, "foreign function ", vm.slots_[slot_index].name);
+        ev.value = value;
+        FIRE(ev);
+      }
     }
     // Safe point: the result is in r0, the argument copy is no longer needed.
     if (vm.heap_.needs_collection()) vm.collect_garbage();
@@ -756,10 +794,12 @@ op_END : {
   flag = f->flag;
   WRITE_REG(0, v);
   if constexpr (kHooked) {
-    HookEvent ev{HookEventKind::AfterFunctionCall};
-    ev.callee = callee_label(vm, "function ", callee->name);
-    ev.value = v;
-    FIRE(ev);
+    if (HOOKS_ON()) {
+      HookEvent ev{HookEventKind::AfterFunctionCall};
+      ev.callee = callee_label(vm, "function ", callee->name);
+      ev.value = v;
+      FIRE(ev);
+    }
     if (implicit) goto hooked_fetch;
   }
   NEXT();  // with hooks: AfterInstructionExecute(RET) in the caller's context
@@ -1129,6 +1169,7 @@ fail : {
 #undef REG
 #undef TARGET
 #undef AFTER_INSTRUCTION
+#undef HOOKS_ON
 #undef NEXT
 #undef CHECK_MODE
 }

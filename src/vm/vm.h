@@ -18,11 +18,11 @@
 
 #include "bytecode/program.h"
 #include "stoffel/result.h"
-#include "vm/mpc_backend.h"
 #include "vm/function.h"
 #include "vm/heap.h"
 #include "vm/heap_objects.h"
 #include "vm/hooks.h"
+#include "vm/mpc_backend.h"
 #include "vm/value.h"
 
 namespace stoffel::vm {
@@ -45,6 +45,13 @@ struct ErrorLocation {
 struct VmOptions {
   // Maximum number of nested frames; exceeding it is the error "stack overflow".
   uint32_t max_call_depth = 1'000'000;
+  // Instruction budget: the most instructions one run started by the host (execute,
+  // execute_with_args, call_value) may execute, nested calls and re-entries included; running
+  // one more is the error "step limit of N instructions exceeded", at that instruction. The
+  // implicit return at a function's end is not an instruction. 0: unlimited. A VM with a budget
+  // runs the plain loop (see force_plain_loop_), so a budgeted run is about as fast as a traced
+  // one; without one the hook-free loop runs, which has no counting code at all.
+  uint64_t max_steps = 0;
   // Register the 16 standard builtins (docs/builtins.md) at construction.
   bool register_builtins = true;
 };
@@ -281,8 +288,17 @@ class VirtualMachine {
   std::vector<std::span<const Value>> native_roots_;
   std::vector<std::vector<Value>> native_scratch_;  // argument copies, one buffer per call depth
   uint32_t run_depth_ = 0;  // nesting of interpreter runs (call_value re-enters)
-  // A loaded function uses registers beyond what the hook-free loop's pre-doubled 16-bit
-  // operands can address (>= 32768): run everything in the plain (hooked) loop instead.
+  // Instructions the current run may still execute (VmOptions::max_steps); set when a run
+  // starts from the host, counted down by the plain loop.
+  uint64_t steps_left_ = 0;
+  // The plain (hooked) loop runs everything when
+  //  * a loaded function uses registers beyond what the hook-free loop's pre-doubled 16-bit
+  //    operands can address (>= 32768);
+  //  * there is an instruction budget (VmOptions::max_steps). Counting is the plain loop's
+  //    job only, so an unlimited run pays nothing for the feature: the hook-free loop has no
+  //    counter, not even at backward jumps and calls (where a counter would bound every
+  //    unbounded run, but would cost a decrement and a branch per loop iteration and call,
+  //    and would have to be threaded through every loop-edge and call superinstruction).
   bool force_plain_loop_ = false;
   // The hook-free loop assumes no PendingReveal marker exists, so while reveals are queued the
   // plain loop runs (it checks reads), as it does for hooks.

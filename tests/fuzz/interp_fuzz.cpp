@@ -1,0 +1,114 @@
+// Fuzz target: the interpreter, differentially. The input is an STFL program; its first
+// function is the entry. Two VMs run it:
+//   A  with an instruction budget (VmOptions::max_steps, which runs the plain loop, the one
+//      that also serves hooks) and a memory bound (a hook that stops the run once the heap holds
+//      more than kMemoryBound bytes);
+//   B  with neither: the hook-free, directly threaded loop with its superinstructions.
+// B runs only when A finished within both bounds, so B terminates too unless the two loops
+// disagree (which libFuzzer then reports as a timeout). Properties: nothing crashes, and both
+// runs agree exactly: value or error message, error location, printed output. That makes every
+// superinstruction, its deopt paths and the load-time translation answer to the plain
+// instructions on arbitrary programs. A fake MPC backend (one party, the share is the value)
+// lets secret registers and the MPC builtins run too.
+// Seeds: every function of the golden cases and fixtures, as the first function of a program
+// with what it calls (scripts/fuzz-seeds).
+#include <span>
+#include <string>
+
+#include "bytecode/reader.h"
+#include "fake_backend.h"
+#include "fuzz_util.h"
+#include "vm/value_format.h"
+#include "vm/vm.h"
+
+namespace {
+
+using namespace stoffel;
+
+constexpr uint64_t kStepBudget = 20'000;
+constexpr size_t kMemoryBound = 64u << 20;
+constexpr uint32_t kMaxCallDepth = 1'000;
+constexpr const char* kMemoryError = "fuzz memory bound exceeded";
+
+struct Outcome {
+  bool loaded = false;
+  bool ok = false;
+  std::string value;  // display form, when ok
+  std::string error;
+  vm::ErrorLocation where;
+  std::string output;
+  bool engine_needed = false;
+};
+
+Outcome run(const bytecode::Program& program, bool bounded) {
+  Outcome o;
+  vm::VmOptions options;
+  options.max_call_depth = kMaxCallDepth;
+  options.max_steps = bounded ? kStepBudget : 0;
+  vm::VirtualMachine machine(options);
+  vm::testing::FakeBackend backend;
+  machine.set_engine(&backend);
+  machine.set_output([&o](std::string_view text) {
+    // Bounded by the memory bound of run A (what B prints, A printed).
+    o.output.append(text);
+  });
+  if (auto r = machine.load_program(program); !r) {
+    o.error = r.error().message;
+    return o;
+  }
+  o.loaded = true;
+  if (bounded) {
+    vm::VirtualMachine* vm = &machine;
+    machine.register_hook(
+        [](const vm::HookEvent& e) {
+          return e.kind == vm::HookEventKind::BeforeInstructionExecute;
+        },
+        [vm](const vm::HookEvent&, const vm::VirtualMachine&) -> Result<void> {
+          if (vm->heap().live_bytes() > kMemoryBound) return make_error(kMemoryError);
+          return {};
+        });
+  }
+  auto r = machine.execute(program.functions[0].name);
+  o.engine_needed = machine.engine_was_needed();
+  if (r) {
+    o.ok = true;
+    o.value = vm::display_string(*r);
+  } else {
+    o.error = r.error().message;
+    o.where = machine.last_error_location();
+  }
+  return o;
+}
+
+std::string describe(const Outcome& o) {
+  std::string s = o.ok ? "returned " + o.value : "error: " + o.error;
+  if (o.where.valid) {
+    s += " at function '" + o.where.function + "', instruction " +
+         std::to_string(o.where.instruction_index) + " (" + o.where.opcode + ")";
+  }
+  return s + "; printed " + std::to_string(o.output.size()) + " bytes";
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto program = bytecode::read_program(std::span<const uint8_t>(data, size));
+  if (!program || program->functions.empty()) return 0;
+
+  const Outcome a = run(*program, true);
+  if (!a.loaded) {
+    fuzz::check(!a.error.empty(), "load error without a message");
+    return 0;
+  }
+  if (!a.ok && (a.error.rfind("step limit of ", 0) == 0 || a.error == kMemoryError)) return 0;
+
+  const Outcome b = run(*program, false);
+  const bool same = a.ok == b.ok && a.value == b.value && a.error == b.error &&
+                    a.where.valid == b.where.valid && a.where.function == b.where.function &&
+                    a.where.instruction_index == b.where.instruction_index &&
+                    a.where.opcode == b.where.opcode && a.output == b.output &&
+                    a.engine_needed == b.engine_needed;
+  fuzz::check(same, "the plain and the hook-free loop disagree",
+              "plain: " + describe(a) + "\n  hook-free: " + describe(b));
+  return 0;
+}
