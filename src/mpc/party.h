@@ -24,6 +24,11 @@
 
 namespace stoffel::mpc {
 
+// Default receive timeout: how long a party waits for a peer that has sent nothing (docs/mpc.md,
+// "Silent parties": a crashed party costs about one such wait per run, and an honest party must
+// never need that long between two messages).
+inline constexpr uint32_t kDefaultReceiveTimeoutMs = 2'000;
+
 using FieldBytes = std::array<uint8_t, 32>;
 
 // Counters for `stoffel-run --stats` and the benchmarks.
@@ -38,6 +43,9 @@ struct PartyStats {
   uint64_t masks_generated = 0, masks_consumed = 0;
   uint64_t bits_generated = 0, bits_consumed = 0;  // random bits for truncation (added by mpc)
   std::vector<size_t> suspected_parties;           // parties caught sending wrong shares (warnings)
+  // Parties this party stopped waiting for: not heard from within the receive timeout (silent,
+  // crashed or cut off), never counted as having sent wrong shares. Ascending.
+  std::vector<size_t> silent_parties;
 };
 
 class Party {

@@ -1,5 +1,7 @@
 #include "mpc/router.h"
 
+#include <algorithm>
+
 namespace stoffel::mpc {
 
 namespace {
@@ -13,10 +15,35 @@ constexpr std::size_t kMaxClientMessages = 1u << 16;
 
 Router::Router(net::Endpoint& endpoint, std::size_t parties, std::chrono::milliseconds timeout,
                SuspectFn on_suspect)
-    : endpoint_(endpoint), parties_(parties), timeout_(timeout), suspect_(std::move(on_suspect)) {}
+    : endpoint_(endpoint),
+      parties_(parties),
+      timeout_(timeout),
+      suspect_(std::move(on_suspect)),
+      last_heard_(parties, Clock::now()),
+      last_sent_(parties, Clock::now()),
+      active_since_(Clock::now()),
+      last_active_(active_since_) {}
 
 Result<void> Router::send(std::size_t to, net::Bytes payload) {
+  const auto now = Clock::now();
+  back(now);
+  if (to < parties_) last_sent_[to] = now;
   return endpoint_.send(to, std::move(payload));
+}
+
+Router::Clock::time_point Router::keep_alive(std::uint64_t round, Clock::time_point now) {
+  const auto interval = alive_interval();
+  auto next = now + interval;
+  for (std::size_t p = 0; p < parties_; ++p) {
+    if (p == self()) continue;
+    if (now - last_sent_[p] >= interval) {
+      // A failed send means the network is closed: the wait notices it on its next receive.
+      if (endpoint_.send(p, wire::make_message(wire::Channel::kAlive, round, 0))) ++alive_sent_;
+      last_sent_[p] = now;
+    }
+    next = std::min(next, last_sent_[p] + interval);
+  }
+  return next;
 }
 
 void Router::file_future(std::uint64_t id, Incoming in) {
@@ -34,6 +61,9 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
   }
   net::Message m = std::move(**r);
   const bool from_party = m.from < parties_;
+  // Any message is a sign of life, even one that is then rejected (its sender is suspected and
+  // no longer waited for anyway).
+  if (from_party) last_heard_[m.from] = Clock::now();
   auto h = wire::parse_header(m.payload);
   if (!h) {
     if (from_party) report(m.from);
@@ -68,6 +98,10 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
     case wire::Channel::kOutput:
       if (from_party) report(m.from);  // parties never receive these
       return std::optional<Incoming>{};
+    case wire::Channel::kAlive:
+      // Only the sign of life counts (recorded above); a keep-alive carries no elements.
+      if (from_party && in.count != 0) report(m.from);
+      return std::optional<Incoming>{};
   }
   return std::optional<Incoming>{};
 }
@@ -75,32 +109,41 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
 Result<std::pair<std::uint32_t, net::Bytes>> Router::take_client_message(std::size_t client,
                                                                          std::uint64_t id,
                                                                          const char* what) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  const auto start = Clock::now();
+  back(start);
+  struct Done {
+    Clock::time_point& last;
+    ~Done() { last = Clock::now(); }
+  } done{last_active_};
+  const auto deadline = start + timeout_;
   for (;;) {
     if (auto it = client_messages_.find({client, id}); it != client_messages_.end()) {
       std::pair<std::uint32_t, net::Bytes> out{it->second.count, std::move(it->second.payload)};
       client_messages_.erase(it);
       return out;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+    const auto now = Clock::now();
+    if (now >= deadline) {
       return make_error(std::string("timed out after ") + std::to_string(timeout_.count()) +
                         " ms waiting for " + what + " from client endpoint " +
                         std::to_string(client));
     }
+    // The other parties may be waiting for this one's next round message meanwhile.
+    const auto wake = std::min(deadline, keep_alive(gathering_, now));
+    const auto wait = std::max(std::chrono::milliseconds(1),
+                               std::chrono::ceil<std::chrono::milliseconds>(wake - now));
     bool timed_out = false;
     // No round is being gathered: every round message is early (or late) and is filed.
-    auto got = pump(0, left, &timed_out);
+    auto got = pump(0, wait, &timed_out);
     if (!got) return got.error();
   }
 }
 
-std::string Router::missing_parties(const std::vector<std::uint8_t>& seen) const {
+std::string Router::missing_parties(const std::vector<std::uint8_t>& missing) const {
   std::string s = "[";
   bool first = true;
-  for (std::size_t i = 0; i < seen.size(); ++i) {
-    if (seen[i]) continue;
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    if (!missing[i]) continue;
     if (!first) s += ", ";
     s += std::to_string(i);
     first = false;

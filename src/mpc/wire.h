@@ -30,6 +30,11 @@ enum class Channel : std::uint8_t {
   kInputMask = 2,    // party -> client: shares of the client's input masks
   kMaskedInput = 3,  // client -> party: input + mask, in the clear
   kOutput = 4,       // party -> client: shares of an output
+  // party -> party, no elements, id = the round the sender is gathering: "still here, waiting".
+  // Sent while a wait lasts longer than a quarter of the receive timeout, so that a party held
+  // up by a silent peer is not itself taken for silent by the others (docs/mpc.md, "Silent
+  // parties").
+  kAlive = 5,
 };
 
 inline constexpr std::size_t kHeaderSize = 16;
@@ -64,7 +69,7 @@ inline Result<Header> parse_header(std::span<const std::uint8_t> b) {
   if (b.size() < kHeaderSize) {
     return make_error("message of " + std::to_string(b.size()) + " bytes is shorter than a header");
   }
-  if (b[0] < 1 || b[0] > 4 || b[1] != 0 || b[2] != 0 || b[3] != 0) {
+  if (b[0] < 1 || b[0] > 5 || b[1] != 0 || b[2] != 0 || b[3] != 0) {
     return make_error("message with unknown channel or non-zero reserved bytes");
   }
   Header h{static_cast<Channel>(b[0]), 0, 0};

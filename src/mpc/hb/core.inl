@@ -184,6 +184,13 @@ const PartyStats& HbPartyImpl<F>::stats() const {
   stats_.bits_generated = bits_.generated();
   stats_.bits_consumed = bits_.consumed();
   stats_.suspected_parties = suspects_;
+  stats_.silent_parties.clear();
+  for (std::size_t p = 0; p < cfg_.n; ++p) {
+    // A party caught sending wrong shares is reported as such, not (also) as silent.
+    if (silent_[p] && !std::binary_search(suspects_.begin(), suspects_.end(), p)) {
+      stats_.silent_parties.push_back(p);
+    }
+  }
   return stats_;
 }
 

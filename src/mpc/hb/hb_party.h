@@ -26,7 +26,7 @@ struct EngineConfig {
   std::uint64_t seed = 0;  // 0: OS randomness; otherwise a deterministic stream per party
   std::size_t initial_triples = 64;
   std::size_t initial_randoms = 64;
-  std::uint32_t receive_timeout_ms = 30'000;
+  std::uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;
   // The clients of the session: client id -> transport endpoint, ascending by client id.
   struct Client {
     std::uint64_t client_id;
@@ -48,6 +48,9 @@ class HbParty : public Party {
   virtual PoolSizes pool_sizes() const = 0;
   // Parties robust preprocessing has proven faulty (agreed by all honest parties), ascending.
   virtual std::vector<std::size_t> convicted_parties() const = 0;
+  // Parties the honest parties agreed did not answer (excluded like convicted ones, but never
+  // said to have sent wrong shares), ascending.
+  virtual std::vector<std::size_t> silent_parties() const = 0;
   // Agreed dispute pairs {a, b} (a < b; at least one of the two is faulty), for tests.
   virtual std::vector<std::pair<std::size_t, std::size_t>> dispute_pairs() const = 0;
 };
