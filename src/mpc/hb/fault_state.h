@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -44,22 +45,40 @@ class FaultState {
     state_[p] = kSilent;
     return true;
   }
-  // A new dispute between a and b; false (nothing changes) if it is known, a == b, or one of
-  // them is excluded already (the dispute then says nothing new).
-  bool add_dispute(std::size_t a, std::size_t b) {
-    if (a == b || a >= n_ || b >= n_ || excluded(a) || excluded(b)) return false;
-    return disputes_.insert({std::min(a, b), std::max(a, b)}).second;
+  // What a dispute is about: a value that was wrong (received, but not what it should have
+  // been) or missing (nothing usable arrived). Disputes are symmetric; `wrong_by` records for
+  // which member the other reported a wrong value.
+  enum class Issue : std::uint8_t { kMissing, kWrong };
+  // A new dispute between `accuser` and `accused` (the accused's value was wrong or missing, or
+  // the accused claims so about the accuser); false (no progress) if the pair is known already,
+  // accuser == accused, or one of them is excluded (the dispute then says nothing new).
+  bool add_dispute(std::size_t accuser, std::size_t accused, Issue issue) {
+    if (accuser == accused || accuser >= n_ || accused >= n_ || excluded(accuser) ||
+        excluded(accused)) {
+      return false;
+    }
+    const std::pair<std::size_t, std::size_t> key{std::min(accuser, accused),
+                                                  std::max(accuser, accused)};
+    if (issue == Issue::kWrong) wrong_by_[key].insert(accused);
+    return disputes_.insert(key).second;
   }
   // An honest party disputes only with faulty ones, at most t: a party with more than t distinct
-  // partners is faulty. Returns the parties convicted by this rule.
-  std::vector<std::size_t> convict_by_disputes() {
-    std::vector<std::size_t> count(n_, 0), out;
-    for (const auto& [a, b] : disputes_) {
-      ++count[a];
-      ++count[b];
+  // partners is faulty, and excluded. It is convicted (named as having sent wrong data) only if
+  // more than t of its partners reported a wrong value of it, so at least one honest party did;
+  // otherwise it is excluded as silent (an honest partner may only have missed its values).
+  // Returns the parties excluded by this rule.
+  std::vector<std::size_t> exclude_by_disputes() {
+    std::vector<std::size_t> count(n_, 0), wrong(n_, 0), out;
+    for (const auto& key : disputes_) {
+      ++count[key.first];
+      ++count[key.second];
+      if (auto it = wrong_by_.find(key); it != wrong_by_.end()) {
+        for (std::size_t p : it->second) ++wrong[p];
+      }
     }
     for (std::size_t p = 0; p < n_; ++p) {
-      if (count[p] > t_ && convict(p)) out.push_back(p);
+      if (count[p] <= t_) continue;
+      if (wrong[p] > t_ ? convict(p) : mark_silent(p)) out.push_back(p);
     }
     return out;
   }
@@ -127,6 +146,7 @@ class FaultState {
   std::size_t n_, t_;
   std::vector<std::uint8_t> state_;
   std::set<std::pair<std::size_t, std::size_t>> disputes_;
+  std::map<std::pair<std::size_t, std::size_t>, std::set<std::size_t>> wrong_by_;
 };
 
 }  // namespace stoffel::mpc

@@ -127,6 +127,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   // dealt[j * cols + c] is party j's share of column c; in[idx * cols + c] what dealer
   // dealers[idx] dealt to this party (zeros if it sent nothing usable).
   run.in.assign(m * cols, F::zero());
+  run.got.assign(m, kNothing);
   if (dealer) {
     run.dealt.resize(n * cols);
     std::vector<F> secrets(std::max(kr, kd)), tmp(n * std::max(kr, kd));
@@ -157,6 +158,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       if (j == self) {
         std::copy(mine.begin(), mine.end(),
                   run.in.begin() + static_cast<std::ptrdiff_t>(run.pos[self] * cols));
+        run.got[run.pos[self]] = kValid;
         continue;
       }
       if (auto ok =
@@ -176,8 +178,10 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       const std::span<F> dst(run.in.data() + idx * cols, cols);
       if (cnt != cols || !wire::decode_elements<F>(body, dst)) {
         std::fill(dst.begin(), dst.end(), F::zero());  // unusable: the checks will say who
+        run.got[idx] = kInvalid;
         return false;
       }
+      run.got[idx] = kValid;
       return true;
     };
     auto awaited = [&](std::size_t p) {
@@ -486,7 +490,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
         if (!counts(p)) continue;
         const BaValue& v = statuses[p];
         for (std::size_t i = 1; i < v.size(); ++i) {
-          if (v[i] < n) faults_.add_dispute(p, v[i]);
+          if (v[i] < n) faults_.add_dispute(p, v[i], FaultState::Issue::kWrong);
         }
       }
       settle_faults();

@@ -16,6 +16,8 @@
 namespace stoffel::mpc {
 
 inline constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+// What a party received from a dealer in a run (reported in dispute resolution).
+inline constexpr std::uint8_t kNothing = 0, kValid = 1, kInvalid = 2;
 
 // State of one preprocessing attempt that fault resolution needs.
 template <typename F>
@@ -26,6 +28,7 @@ struct HbPartyImpl<F>::Run {
   const math::Matrix<F>* him = nullptr;  // |D| x |D|
   std::vector<F> dealt;                  // this party's dealing, n x cols (empty: not a dealer)
   std::vector<F> in;                     // received dealings, |D| x cols (zeros where missing)
+  std::vector<std::uint8_t> got;         // per dealer: kNothing, kValid or kInvalid
   std::size_t off_ab = 0, nt = 0, nb = 0;  // where triple factors and bit seeds sit in rnd
   std::vector<std::uint8_t> erased;        // parties this party erases in the opening
 };
@@ -147,7 +150,7 @@ const math::RobustDecoder<F>& HbPartyImpl<F>::decoder_2t(std::size_t faults) {
 
 template <typename F>
 void HbPartyImpl<F>::settle_faults() {
-  faults_.convict_by_disputes();
+  faults_.exclude_by_disputes();
   // Convicted parties are named in the warnings like parties caught sending wrong shares; silent
   // ones are not (they are reported as silent by the parties that waited for them in vain), and
   // nobody waits for either again.
@@ -202,7 +205,8 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
     const Run& run, const std::vector<std::size_t>& columns) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::size_t m = run.dealers.size(), ns = columns.size();
-  // Mine: my dealt shares of these columns if I am a dealer, then what I received.
+  // Mine: my dealt shares of these columns if I am a dealer, then what I received from each
+  // dealer (a flag: nothing, a valid dealing, an invalid one; then the shares, zeros if none).
   BaValue mine{record::kData};
   if (run.pos[self] != kNone) {
     for (std::size_t col : columns) {
@@ -210,17 +214,19 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
     }
   }
   for (std::size_t idx = 0; idx < m; ++idx) {
+    mine.push_back(run.got[idx]);
     for (std::size_t col : columns) record::put_elem(mine, run.in[idx * run.cols + col]);
   }
   std::vector<std::size_t> everyone(n);
   for (std::size_t p = 0; p < n; ++p) everyone[p] = p;
   Agreement ba = make_agreement();
-  const std::size_t max_bytes = 1 + 32 * ns * (n + m);
+  const std::size_t max_bytes = 1 + 32 * ns * (n + m) + m;
   auto agreed = ba.broadcast(everyone, mine, max_bytes);
   if (!agreed) return agreed.error();
 
-  // Parse: polys[(idx * ns + s) * n + k], claims[((k * m) + idx) * ns + s].
+  // Parse: polys[(idx * ns + s) * n + k], claims[((k * m) + idx) * ns + s], got[k * m + idx].
   std::vector<F> polys(m * ns * n), claims(n * m * ns);
+  std::vector<std::uint8_t> got(n * m, 0);
   bool changed = false;
   for (std::size_t p = 0; p < n; ++p) {
     const BaValue& v = (*agreed)[p];
@@ -231,7 +237,10 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
       F* dst = polys.data() + run.pos[p] * ns * n;
       for (std::size_t i = 0; ok && i < ns * n; ++i) ok = r.elem(dst[i]);
     }
-    for (std::size_t i = 0; ok && i < m * ns; ++i) ok = r.elem(claims[p * m * ns + i]);
+    for (std::size_t idx = 0; ok && idx < m; ++idx) {
+      ok = r.u8(got[p * m + idx]) && got[p * m + idx] <= kInvalid;
+      for (std::size_t s = 0; ok && s < ns; ++s) ok = r.elem(claims[(p * m + idx) * ns + s]);
+    }
     ok = ok && r.done();
     // An honest party's record is well formed and agreed as sent (validity): a missing one means
     // its sender did not answer (silent), a malformed one proves it faulty.
@@ -265,7 +274,9 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
   }
   if (changed) return std::optional<std::vector<F>>{};
 
-  // (b) Every claimed share must be the dealer's value: otherwise dealer and claimant dispute.
+  // (b) Every claimed share must be the dealer's value (a claimant that received nothing claims
+  // zeros): otherwise dealer and claimant dispute, about a missing dealing if the claimant says
+  // it received none. A dealer contradicting its own dealing is convicted.
   for (std::size_t idx = 0; idx < m; ++idx) {
     const std::size_t d = run.dealers[idx];
     for (std::size_t k = 0; k < n; ++k) {
@@ -274,7 +285,9 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
         differs |= !(claims[(k * m + idx) * ns + s] == polys[(idx * ns + s) * n + k]);
       }
       if (!differs) continue;
-      changed |= k == d ? faults_.convict(d) : faults_.add_dispute(d, k);
+      const auto issue = got[k * m + idx] == kNothing ? FaultState::Issue::kMissing
+                                                      : FaultState::Issue::kWrong;
+      changed |= k == d ? faults_.convict(d) : faults_.add_dispute(k, d, issue);
     }
   }
   if (changed) return std::optional<std::vector<F>>{};
@@ -336,7 +349,14 @@ Result<void> HbPartyImpl<F>::resolve_check(const Run& run, std::size_t checker,
                    !(got[i] == expected_share(run, columns, **polys, row, columns[s], k));
       }
       if (erased && k != checker) continue;
-      if (differs) changed |= k == checker ? faults_.convict(k) : faults_.add_dispute(checker, k);
+      if (!differs) continue;
+      const bool missing = std::any_of(flag.begin() + static_cast<std::ptrdiff_t>(k * columns.size()),
+                                       flag.begin() + static_cast<std::ptrdiff_t>((k + 1) * columns.size()),
+                                       [](std::uint8_t f) { return f == record::kMissing; });
+      changed |= k == checker ? faults_.convict(k)
+                              : faults_.add_dispute(checker, k,
+                                                    missing ? FaultState::Issue::kMissing
+                                                            : FaultState::Issue::kWrong);
     }
     if (!changed) faults_.convict(checker);
   }
@@ -446,7 +466,11 @@ Result<void> HbPartyImpl<F>::resolve_open(const Run& run, std::size_t party, con
     for (std::size_t k = 0; k < n; ++k) {
       if (known[k] || (flag[k] == record::kErased && k != party)) continue;
       if (flag[k] == record::kPresent && got[k] == want[k]) continue;
-      changed |= k == party ? faults_.convict(k) : faults_.add_dispute(party, k);
+      changed |= k == party ? faults_.convict(k)
+                            : faults_.add_dispute(party, k,
+                                                  flag[k] == record::kMissing
+                                                      ? FaultState::Issue::kMissing
+                                                      : FaultState::Issue::kWrong);
     }
     if (!changed) faults_.convict(party);
   }
