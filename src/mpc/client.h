@@ -107,6 +107,9 @@ class ClientRunner {
     }
     std::vector<FieldBytes> out;
     for (auto& [seq, b] : outputs_) {
+      // Shares from at most t parties may all come from faulty ones (a corrupted sequence
+      // number, say): no honest party sent that output, so there is nothing to reconstruct.
+      if (!b.done && b.senders() <= t_) continue;
       if (!b.done) {
         return make_error(who() + "output " + std::to_string(seq) +
                           " could not be reconstructed (" + std::to_string(b.senders()) +
@@ -165,10 +168,11 @@ class ClientRunner {
     return false;
   }
 
-  // Some party has sent shares of an output that cannot be decoded yet.
+  // Some honest party has sent shares of an output that cannot be decoded yet (more than t
+  // senders: at least one of them is honest).
   bool pending() const {
     for (const auto& [seq, b] : outputs_) {
-      if (!b.done) return true;
+      if (!b.done && b.senders() > t_) return true;
     }
     return false;
   }

@@ -19,7 +19,7 @@ Router::Router(net::Endpoint& endpoint, std::size_t parties, std::chrono::millis
       parties_(parties),
       timeout_(timeout),
       suspect_(std::move(on_suspect)),
-      last_heard_(parties, Clock::now()),
+      heard_(parties, std::vector<Heard>{Heard{0, Clock::now()}}),
       last_sent_(parties, Clock::now()),
       active_since_(Clock::now()),
       last_active_(active_since_) {}
@@ -29,6 +29,31 @@ Result<void> Router::send(std::size_t to, net::Bytes payload) {
   back(now);
   if (to < parties_) last_sent_[to] = now;
   return endpoint_.send(to, std::move(payload));
+}
+
+void Router::heard(std::size_t p, std::uint64_t id, Clock::time_point now) {
+  std::vector<Heard>& h = heard_[p];
+  for (auto it = h.rbegin(); it != h.rend(); ++it) {
+    if (it->round == id) {
+      it->at = now;
+      return;
+    }
+  }
+  // Rounds arrive in increasing order from an honest party (up to reordering): keep them sorted,
+  // and drop the oldest beyond the bound (a faulty party cannot grow this).
+  auto pos = std::upper_bound(h.begin(), h.end(), id,
+                              [](std::uint64_t r, const Heard& e) { return r < e.round; });
+  h.insert(pos, Heard{id, now});
+  if (h.size() > kHeardRounds) h.erase(h.begin());
+}
+
+Router::Clock::time_point Router::deadline_for(std::size_t p, std::uint64_t r) const {
+  // The latest sign that p was still before round r.
+  Clock::time_point behind = Clock::time_point::min();
+  for (const Heard& e : heard_[p]) {
+    if (e.round < r) behind = std::max(behind, e.at);
+  }
+  return std::max(active_since_, behind) + timeout_;
 }
 
 Router::Clock::time_point Router::keep_alive(std::uint64_t round, Clock::time_point now) {
@@ -61,13 +86,15 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
   }
   net::Message m = std::move(**r);
   const bool from_party = m.from < parties_;
-  // Any message is a sign of life, even one that is then rejected (its sender is suspected and
-  // no longer waited for anyway).
-  if (from_party) last_heard_[m.from] = Clock::now();
   auto h = wire::parse_header(m.payload);
   if (!h) {
     if (from_party) report(m.from);
     return std::optional<Incoming>{};
+  }
+  // Round messages and keep-alives tell how far their sender has come (see the class comment),
+  // even ones that are then rejected (their sender is suspected and not waited for anyway).
+  if (from_party && (h->channel == wire::Channel::kRound || h->channel == wire::Channel::kAlive)) {
+    heard(m.from, h->id, Clock::now());
   }
   Incoming in{m.from, h->count, std::move(m.payload)};
   switch (h->channel) {
@@ -129,7 +156,7 @@ Result<std::pair<std::uint32_t, net::Bytes>> Router::take_client_message(std::si
                         std::to_string(client));
     }
     // The other parties may be waiting for this one's next round message meanwhile.
-    const auto wake = std::min(deadline, keep_alive(gathering_, now));
+    const auto wake = std::min(deadline, keep_alive(round_, now));
     const auto wait = std::max(std::chrono::milliseconds(1),
                                std::chrono::ceil<std::chrono::milliseconds>(wake - now));
     bool timed_out = false;

@@ -9,16 +9,19 @@
 // duplicates and messages a sender has no business sending are reported as suspicious and
 // ignored; they never abort a round.
 //
-// Waiting (docs/mpc.md, "Silent parties"). A party p that a round waits for is given up (the
-// round's deadline for it) one receive timeout after the later of two times: when anything last
-// arrived from p, and when this party last came back from being busy elsewhere (computing, or
-// running the program between calls) for more than a keep-alive interval. An honest party in the
-// protocol never leaves a link quiet for longer than that interval plus one computation step:
-// while it waits in a round or for a client, it tells every peer it has not sent to for a
-// quarter of the timeout that it is still there (kAlive). So a party held up by a silent peer is
-// never taken for silent itself, and a crashed party is given up by everybody about one timeout
-// after its last message, wherever each party first waits for it. However many keep-alives
-// arrive, one round waits at most kStallFactor timeouts.
+// Waiting (docs/mpc.md, "Silent parties"). Every message a party sends carries a round number:
+// its round messages that of their round, its keep-alives (kAlive) the last round it has started.
+// A party p that round r waits for is given up (p's deadline) one receive timeout after the later
+// of two times: when a message of p's for a round before r last arrived (p was still behind, on
+// its way to round r), and when this party last came back from being busy elsewhere (computing,
+// or running the program between calls) for longer than a keep-alive interval. An honest party in
+// the protocol never leaves a link quiet for longer than that interval plus one computation step:
+// while it waits in a round or for a client, it sends a keep-alive to every peer it has not sent
+// anything to for a quarter of the timeout. So a party held up by a silent peer is never taken
+// for silent itself, a party that is already past round r without its round-r message having
+// arrived (a lost message) is not waited for longer than one timeout, and a crashed party is
+// given up by everybody about one timeout after its last message, wherever each party first
+// waits for it. However many keep-alives arrive, one round waits at most kStallFactor timeouts.
 #pragma once
 
 #include <algorithm>
@@ -121,10 +124,11 @@ class Router {
     if (now - last_active_ > alive_interval()) active_since_ = now;
     last_active_ = now;
   }
-  // Deadline for party p (see the class comment).
-  Clock::time_point deadline_for(std::size_t p) const {
-    return std::max(active_since_, last_heard_[p]) + timeout_;
-  }
+  // Records that a message for round `id` (a keep-alive: the last round started) arrived from
+  // party p.
+  void heard(std::size_t p, std::uint64_t id, Clock::time_point now);
+  // Deadline for party p's message of round r (see the class comment).
+  Clock::time_point deadline_for(std::size_t p, std::uint64_t r) const;
 
   net::Endpoint& endpoint_;
   std::size_t parties_;
@@ -134,9 +138,17 @@ class Router {
   std::uint64_t reports_ = 0;
   std::uint64_t alive_sent_ = 0;
   std::uint64_t round_ = 0;
-  // When anything (any channel, well-formed or not) last arrived from each party, and when this
-  // party last sent anything to each.
-  std::vector<Clock::time_point> last_heard_, last_sent_;
+  // Per party, the rounds of its latest messages (kRound and kAlive) with the time the latest of
+  // each arrived, oldest first: consecutive messages of one round share an entry, and only the
+  // last kHeardRounds rounds are kept (an honest party is never that many rounds behind).
+  static constexpr std::size_t kHeardRounds = 16;
+  struct Heard {
+    std::uint64_t round;
+    Clock::time_point at;
+  };
+  std::vector<std::vector<Heard>> heard_;
+  // When this party last sent anything to each party.
+  std::vector<Clock::time_point> last_sent_;
   Clock::time_point active_since_, last_active_;
   std::uint64_t gathering_ = 0;  // round being (or last) gathered; older rounds are late
   std::map<std::uint64_t, std::vector<Incoming>> future_;
@@ -186,7 +198,7 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
   auto deadline = [&] {
     auto d = active_since_ + timeout_;
     for (std::size_t p = 0; p < parties_; ++p) {
-      if (!seen[p] && awaited(p)) d = std::max(d, deadline_for(p));
+      if (!seen[p] && awaited(p)) d = std::max(d, deadline_for(p, round));
     }
     return std::min(d, cap);
   };
@@ -223,7 +235,7 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
                         " ms waiting for " + what + " (round " + std::to_string(round) +
                         ") from parties " + missing_parties(missing));
     }
-    const auto wake = std::min(until, keep_alive(round, now));
+    const auto wake = std::min(until, keep_alive(round_, now));
     const auto left = std::max(std::chrono::milliseconds(1),
                                std::chrono::ceil<std::chrono::milliseconds>(wake - now));
     got = pump(round, left, &timed_out);

@@ -31,7 +31,8 @@ class FaultyNetwork::Port final : public Endpoint {
       ++net_.counters_.crashed_sends;
       return {};
     }
-    if (!faults_ || index < faults_->start_after_messages) {
+    if (!faults_ || index < faults_->start_after_messages ||
+        (faults_->end_after_messages && index >= *faults_->end_after_messages)) {
       lock.unlock();
       return inner_.send(to, std::move(payload));
     }

@@ -23,8 +23,11 @@ namespace stoffel::net {
 
 // How one endpoint misbehaves.
 struct SenderFaults {
-  // Faults start after this many messages sent by the endpoint (0: from the first message).
+  // Faults start after this many messages sent by the endpoint (0: from the first message) and,
+  // if set, end after that many (a link that is slow or down for a while). Crashes are not
+  // bounded by these.
   std::uint64_t start_after_messages = 0;
+  std::optional<std::uint64_t> end_after_messages;
   double drop_probability = 0.0;     // the message is lost
   double corrupt_probability = 0.0;  // 1.0: every message is corrupted
   std::uint32_t delay_ms = 0;        // fixed extra latency for every message

@@ -202,6 +202,11 @@ PoolSizes HbPartyImpl<F>::pool_sizes() const {
 template <typename F>
 void HbPartyImpl<F>::suspect(std::size_t party) {
   if (party >= cfg_.n || party == cfg_.id) return;
+  // A party this one has stopped waiting for may answer late, for rounds it has moved past, from
+  // a view of the protocol that is no longer the honest parties' (it missed what they agreed
+  // on): what it sends then proves nothing, and it is reported as silent. Only a conviction
+  // (agreed proof) still names it.
+  if (silent_[party] && !faults_.convicted(party)) return;
   auto it = std::lower_bound(suspects_.begin(), suspects_.end(), party);
   if (it == suspects_.end() || *it != party) suspects_.insert(it, party);
 }

@@ -62,7 +62,9 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
     for (std::size_t p = 0; p < n; ++p) {
       if (!have[p]) continue;
       present.push_back(p);
-      if (!std::binary_search(suspects_.begin(), suspects_.end(), p)) fast.push_back(p);
+      if (!silent_[p] && !std::binary_search(suspects_.begin(), suspects_.end(), p)) {
+        fast.push_back(p);
+      }
     }
     // Known offenders are left out of the fast path when enough others are present; words that
     // still disagree are decoded from everything received.

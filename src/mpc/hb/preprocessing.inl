@@ -18,6 +18,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "mpc/hb/party_impl.h"
@@ -107,6 +109,20 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     return make_error("preprocessing: only " + std::to_string(m) +
                       " parties may deal and up to " + std::to_string(run.t_d) +
                       " of them may be faulty: the disputes exclude too many parties");
+  }
+  if (std::getenv("HB_DEBUG")) {
+    std::string d = "party " + std::to_string(self) + " run: D={";
+    for (auto x : run.dealers) d += std::to_string(x) + ",";
+    d += "} t_d=" + std::to_string(run.t_d) + " conv={";
+    for (auto x : faults_.convicted_parties()) d += std::to_string(x) + ",";
+    d += "} silentA={";
+    for (auto x : faults_.silent_parties()) d += std::to_string(x) + ",";
+    d += "} local={";
+    for (std::size_t x = 0; x < n; ++x) if (silent_[x]) d += std::to_string(x) + ",";
+    d += "} disp={";
+    for (auto [a, b] : faults_.disputes()) d += std::to_string(a) + "-" + std::to_string(b) + ",";
+    d += "} round=" + std::to_string(router_.rounds());
+    fprintf(stderr, "%s\n", d.c_str());
   }
   run.pos.assign(n, kNone);
   for (std::size_t i = 0; i < m; ++i) run.pos[run.dealers[i]] = i;
