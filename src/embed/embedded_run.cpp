@@ -147,16 +147,25 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   if (!made) return made.error();
   Result<std::unique_ptr<mpc::LocalSessionImpl>> session(std::move(made.value()));
 
+  // The parties given a fault to play are the faulty ones of this run: what they compute, report
+  // or fail with does not count (a crashed party stops with an error of its own), and the others
+  // must finish without them. The outcome is the honest parties'.
+  std::vector<uint8_t> faulty(options.n_parties, 0);
+  for (size_t p : options.corrupt_parties) faulty[p] = 1;
+  for (size_t p : options.crash_parties) faulty[p] = 1;
   std::vector<PartyRunResult> results(options.n_parties);
   // Stored preprocessing (docs/store.md): what each party agreed to use from its store.
   std::vector<std::optional<mpc::StoredAmounts>> stored(options.n_parties);
   Result<void> client_status;
   std::thread client_thread([&] { client_status = (*session)->run_clients(); });
   {
-    std::vector<std::thread> parties;
+    std::vector<std::thread> honest, faulty_threads;
+    // Honest parties done with their program (faulty ones are not waited for: see below).
     std::atomic<size_t> finished{0};
+    size_t honest_count = 0;
+    for (size_t i = 0; i < options.n_parties; ++i) honest_count += faulty[i] ? 0 : 1;
     for (size_t i = 0; i < options.n_parties; ++i) {
-      parties.emplace_back([&, i] {
+      (faulty[i] ? faulty_threads : honest).emplace_back([&, i] {
         PartyRunOptions ro;
         ro.max_call_depth = options.max_call_depth;
         ro.max_steps = options.max_steps;
@@ -167,31 +176,36 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
           if (!used) {
             results[i].ok = false;
             results[i].error = used.error().message;
-            (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
+            if (!faulty[i])
+              (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
+            if (!faulty[i]) finished.fetch_add(1);
             return;
           }
           stored[i] = std::move(*used);
         }
         results[i] = run_party((*session)->party(i), program, entry, counts, ro);
-        // A party that stops early must not leave the others waiting for its messages.
-        if (!results[i].ok)
+        // An honest party that stops early must not leave the others waiting for its messages.
+        if (!results[i].ok && !faulty[i])
           (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
-        finished.fetch_add(1);
+        if (!faulty[i]) finished.fetch_add(1);
         // Reliable broadcast and agreement are asynchronous: a party done with its program keeps
         // handling messages until every party is done, since the others may still need its
         // echoes and votes (an abort ends the wait).
         if (results[i].ok) {
           mpc::Party& party = (*session)->party(i);
-          while (finished.load() < options.n_parties) {
+          while (finished.load() < honest_count) {
             if (!party.serve(std::chrono::milliseconds(20))) break;
           }
         }
       });
     }
-    for (auto& t : parties) t.join();
+    for (auto& t : honest) t.join();
+    (*session)->finish_clients();
+    client_thread.join();
+    // Whatever the faulty parties are still waiting for will not come.
+    if (!faulty_threads.empty()) (*session)->abort("the honest parties have finished");
+    for (auto& t : faulty_threads) t.join();
   }
-  (*session)->finish_clients();
-  client_thread.join();
 
   EmbeddedOutcome out;
   out.stats = format_stats(results);
@@ -203,27 +217,41 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     out.notes.push_back(line + ")");
     if (!st.note.empty()) out.warnings.push_back("warning: preprocessing store: " + st.note);
   }
-  // Robust openings correct wrong shares and record who sent them (M3): name them.
-  std::vector<std::vector<size_t>> noticed_by(options.n_parties);
+  // What the honest parties saw, party by party: wrong shares (robust openings and preprocessing
+  // record who sent them, M3) and silence (whom they stopped waiting for). A party is named only
+  // for what an honest party observed; a silent party is never said to have sent wrong shares.
+  std::vector<std::vector<size_t>> wrong_by(options.n_parties), silent_by(options.n_parties);
   for (size_t i = 0; i < results.size(); ++i) {
+    if (faulty[i]) continue;
     for (size_t p : results[i].stats.suspected_parties) {
-      if (p < noticed_by.size()) noticed_by[p].push_back(i);
+      if (p < wrong_by.size()) wrong_by[p].push_back(i);
+    }
+    for (size_t p : results[i].stats.silent_parties) {
+      if (p < silent_by.size()) silent_by[p].push_back(i);
     }
   }
-  for (size_t p = 0; p < noticed_by.size(); ++p) {
-    if (noticed_by[p].empty()) continue;
-    std::string w = "warning: party " + std::to_string(p) + " sent wrong shares (noticed by ";
-    w += noticed_by[p].size() > 1 ? "parties" : "party";
-    for (size_t k = 0; k < noticed_by[p].size(); ++k) {
-      w += (k == 0 ? " " : ", ") + std::to_string(noticed_by[p][k]);
-    }
+  auto warn = [&](size_t p, const char* what, const std::vector<size_t>& by) {
+    std::string w = "warning: party " + std::to_string(p) + " " + what + " (noticed by ";
+    w += by.size() > 1 ? "parties" : "party";
+    for (size_t k = 0; k < by.size(); ++k) w += (k == 0 ? " " : ", ") + std::to_string(by[k]);
     out.warnings.push_back(w + ")");
+  };
+  for (size_t p = 0; p < options.n_parties; ++p) {
+    if (!wrong_by[p].empty()) {
+      warn(p, "sent wrong shares", wrong_by[p]);
+    } else if (!silent_by[p].empty()) {
+      warn(p, "did not answer", silent_by[p]);
+    }
   }
-  const PartyRunResult& first = results[0];
+  size_t shown = 0;  // the first honest party: its output is the one shown
+  while (shown + 1 < options.n_parties && faulty[shown]) ++shown;
+  const PartyRunResult& first = results[shown];
   bool all_ok = true, agree = true;
-  // The parties must agree on the outcome and the returned value. Their printed output may
-  // legitimately differ (a program may print Mpc.party_id()); party 0's is the one shown.
-  for (const auto& r : results) {
+  // The honest parties must agree on the outcome and the returned value. Their printed output
+  // may legitimately differ (a program may print Mpc.party_id()); the first one's is shown.
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (faulty[i]) continue;
+    const auto& r = results[i];
     all_ok = all_ok && r.ok;
     agree = agree && r.ok == first.ok && r.result == first.result;
   }
@@ -236,7 +264,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
       std::string line = "Client " + std::to_string(co.client_id) + " output: ";
       for (size_t k = 0; k < co.values.size(); ++k) {
         if (k > 0) line += ", ";
-        auto v = (*session)->party(0).decode_int(co.values[k]);
+        auto v = (*session)->party(shown).decode_int(co.values[k]);
         line += v ? std::to_string(*v) : "<" + v.error().message + ">";
       }
       out.client_outputs.push_back(line);
@@ -247,19 +275,13 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   out.ok = false;
   out.stdout_text = first.out;
   const PartyRunResult* cause = nullptr;
-  for (const auto& r : results) {
-    if (!r.ok && r.error.find("aborted") == std::string::npos) {
-      cause = &r;
-      break;
+  for (size_t i = 0; i < results.size() && cause == nullptr; ++i) {
+    if (!faulty[i] && !results[i].ok && results[i].error.find("aborted") == std::string::npos) {
+      cause = &results[i];
     }
   }
-  if (cause == nullptr) {
-    for (const auto& r : results) {
-      if (!r.ok) {
-        cause = &r;
-        break;
-      }
-    }
+  for (size_t i = 0; i < results.size() && cause == nullptr; ++i) {
+    if (!faulty[i] && !results[i].ok) cause = &results[i];
   }
   if (cause != nullptr) {
     out.error = cause->error;

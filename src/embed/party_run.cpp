@@ -91,6 +91,11 @@ std::string format_party_stats(std::size_t index, const mpc::PartyStats& st) {
     for (size_t p : st.suspected_parties) s += " " + std::to_string(p);
     s += "\n";
   }
+  if (!st.silent_parties.empty()) {
+    s += "[stats] party " + i + " got no answer in time from parties:";
+    for (size_t p : st.silent_parties) s += " " + std::to_string(p);
+    s += "\n";
+  }
   return s;
 }
 

@@ -150,13 +150,16 @@ Result<std::vector<std::optional<Agreement::Slots>>> Agreement::exchange(
   };
   // Re-evaluated after every message and every suspicion: a party that turns out faulty during
   // the round is not waited for any more.
+  auto awaited = [&](std::size_t p) { return expected[p] && !heard[p] && wait_for_(p); };
   auto progress = [&]() -> Result<bool> {
     for (std::size_t p = 0; p < n_; ++p) {
-      if (expected[p] && !heard[p] && wait_for_(p)) return false;
+      if (awaited(p)) return false;
     }
     return true;
   };
-  if (auto ok = router_.gather(round, what, on_message, progress, /*finish_on_timeout=*/true); !ok) {
+  if (auto ok = router_.gather(round, what, on_message, progress, awaited,
+                               /*finish_on_timeout=*/true);
+      !ok) {
     return ok.error();
   }
   if (on_silent_) {

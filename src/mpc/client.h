@@ -170,10 +170,11 @@ class ClientRunner {
     return false;
   }
 
-  // Some party has sent shares of an output that cannot be decoded yet.
+  // Some honest party has sent shares of an output that cannot be decoded yet (more than t
+  // senders: at least one of them is honest).
   bool pending() const {
     for (const auto& [seq, b] : outputs_) {
-      if (!b.done) return true;
+      if (!b.done && b.senders() > t_) return true;
     }
     return false;
   }

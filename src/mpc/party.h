@@ -26,6 +26,11 @@
 
 namespace stoffel::mpc {
 
+// Default receive timeout: how long a party waits for a peer that has sent nothing (docs/mpc.md,
+// "Silent parties": a crashed party costs about one such wait per run, and an honest party must
+// never need that long between two messages).
+inline constexpr uint32_t kDefaultReceiveTimeoutMs = 2'000;
+
 using FieldBytes = std::array<uint8_t, 32>;
 
 // Counters for `stoffel-run --stats` and the benchmarks.
@@ -45,6 +50,9 @@ struct PartyStats {
   uint64_t broadcasts_delivered = 0;               // reliable broadcasts delivered to this party
   uint64_t agreements_decided = 0;                 // binary agreements finished here
   uint64_t agreement_rounds = 0;                   // their rounds until decided, summed
+  // Parties this party stopped waiting for: not heard from within the receive timeout (silent,
+  // crashed or cut off), never counted as having sent wrong shares. Ascending.
+  std::vector<size_t> silent_parties;
 };
 
 class Party {

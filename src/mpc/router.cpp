@@ -1,5 +1,7 @@
 #include "mpc/router.h"
 
+#include <algorithm>
+
 namespace stoffel::mpc {
 
 namespace {
@@ -13,10 +15,60 @@ constexpr std::size_t kMaxClientMessages = 1u << 16;
 
 Router::Router(net::Endpoint& endpoint, std::size_t parties, std::chrono::milliseconds timeout,
                SuspectFn on_suspect)
-    : endpoint_(endpoint), parties_(parties), timeout_(timeout), suspect_(std::move(on_suspect)) {}
+    : endpoint_(endpoint),
+      parties_(parties),
+      timeout_(timeout),
+      suspect_(std::move(on_suspect)),
+      heard_(parties, std::vector<Heard>{Heard{0, Clock::now()}}),
+      last_sent_(parties, Clock::now()),
+      active_since_(Clock::now()),
+      last_active_(active_since_) {}
 
 Result<void> Router::send(std::size_t to, net::Bytes payload) {
+  const auto now = Clock::now();
+  back(now);
+  if (to < parties_) last_sent_[to] = now;
   return endpoint_.send(to, std::move(payload));
+}
+
+void Router::heard(std::size_t p, std::uint64_t id, Clock::time_point now) {
+  std::vector<Heard>& h = heard_[p];
+  for (auto it = h.rbegin(); it != h.rend(); ++it) {
+    if (it->round == id) {
+      it->at = now;
+      return;
+    }
+  }
+  // Rounds arrive in increasing order from an honest party (up to reordering): keep them sorted,
+  // and drop the oldest beyond the bound (a faulty party cannot grow this).
+  auto pos = std::upper_bound(h.begin(), h.end(), id,
+                              [](std::uint64_t r, const Heard& e) { return r < e.round; });
+  h.insert(pos, Heard{id, now});
+  if (h.size() > kHeardRounds) h.erase(h.begin());
+}
+
+Router::Clock::time_point Router::deadline_for(std::size_t p, std::uint64_t r) const {
+  // The latest sign that p was still before round r.
+  Clock::time_point behind = Clock::time_point::min();
+  for (const Heard& e : heard_[p]) {
+    if (e.round < r) behind = std::max(behind, e.at);
+  }
+  return std::max(active_since_, behind) + timeout_;
+}
+
+Router::Clock::time_point Router::keep_alive(std::uint64_t round, Clock::time_point now) {
+  const auto interval = alive_interval();
+  auto next = now + interval;
+  for (std::size_t p = 0; p < parties_; ++p) {
+    if (p == self()) continue;
+    if (now - last_sent_[p] >= interval) {
+      // A failed send means the network is closed: the wait notices it on its next receive.
+      if (endpoint_.send(p, wire::make_message(wire::Channel::kAlive, round, 0))) ++alive_sent_;
+      last_sent_[p] = now;
+    }
+    next = std::min(next, last_sent_[p] + interval);
+  }
+  return next;
 }
 
 void Router::file_future(std::uint64_t id, Incoming in) {
@@ -47,6 +99,11 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
   if (!h) {
     if (from_party) report(m.from);
     return std::optional<Incoming>{};
+  }
+  // Round messages and keep-alives tell how far their sender has come (see the class comment),
+  // even ones that are then rejected (their sender is suspected and not waited for anyway).
+  if (from_party && (h->channel == wire::Channel::kRound || h->channel == wire::Channel::kAlive)) {
+    heard(m.from, h->id, Clock::now());
   }
   Incoming in{m.from, h->count, std::move(m.payload)};
   switch (h->channel) {
@@ -85,6 +142,10 @@ Result<std::optional<Router::Incoming>> Router::pump(std::uint64_t round,
     case wire::Channel::kOutput:
       if (from_party) report(m.from);  // parties never receive these
       return std::optional<Incoming>{};
+    case wire::Channel::kAlive:
+      // Only the sign of life counts (recorded above); a keep-alive carries no elements.
+      if (from_party && in.count != 0) report(m.from);
+      return std::optional<Incoming>{};
   }
   return std::optional<Incoming>{};
 }
@@ -100,32 +161,41 @@ Result<bool> Router::poll(std::chrono::milliseconds wait) {
 Result<std::pair<std::uint32_t, net::Bytes>> Router::take_client_message(std::size_t client,
                                                                          std::uint64_t id,
                                                                          const char* what) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  const auto start = Clock::now();
+  back(start);
+  struct Done {
+    Clock::time_point& last;
+    ~Done() { last = Clock::now(); }
+  } done{last_active_};
+  const auto deadline = start + timeout_;
   for (;;) {
     if (auto it = client_messages_.find({client, id}); it != client_messages_.end()) {
       std::pair<std::uint32_t, net::Bytes> out{it->second.count, std::move(it->second.payload)};
       client_messages_.erase(it);
       return out;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+    const auto now = Clock::now();
+    if (now >= deadline) {
       return make_error(std::string("timed out after ") + std::to_string(timeout_.count()) +
                         " ms waiting for " + what + " from client endpoint " +
                         std::to_string(client));
     }
+    // The other parties may be waiting for this one's next round message meanwhile.
+    const auto wake = std::min(deadline, keep_alive(round_, now));
+    const auto wait = std::max(std::chrono::milliseconds(1),
+                               std::chrono::ceil<std::chrono::milliseconds>(wake - now));
     bool timed_out = false;
     // No round is being gathered: every round message is early (or late) and is filed.
-    auto got = pump(0, left, &timed_out);
+    auto got = pump(0, wait, &timed_out);
     if (!got) return got.error();
   }
 }
 
-std::string Router::missing_parties(const std::vector<std::uint8_t>& seen) const {
+std::string Router::missing_parties(const std::vector<std::uint8_t>& missing) const {
   std::string s = "[";
   bool first = true;
-  for (std::size_t i = 0; i < seen.size(); ++i) {
-    if (seen[i]) continue;
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    if (!missing[i]) continue;
     if (!first) s += ", ";
     s += std::to_string(i);
     first = false;

@@ -8,8 +8,23 @@
 // values, so a slow faulty party is still noticed) and are then dropped. Malformed messages,
 // duplicates and messages a sender has no business sending are reported as suspicious and
 // ignored; they never abort a round.
+//
+// Waiting (docs/mpc.md, "Silent parties"). Every message a party sends carries a round number:
+// its round messages that of their round, its keep-alives (kAlive) the last round it has started.
+// A party p that round r waits for is given up (p's deadline) one receive timeout after the later
+// of two times: when a message of p's for a round before r last arrived (p was still behind, on
+// its way to round r), and when this party last came back from being busy elsewhere (computing,
+// or running the program between calls) for longer than a keep-alive interval. An honest party in
+// the protocol never leaves a link quiet for longer than that interval plus one computation step:
+// while it waits in a round or for a client, it sends a keep-alive to every peer it has not sent
+// anything to for a quarter of the timeout. So a party held up by a silent peer is never taken
+// for silent itself, a party that is already past round r without its round-r message having
+// arrived (a lost message) is not waited for longer than one timeout, and a crashed party is
+// given up by everybody about one timeout after its last message, wherever each party first
+// waits for it. However many keep-alives arrive, one round waits at most kStallFactor timeouts.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +55,10 @@ class Router {
   Router(net::Endpoint& endpoint, std::size_t parties, std::chrono::milliseconds timeout,
          SuspectFn on_suspect);
 
+  // However long its peers keep announcing that they are waiting, one round waits at most this
+  // many receive timeouts (a faulty party could otherwise keep everybody waiting forever).
+  static constexpr int kStallFactor = 4;
+
   std::size_t self() const { return endpoint_.id(); }
   std::size_t parties() const { return parties_; }
   net::Endpoint& endpoint() { return endpoint_; }
@@ -57,13 +76,19 @@ class Router {
   // first well-formed message of the round and returns false if the content is invalid (the
   // sender is then suspected and may not send again in this round). `progress()` is called
   // whenever the inbox is momentarily empty after something changed, and returns true when the
-  // round is complete. Fails on timeout (naming the parties not heard from), or when the network
-  // is closed. With `finish_on_timeout` the timeout ends the round successfully instead: the
-  // agreement protocol and robust preprocessing treat a party not heard from in time as having
-  // sent nothing (synchronous model), which is not an error.
-  template <typename OnMessage, typename Progress>
+  // round is complete. `awaited(p)` says whether the round still waits for party p (asked only
+  // for parties not heard from in this round); the round's deadline is the latest of the awaited
+  // parties' deadlines (see above). Fails at the deadline (naming the awaited parties not heard
+  // from), or when the network is closed.
+  // With `finish_on_timeout` the deadline ends the round successfully instead: the agreement
+  // protocol and robust preprocessing treat a party not heard from in time as having sent
+  // nothing (synchronous model), which is not an error.
+  template <typename OnMessage, typename Progress, typename Awaited>
   Result<void> gather(std::uint64_t round, const char* what, OnMessage&& on_message,
-                      Progress&& progress, bool finish_on_timeout = false);
+                      Progress&& progress, Awaited&& awaited, bool finish_on_timeout = false);
+
+  // Keep-alive messages this party has sent (tests check that waiting parties announce it).
+  std::uint64_t alive_sent() const { return alive_sent_; }
 
   // Reads one message, waiting at most `wait`, and files it (round messages are kept for their
   // round, kAsync messages go to the async handler). False if nothing came in time. The waits of
@@ -94,7 +119,26 @@ class Router {
     ++reports_;
     suspect_(party);
   }
-  std::string missing_parties(const std::vector<std::uint8_t>& seen) const;
+  std::string missing_parties(const std::vector<std::uint8_t>& missing) const;
+  using Clock = std::chrono::steady_clock;
+  std::chrono::milliseconds alive_interval() const {
+    return std::max(std::chrono::milliseconds(1), timeout_ / 4);
+  }
+  // While waiting in `round`: a keep-alive to every peer this party has not sent anything to
+  // for an interval. Returns when the next one falls due.
+  Clock::time_point keep_alive(std::uint64_t round, Clock::time_point now);
+  // This party is back in the router (a send, or the start of a wait). After a longer absence
+  // (it was computing, or the program ran between calls) its peers may have been away as long,
+  // so deadlines count from now rather than from their last messages.
+  void back(Clock::time_point now) {
+    if (now - last_active_ > alive_interval()) active_since_ = now;
+    last_active_ = now;
+  }
+  // Records that a message for round `id` (a keep-alive: the last round started) arrived from
+  // party p.
+  void heard(std::size_t p, std::uint64_t id, Clock::time_point now);
+  // Deadline for party p's message of round r (see the class comment).
+  Clock::time_point deadline_for(std::size_t p, std::uint64_t r) const;
 
   net::Endpoint& endpoint_;
   std::size_t parties_;
@@ -103,15 +147,35 @@ class Router {
   LateFn late_;
   AsyncFn async_;
   std::uint64_t reports_ = 0;
+  std::uint64_t alive_sent_ = 0;
   std::uint64_t round_ = 0;
+  // Per party, the rounds of its latest messages (kRound and kAlive) with the time the latest of
+  // each arrived, oldest first: consecutive messages of one round share an entry, and only the
+  // last kHeardRounds rounds are kept (an honest party is never that many rounds behind).
+  static constexpr std::size_t kHeardRounds = 16;
+  struct Heard {
+    std::uint64_t round;
+    Clock::time_point at;
+  };
+  std::vector<std::vector<Heard>> heard_;
+  // When this party last sent anything to each party.
+  std::vector<Clock::time_point> last_sent_;
+  Clock::time_point active_since_, last_active_;
   std::uint64_t gathering_ = 0;  // round being (or last) gathered; older rounds are late
   std::map<std::uint64_t, std::vector<Incoming>> future_;
   std::map<std::pair<std::size_t, std::uint64_t>, Incoming> client_messages_;
 };
 
-template <typename OnMessage, typename Progress>
+template <typename OnMessage, typename Progress, typename Awaited>
 Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& on_message,
-                            Progress&& progress, bool finish_on_timeout) {
+                            Progress&& progress, Awaited&& awaited, bool finish_on_timeout) {
+  const auto start = Clock::now();
+  back(start);
+  // Waiting is not being away: the next call counts its absence from the end of this one.
+  struct Done {
+    Clock::time_point& last;
+    ~Done() { last = Clock::now(); }
+  } done{last_active_};
   std::vector<std::uint8_t> seen(parties_, 0);
   seen[self()] = 1;  // a party's own contribution is handled locally, never sent to itself
   bool changed = true;
@@ -139,7 +203,16 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
     future_.erase(it);
     for (auto& in : early) accept(in);
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  const auto cap = start + kStallFactor * timeout_;
+  // The latest deadline of the awaited parties not heard from (with none awaited, one timeout
+  // after this party came back: whatever the round still needs is not coming).
+  auto deadline = [&] {
+    auto d = active_since_ + timeout_;
+    for (std::size_t p = 0; p < parties_; ++p) {
+      if (!seen[p] && awaited(p)) d = std::max(d, deadline_for(p, round));
+    }
+    return std::min(d, cap);
+  };
   std::uint64_t reports_seen = reports_;
   for (;;) {
     bool timed_out = false;
@@ -156,18 +229,26 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
     }
     if (changed) {
       changed = false;
-      auto done = progress();
-      if (!done) return done.error();
-      if (*done) return {};
+      auto complete = progress();
+      if (!complete) return complete.error();
+      if (*complete) return {};
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+    const auto now = Clock::now();
+    const auto until = deadline();
+    if (now >= until) {
       if (finish_on_timeout) return {};
+      std::vector<std::uint8_t> missing(parties_, 0);
+      for (std::size_t p = 0; p < parties_; ++p) missing[p] = !seen[p] && awaited(p);
+      if (std::find(missing.begin(), missing.end(), 1) == missing.end()) {
+        for (std::size_t p = 0; p < parties_; ++p) missing[p] = !seen[p];
+      }
       return make_error(std::string("timed out after ") + std::to_string(timeout_.count()) +
                         " ms waiting for " + what + " (round " + std::to_string(round) +
-                        ") from parties " + missing_parties(seen));
+                        ") from parties " + missing_parties(missing));
     }
+    const auto wake = std::min(until, keep_alive(round_, now));
+    const auto left = std::max(std::chrono::milliseconds(1),
+                               std::chrono::ceil<std::chrono::milliseconds>(wake - now));
     got = pump(round, left, &timed_out);
     if (!got) return got.error();
     if (*got) accept(**got);

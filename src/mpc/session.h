@@ -25,7 +25,7 @@ struct SessionConfig {
   // Initial preprocessing per party; more is generated on demand (M4).
   size_t initial_triples = 64;
   size_t initial_randoms = 64;
-  uint32_t receive_timeout_ms = 30'000;  // bound on waiting for a message that must arrive
+  uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;  // bound on waiting for a message that must arrive
 };
 
 // A client's clear inputs, already encoded as field elements (integers as p - |v| when

@@ -32,6 +32,11 @@ enum class Channel : std::uint8_t {
   kOutput = 4,       // party -> client: shares of an output
   kAsync = 5,        // party -> party: reliable broadcast and binary agreement (async_wire.h),
                      // id = session; the body is 32-byte blocks but not field elements
+  // party -> party, no elements, id = the round the sender is gathering: "still here, waiting".
+  // Sent while a wait lasts longer than a quarter of the receive timeout, so that a party held
+  // up by a silent peer is not itself taken for silent by the others (docs/mpc.md, "Silent
+  // parties").
+  kAlive = 6,
 };
 
 inline constexpr std::size_t kHeaderSize = 16;
@@ -66,7 +71,7 @@ inline Result<Header> parse_header(std::span<const std::uint8_t> b) {
   if (b.size() < kHeaderSize) {
     return make_error("message of " + std::to_string(b.size()) + " bytes is shorter than a header");
   }
-  if (b[0] < 1 || b[0] > 5 || b[1] != 0 || b[2] != 0 || b[3] != 0) {
+  if (b[0] < 1 || b[0] > 6 || b[1] != 0 || b[2] != 0 || b[3] != 0) {
     return make_error("message with unknown channel or non-zero reserved bytes");
   }
   Header h{static_cast<Channel>(b[0]), 0, 0};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string>
 #include <utility>
 
 namespace stoffel::net {
@@ -23,15 +24,22 @@ class FaultyNetwork::Port final : public Endpoint {
     if (crashed_ ||
         (faults_ && faults_->crash_after_messages && index >= *faults_->crash_after_messages)) {
       crashed_ = true;
+      down_.store(true, std::memory_order_release);
       lock.unlock();
       if (net_.closed()) return inner_.send(to, {});  // report the close like a live sender
       std::lock_guard g(net_.mu_);
       ++net_.counters_.crashed_sends;
       return {};
     }
-    if (!faults_ || index < faults_->start_after_messages) {
+    if (!faults_ || index < faults_->start_after_messages ||
+        (faults_->end_after_messages && index >= *faults_->end_after_messages)) {
       lock.unlock();
       return inner_.send(to, std::move(payload));
+    }
+    if (std::find(faults_->omit_to.begin(), faults_->omit_to.end(), to) != faults_->omit_to.end()) {
+      std::lock_guard g(net_.mu_);
+      ++net_.counters_.omitted;
+      return {};
     }
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     if (faults_->drop_probability > 0 && unit(rng_) < faults_->drop_probability) {
@@ -68,6 +76,9 @@ class FaultyNetwork::Port final : public Endpoint {
   }
 
   Result<std::optional<Message>> receive(std::chrono::milliseconds timeout) override {
+    if (down_.load(std::memory_order_acquire)) {
+      return make_error("endpoint " + std::to_string(id()) + " has crashed (injected fault)");
+    }
     return inner_.receive(timeout);
   }
   EndpointCounters counters() const override { return inner_.counters(); }
@@ -75,6 +86,7 @@ class FaultyNetwork::Port final : public Endpoint {
   void crash() {
     std::lock_guard lock(mu_);
     crashed_ = true;
+    down_.store(true, std::memory_order_release);
     active_ = true;
   }
   void set_faults(const SenderFaults& f) {
@@ -94,6 +106,7 @@ class FaultyNetwork::Port final : public Endpoint {
   std::uint64_t sent_ = 0;
   bool crashed_ = false;
   std::atomic<bool> active_{false};  // any fault configured: take the slow path
+  std::atomic<bool> down_{false};    // crashed: receives fail too
 };
 
 FaultyNetwork::FaultyNetwork(std::unique_ptr<Network> inner, FaultPlan plan)

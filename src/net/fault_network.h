@@ -23,17 +23,25 @@ namespace stoffel::net {
 
 // How one endpoint misbehaves.
 struct SenderFaults {
-  // Faults start after this many messages sent by the endpoint (0: from the first message).
+  // Faults start after this many messages sent by the endpoint (0: from the first message) and,
+  // if set, end after that many (a link that is slow or down for a while). Crashes are not
+  // bounded by these.
   std::uint64_t start_after_messages = 0;
+  std::optional<std::uint64_t> end_after_messages;
   double drop_probability = 0.0;     // the message is lost
   double corrupt_probability = 0.0;  // 1.0: every message is corrupted
   std::uint32_t delay_ms = 0;        // fixed extra latency for every message
   std::uint32_t jitter_ms = 0;       // random extra latency in [0, jitter]: messages overtake
   // Extra latency towards particular receivers (tests split the parties' views with it).
   std::map<std::size_t, std::uint32_t> delay_to_ms;
-  // The endpoint stops sending (silently: its sends succeed but nothing leaves) once it has sent
-  // this many messages. Counts all messages, independent of start_after_messages.
+  // The endpoint crashes once it has sent this many messages: its sends succeed but nothing
+  // leaves, and its receives fail (a crashed machine neither sends nor listens). Counts all
+  // messages, independent of start_after_messages, so a count that is not a multiple of the
+  // peers per round crashes it half-way through sending a round to everybody.
   std::optional<std::uint64_t> crash_after_messages;
+  // Messages to these endpoints are lost (a link that is down, or a party that ignores some
+  // peers on purpose): the others keep hearing from it.
+  std::vector<std::size_t> omit_to;
 };
 
 // Changes a payload in place. Gets the sender, the receiver and the sender's generator.
@@ -53,6 +61,7 @@ struct FaultCounters {
   std::uint64_t corrupted = 0;
   std::uint64_t delayed = 0;
   std::uint64_t crashed_sends = 0;  // sends swallowed after a crash
+  std::uint64_t omitted = 0;        // messages lost to omit_to
 };
 
 class FaultyNetwork final : public Network {
@@ -71,7 +80,7 @@ class FaultyNetwork final : public Network {
   // Replaces an endpoint's faults from now on; its message count restarts at zero (so a test can
   // let preprocessing run cleanly and then turn a party bad).
   void set_faults(std::size_t endpoint, const SenderFaults& faults);
-  // Crashes an endpoint now: everything it sends from here on is lost.
+  // Crashes an endpoint now: everything it sends from here on is lost and its receives fail.
   void crash(std::size_t endpoint);
   FaultCounters counters() const;
 

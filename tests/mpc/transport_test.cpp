@@ -152,6 +152,59 @@ TEST(FaultyNetwork, DropsCorruptsAndCrashesOnlyChosenSenders) {
   EXPECT_FALSE(r->has_value());
 }
 
+// A crashed endpoint neither sends nor listens: its receives fail (its owner stops), while
+// the others keep working.
+TEST(FaultyNetwork, CrashedEndpointStopsReceivingToo) {
+  FaultPlan plan;
+  plan.senders[1].crash_after_messages = 1;
+  FaultyNetwork net(std::make_unique<InMemoryNetwork>(3), plan);
+  ASSERT_TRUE(net.endpoint(0).send(1, bytes({7})).ok());
+  EXPECT_EQ(must_receive(net.endpoint(1)).payload, bytes({7}));  // not crashed yet
+  ASSERT_TRUE(net.endpoint(1).send(2, bytes({1})).ok());
+  ASSERT_TRUE(net.endpoint(1).send(2, bytes({2})).ok());  // the crash: swallowed
+  EXPECT_EQ(must_receive(net.endpoint(2)).payload, bytes({1}));
+  auto none = net.endpoint(2).receive(50ms);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(net.endpoint(0).send(1, bytes({8})).ok());
+  auto r = net.endpoint(1).receive(50ms);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("crashed"), std::string::npos) << r.error().message;
+  net.crash(2);
+  EXPECT_FALSE(net.endpoint(2).receive(0ms).ok());
+  EXPECT_TRUE(net.endpoint(0).receive(0ms).ok());
+}
+
+// omit_to loses the messages to some receivers only, within the [start, end) window of the
+// sender's message count.
+TEST(FaultyNetwork, OmissionToSomeReceiversWithinAWindow) {
+  FaultPlan plan;
+  plan.senders[0].omit_to = {2};
+  plan.senders[0].start_after_messages = 2;
+  plan.senders[0].end_after_messages = 6;
+  FaultyNetwork net(std::make_unique<InMemoryNetwork>(3), plan);
+  for (int k = 0; k < 5; ++k) {  // messages 0..9, alternating receivers 1 and 2
+    ASSERT_TRUE(net.endpoint(0).send(1, Bytes{static_cast<std::uint8_t>(2 * k)}).ok());
+    ASSERT_TRUE(net.endpoint(0).send(2, Bytes{static_cast<std::uint8_t>(2 * k + 1)}).ok());
+  }
+  std::vector<int> at1, at2;
+  for (;;) {
+    auto r = net.endpoint(1).receive(50ms);
+    ASSERT_TRUE(r.ok());
+    if (!*r) break;
+    at1.push_back((*r)->payload.at(0));
+  }
+  for (;;) {
+    auto r = net.endpoint(2).receive(50ms);
+    ASSERT_TRUE(r.ok());
+    if (!*r) break;
+    at2.push_back((*r)->payload.at(0));
+  }
+  EXPECT_EQ(at1, (std::vector<int>{0, 2, 4, 6, 8}));
+  EXPECT_EQ(at2, (std::vector<int>{1, 7, 9}));  // messages 3 and 5 fell in the window
+  EXPECT_EQ(net.counters().omitted, 2u);
+}
+
 TEST(FaultyNetwork, DelayAndReorderStillDeliverEverything) {
   FaultPlan plan;
   plan.senders[0].delay_ms = 5;

@@ -118,8 +118,9 @@ Result<std::vector<std::vector<FieldBytes>>> HbPartyImpl<F>::receive_client_inpu
     }
     return false;
   };
-  if (auto ok =
-          router_.gather(round, "the parties' view of the client inputs", on_message, progress);
+  auto awaited = [&](std::size_t p) { return wait_for(p); };
+  if (auto ok = router_.gather(round, "the parties' view of the client inputs", on_message,
+                               progress, awaited);
       !ok) {
     return ok.error();
   }

@@ -216,6 +216,13 @@ const PartyStats& HbPartyImpl<F>::stats() const {
     stats_.agreements_decided = hub_->stats().aba_decided;
     stats_.agreement_rounds = hub_->stats().aba_rounds;
   }
+  stats_.silent_parties.clear();
+  for (std::size_t p = 0; p < cfg_.n; ++p) {
+    // A party caught sending wrong shares is reported as such, not (also) as silent.
+    if (silent_[p] && !std::binary_search(suspects_.begin(), suspects_.end(), p)) {
+      stats_.silent_parties.push_back(p);
+    }
+  }
   return stats_;
 }
 
@@ -227,6 +234,11 @@ PoolSizes HbPartyImpl<F>::pool_sizes() const {
 template <typename F>
 void HbPartyImpl<F>::suspect(std::size_t party) {
   if (party >= cfg_.n || party == cfg_.id) return;
+  // A party this one has stopped waiting for may answer late, for rounds it has moved past, from
+  // a view of the protocol that is no longer the honest parties' (it missed what they agreed
+  // on): what it sends then proves nothing, and it is reported as silent. Only a conviction
+  // (agreed proof) still names it.
+  if (silent_[party] && !faults_.convicted(party)) return;
   auto it = std::lower_bound(suspects_.begin(), suspects_.end(), party);
   if (it == suspects_.end() || *it != party) suspects_.insert(it, party);
 }

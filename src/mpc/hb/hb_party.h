@@ -28,7 +28,7 @@ struct EngineConfig {
   std::uint64_t seed = 0;  // 0: OS randomness; otherwise a deterministic stream per party
   std::size_t initial_triples = 64;
   std::size_t initial_randoms = 64;
-  std::uint32_t receive_timeout_ms = 30'000;
+  std::uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;
   // Reliable broadcast: the largest payload (checked before anything is allocated for it).
   std::size_t rbc_max_payload = std::size_t{16} << 20;
   // Binary agreement: random shares reserved as coins per session (async_hub.h, aba.h).
@@ -84,6 +84,9 @@ class HbParty : public Party {
   virtual Result<FilledLot> fill_store(MaterialStore* store, const PoolSizes& amounts) = 0;
   // Parties robust preprocessing has proven faulty (agreed by all honest parties), ascending.
   virtual std::vector<std::size_t> convicted_parties() const = 0;
+  // Parties the honest parties agreed did not answer (excluded like convicted ones, but never
+  // said to have sent wrong shares), ascending.
+  virtual std::vector<std::size_t> silent_parties() const = 0;
   // Agreed dispute pairs {a, b} (a < b; at least one of the two is faulty), for tests.
   virtual std::vector<std::pair<std::size_t, std::size_t>> dispute_pairs() const = 0;
 };

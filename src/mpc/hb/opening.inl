@@ -62,7 +62,9 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
     for (std::size_t p = 0; p < n; ++p) {
       if (!have[p]) continue;
       present.push_back(p);
-      if (!std::binary_search(suspects_.begin(), suspects_.end(), p)) fast.push_back(p);
+      if (!silent_[p] && !std::binary_search(suspects_.begin(), suspects_.end(), p)) {
+        fast.push_back(p);
+      }
     }
     // Known offenders are left out of the fast path when enough others are present; words that
     // still disagree are decoded from everything received.
@@ -76,7 +78,11 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
     for (std::size_t p : faulty) suspect(p);
     return true;
   };
-  if (auto ok = router_.gather(round, "shares to open", on_message, progress); !ok) return ok;
+  // The deadline follows the parties still expected to send (not silent to this one).
+  auto awaited = [&](std::size_t p) { return wait_for(p); };
+  if (auto ok = router_.gather(round, "shares to open", on_message, progress, awaited); !ok) {
+    return ok;
+  }
   if (count < n && w <= kLateMaxWords) {
     // Keep what is needed to check the shares still in flight.
     LateOpen& late = late_[late_next_];
@@ -146,25 +152,17 @@ Result<std::vector<FieldBytes>> HbPartyImpl<F>::open(std::span<const FieldBytes>
 // Batch reconstruction at degree 2t (reference-mpc.md §2.3, HoneyBadgerMPC Fig. 2), in groups
 // of 2t + 1 values: party j learns y_j = sum_k x_k * point(j)^k (Eval), reveals it, and everyone
 // decodes the polynomial with coefficients x_0..x_2t (Reveal). Parties known to be faulty to
-// this one (convicted, or in dispute with it) are erased; with f of them, decoding tolerates
-// t - f more errors and needs 2t + (t - f) + 1 agreeing values, so a wrong value is never
-// returned.
+// this one (excluded, in dispute with it, or silent to it) are erased; with f of them, decoding
+// tolerates t - f more errors and needs 2t + (t - f) + 1 agreeing values, so a wrong value is
+// never returned. A party that misses its deadline in one of the two rounds becomes silent to
+// this one and is erased from then on: with t parties crashed at n = 3t + 1 the 2t + 1 honest
+// values then suffice.
 template <typename F>
 Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, BaValue* failure) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::size_t k = 2 * t + 1;
   const std::size_t groups = (x.size() + k - 1) / k;
   if (groups == 0) return true;
-  // A convicted party (faulty, but possibly running this code with broken links) cannot take
-  // its dispute partners for faulty; it erases only the other convicted parties, which keeps
-  // it in step with the others instead of failing on its own.
-  std::vector<std::uint8_t> erased =
-      faults_.convicted(self) ? faults_.convicted_mask() : faults_.known_faulty_to(self);
-  erased[self] = 0;
-  const std::size_t f = static_cast<std::size_t>(std::count(erased.begin(), erased.end(), 1));
-  const std::size_t tf = f >= t ? 0 : t - f;
-  const math::RobustDecoder<F>& dec = decoder_2t(tf);
-  const std::size_t need = 2 * t + tf + 1;
   std::vector<F> padded(groups * k);
   std::copy(x.begin(), x.end(), padded.begin());
   std::vector<F> y(n * groups);  // party-major: y[j * groups + g]
@@ -196,6 +194,7 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
     have.assign(n, 0);
     have[self] = 1;
     std::vector<std::uint8_t> heard(have);
+    std::vector<std::uint8_t> erased = erasures_2t();
     bool decoded = false;
     std::vector<std::size_t> present;
     auto values_of = [&](std::size_t p) { return recv.data() + p * groups; };
@@ -211,6 +210,9 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
     };
     auto try_decode = [&](std::span<F> out, std::size_t words,
                           std::size_t first) -> Result<bool> {
+      const std::size_t f = static_cast<std::size_t>(std::count(erased.begin(), erased.end(), 1));
+      const std::size_t tf = f >= t ? 0 : t - f;
+      const std::size_t need = 2 * t + tf + 1;
       present.clear();
       for (std::size_t p = 0; p < n; ++p) {
         if (have[p] && !erased[p]) present.push_back(p);
@@ -219,13 +221,14 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
       const InterpPlan<F>& plan = plans_.get(alg_->domain, present, 2 * t, ncoeffs);
       std::vector<std::size_t> faulty;
       auto of = [&](std::size_t p) { return values_of(p) + first; };
-      auto r = decode_words<F>(plan, dec, present, of, words, out, faulty);
+      auto r = decode_words<F>(plan, decoder_2t(tf), present, of, words, out, faulty);
       if (!r) return r.error();
       // Suspected only once the run is accepted: before the verdicts are known the sharings may
       // be inconsistent, and the decoder would then blame honest parties.
       if (*r) pending_suspects_.insert(pending_suspects_.end(), faulty.begin(), faulty.end());
       return *r;
     };
+    auto awaited = [&](std::size_t p) { return !heard[p] && !erased[p] && wait_for(p); };
     auto progress = [&]() -> Result<bool> {
       auto r = try_decode(dest, groups, 0);
       if (!r) return r.error();
@@ -234,29 +237,46 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
         return true;
       }
       for (std::size_t p = 0; p < n; ++p) {
-        if (!heard[p] && !erased[p] && wait_for(p)) return false;  // more may help
+        if (awaited(p)) return false;  // more may help
       }
       return true;
     };
-    if (auto ok = router_.gather(round, what, on_message, progress, true); !ok) return ok.error();
+    if (auto ok = router_.gather(round, what, on_message, progress, awaited, true); !ok) {
+      return ok.error();
+    }
     if (decoded) return true;
+    // Parties that missed the deadline are silent to this one from now on: erased, which may
+    // make the values at hand decodable (a crashed party's value is no longer needed).
+    bool more = false;
     for (std::size_t p = 0; p < n; ++p) {
-      if (!heard[p] && !erased[p] && wait_for(p)) mark_silent(p);
-    }
-    if (!decoded) {
-      // The first group that cannot be decoded, and what this party received for it.
-      std::size_t g = 0;
-      std::vector<F> scratch(ncoeffs);
-      for (; g + 1 < groups; ++g) {
-        auto r = try_decode(std::span<F>(scratch), 1, g);
-        if (!r) return r.error();
-        if (!*r) break;
+      if (awaited(p)) {
+        mark_silent(p);
+        more = true;
       }
-      BaValue rec{record::kFail, step};
-      record::put_u32(rec, static_cast<std::uint32_t>(g));
-      for (std::size_t p = 0; p < n; ++p) record::put_opt(rec, have[p] != 0, recv[p * groups + g]);
-      *failure = std::move(rec);
     }
+    if (more) {
+      erased = erasures_2t();
+      auto r = try_decode(dest, groups, 0);
+      if (!r) return r.error();
+      if (*r) return true;
+    }
+    // The first group that cannot be decoded, and what this party received for it.
+    std::size_t g = 0;
+    std::vector<F> scratch(ncoeffs);
+    for (; g + 1 < groups; ++g) {
+      auto r = try_decode(std::span<F>(scratch), 1, g);
+      if (!r) return r.error();
+      if (!*r) break;
+    }
+    BaValue rec{record::kFail, step};
+    record::put_u32(rec, static_cast<std::uint32_t>(g));
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::uint8_t flag = (erased[p] && p != self) ? record::kErased
+                                : have[p]                ? record::kPresent
+                                                         : record::kMissing;
+      record::put_value(rec, flag, recv[p * groups + g]);
+    }
+    *failure = std::move(rec);
     return false;
   };
   auto eval_ok = run(eval_round, "degree-2t shares (Eval)", 1, mine, 1);

@@ -113,6 +113,7 @@ class HbPartyImpl final : public HbParty {
   std::vector<std::size_t> convicted_parties() const override {
     return faults_.convicted_parties();
   }
+  std::vector<std::size_t> silent_parties() const override { return faults_.silent_parties(); }
   std::vector<std::pair<std::size_t, std::size_t>> dispute_pairs() const override {
     return {faults_.disputes().begin(), faults_.disputes().end()};
   }
@@ -163,11 +164,18 @@ class HbPartyImpl final : public HbParty {
 
   // Robust preprocessing (robust_preprocessing.inl).
   bool wait_for(std::size_t p) const;
-  // A party not heard from by the receive timeout in a preprocessing round: not waited for
-  // again (synchronous model: it is faulty), but not named in warnings either.
+  // A party not heard from by its deadline in a preprocessing or agreement round (docs/mpc.md,
+  // "Silent parties"): not waited for again in this session (synchronous model: it is faulty),
+  // erased in this party's decodings and checks, reported as silent (never as a liar).
   void mark_silent(std::size_t p) {
-    if (p < silent_.size()) silent_[p] = 1;
+    if (p < silent_.size() && p != cfg_.id) silent_[p] = 1;
   }
+  // Parties this party erases in its degree-2t decodings: the parties known faulty to it (agreed
+  // exclusions and, if it is not excluded itself, its dispute partners) and the parties silent
+  // to it. Never itself.
+  std::vector<std::uint8_t> erasures_2t() const;
+  // Parties this party leaves out of a checker's exact checks: excluded and silent to it.
+  std::vector<std::uint8_t> erasures_check() const;
   Agreement make_agreement() {
     return Agreement(
         router_, cfg_.n, cfg_.t, [this](std::size_t p) { return wait_for(p); },

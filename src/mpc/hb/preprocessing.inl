@@ -18,6 +18,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "mpc/hb/party_impl.h"
@@ -124,6 +126,20 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
                       " parties may deal and up to " + std::to_string(run.t_d) +
                       " of them may be faulty: the disputes exclude too many parties");
   }
+  if (std::getenv("HB_DEBUG")) {
+    std::string d = "party " + std::to_string(self) + " run: D={";
+    for (auto x : run.dealers) d += std::to_string(x) + ",";
+    d += "} t_d=" + std::to_string(run.t_d) + " conv={";
+    for (auto x : faults_.convicted_parties()) d += std::to_string(x) + ",";
+    d += "} silentA={";
+    for (auto x : faults_.silent_parties()) d += std::to_string(x) + ",";
+    d += "} local={";
+    for (std::size_t x = 0; x < n; ++x) if (silent_[x]) d += std::to_string(x) + ",";
+    d += "} disp={";
+    for (auto [a, b] : faults_.disputes()) d += std::to_string(a) + "-" + std::to_string(b) + ",";
+    d += "} round=" + std::to_string(router_.rounds());
+    fprintf(stderr, "%s\n", d.c_str());
+  }
   run.pos.assign(n, kNone);
   for (std::size_t i = 0; i < m; ++i) run.pos[run.dealers[i]] = i;
   const bool dealer = run.pos[self] != kNone;
@@ -143,6 +159,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   // dealt[j * cols + c] is party j's share of column c; in[idx * cols + c] what dealer
   // dealers[idx] dealt to this party (zeros if it sent nothing usable).
   run.in.assign(m * cols, F::zero());
+  run.got.assign(m, kNothing);
   if (dealer) {
     run.dealt.resize(n * cols);
     std::vector<F> secrets(std::max(kr, kd)), tmp(n * std::max(kr, kd));
@@ -173,6 +190,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       if (j == self) {
         std::copy(mine.begin(), mine.end(),
                   run.in.begin() + static_cast<std::ptrdiff_t>(run.pos[self] * cols));
+        run.got[run.pos[self]] = kValid;
         continue;
       }
       if (auto ok =
@@ -192,18 +210,24 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       const std::span<F> dst(run.in.data() + idx * cols, cols);
       if (cnt != cols || !wire::decode_elements<F>(body, dst)) {
         std::fill(dst.begin(), dst.end(), F::zero());  // unusable: the checks will say who
+        run.got[idx] = kInvalid;
         return false;
       }
+      run.got[idx] = kValid;
       return true;
+    };
+    auto awaited = [&](std::size_t p) {
+      return run.pos[p] != kNone && !heard[p] && wait_for(p);
     };
     auto all_dealt = [&]() -> Result<bool> {
       for (std::size_t d : run.dealers) {
-        if (!heard[d] && wait_for(d)) return false;
+        if (awaited(d)) return false;
       }
       return true;
     };
     // A dealer not heard from in time counts as having dealt zeros (not an error).
-    if (auto ok = router_.gather(deal_round, "preprocessing shares", on_deal, all_dealt, true);
+    if (auto ok = router_.gather(deal_round, "preprocessing shares", on_deal, all_dealt, awaited,
+                                 true);
         !ok) {
       return make_error("preprocessing: " + ok.error().message);
     }
@@ -261,35 +285,37 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
         have[from] = 1;
         return true;
       };
+      auto awaited = [&](std::size_t p) { return !heard[p] && wait_for(p); };
       auto all_rows = [&]() -> Result<bool> {
         for (std::size_t p = 0; p < n; ++p) {
-          if (!heard[p] && wait_for(p)) return false;
+          if (awaited(p)) return false;
         }
         return true;
       };
       if (auto ok = router_.gather(check_round, "preprocessing check shares", on_check, all_rows,
-                                   true);
+                                   awaited, true);
           !ok) {
         return make_error("preprocessing: " + ok.error().message);
       }
       for (std::size_t p = 0; p < n; ++p) {
-        if (!heard[p] && wait_for(p)) mark_silent(p);
+        if (awaited(p)) mark_silent(p);
       }
-      // Exact checks over every party not convicted; a missing or malformed row share counts as
-      // a wrong one (reported as missing).
-      std::vector<std::uint8_t> erased(n, 0);
+      // Exact checks over every party neither excluded nor silent to this one (an honest checker
+      // erases only faulty parties, so the honest shares are still all checked); a missing or
+      // malformed row share of any other party counts as a wrong one (reported as missing).
+      const std::vector<std::uint8_t> erased = erasures_check();
       bool missing = false;
-      for (std::size_t p = 0; p < n; ++p) {
-        erased[p] = faults_.convicted(p) ? 1 : 0;
-        missing |= !erased[p] && !have[p];
-      }
+      for (std::size_t p = 0; p < n; ++p) missing |= !erased[p] && !have[p];
       const std::size_t c = missing ? 0 : first_failing_check(run, word, erased);
       if (c != kNone) {
         verdict = BaValue{record::kFail};
         record::put_u32(verdict, static_cast<std::uint32_t>(c));
         for (std::size_t k = 0; k < n; ++k) {
-          record::put_opt(verdict, have[k] && !erased[k], word[k * cols + c]);
-          if (c >= kr) record::put_opt(verdict, have[k] && !erased[k], word[k * cols + c + kd]);
+          const std::uint8_t flag = erased[k] ? record::kErased
+                                    : have[k] ? record::kPresent
+                                              : record::kMissing;
+          record::put_value(verdict, flag, word[k * cols + c]);
+          if (c >= kr) record::put_value(verdict, flag, word[k * cols + c + kd]);
         }
       }
       math::wipe(std::span<F>(word));
@@ -347,26 +373,25 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     open_ok = *st;
   }
 
-  // With n >= 4t + 1 - (convicted) the opening always succeeds at honest parties (erasing the
-  // convicted, Gao corrects the rest). Below that (n = 3t + 1 with an unconvicted faulty party)
+  // With n >= 4t + 1 - (excluded) the opening always succeeds at honest parties (erasing the
+  // excluded, Gao corrects the rest). Below that (n = 3t + 1 with a faulty party not excluded)
   // an honest party may fail while another succeeds, so the outcome is agreed too. It is also
-  // agreed while a dispute is live (a faulty party known to exist but not convicted): an OK
+  // agreed while a dispute is live (a faulty party known to exist but not excluded): an OK
   // status then names the parties whose values the decoder corrected, and each such accusation
   // becomes a dispute, so a party that keeps lying in the opening ends up convicted.
-  bool live_dispute = false;
-  for (const auto& [a, b] : faults_.disputes()) {
-    live_dispute |= !faults_.convicted(a) && !faults_.convicted(b);
-  }
+  const bool live_dispute = faults_.live_dispute();
   const bool need_status =
-      nt + nb > 0 && (n + faults_.num_convicted() < 4 * t + 1 || live_dispute);
+      nt + nb > 0 && (n + faults_.num_excluded() < 4 * t + 1 || live_dispute);
   if (run.t_d > 0 || need_status) {
-    // One broadcast + agreement: the checkers' verdicts and, if needed, everyone's opening
-    // status. Record: u32 length + verdict, u32 length + status (empty where not applicable).
+    // One broadcast + agreement from every party not excluded: the checkers' verdicts, (if
+    // needed) everyone's opening status, and everyone's list of parties silent to it (docs/mpc.md,
+    // "Silent parties"). Record: u32 length + verdict, u32 length + status (each empty where not
+    // applicable), then the silent list as a bit mask of ceil(n / 8) bytes.
     std::vector<std::size_t> senders;
     for (std::size_t p = 0; p < n; ++p) {
-      // Convicted parties have no say: a complaint of theirs could only repeat a conviction,
-      // so it would make a run fail without progress.
-      if ((need_status && !faults_.convicted(p)) || run.pos[p] < nc) senders.push_back(p);
+      // Excluded parties have no say: a complaint of theirs could only repeat an exclusion, so it
+      // would make a run fail without progress.
+      if (!faults_.excluded(p)) senders.push_back(p);
     }
     BaValue status;
     if (need_status && open_ok) {
@@ -380,42 +405,94 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     } else if (need_status) {
       status = failure;
     }
+    const std::size_t mask_bytes = (n + 7) / 8;
     BaValue mine;
     record::put_u32(mine, static_cast<std::uint32_t>(verdict.size()));
+    // Byte loops rather than insert/assign: g++ 12 reports a false memmove overflow on those.
     for (std::uint8_t b : verdict) mine.push_back(b);
     record::put_u32(mine, static_cast<std::uint32_t>(status.size()));
     for (std::uint8_t b : status) mine.push_back(b);
+    for (std::size_t b = 0; b < mask_bytes; ++b) {
+      std::uint8_t bits = 0;
+      for (std::size_t i = 0; i < 8 && 8 * b + i < n; ++i) {
+        const std::size_t p = 8 * b + i;
+        if (silent_[p] && !faults_.excluded(p)) bits |= static_cast<std::uint8_t>(1u << i);
+      }
+      mine.push_back(bits);
+    }
     Agreement ba = make_agreement();
-    auto agreed = ba.broadcast(senders, mine, 8 + (5 + 2 * 33 * n) + (6 + 33 * n));
+    const std::size_t max_record = 8 + (5 + 2 * 33 * n) + (6 + 33 * n) + mask_bytes;
+    auto agreed = ba.broadcast(senders, mine, max_record);
     if (!agreed) {
       wipe_all();
       return make_error("preprocessing: " + agreed.error().message);
     }
-    // Split each agreed record; a malformed one is given to the resolution as malformed (which
-    // convicts its sender).
+    // Split each agreed record. An honest party's record is agreed as sent (validity), so a
+    // missing one means its sender did not answer (silent) and a malformed one proves it faulty;
+    // either way its verdict and status are faulty and are ignored.
     std::vector<BaValue> verdicts(n), statuses(n);
+    std::vector<std::size_t> silent_votes(n, 0);
+    bool excluded_now = false;
     for (std::size_t i = 0; i < senders.size(); ++i) {
+      const std::size_t p = senders[i];
       const BaValue& v = (*agreed)[i];
-      record::Reader r(v);
-      std::uint32_t len = 0;
-      std::size_t at = 0;
-      if (r.u32(len) && len <= v.size() - 4) {
-        for (std::size_t b = 0; b < len; ++b) verdicts[senders[i]].push_back(v[4 + b]);
-        at = 4 + len;
-        std::uint32_t len2 = 0;
-        if (v.size() - at >= 4) {
-          for (int b = 0; b < 4; ++b) len2 |= static_cast<std::uint32_t>(v[at + b]) << (8 * b);
-          if (len2 == v.size() - at - 4) {
-            for (std::size_t b = at + 4; b < v.size(); ++b) statuses[senders[i]].push_back(v[b]);
-          }
-        }
+      if (v.empty()) {
+        excluded_now |= faults_.mark_silent(p);
+        continue;
       }
+      record::Reader r(v);
+      std::uint32_t len = 0, len2 = 0;
+      bool ok = r.u32(len) && len <= v.size() - 4;
+      const std::size_t at2 = 4 + std::size_t{len};
+      if (ok) {
+        ok = v.size() - at2 >= 4;
+        for (int b = 0; ok && b < 4; ++b) {
+          len2 |= static_cast<std::uint32_t>(v[at2 + b]) << (8 * b);
+        }
+        ok = ok && v.size() - at2 - 4 >= len2 && v.size() - at2 - 4 - len2 == mask_bytes;
+      }
+      if (!ok) {
+        excluded_now |= faults_.convict(p);
+        continue;
+      }
+      for (std::size_t b = 4; b < at2; ++b) verdicts[p].push_back(v[b]);
+      const std::size_t at3 = at2 + 4 + len2;
+      for (std::size_t b = at2 + 4; b < at3; ++b) statuses[p].push_back(v[b]);
+      for (std::size_t q = 0; q < n; ++q) {
+        if ((v[at3 + q / 8] >> (q % 8)) & 1u) ++silent_votes[q];
+      }
+    }
+    // A party reported silent by more than t parties was reported by an honest one, and an
+    // honest party reports only parties that missed their deadline: it is faulty.
+    for (std::size_t q = 0; q < n; ++q) {
+      if (silent_votes[q] > t) excluded_now |= faults_.mark_silent(q);
     }
     auto is_ok = [](const BaValue& v) { return v.size() == 1 && v[0] == record::kOk; };
     // An OK status, possibly followed by accused parties (n <= 255: one byte each).
     auto status_ok = [](const BaValue& v) { return !v.empty() && v[0] == record::kOk; };
+    // Only the records of parties still taking part count: the others are faulty, and what they
+    // checked or decoded does not matter (at least t_D honest checkers remain, and every honest
+    // party's status is among the rest).
+    auto counts = [&](std::size_t p) { return !faults_.excluded(p); };
+    bool failed = false;
     for (std::size_t i = 0; i < nc; ++i) {
-      if (is_ok(verdicts[checkers[i]])) continue;
+      failed |= counts(checkers[i]) && !is_ok(verdicts[checkers[i]]);
+    }
+    for (std::size_t p = 0; need_status && p < n; ++p) {
+      failed |= counts(p) && !status_ok(statuses[p]);
+    }
+    if (excluded_now) {
+      settle_faults();
+      if (failed) {
+        // The fault state changed in this very run (progress): the complaints are not resolved
+        // against the new state (the reporters' erasures were computed under the old one); the
+        // run is discarded and retried, and a complaint that still stands comes back.
+        wipe_all();
+        return false;
+      }
+    }
+    for (std::size_t i = 0; i < nc; ++i) {
+      if (!counts(checkers[i]) || is_ok(verdicts[checkers[i]])) continue;
       // The lowest failing checker's complaint is resolved; this run's output is discarded.
       auto ok = resolve_check(run, checkers[i], verdicts[checkers[i]]);
       wipe_all();
@@ -431,7 +508,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       };
       for (int pass = 0; pass < 2; ++pass) {
         for (std::size_t p = 0; p < n; ++p) {
-          if (faults_.convicted(p) || status_ok(statuses[p])) continue;
+          if (!counts(p) || status_ok(statuses[p])) continue;
           if ((pass == 0) == reveal_failure(statuses[p])) continue;
           auto ok = resolve_open(run, p, statuses[p]);
           wipe_all();
@@ -442,10 +519,10 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       // Accepted: accusations become disputes (an honest accuser's are true once the checks
       // passed; a faulty accuser is in every dispute it starts). Entries out of range are ignored.
       for (std::size_t p = 0; p < n; ++p) {
-        if (faults_.convicted(p)) continue;
+        if (!counts(p)) continue;
         const BaValue& v = statuses[p];
         for (std::size_t i = 1; i < v.size(); ++i) {
-          if (v[i] < n) faults_.add_dispute(p, v[i]);
+          if (v[i] < n) faults_.add_dispute(p, v[i], FaultState::Issue::kWrong);
         }
       }
       settle_faults();

@@ -16,6 +16,8 @@
 namespace stoffel::mpc {
 
 inline constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+// What a party received from a dealer in a run (reported in dispute resolution).
+inline constexpr std::uint8_t kNothing = 0, kValid = 1, kInvalid = 2;
 
 // State of one preprocessing attempt that fault resolution needs.
 template <typename F>
@@ -26,6 +28,7 @@ struct HbPartyImpl<F>::Run {
   const math::Matrix<F>* him = nullptr;  // |D| x |D|
   std::vector<F> dealt;                  // this party's dealing, n x cols (empty: not a dealer)
   std::vector<F> in;                     // received dealings, |D| x cols (zeros where missing)
+  std::vector<std::uint8_t> got;         // per dealer: kNothing, kValid or kInvalid
   std::size_t off_ab = 0, nt = 0, nb = 0;  // where triple factors and bit seeds sit in rnd
   std::vector<std::uint8_t> erased;        // parties this party erases in the opening
 };
@@ -35,6 +38,10 @@ namespace record {
 // Records (verdicts, opening status, revealed columns) are byte strings: a tag byte (never
 // empty, so they differ from "bottom"), then fixed-layout integers and field elements.
 inline constexpr std::uint8_t kOk = 1, kFail = 2, kData = 3;
+// What a FAIL record says about one party's value: received (and then the value follows),
+// missing (the party was awaited and nothing usable came), or erased by the reporter (silent to
+// it or known faulty to it: left out of its check or decoding).
+inline constexpr std::uint8_t kMissing = 0, kPresent = 1, kErased = 2;
 
 inline void put_u32(BaValue& b, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -46,11 +53,11 @@ void put_elem(BaValue& b, const F& v) {
   b.resize(at + 32);
   std::memcpy(b.data() + at, x.data(), 32);
 }
-// An optional element: flag byte (1 present) and 32 bytes.
+// One party's value in a FAIL record: flag byte (kMissing, kPresent, kErased) and 32 bytes.
 template <typename F>
-void put_opt(BaValue& b, bool present, const F& v) {
-  b.push_back(present ? 1 : 0);
-  put_elem(b, present ? v : F::zero());
+void put_value(BaValue& b, std::uint8_t flag, const F& v) {
+  b.push_back(flag);
+  put_elem(b, flag == kPresent ? v : F::zero());
 }
 
 // Bounds-checked reading; any failure makes the whole record malformed.
@@ -80,11 +87,8 @@ class Reader {
     return true;
   }
   template <typename F>
-  bool opt(bool& present, F& v) {
-    std::uint8_t f = 0;
-    if (!u8(f) || f > 1 || !elem(v)) return false;
-    present = f == 1;
-    return true;
+  bool value(std::uint8_t& flag, F& v) {
+    return u8(flag) && flag <= kErased && elem(v);
   }
   bool done() const { return at_ == b_.size(); }
 
@@ -97,8 +101,29 @@ class Reader {
 
 template <typename F>
 bool HbPartyImpl<F>::wait_for(std::size_t p) const {
-  return !faults_.convicted(p) && !silent_[p] &&
+  return !faults_.excluded(p) && !silent_[p] &&
          !std::binary_search(suspects_.begin(), suspects_.end(), p);
+}
+
+template <typename F>
+std::vector<std::uint8_t> HbPartyImpl<F>::erasures_2t() const {
+  // An excluded party (faulty, but possibly running this code with broken links) cannot take
+  // its dispute partners for faulty; it erases only the other excluded parties, which keeps it
+  // in step with the others instead of failing on its own.
+  std::vector<std::uint8_t> erased = faults_.excluded(cfg_.id)
+                                         ? faults_.excluded_mask()
+                                         : faults_.known_faulty_to(cfg_.id);
+  for (std::size_t p = 0; p < cfg_.n; ++p) erased[p] |= silent_[p];
+  erased[cfg_.id] = 0;
+  return erased;
+}
+
+template <typename F>
+std::vector<std::uint8_t> HbPartyImpl<F>::erasures_check() const {
+  std::vector<std::uint8_t> erased = faults_.excluded_mask();
+  for (std::size_t p = 0; p < cfg_.n; ++p) erased[p] |= silent_[p];
+  erased[cfg_.id] = 0;
+  return erased;
 }
 
 template <typename F>
@@ -125,9 +150,14 @@ const math::RobustDecoder<F>& HbPartyImpl<F>::decoder_2t(std::size_t faults) {
 
 template <typename F>
 void HbPartyImpl<F>::settle_faults() {
-  faults_.convict_by_disputes();
-  // Convicted parties are named in the warnings like parties caught sending wrong shares.
+  faults_.exclude_by_disputes();
+  // Convicted parties are named in the warnings like parties caught sending wrong shares; silent
+  // ones are not (they are reported as silent by the parties that waited for them in vain), and
+  // nobody waits for either again.
   for (std::size_t p : faults_.convicted_parties()) suspect(p);
+  for (std::size_t p : faults_.silent_parties()) {
+    if (p < silent_.size() && p != cfg_.id) silent_[p] = 1;
+  }
 }
 
 // Check index c < kr: random-share column c (degree t). kr <= c < kr + kd: double sharing c - kr
@@ -140,7 +170,9 @@ std::size_t HbPartyImpl<F>::first_failing_check(const Run& run, const std::vecto
   for (std::size_t p = 0; p < n; ++p) {
     if (!erased[p]) present.push_back(p);
   }
-  // Plans over the non-erased parties (at least 2t + 1 of them: at most t are convicted).
+  // Plans over the non-erased parties: at least 2t + 1 of them at an honest checker (it erases
+  // only faulty parties). Fewer cannot be checked: a failure, reported as such.
+  if (present.size() < 2 * t + 1) return 0;
   const InterpPlan<F> pt = InterpPlan<F>::make(alg_->domain, present, t, 1);
   const InterpPlan<F> p2 = InterpPlan<F>::make(alg_->domain, present, 2 * t, 1);
   auto at = [&](std::size_t col) {
@@ -173,7 +205,8 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
     const Run& run, const std::vector<std::size_t>& columns) {
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::size_t m = run.dealers.size(), ns = columns.size();
-  // Mine: my dealt shares of these columns if I am a dealer, then what I received.
+  // Mine: my dealt shares of these columns if I am a dealer, then what I received from each
+  // dealer (a flag: nothing, a valid dealing, an invalid one; then the shares, zeros if none).
   BaValue mine{record::kData};
   if (run.pos[self] != kNone) {
     for (std::size_t col : columns) {
@@ -181,17 +214,19 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
     }
   }
   for (std::size_t idx = 0; idx < m; ++idx) {
+    mine.push_back(run.got[idx]);
     for (std::size_t col : columns) record::put_elem(mine, run.in[idx * run.cols + col]);
   }
   std::vector<std::size_t> everyone(n);
   for (std::size_t p = 0; p < n; ++p) everyone[p] = p;
   Agreement ba = make_agreement();
-  const std::size_t max_bytes = 1 + 32 * ns * (n + m);
+  const std::size_t max_bytes = 1 + 32 * ns * (n + m) + m;
   auto agreed = ba.broadcast(everyone, mine, max_bytes);
   if (!agreed) return agreed.error();
 
-  // Parse: polys[(idx * ns + s) * n + k], claims[((k * m) + idx) * ns + s].
+  // Parse: polys[(idx * ns + s) * n + k], claims[((k * m) + idx) * ns + s], got[k * m + idx].
   std::vector<F> polys(m * ns * n), claims(n * m * ns);
+  std::vector<std::uint8_t> got(n * m, 0);
   bool changed = false;
   for (std::size_t p = 0; p < n; ++p) {
     const BaValue& v = (*agreed)[p];
@@ -202,11 +237,18 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
       F* dst = polys.data() + run.pos[p] * ns * n;
       for (std::size_t i = 0; ok && i < ns * n; ++i) ok = r.elem(dst[i]);
     }
-    for (std::size_t i = 0; ok && i < m * ns; ++i) ok = r.elem(claims[p * m * ns + i]);
+    for (std::size_t idx = 0; ok && idx < m; ++idx) {
+      ok = r.u8(got[p * m + idx]) && got[p * m + idx] <= kInvalid;
+      for (std::size_t s = 0; ok && s < ns; ++s) ok = r.elem(claims[(p * m + idx) * ns + s]);
+    }
     ok = ok && r.done();
-    // An honest party's record is well formed and agreed as sent (validity): a malformed or
-    // missing one proves its sender faulty.
-    if (!ok) changed |= faults_.convict(p);
+    // An honest party's record is well formed and agreed as sent (validity): a missing one means
+    // its sender did not answer (silent), a malformed one proves it faulty.
+    if (v.empty()) {
+      changed |= faults_.mark_silent(p);
+    } else if (!ok) {
+      changed |= faults_.convict(p);
+    }
   }
   if (changed) return std::optional<std::vector<F>>{};
 
@@ -232,7 +274,9 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
   }
   if (changed) return std::optional<std::vector<F>>{};
 
-  // (b) Every claimed share must be the dealer's value: otherwise dealer and claimant dispute.
+  // (b) Every claimed share must be the dealer's value (a claimant that received nothing claims
+  // zeros): otherwise dealer and claimant dispute, about a missing dealing if the claimant says
+  // it received none. A dealer contradicting its own dealing is convicted.
   for (std::size_t idx = 0; idx < m; ++idx) {
     const std::size_t d = run.dealers[idx];
     for (std::size_t k = 0; k < n; ++k) {
@@ -241,7 +285,9 @@ Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
         differs |= !(claims[(k * m + idx) * ns + s] == polys[(idx * ns + s) * n + k]);
       }
       if (!differs) continue;
-      changed |= k == d ? faults_.convict(d) : faults_.add_dispute(d, k);
+      const auto issue = got[k * m + idx] == kNothing ? FaultState::Issue::kMissing
+                                                      : FaultState::Issue::kWrong;
+      changed |= k == d ? faults_.convict(d) : faults_.add_dispute(k, d, issue);
     }
   }
   if (changed) return std::optional<std::vector<F>>{};
@@ -274,13 +320,9 @@ Result<void> HbPartyImpl<F>::resolve_check(const Run& run, std::size_t checker,
   bool ok = r.u8(tag) && tag == record::kFail && r.u32(c) && c < run.kr + run.kd;
   std::vector<std::size_t> columns;
   if (ok) columns = c < run.kr ? std::vector<std::size_t>{c} : std::vector<std::size_t>{c, c + run.kd};
-  std::vector<std::uint8_t> present(n * columns.size());
+  std::vector<std::uint8_t> flag(n * columns.size());
   std::vector<F> got(n * columns.size());
-  for (std::size_t i = 0; ok && i < got.size(); ++i) {
-    bool p = false;
-    ok = r.opt(p, got[i]);
-    present[i] = p;
-  }
+  for (std::size_t i = 0; ok && i < got.size(); ++i) ok = r.value(flag[i], got[i]);
   ok = ok && r.done();
   if (!ok) {
     // An honest checker's verdict is well formed: an agreed malformed one convicts it.
@@ -293,17 +335,28 @@ Result<void> HbPartyImpl<F>::resolve_check(const Run& run, std::size_t checker,
   if (*polys) {
     // (c) Dealings and claims are consistent: the checker either lied or received wrong row
     // shares. Every difference is a dispute with the checker; none at all convicts it.
+    // A party the checker erased (silent to it, or excluded) is not held against anyone: an
+    // honest checker erases only faulty parties, and its check failed on the others.
     const std::size_t row = run.pos[checker];
     bool changed = false;
     for (std::size_t k = 0; k < n; ++k) {
-      if (faults_.convicted(k)) continue;  // erased by the checker
-      bool differs = false;
+      if (faults_.excluded(k)) continue;
+      bool differs = false, erased = false;
       for (std::size_t s = 0; s < columns.size(); ++s) {
         const std::size_t i = k * columns.size() + s;
-        differs |= !present[i] ||
+        erased |= flag[i] == record::kErased;
+        differs |= flag[i] != record::kPresent ||
                    !(got[i] == expected_share(run, columns, **polys, row, columns[s], k));
       }
-      if (differs) changed |= k == checker ? faults_.convict(k) : faults_.add_dispute(checker, k);
+      if (erased && k != checker) continue;
+      if (!differs) continue;
+      const bool missing = std::any_of(flag.begin() + static_cast<std::ptrdiff_t>(k * columns.size()),
+                                       flag.begin() + static_cast<std::ptrdiff_t>((k + 1) * columns.size()),
+                                       [](std::uint8_t f) { return f == record::kMissing; });
+      changed |= k == checker ? faults_.convict(k)
+                              : faults_.add_dispute(checker, k,
+                                                    missing ? FaultState::Issue::kMissing
+                                                            : FaultState::Issue::kWrong);
     }
     if (!changed) faults_.convict(checker);
   }
@@ -322,13 +375,9 @@ Result<void> HbPartyImpl<F>::resolve_open(const Run& run, std::size_t party, con
   std::uint32_t group = 0;
   bool ok = r.u8(tag) && tag == record::kFail && r.u8(step) && (step == 1 || step == 2) &&
             r.u32(group) && std::size_t{group} * k2 < total;
-  std::vector<std::uint8_t> present(n);
+  std::vector<std::uint8_t> flag(n);
   std::vector<F> got(n);
-  for (std::size_t i = 0; ok && i < n; ++i) {
-    bool p = false;
-    ok = r.opt(p, got[i]);
-    present[i] = p;
-  }
+  for (std::size_t i = 0; ok && i < n; ++i) ok = r.value(flag[i], got[i]);
   ok = ok && r.done();
   if (!ok) {
     faults_.convict(party);
@@ -411,12 +460,17 @@ Result<void> HbPartyImpl<F>::resolve_open(const Run& run, std::size_t party, con
       }
       for (std::size_t l = 0; l < n; ++l) want[l] = eval_at(x0.data(), l);
     }
-    const std::vector<std::uint8_t> erased = faults_.known_faulty_to(party);
+    // Parties the reporter erased (known faulty or silent to it) are not held against anyone.
+    const std::vector<std::uint8_t> known = faults_.known_faulty_to(party);
     bool changed = false;
     for (std::size_t k = 0; k < n; ++k) {
-      if (erased[k]) continue;
-      if (present[k] && got[k] == want[k]) continue;
-      changed |= k == party ? faults_.convict(k) : faults_.add_dispute(party, k);
+      if (known[k] || (flag[k] == record::kErased && k != party)) continue;
+      if (flag[k] == record::kPresent && got[k] == want[k]) continue;
+      changed |= k == party ? faults_.convict(k)
+                            : faults_.add_dispute(party, k,
+                                                  flag[k] == record::kMissing
+                                                      ? FaultState::Issue::kMissing
+                                                      : FaultState::Issue::kWrong);
     }
     if (!changed) faults_.convict(party);
   }
