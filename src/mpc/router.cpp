@@ -53,7 +53,7 @@ Router::Clock::time_point Router::deadline_for(std::size_t p, std::uint64_t r) c
   for (const Heard& e : heard_[p]) {
     if (e.round < r) behind = std::max(behind, e.at);
   }
-  return std::max(active_since_, behind) + timeout_;
+  return std::max(active_since_, behind) + timeout_ + away_;
 }
 
 Router::Clock::time_point Router::keep_alive(std::uint64_t round, Clock::time_point now) {

@@ -14,7 +14,9 @@
 // A party p that round r waits for is given up (p's deadline) one receive timeout after the later
 // of two times: when a message of p's for a round before r last arrived (p was still behind, on
 // its way to round r), and when this party last came back from being busy elsewhere (computing,
-// or running the program between calls) for longer than a keep-alive interval. An honest party in
+// or running the program between calls) for longer than a keep-alive interval; after such an
+// absence the deadline also grows by its length (up to kStallFactor timeouts), since a peer doing
+// the same work at half the speed is that much later. An honest party in
 // the protocol never leaves a link quiet for longer than that interval plus one computation step:
 // while it waits in a round or for a client, it sends a keep-alive to every peer it has not sent
 // anything to for a quarter of the timeout. So a party held up by a silent peer is never taken
@@ -129,9 +131,13 @@ class Router {
   Clock::time_point keep_alive(std::uint64_t round, Clock::time_point now);
   // This party is back in the router (a send, or the start of a wait). After a longer absence
   // (it was computing, or the program ran between calls) its peers may have been away as long,
-  // so deadlines count from now rather than from their last messages.
+  // or longer if slower: deadlines count from now rather than from their last messages, plus
+  // the length of the absence.
   void back(Clock::time_point now) {
-    if (now - last_active_ > alive_interval()) active_since_ = now;
+    if (now - last_active_ > alive_interval()) {
+      active_since_ = now;
+      away_ = std::min<Clock::duration>(now - last_active_, kStallFactor * timeout_);
+    }
     last_active_ = now;
   }
   // Records that a message for round `id` (a keep-alive: the last round started) arrived from
@@ -161,6 +167,7 @@ class Router {
   // When this party last sent anything to each party.
   std::vector<Clock::time_point> last_sent_;
   Clock::time_point active_since_, last_active_;
+  Clock::duration away_{0};  // the absence that ended at active_since_ (bounded)
   std::uint64_t gathering_ = 0;  // round being (or last) gathered; older rounds are late
   std::map<std::uint64_t, std::vector<Incoming>> future_;
   std::map<std::pair<std::size_t, std::uint64_t>, Incoming> client_messages_;
@@ -203,11 +210,11 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
     future_.erase(it);
     for (auto& in : early) accept(in);
   }
-  const auto cap = start + kStallFactor * timeout_;
+  const auto cap = start + kStallFactor * timeout_ + away_;
   // The latest deadline of the awaited parties not heard from (with none awaited, one timeout
   // after this party came back: whatever the round still needs is not coming).
   auto deadline = [&] {
-    auto d = active_since_ + timeout_;
+    auto d = active_since_ + timeout_ + away_;
     for (std::size_t p = 0; p < parties_; ++p) {
       if (!seen[p] && awaited(p)) d = std::max(d, deadline_for(p, round));
     }

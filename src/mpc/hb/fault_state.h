@@ -62,23 +62,38 @@ class FaultState {
     if (issue == Issue::kWrong) wrong_by_[key].insert(accused);
     return disputes_.insert(key).second;
   }
-  // An honest party disputes only with faulty ones, at most t: a party with more than t distinct
-  // partners is faulty, and excluded. It is convicted (named as having sent wrong data) only if
-  // more than t of its partners reported a wrong value of it, so at least one honest party did;
-  // otherwise it is excluded as silent (an honest partner may only have missed its values).
-  // Returns the parties excluded by this rule.
+  // An honest party disputes only with faulty ones, and every excluded party is faulty: so for
+  // an honest party, its dispute partners and the excluded parties are at most t. A party with
+  // more is faulty, and excluded. It is convicted (named as having sent wrong data) only if more
+  // than t of its partners reported a wrong value of it, so at least one honest party did;
+  // otherwise it is excluded as silent (an honest partner may only have missed its values, or
+  // it may be in no dispute with an honest party at all). Repeated until nothing changes (an
+  // exclusion adds to the others' counts). Returns the parties excluded by this rule.
   std::vector<std::size_t> exclude_by_disputes() {
-    std::vector<std::size_t> count(n_, 0), wrong(n_, 0), out;
-    for (const auto& key : disputes_) {
-      ++count[key.first];
-      ++count[key.second];
-      if (auto it = wrong_by_.find(key); it != wrong_by_.end()) {
-        for (std::size_t p : it->second) ++wrong[p];
+    std::vector<std::size_t> out;
+    for (bool again = true; again;) {
+      again = false;
+      std::vector<std::set<std::size_t>> partners(n_);
+      std::vector<std::size_t> wrong(n_, 0);
+      for (const auto& key : disputes_) {
+        partners[key.first].insert(key.second);
+        partners[key.second].insert(key.first);
+        if (auto it = wrong_by_.find(key); it != wrong_by_.end()) {
+          for (std::size_t p : it->second) ++wrong[p];
+        }
       }
-    }
-    for (std::size_t p = 0; p < n_; ++p) {
-      if (count[p] <= t_) continue;
-      if (wrong[p] > t_ ? convict(p) : mark_silent(p)) out.push_back(p);
+      for (std::size_t p = 0; p < n_; ++p) {
+        if (excluded(p)) continue;
+        std::set<std::size_t>& known = partners[p];
+        for (std::size_t q = 0; q < n_; ++q) {
+          if (q != p && excluded(q)) known.insert(q);
+        }
+        if (known.size() <= t_) continue;
+        if (wrong[p] > t_ ? convict(p) : mark_silent(p)) {
+          out.push_back(p);
+          again = true;
+        }
+      }
     }
     return out;
   }
