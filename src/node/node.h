@@ -1,5 +1,5 @@
 // Distributed sessions (docs/network.md): one process per role, talking over authenticated TLS
-// (src/net). The roles are the reference's (reference-mpc.md §5.2, §6; decisions N1-N7):
+// (src/net). The roles are the reference's (docs/network.md; docs/decisions.md, N1-N7, W3):
 //
 // * bootnode: authenticates parties by STOFFEL_AUTH_TOKEN, collects n registrations and sends
 //   every party the roster (party i = roster entry i: its key and address; decision N2).
@@ -11,7 +11,7 @@
 // * client: connects to every party, checks that they present one roster and the keys it names,
 //   gives its inputs by the masked-input protocol and prints the outputs sent to it.
 //
-// Each run_* function returns the process's exit code (reference-mpc.md §6) after printing what
+// Each run_* function returns the process's exit code (docs/cli.md; W4) after printing what
 // the user should see through NodeIo. Nothing here calls exit().
 #pragma once
 
@@ -30,7 +30,7 @@
 
 namespace stoffel::node {
 
-// Exit codes of distributed runs (reference-mpc.md §6; docs/cli.md).
+// Exit codes of distributed runs (docs/cli.md; docs/decisions.md, W4).
 enum NodeExit : int {
   kExitOk = 0,
   kExitBadFlags = 2,
