@@ -127,7 +127,11 @@ Value Table::set(const Value& key, const Value& value) {
 }
 
 void Table::grow() {
+  // Big enough for the entries already held plus the one being inserted at a load of at most
+  // 3/4: set() probes until it finds an empty slot, so the index must never be full. (Growing
+  // from the small form straight to 8 slots for 8 entries once made the ninth insert spin.)
   size_t cap = index_.empty() ? 8 : index_.size() * 2;
+  while ((entries_.size() + 1) * 4 > cap * 3) cap *= 2;
   index_.assign(cap, -1);
   const size_t mask = cap - 1;
   for (size_t pos = 0; pos < entries_.size(); ++pos) {
