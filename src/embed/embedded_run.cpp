@@ -244,7 +244,12 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     }
   }
   size_t shown = 0;  // the first honest party: its output is the one shown
-  while (shown + 1 < options.n_parties && faulty[shown]) ++shown;
+  while (shown < options.n_parties && faulty[shown]) ++shown;
+  if (shown == options.n_parties) {
+    out.ok = false;
+    out.error = "every party was given a fault to play: there is no honest party's result";
+    return out;
+  }
   const PartyRunResult& first = results[shown];
   bool all_ok = true, agree = true;
   // The honest parties must agree on the outcome and the returned value. Their printed output

@@ -27,8 +27,9 @@ struct EmbeddedOptions {
   vm::TraceOptions trace;  // party 0 only
   uint64_t seed = 0;       // 0: OS randomness
   // Fault injection for robustness tests (stoffel-run --fault-corrupt / --fault-crash): every
-  // message these parties send is corrupted / these parties stop sending after their
-  // preprocessing messages.
+  // message these parties send after the first corrupt_after_messages is corrupted / these
+  // parties crash after crash_after_messages messages. They are the faulty parties of the run:
+  // the outcome and the warnings are the other parties'.
   std::vector<size_t> corrupt_parties;
   std::vector<size_t> crash_parties;
   uint64_t crash_after_messages = 0;
@@ -49,7 +50,8 @@ struct EmbeddedOutcome {
   // Informational lines for stderr, before the program's output ("Loaded preprocessing
   // material from store (...)").
   std::vector<std::string> notes;
-  // "party 3 sent wrong shares (noticed by parties 0, 1, 2, 4)": always shown, on stderr.
+  // "party 3 sent wrong shares (noticed by parties 0, 1, 2, 4)", "party 2 did not answer
+  // (noticed by ...)": always shown, on stderr.
   std::vector<std::string> warnings;
 };
 

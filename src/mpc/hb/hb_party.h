@@ -28,6 +28,7 @@ struct EngineConfig {
   std::uint64_t seed = 0;  // 0: OS randomness; otherwise a deterministic stream per party
   std::size_t initial_triples = 64;
   std::size_t initial_randoms = 64;
+  // How long a party waits for a peer that has gone quiet (docs/mpc.md, "Silent parties").
   std::uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;
   // Reliable broadcast: the largest payload (checked before anything is allocated for it).
   std::size_t rbc_max_payload = std::size_t{16} << 20;

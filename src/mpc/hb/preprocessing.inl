@@ -5,21 +5,20 @@
 // "Robust preprocessing"): the dealers are the parties D the agreed fault state allows, the
 // n x n matrix becomes |D| x |D|, the checkers' verdicts are broadcast with Byzantine agreement,
 // and a failed check (or, at n = 3t + 1, a failed degree-2t opening) leads to dispute resolution
-// (robust_preprocessing.inl), which convicts a party or adds a dispute; the run is then discarded and
-// retried. Only accepted runs fill the pools.
+// (robust_preprocessing.inl), which excludes a party or adds a dispute; the run is then discarded
+// and retried. Only accepted runs fill the pools. Parties silent to this one (docs/mpc.md,
+// "Silent parties") are not waited for and are erased in its checks and decodings.
 //   round 1  deal       dealers in D deal Kr random degree-t sharings and Kd double sharings
 //   (local)             the |D| x |D| hyper-invertible matrix on each column of dealt values
 //   round 2  check      rows 0..2t_D-1 go to the first 2t_D dealers, which check exactly
 //   Eval, Reveal        triples and bits open a*b - r (resp. a^2 + 0) at degree 2t
-//   1 + 3(t+1) rounds   broadcast + agreement of the verdicts and (at n = 3t + 1 while a faulty
-//                       party may be unconvicted) of every party's opening status; skipped when
-//                       neither applies (t_D = 0 and n >= 4t + 1 - convicted)
+//   1 + 3(t+1) rounds   broadcast + agreement of the verdicts, (at n = 3t + 1 while a faulty
+//                       party may not be excluded) of every party's opening status, and of the
+//                       parties silent to each; skipped when t_D = 0 and n >= 4t + 1 - excluded
 
 #pragma once
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "mpc/hb/party_impl.h"
@@ -125,20 +124,6 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     return make_error("preprocessing: only " + std::to_string(m) +
                       " parties may deal and up to " + std::to_string(run.t_d) +
                       " of them may be faulty: the disputes exclude too many parties");
-  }
-  if (std::getenv("HB_DEBUG")) {
-    std::string d = "party " + std::to_string(self) + " run: D={";
-    for (auto x : run.dealers) d += std::to_string(x) + ",";
-    d += "} t_d=" + std::to_string(run.t_d) + " conv={";
-    for (auto x : faults_.convicted_parties()) d += std::to_string(x) + ",";
-    d += "} silentA={";
-    for (auto x : faults_.silent_parties()) d += std::to_string(x) + ",";
-    d += "} local={";
-    for (std::size_t x = 0; x < n; ++x) if (silent_[x]) d += std::to_string(x) + ",";
-    d += "} disp={";
-    for (auto [a, b] : faults_.disputes()) d += std::to_string(a) + "-" + std::to_string(b) + ",";
-    d += "} round=" + std::to_string(router_.rounds());
-    fprintf(stderr, "%s\n", d.c_str());
   }
   run.pos.assign(n, kNone);
   for (std::size_t i = 0; i < m; ++i) run.pos[run.dealers[i]] = i;
