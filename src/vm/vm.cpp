@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "bytecode/reader.h"
 #include "vm/builtins.h"
@@ -262,7 +263,15 @@ Result<Value> VirtualMachine::set_field(const Value& container, const Value& key
                                         const Value& value) {
   if (container.type == ValueType::Object) return container.obj->fields.set(key, value);
   if (container.type == ValueType::Array) {
-    if (key.type == ValueType::I64 && key.i >= 0) return array_store(container.arr, key.i, value);
+    if (key.type == ValueType::I64 && key.i >= 0) {
+      // The length is the highest index + 1 and an I64: the largest index is INT64_MAX - 1.
+      if (key.i == std::numeric_limits<int64_t>::max()) {
+        return make_error("Array index " + std::to_string(key.i) +
+                          " is too large (the largest array index is " +
+                          std::to_string(key.i - 1) + ")");
+      }
+      return array_store(container.arr, key.i, value);
+    }
     return container.arr->extra.set(key, value);
   }
   return make_error("Expected object or array");
