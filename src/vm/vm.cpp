@@ -116,7 +116,9 @@ Result<void> VirtualMachine::register_function(bytecode::Function function,
 
 void VirtualMachine::ensure_stack(size_t needed) {
   if (needed <= stack_capacity_) return;
-  size_t cap = std::max<size_t>(needed, stack_capacity_ == 0 ? 1024 : stack_capacity_ * 2);
+  // Doubling stops at kMaxStackValues (push_frame never asks for more).
+  size_t cap = std::max<size_t>(
+      needed, std::min(stack_capacity_ == 0 ? 1024 : stack_capacity_ * 2, kMaxStackValues));
   auto fresh = std::make_unique<Value[]>(cap);
   for (size_t i = 0; i < stack_top_; ++i) fresh[i] = stack_[i];
   stack_ = std::move(fresh);
