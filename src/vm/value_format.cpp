@@ -224,7 +224,9 @@ constexpr int64_t kMaxHolesShown = 16;
 
 // Containers print by content; a container already being printed (a cycle) prints in debug
 // form instead of recursing forever.
-void append_display_rec(std::string& out, const Value& v, std::unordered_set<const void*>& open) {
+void append_display_rec(std::string& out, const Value& v, std::unordered_set<const void*>& open,
+                        size_t limit) {
+  if (out.size() >= limit) return;  // cut (see append_display)
   if (v.type == ValueType::Array) {
     const ArrayObj* a = v.arr;
     if (open.count(a) != 0) {
@@ -239,7 +241,10 @@ void append_display_rec(std::string& out, const Value& v, std::unordered_set<con
         out += hex[(b.u >> 4) & 15];
         out += hex[b.u & 15];
       };
-      for (const Value& b : a->dense) put(b);
+      for (const Value& b : a->dense) {
+        if (out.size() >= limit) return;
+        put(b);
+      }
       for (const auto& [index, b] : far) put(b);
       return;
     }
@@ -256,7 +261,7 @@ void append_display_rec(std::string& out, const Value& v, std::unordered_set<con
         separate();
         out += "<" + std::to_string(holes) + " holes>";
       } else {
-        for (int64_t h = 0; h < holes; ++h) {
+        for (int64_t h = 0; h < holes && out.size() < limit; ++h) {
           separate();
           out += "()";
         }
@@ -270,11 +275,15 @@ void append_display_rec(std::string& out, const Value& v, std::unordered_set<con
       }
       flush_holes();
       separate();
-      append_display_rec(out, e, open);
+      append_display_rec(out, e, open, limit);
     };
-    for (const Value& e : a->dense) element(e);
+    for (const Value& e : a->dense) {
+      if (out.size() >= limit) break;
+      element(e);
+    }
     int64_t next = static_cast<int64_t>(a->dense.size());
     for (const auto& [index, e] : far) {
+      if (out.size() >= limit) break;
       holes += index - next;
       element(e);
       next = index + 1;
@@ -293,11 +302,12 @@ void append_display_rec(std::string& out, const Value& v, std::unordered_set<con
     out += '{';
     bool first = true;
     for (const auto& e : o->fields.entries()) {
+      if (out.size() >= limit) break;
       if (!first) out += ", ";
       first = false;
-      append_display_rec(out, e.key, open);
+      append_display_rec(out, e.key, open, limit);
       out += ": ";
-      append_display_rec(out, e.value, open);
+      append_display_rec(out, e.value, open, limit);
     }
     out += '}';
     open.erase(o);
@@ -310,7 +320,15 @@ void append_display_rec(std::string& out, const Value& v, std::unordered_set<con
 
 void append_display(std::string& out, const Value& v) {
   std::unordered_set<const void*> open;
-  append_display_rec(out, v, open);
+  const size_t start = out.size();
+  const size_t limit = start + kMaxDisplayBytes;
+  append_display_rec(out, v, open, limit);
+  if (out.size() <= limit) return;
+  // Cut at a character boundary, and say so.
+  size_t end = limit;
+  while (end > start && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
+  out.resize(end);
+  out += "...<display cut at " + std::to_string(kMaxDisplayBytes) + " bytes>";
 }
 
 std::string display_string(const Value& v) {
