@@ -294,6 +294,10 @@ Result<void> Interpreter::push_frame(VirtualMachine& vm, const FunctionProto* fn
   }
   const size_t base = vm.stack_top_;
   const size_t size = fn->frame_size();
+  if (base + size > VirtualMachine::kMaxStackValues) {
+    return make_error("stack overflow: the nested calls need more than " +
+                      std::to_string(VirtualMachine::kMaxStackValues) + " registers");
+  }
   vm.ensure_stack(base + size);
   Value* regs = vm.stack_.get() + base;
   const size_t n = args.size();

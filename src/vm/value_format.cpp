@@ -1,9 +1,12 @@
 #include "vm/value_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "vm/heap_objects.h"
 
@@ -185,48 +188,108 @@ std::string debug_string(const Value& v) {
 
 namespace {
 
-// Reads index i of an array (dense part or far entries); holes read Unit.
-Value array_at(const ArrayObj* a, int64_t i) {
-  if (static_cast<uint64_t>(i) < a->dense.size()) return a->dense[i];
-  if (const Value* v = a->extra.find(Value::i64(i))) return *v;
-  return Value::unit();
+// The stored elements of an array in index order: the dense part, then the far entries (I64 keys
+// at or past the dense part and below the length; smaller I64 keys in the side table are stale
+// copies of values that moved into the dense part). Every other index below the length is a hole.
+// Linear in what is stored, never in the length: a[10^15] = 1 stores one element.
+std::vector<std::pair<int64_t, Value>> far_elements(const ArrayObj* a) {
+  std::vector<std::pair<int64_t, Value>> far;
+  const auto dense = static_cast<int64_t>(a->dense.size());
+  for (const auto& e : a->extra.entries()) {
+    if (e.key.type == ValueType::I64 && e.key.i >= dense && e.key.i < a->length) {
+      far.emplace_back(e.key.i, e.value);
+    }
+  }
+  std::sort(far.begin(), far.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  return far;
 }
 
-bool is_byte_array(const ArrayObj* a) {
+// Every index below the length holds a U8 (and there is at least one).
+bool is_byte_array(const ArrayObj* a, const std::vector<std::pair<int64_t, Value>>& far) {
   if (a->length == 0) return false;
-  for (int64_t i = 0; i < a->length; ++i) {
-    if (array_at(a, i).type != ValueType::U8) return false;
+  if (static_cast<int64_t>(a->dense.size() + far.size()) != a->length) return false;  // holes
+  for (const Value& v : a->dense) {
+    if (v.type != ValueType::U8) return false;
+  }
+  for (const auto& [index, v] : far) {
+    if (v.type != ValueType::U8) return false;
   }
   return true;
 }
 
+// A run of holes (Unit elements, stored or not) longer than this prints as `<N holes>` instead
+// of N times `()`, so that printing an array costs what the array stores, not its length.
+constexpr int64_t kMaxHolesShown = 16;
+
 // Containers print by content; a container already being printed (a cycle) prints in debug
 // form instead of recursing forever.
-void append_display_rec(std::string& out, const Value& v, std::unordered_set<const void*>& open) {
+void append_display_rec(std::string& out, const Value& v, std::unordered_set<const void*>& open,
+                        size_t limit) {
+  if (out.size() >= limit) return;  // cut (see append_display)
   if (v.type == ValueType::Array) {
     const ArrayObj* a = v.arr;
     if (open.count(a) != 0) {
       append_debug(out, v);
       return;
     }
-    if (is_byte_array(a)) {
+    const auto far = far_elements(a);
+    if (is_byte_array(a, far)) {
       static const char* hex = "0123456789abcdef";
       out += "byte[" + std::to_string(a->length) + "] 0x";
-      for (int64_t i = 0; i < a->length; ++i) {
-        auto b = static_cast<uint8_t>(array_at(a, i).u);
-        out += hex[b >> 4];
-        out += hex[b & 15];
+      auto put = [&](const Value& b) {
+        out += hex[(b.u >> 4) & 15];
+        out += hex[b.u & 15];
+      };
+      for (const Value& b : a->dense) {
+        if (out.size() >= limit) return;
+        put(b);
       }
+      for (const auto& [index, b] : far) put(b);
       return;
     }
     open.insert(a);
     out += '[';
-    // Very long arrays with huge holes would print forever; the length is bounded by what the
-    // program could create, so print it as it is.
-    for (int64_t i = 0; i < a->length; ++i) {
-      if (i > 0) out += ", ";
-      append_display_rec(out, array_at(a, i), open);
+    bool first = true;
+    int64_t holes = 0;  // a run of holes not printed yet
+    auto separate = [&] {
+      if (!first) out += ", ";
+      first = false;
+    };
+    auto flush_holes = [&] {
+      if (holes > kMaxHolesShown) {
+        separate();
+        out += "<" + std::to_string(holes) + " holes>";
+      } else {
+        for (int64_t h = 0; h < holes && out.size() < limit; ++h) {
+          separate();
+          out += "()";
+        }
+      }
+      holes = 0;
+    };
+    auto element = [&](const Value& e) {
+      if (e.is_unit()) {
+        ++holes;
+        return;
+      }
+      flush_holes();
+      separate();
+      append_display_rec(out, e, open, limit);
+    };
+    for (const Value& e : a->dense) {
+      if (out.size() >= limit) break;
+      element(e);
     }
+    int64_t next = static_cast<int64_t>(a->dense.size());
+    for (const auto& [index, e] : far) {
+      if (out.size() >= limit) break;
+      holes += index - next;
+      element(e);
+      next = index + 1;
+    }
+    holes += a->length - next;
+    flush_holes();
     out += ']';
     open.erase(a);
   } else if (v.type == ValueType::Object) {
@@ -239,11 +302,12 @@ void append_display_rec(std::string& out, const Value& v, std::unordered_set<con
     out += '{';
     bool first = true;
     for (const auto& e : o->fields.entries()) {
+      if (out.size() >= limit) break;
       if (!first) out += ", ";
       first = false;
-      append_display_rec(out, e.key, open);
+      append_display_rec(out, e.key, open, limit);
       out += ": ";
-      append_display_rec(out, e.value, open);
+      append_display_rec(out, e.value, open, limit);
     }
     out += '}';
     open.erase(o);
@@ -256,7 +320,15 @@ void append_display_rec(std::string& out, const Value& v, std::unordered_set<con
 
 void append_display(std::string& out, const Value& v) {
   std::unordered_set<const void*> open;
-  append_display_rec(out, v, open);
+  const size_t start = out.size();
+  const size_t limit = start + kMaxDisplayBytes;
+  append_display_rec(out, v, open, limit);
+  if (out.size() <= limit) return;
+  // Cut at a character boundary, and say so.
+  size_t end = limit;
+  while (end > start && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
+  out.resize(end);
+  out += "...<display cut at " + std::to_string(kMaxDisplayBytes) + " bytes>";
 }
 
 std::string display_string(const Value& v) {

@@ -6,6 +6,7 @@
 //    insertion order) and a non-empty all-U8 array prints as `byte[N] 0x<hex>`.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "vm/value.h"
@@ -15,6 +16,11 @@ namespace stoffel::vm {
 std::string debug_string(const Value& v);
 void append_debug(std::string& out, const Value& v);
 
+// A value's display is at most kMaxDisplayBytes long: what would go beyond is cut, and
+// `...<display cut at 16777216 bytes>` follows. Containers shared many times over (a = [b, b],
+// b = [c, c], ...) display exponentially long in the work that built them, and neither the
+// instruction budget nor the heap bound would limit one `print` of them otherwise.
+inline constexpr size_t kMaxDisplayBytes = size_t{16} << 20;
 std::string display_string(const Value& v);
 void append_display(std::string& out, const Value& v);
 

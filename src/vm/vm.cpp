@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "bytecode/reader.h"
 #include "vm/builtins.h"
@@ -115,7 +116,9 @@ Result<void> VirtualMachine::register_function(bytecode::Function function,
 
 void VirtualMachine::ensure_stack(size_t needed) {
   if (needed <= stack_capacity_) return;
-  size_t cap = std::max<size_t>(needed, stack_capacity_ == 0 ? 1024 : stack_capacity_ * 2);
+  // Doubling stops at kMaxStackValues (push_frame never asks for more).
+  size_t cap = std::max<size_t>(
+      needed, std::min(stack_capacity_ == 0 ? 1024 : stack_capacity_ * 2, kMaxStackValues));
   auto fresh = std::make_unique<Value[]>(cap);
   for (size_t i = 0; i < stack_top_; ++i) fresh[i] = stack_[i];
   stack_ = std::move(fresh);
@@ -262,7 +265,15 @@ Result<Value> VirtualMachine::set_field(const Value& container, const Value& key
                                         const Value& value) {
   if (container.type == ValueType::Object) return container.obj->fields.set(key, value);
   if (container.type == ValueType::Array) {
-    if (key.type == ValueType::I64 && key.i >= 0) return array_store(container.arr, key.i, value);
+    if (key.type == ValueType::I64 && key.i >= 0) {
+      // The length is the highest index + 1 and an I64: the largest index is INT64_MAX - 1.
+      if (key.i == std::numeric_limits<int64_t>::max()) {
+        return make_error("Array index " + std::to_string(key.i) +
+                          " is too large (the largest array index is " +
+                          std::to_string(key.i - 1) + ")");
+      }
+      return array_store(container.arr, key.i, value);
+    }
     return container.arr->extra.set(key, value);
   }
   return make_error("Expected object or array");

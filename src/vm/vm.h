@@ -254,6 +254,12 @@ class VirtualMachine {
   Result<Value> run_native_entry(const NativeFunction& fn, std::span<const Value> args,
                                  std::string_view name);
   void mark_roots(Heap& heap);
+  // Bound on the registers of all frames together (16 bytes each: 256 MiB). Deep recursion of a
+  // function with a large register file reaches it long before max_call_depth; past it a call is
+  // the error "stack overflow" instead of an allocation that fails or exhausts the machine. The
+  // value stack never grows beyond it, so the interpreter's fast call paths (which only check
+  // the allocated capacity) stay within it too.
+  static constexpr size_t kMaxStackValues = size_t{1} << 24;
   void ensure_stack(size_t needed);
   void ensure_args(size_t needed);
 

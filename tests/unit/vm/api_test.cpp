@@ -295,5 +295,25 @@ TEST(Gc, PinnedHostValuesSurvive) {
   vm.unpin(s);
 }
 
+// Deep recursion of a function with a huge register file hits the bound on the registers of all
+// frames (256 MiB) long before max_call_depth: a clean error, not a failed allocation.
+TEST(Api, RegistersOfAllFramesAreBounded) {
+  auto vm = vm_from_asm(R"(
+.function big regs=65535
+    LDI r65534, 1
+    CALL "big"
+    RET r0
+.end)");
+  auto r = vm->execute("big");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "stack overflow: the nested calls need more than 16777216 registers");
+  EXPECT_EQ(vm->last_error_location().opcode, "CALL");
+  EXPECT_EQ(vm->call_depth(), 0u);
+  // The VM is still usable afterwards.
+  auto again = vm->execute("big");
+  EXPECT_FALSE(again.ok());
+}
+
 }  // namespace
 }  // namespace stoffel::vm
