@@ -63,7 +63,9 @@ mpc::FieldBytes encode(math::FieldKind kind, int64_t v) {
 
 std::string format_stats(const std::vector<PartyRunResult>& results) {
   std::string s;
-  for (size_t i = 0; i < results.size(); ++i) s += format_party_stats(i, results[i].stats);
+  for (size_t i = 0; i < results.size(); ++i) {
+    s += format_party_stats(i, results[i].stats, results[i].program_ms);
+  }
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "embed/party_run.h"
 
+#include <chrono>
 #include <cstdio>
 
 #include "embed/party_backend.h"
@@ -44,6 +45,11 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
     });
   }
 
+  const auto started = std::chrono::steady_clock::now();
+  const auto took = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+        .count();
+  };
   auto result = machine.execute(entry);
   if (!result) {
     const auto& w = machine.last_error_location();
@@ -51,6 +57,7 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
       pr.where = "at function '" + w.function + "', instruction " +
                  std::to_string(w.instruction_index) + " (" + w.opcode + ")";
     }
+    pr.program_ms = took();
     return fail(result.error().message);
   }
   vm::Value value = *result;
@@ -63,13 +70,14 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
     if (!clear) return fail(clear.error().message);
     value = *clear;
   }
+  pr.program_ms = took();
   pr.ok = true;
   pr.result = vm::display_string(value);
   pr.stats = party.stats();
   return pr;
 }
 
-std::string format_party_stats(std::size_t index, const mpc::PartyStats& st) {
+std::string format_party_stats(std::size_t index, const mpc::PartyStats& st, double program_ms) {
   const std::string i = std::to_string(index);
   std::string s = "[stats] party " + i + ": multiplications " + std::to_string(st.multiplications) +
                   ", openings " + std::to_string(st.openings) + ", rounds " +
@@ -95,6 +103,11 @@ std::string format_party_stats(std::size_t index, const mpc::PartyStats& st) {
     s += "[stats] party " + i + " got no answer in time from parties:";
     for (size_t p : st.silent_parties) s += " " + std::to_string(p);
     s += "\n";
+  }
+  if (program_ms >= 0) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3f", program_ms);
+    s += "[stats] party " + i + ": program ran " + ms + " ms\n";
   }
   return s;
 }

@@ -28,6 +28,9 @@ struct PartyRunResult {
   std::string error;   // when !ok
   std::string where;   // "at function 'f', instruction i (OP)" when known
   mpc::PartyStats stats;
+  // Wall time of the program itself, from its first instruction to its (opened) result: no
+  // client inputs, no process or session setup (benchmarks read it from --stats).
+  double program_ms = 0;
 };
 
 // Runs `entry` of `program` as `party`. `counts` lists the session's clients and how many inputs
@@ -38,7 +41,9 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
                          std::span<const mpc::Party::ClientInputCount> counts,
                          const PartyRunOptions& options);
 
-// "[stats] party i: multiplications ..., openings ..." (and who sent wrong shares), for --stats.
-std::string format_party_stats(std::size_t index, const mpc::PartyStats& stats);
+// "[stats] party i: multiplications ..., openings ..." (and who sent wrong shares), and with
+// program_ms >= 0 "[stats] party i: program ran X ms", for --stats.
+std::string format_party_stats(std::size_t index, const mpc::PartyStats& stats,
+                               double program_ms = -1);
 
 }  // namespace stoffel::embed

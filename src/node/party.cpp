@@ -499,7 +499,7 @@ class PartySession {
            std::to_string(o_.party_id) + ")");
     }
     if (o_.stats) {
-      std::string s = embed::format_party_stats(o_.party_id, r.stats);
+      std::string s = embed::format_party_stats(o_.party_id, r.stats, r.program_ms);
       if (!s.empty() && s.back() == '\n') s.pop_back();
       note(s);
     }
