@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "vm/mpc_backend.h"
 
@@ -103,7 +106,44 @@ class FakeBackend final : public MpcBackend {
     return {};
   }
 
+  // Reliable broadcast and agreement for this one party, when `async` is set (otherwise the
+  // interface's defaults answer): a broadcast is delivered at once, an agreement decides the
+  // proposed value; the payloads and timeouts the VM passed are recorded.
+  Result<uint64_t> rbc_broadcast(std::span<const uint8_t> payload) override {
+    if (!async) return MpcBackend::rbc_broadcast(payload);
+    delivered.emplace_back(payload.begin(), payload.end());
+    return broadcasts++;
+  }
+  Result<std::vector<uint8_t>> rbc_receive(uint32_t from, uint64_t timeout_ms) override {
+    if (!async) return MpcBackend::rbc_receive(from, timeout_ms);
+    last_timeout = timeout_ms;
+    if (delivered.empty()) return make_error("nothing within " + std::to_string(timeout_ms));
+    std::vector<uint8_t> m = std::move(delivered.front());
+    delivered.erase(delivered.begin());
+    return m;
+  }
+  Result<std::pair<uint32_t, std::vector<uint8_t>>> rbc_receive_any(uint64_t timeout_ms) override {
+    auto m = rbc_receive(0, timeout_ms);
+    if (!m) return m.error();
+    return std::make_pair(uint32_t{0}, std::move(*m));
+  }
+  Result<uint64_t> aba_propose(bool value) override {
+    if (!async) return MpcBackend::aba_propose(value);
+    proposals.push_back(value);
+    return proposals.size() - 1;
+  }
+  Result<bool> aba_result(uint64_t session, uint64_t timeout_ms) override {
+    if (!async) return MpcBackend::aba_result(session, timeout_ms);
+    if (session >= proposals.size()) return make_error("no session " + std::to_string(session));
+    return static_cast<bool>(proposals[session]);
+  }
+
   bool ready = true;
+  bool async = false;
+  uint64_t broadcasts = 0;
+  uint64_t last_timeout = 0;
+  std::vector<std::vector<uint8_t>> delivered;
+  std::vector<bool> proposals;
   int mul_calls = 0;
   int open_calls = 0;
   size_t opened_values = 0;
