@@ -79,6 +79,14 @@ class VirtualMachine {
   // does not look the name up each time.
   uint32_t call_slot(std::string_view name) { return slot_for(name); }
   bool has_function(std::string_view name) const;
+  // The names of the registered native functions, builtins included, in no particular order
+  // (tests/unit/vm/builtins_doc_test.cpp checks each one against docs/builtins.md).
+  std::vector<std::string> native_names() const {
+    std::vector<std::string> names;
+    names.reserve(natives_.size());
+    for (const auto& [name, entry] : natives_) names.push_back(name);
+    return names;
+  }
 
   // --- execution ---------------------------------------------------------------------------------
   Result<Value> execute(std::string_view name);

@@ -1,0 +1,70 @@
+// docs/builtins.md cannot drift from the code: every native function a fresh VirtualMachine
+// registers has a signature row on the page, and every signature row names a registered builtin.
+// A signature row is a table row whose first cell holds one or more `Name(arguments)` spans.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "vm/vm.h"
+
+namespace stoffel::vm {
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The builtin names of every signature row of the page.
+std::set<std::string> documented_builtins(const std::string& page) {
+  std::set<std::string> names;
+  const std::regex signature(R"(`([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\()");
+  std::istringstream lines(page);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const size_t cell_end = line.find(" |", 2);
+    const std::string first_cell = line.substr(0, cell_end);
+    for (auto it = std::sregex_iterator(first_cell.begin(), first_cell.end(), signature);
+         it != std::sregex_iterator(); ++it) {
+      names.insert((*it)[1].str());
+    }
+  }
+  return names;
+}
+
+TEST(BuiltinsDoc, EveryRegisteredBuiltinHasASignatureRow) {
+  const std::string page = read_text(std::string(STOFFEL_SOURCE_DIR) + "/docs/builtins.md");
+  const std::set<std::string> documented = documented_builtins(page);
+  VirtualMachine vm;
+  const std::vector<std::string> names = vm.native_names();
+  ASSERT_GE(names.size(), 50u) << "the VM registered suspiciously few builtins";
+  for (const std::string& name : names) {
+    EXPECT_TRUE(documented.count(name) == 1)
+        << "builtin '" << name << "' is registered but docs/builtins.md has no row starting "
+        << "with `" << name << "(...)`";
+  }
+}
+
+TEST(BuiltinsDoc, EverySignatureRowNamesARegisteredBuiltin) {
+  const std::string page = read_text(std::string(STOFFEL_SOURCE_DIR) + "/docs/builtins.md");
+  const std::set<std::string> documented = documented_builtins(page);
+  ASSERT_FALSE(documented.empty()) << "no signature rows found in docs/builtins.md";
+  VirtualMachine vm;
+  const std::vector<std::string> names = vm.native_names();
+  const std::set<std::string> registered(names.begin(), names.end());
+  for (const std::string& name : documented) {
+    EXPECT_TRUE(registered.count(name) == 1)
+        << "docs/builtins.md documents `" << name << "(...)`, which the VM does not register";
+  }
+}
+
+}  // namespace
+}  // namespace stoffel::vm
