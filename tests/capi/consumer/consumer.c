@@ -1,9 +1,12 @@
-/* Uses the installed libstoffel_vm: runs a compiled program and calls a C callback.
- *   consumer <fibonacci_recursive.stflb>   ->   "consumer (<method>): main() = 55, twice(21) = 42"
- * Exits 0 only if both results are right. */
+/* Uses the installed libstoffel_vm: runs a compiled program, calls a C callback, and shows that
+ * the C API runs programs without MPC (a secret operation fails: there is no engine).
+ *   consumer <fibonacci_recursive.stflb>
+ *     ->   "consumer (<method>): main() = 55, twice(21) = 42, Share.from_clear: no MPC engine"
+ * Exits 0 only if all three outcomes are right. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <stoffel_vm.h>
 
@@ -32,13 +35,18 @@ int main(int argc, char** argv) {
   arg.data.int_val = 21;
   ok = ok && stoffel_register_foreign_function(vm, "twice", twice) == 0 &&
        stoffel_execute_with_args(vm, "twice", &arg, 1, &out) == 0 && out.data.int_val == 42;
+  long long twice_21 = ok ? (long long)out.data.int_val : -1;
+  /* A builtin can be the entry: a secret operation reports the missing engine (-4). */
+  arg.data.int_val = 5;
+  ok = ok && stoffel_execute_with_args(vm, "Share.from_clear", &arg, 1, &out) == -4 &&
+       strstr(stoffel_last_error(vm), "MPC engine not configured") != NULL;
   if (!ok) {
     fprintf(stderr, "consumer failed: %s\n", vm ? stoffel_last_error(vm) : "no VM");
     stoffel_destroy_vm(vm);
     return 1;
   }
-  printf("consumer (%s): main() = %lld, twice(21) = %lld\n", CONSUMER_METHOD, fib,
-         (long long)out.data.int_val);
+  printf("consumer (%s): main() = %lld, twice(21) = %lld, Share.from_clear: no MPC engine\n",
+         CONSUMER_METHOD, fib, twice_21);
   stoffel_destroy_vm(vm);
   return 0;
 }
