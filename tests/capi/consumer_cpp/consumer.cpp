@@ -35,7 +35,8 @@ int main() {
   }
   vm::VirtualMachine machine;
   machine.register_native(
-      "twice", [](vm::VirtualMachine&, std::span<const vm::Value> args) -> stoffel::Result<vm::Value> {
+      "twice",
+      [](vm::VirtualMachine&, std::span<const vm::Value> args) -> stoffel::Result<vm::Value> {
         if (args.size() != 1 || args[0].type != vm::ValueType::I64) {
           return stoffel::make_error("twice expects one integer");
         }
