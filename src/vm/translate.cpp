@@ -363,7 +363,10 @@ Result<std::unique_ptr<LoadedProgram>> Translator::translate(bytecode::Program p
     auto proto = std::make_unique<FunctionProto>();
     proto->name = f.name;
     proto->name_string = vm_.heap_.new_string(f.name);
-    proto->register_count = bytecode::effective_register_count(f);
+    // At least r0: END, the implicit `RET r0` after the last instruction (E2), reads it even in
+    // a function declared with no registers (whose frame was otherwise empty, so END read the
+    // slot past the frame: past the value stack when the frame sat at its very end).
+    proto->register_count = std::max<uint32_t>(1, bytecode::effective_register_count(f));
     proto->param_count = static_cast<uint32_t>(f.params.size());
     for (const auto& p : f.params) proto->param_names.push_back(vm_.heap_.new_string(p));
     for (const auto& u : f.upvalues) proto->upvalue_names.push_back(vm_.heap_.new_string(u));
