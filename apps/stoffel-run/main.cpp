@@ -198,7 +198,7 @@ int run(const stoffel::cli::RunOptions& opts) {
   auto outcome = embed::run_embedded(program->program, opts.entry, eo);
   if (!outcome) {
     err_line("Error: " + outcome.error().message);
-    return cli::kExitBadFlags;
+    return cli::exit_code_for(outcome.error().kind);
   }
   for (const auto& note : outcome->notes) err_line(note);
   print_stdout(outcome->stdout_text);
@@ -209,7 +209,7 @@ int run(const stoffel::cli::RunOptions& opts) {
     std::fputs(outcome->stats.c_str(), stderr);
   }
   if (!outcome->ok) {
-    return execution_error(opts.entry, outcome->error, outcome->error_location);
+    return execution_error(opts.entry, outcome->error.message, outcome->error_location);
   }
   print_stdout("Program returned: " + outcome->result + "\n");
   std::fflush(stdout);

@@ -34,20 +34,21 @@ Result<int64_t> parse_client_value(std::string_view token) {
     double d = 0;
     auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), d);
     if (ec != std::errc() || p != token.data() + token.size() || !std::isfinite(d)) {
-      return make_error("bad client input '" + std::string(token) + "': not a number");
+      return make_error(ErrorKind::Usage,
+                        "bad client input '" + std::string(token) + "': not a number");
     }
     const double scaled = std::nearbyint(std::ldexp(d, 16));
     if (scaled >= 9.2233720368547758e18 || scaled < -9.2233720368547758e18) {
-      return make_error("client input '" + std::string(token) +
-                        "' is out of the fixed-point range");
+      return make_error(ErrorKind::Usage, "client input '" + std::string(token) +
+                                              "' is out of the fixed-point range");
     }
     return static_cast<int64_t>(scaled);
   }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
   if (ec != std::errc() || p != token.data() + token.size()) {
-    return make_error("bad client input '" + std::string(token) +
-                      "': expected an integer or a decimal with a point");
+    return make_error(ErrorKind::Usage, "bad client input '" + std::string(token) +
+                                            "': expected an integer or a decimal with a point");
   }
   return v;
 }
@@ -86,8 +87,8 @@ Result<std::vector<std::vector<std::string>>> parse_client_inputs(std::string_vi
       if (e2 == std::string_view::npos) e2 = client.size();
       std::string_view token = trim(client.substr(s2, e2 - s2));
       if (token.empty()) {
-        return make_error("bad --client-inputs: empty value in client " +
-                          std::to_string(clients.size()));
+        return make_error(ErrorKind::Usage, "bad --client-inputs: empty value in client " +
+                                                std::to_string(clients.size()));
       }
       if (auto v = parse_client_value(token); !v) return v.error();
       values.emplace_back(token);
@@ -115,14 +116,14 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   }
 
   if (!options.stores.empty() && options.stores.size() != options.n_parties) {
-    return make_error("run_embedded: " + std::to_string(options.stores.size()) +
-                      " preprocessing stores for " + std::to_string(options.n_parties) +
-                      " parties");
+    return make_error(ErrorKind::Usage, "run_embedded: " + std::to_string(options.stores.size()) +
+                                            " preprocessing stores for " +
+                                            std::to_string(options.n_parties) + " parties");
   }
   if (!options.stores.empty() && options.seed != 0) {
-    return make_error(
-        "a preprocessing store cannot be used with --seed: deterministic "
-        "randomness would make the same material again (M4)");
+    return make_error(ErrorKind::Usage,
+                      "a preprocessing store cannot be used with --seed: deterministic "
+                      "randomness would make the same material again (M4)");
   }
   mpc::SessionConfig config;
   config.n = options.n_parties;
@@ -135,12 +136,13 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     plan.seed = options.seed == 0 ? 1 : options.seed;
     for (size_t p : options.corrupt_parties) {
       if (p >= options.n_parties)
-        return make_error("--fault-corrupt: no party " + std::to_string(p));
+        return make_error(ErrorKind::Usage, "--fault-corrupt: no party " + std::to_string(p));
       plan.senders[p].corrupt_probability = 1.0;
       plan.senders[p].start_after_messages = options.corrupt_after_messages;
     }
     for (size_t p : options.crash_parties) {
-      if (p >= options.n_parties) return make_error("--fault-crash: no party " + std::to_string(p));
+      if (p >= options.n_parties)
+        return make_error(ErrorKind::Usage, "--fault-crash: no party " + std::to_string(p));
       plan.senders[p].crash_after_messages = options.crash_after_messages;
     }
     faults = std::move(plan);
@@ -177,9 +179,10 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
           auto used = (*session)->engine(i).use_store(options.stores[i]);
           if (!used) {
             results[i].ok = false;
-            results[i].error = used.error().message;
+            results[i].error = used.error();
             if (!faulty[i])
-              (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
+              (*session)->abort("party " + std::to_string(i) +
+                                " stopped: " + results[i].error.message);
             if (!faulty[i]) finished.fetch_add(1);
             return;
           }
@@ -188,7 +191,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
         results[i] = run_party((*session)->party(i), program, entry, counts, ro);
         // An honest party that stops early must not leave the others waiting for its messages.
         if (!results[i].ok && !faulty[i])
-          (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error);
+          (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error.message);
         if (!faulty[i]) finished.fetch_add(1);
         // Reliable broadcast and agreement are asynchronous: a party done with its program keeps
         // handling messages until every party is done, since the others may still need its
@@ -249,7 +252,8 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   while (shown < options.n_parties && faulty[shown]) ++shown;
   if (shown == options.n_parties) {
     out.ok = false;
-    out.error = "every party was given a fault to play: there is no honest party's result";
+    out.error = make_error(
+        ErrorKind::Usage, "every party was given a fault to play: there is no honest party's result");
     return out;
   }
   const PartyRunResult& first = results[shown];
@@ -283,7 +287,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   out.stdout_text = first.out;
   const PartyRunResult* cause = nullptr;
   for (size_t i = 0; i < results.size() && cause == nullptr; ++i) {
-    if (!faulty[i] && !results[i].ok && results[i].error.find("aborted") == std::string::npos) {
+    if (!faulty[i] && !results[i].ok && !results[i].error.is(ErrorKind::AbortedByPeer)) {
       cause = &results[i];
     }
   }
@@ -294,7 +298,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     out.error = cause->error;
     out.error_location = cause->where;
   } else {
-    out.error = "the parties disagree on the program's result";
+    out.error = make_error(ErrorKind::Protocol, "the parties disagree on the program's result");
   }
   return out;
 }

@@ -43,7 +43,7 @@ struct EmbeddedOutcome {
   bool ok = false;
   std::string stdout_text;                  // party 0's program output
   std::string result;                       // display form of the returned value (when ok)
-  std::string error;                        // execution error message (when !ok)
+  Error error;                              // why the program failed (when !ok)
   std::string error_location;               // "at function 'f', instruction i (OP)" when known
   std::vector<std::string> client_outputs;  // "Client <id> output: <values>", in client order
   std::string stats;                        // per-party counters, for --stats

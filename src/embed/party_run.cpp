@@ -16,15 +16,15 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
                          std::span<const mpc::Party::ClientInputCount> counts,
                          const PartyRunOptions& options) {
   PartyRunResult pr;
-  auto fail = [&](std::string message) {
+  auto fail = [&](Error error) {
     pr.ok = false;
-    pr.error = std::move(message);
+    pr.error = std::move(error);
     pr.stats = party.stats();
     return pr;
   };
 
   auto inputs = party.receive_client_inputs(counts);
-  if (!inputs) return fail("client input failed: " + inputs.error().message);
+  if (!inputs) return fail(inputs.error().with_context("client input failed: "));
 
   PartyBackend engine(party);
   vm::VmOptions vm_options;
@@ -38,7 +38,7 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
     for (const auto& share : (*inputs)[c]) client.shares.emplace_back(share.begin(), share.end());
     machine.client_store().clients.push_back(std::move(client));
   }
-  if (auto r = machine.load_program(program); !r) return fail(r.error().message);
+  if (auto r = machine.load_program(program); !r) return fail(r.error());
   if (options.trace.instructions || options.trace.registers || options.trace.stack) {
     vm::install_trace_hooks(machine, options.trace, [](std::string_view line) {
       std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
@@ -58,16 +58,16 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
                  std::to_string(w.instruction_index) + " (" + w.opcode + ")";
     }
     pr.program_ms = took();
-    return fail(result.error().message);
+    return fail(result.error());
   }
   vm::Value value = *result;
   if (value.type == vm::ValueType::Share) {
     // A returned share is opened (every party takes part) and reported in the clear.
     const vm::FieldBytes f = vm::share_field(value.share);
     auto opened = engine.open(std::span<const vm::FieldBytes>(&f, 1));
-    if (!opened) return fail("opening the returned share failed: " + opened.error().message);
+    if (!opened) return fail(opened.error().with_context("opening the returned share failed: "));
     auto clear = vm::clear_from_field(engine, value.share->share_type, (*opened)[0]);
-    if (!clear) return fail(clear.error().message);
+    if (!clear) return fail(clear.error());
     value = *clear;
   }
   pr.program_ms = took();

@@ -11,6 +11,7 @@
 
 #include "bytecode/program.h"
 #include "mpc/party.h"
+#include "stoffel/result.h"
 #include "vm/trace.h"
 
 namespace stoffel::embed {
@@ -25,7 +26,7 @@ struct PartyRunResult {
   bool ok = false;
   std::string out;     // what the program printed
   std::string result;  // display form of the returned value (opened if it was a share)
-  std::string error;   // when !ok
+  Error error;  // when !ok; its kind is AbortedByPeer when another party's failure stopped this one
   std::string where;   // "at function 'f', instruction i (OP)" when known
   mpc::PartyStats stats;
   // Wall time of the program itself, from its first instruction to its (opened) result: no

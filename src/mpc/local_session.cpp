@@ -23,7 +23,8 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
             [](const ClientInputs& a, const ClientInputs& b) { return a.client_id < b.client_id; });
   for (std::size_t i = 1; i < clients.size(); ++i) {
     if (clients[i].client_id == clients[i - 1].client_id) {
-      return make_error("client id " + std::to_string(clients[i].client_id) + " given twice");
+      return make_error(ErrorKind::Usage,
+                        "client id " + std::to_string(clients[i].client_id) + " given twice");
     }
   }
   auto canonical = math::visit_field(config.field, [&](auto tag) -> Result<void> {
@@ -31,8 +32,8 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
     for (const auto& c : clients) {
       for (std::size_t i = 0; i < c.values.size(); ++i) {
         if (auto v = F::from_bytes(c.values[i]); !v) {
-          return make_error("client " + std::to_string(c.client_id) + " input " +
-                            std::to_string(i) + ": " + v.error().message);
+          return make_error(ErrorKind::Usage, "client " + std::to_string(c.client_id) + " input " +
+                                                  std::to_string(i) + ": " + v.error().message);
         }
       }
     }
@@ -74,7 +75,7 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
 
 LocalSessionImpl::~LocalSessionImpl() {
   // Wake anything still blocked before the parties and the network go away.
-  if (network_) network_->close("session destroyed");
+  if (network_) network_->close(make_error(ErrorKind::Network, "session destroyed"));
 }
 
 Result<void> LocalSessionImpl::run_clients() {
@@ -114,7 +115,7 @@ std::vector<ClientOutput> LocalSessionImpl::client_outputs() const {
 }
 
 void LocalSessionImpl::abort(const std::string& reason) {
-  network_->close("session aborted: " + reason);
+  network_->close(make_error(ErrorKind::AbortedByPeer, "session aborted: " + reason));
 }
 
 }  // namespace stoffel::mpc

@@ -507,7 +507,7 @@ class PartySession {
     if (r.ok) {
       io_.out("Program returned: " + r.result);
     } else {
-      note("Execution error in '" + o_.entry + "': " + r.error);
+      note("Execution error in '" + o_.entry + "': " + r.error.message);
       if (!r.where.empty()) note("  " + r.where);
       code = kExitExecution;
     }

@@ -133,8 +133,7 @@ Result<std::vector<F>> HbPartyImpl<F>::load_all(std::span<const FieldBytes> in,
   for (std::size_t i = 0; i < in.size(); ++i) {
     auto v = F::from_bytes(in[i]);
     if (!v)
-      return make_error(std::string(what) + ": element " + std::to_string(i) + ": " +
-                        v.error().message);
+      return v.error().with_context(std::string(what) + ": element " + std::to_string(i) + ": ");
     out[i] = *v;
   }
   return out;

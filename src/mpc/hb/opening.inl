@@ -51,9 +51,10 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
   };
   auto undecodable = [&]() -> Result<bool> {
     if (heard < n) return false;  // more shares may make it decodable
-    return make_error("robust opening failed: the shares of all " + std::to_string(n) +
-                      " parties do not determine a value (more than t = " + std::to_string(t) +
-                      " parties sent wrong or invalid shares)");
+    return make_error(ErrorKind::Protocol,
+                      "robust opening failed: the shares of all " + std::to_string(n) +
+                          " parties do not determine a value (more than t = " + std::to_string(t) +
+                          " parties sent wrong or invalid shares)");
   };
   auto progress = [&]() -> Result<bool> {
     if (count < 2 * t + 1) return undecodable();
