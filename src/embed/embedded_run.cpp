@@ -100,8 +100,8 @@ Result<std::vector<std::vector<std::string>>> parse_client_inputs(std::string_vi
   return clients;
 }
 
-Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std::string& entry,
-                                     const EmbeddedOptions& options) {
+Result<RunReport> run_embedded(const bytecode::Program& program, const std::string& entry,
+                               const EmbeddedOptions& options, const RunSinks& sinks) {
   std::vector<mpc::ClientInputs> clients;
   std::vector<mpc::Party::ClientInputCount> counts;
   for (size_t c = 0; c < options.client_inputs.size(); ++c) {
@@ -157,6 +157,15 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   std::vector<uint8_t> faulty(options.n_parties, 0);
   for (size_t p : options.corrupt_parties) faulty[p] = 1;
   for (size_t p : options.crash_parties) faulty[p] = 1;
+  // The shown party (the first honest one) prints and traces for everybody, as it runs; the
+  // others' output is only kept (it may differ legitimately, e.g. a program printing
+  // Mpc.party_id()).
+  size_t shown = 0;
+  while (shown < options.n_parties && faulty[shown]) ++shown;
+  if (shown == options.n_parties) {
+    return make_error(ErrorKind::Usage,
+                      "every party was given a fault to play: there is no honest party's result");
+  }
   std::vector<PartyRunResult> results(options.n_parties);
   // Stored preprocessing (docs/store.md): what each party agreed to use from its store.
   std::vector<std::optional<mpc::StoredAmounts>> stored(options.n_parties);
@@ -173,7 +182,7 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
         PartyRunOptions ro;
         ro.max_call_depth = options.max_call_depth;
         ro.max_steps = options.max_steps;
-        if (i == 0) ro.trace = options.trace;  // party 0 only
+        if (i == shown) ro.trace = options.trace;
         if (!options.stores.empty()) {
           // Before anything consumes preprocessing: agree on the stored items (every party, M4).
           auto used = (*session)->engine(i).use_store(options.stores[i]);
@@ -188,7 +197,8 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
           }
           stored[i] = std::move(*used);
         }
-        results[i] = run_party((*session)->party(i), program, entry, counts, ro);
+        results[i] = run_party((*session)->party(i), program, entry, counts, ro,
+                               i == shown ? sinks : RunSinks{});
         // An honest party that stops early must not leave the others waiting for its messages.
         if (!results[i].ok && !faulty[i])
           (*session)->abort("party " + std::to_string(i) + " stopped: " + results[i].error.message);
@@ -212,7 +222,8 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
     for (auto& t : faulty_threads) t.join();
   }
 
-  EmbeddedOutcome out;
+  RunReport out;
+  out.used_engine = true;
   out.stats = format_stats(results);
   if (stored[0]) {
     const mpc::StoredAmounts& st = *stored[0];
@@ -248,14 +259,6 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
       warn(p, "did not answer", silent_by[p]);
     }
   }
-  size_t shown = 0;  // the first honest party: its output is the one shown
-  while (shown < options.n_parties && faulty[shown]) ++shown;
-  if (shown == options.n_parties) {
-    out.ok = false;
-    out.error = make_error(
-        ErrorKind::Usage, "every party was given a fault to play: there is no honest party's result");
-    return out;
-  }
   const PartyRunResult& first = results[shown];
   bool all_ok = true, agree = true;
   // The honest parties must agree on the outcome and the returned value. Their printed output
@@ -268,7 +271,6 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   }
   if (all_ok && agree) {
     out.ok = true;
-    out.stdout_text = first.out;
     out.result = first.result;
     for (const auto& co : (*session)->client_outputs()) {
       if (co.values.empty()) continue;  // this client was sent nothing
@@ -284,7 +286,6 @@ Result<EmbeddedOutcome> run_embedded(const bytecode::Program& program, const std
   }
   // Report the root cause: a party's own failure rather than the aborts it caused elsewhere.
   out.ok = false;
-  out.stdout_text = first.out;
   const PartyRunResult* cause = nullptr;
   for (size_t i = 0; i < results.size() && cause == nullptr; ++i) {
     if (!faulty[i] && !results[i].ok && !results[i].error.is(ErrorKind::AbortedByPeer)) {

@@ -14,7 +14,7 @@ namespace stoffel::embed {
 PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
                          const std::string& entry,
                          std::span<const mpc::Party::ClientInputCount> counts,
-                         const PartyRunOptions& options) {
+                         const PartyRunOptions& options, const RunSinks& sinks) {
   PartyRunResult pr;
   auto fail = [&](Error error) {
     pr.ok = false;
@@ -31,7 +31,10 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
   vm_options.max_call_depth = options.max_call_depth;
   vm_options.max_steps = options.max_steps;
   vm::VirtualMachine machine(vm_options);
-  machine.set_output([&pr](std::string_view text) { pr.out.append(text); });
+  machine.set_output([&pr, &sinks](std::string_view text) {
+    pr.out.append(text);
+    if (sinks.output) sinks.output(text);
+  });
   machine.set_engine(&engine);
   for (size_t c = 0; c < counts.size(); ++c) {
     vm::ClientStore::Client client{counts[c].client_id, {}};
@@ -40,8 +43,12 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
   }
   if (auto r = machine.load_program(program); !r) return fail(r.error());
   if (options.trace.instructions || options.trace.registers || options.trace.stack) {
-    vm::install_trace_hooks(machine, options.trace, [](std::string_view line) {
-      std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    vm::install_trace_hooks(machine, options.trace, [&sinks](std::string_view line) {
+      if (sinks.trace) {
+        sinks.trace(line);
+      } else {
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+      }
     });
   }
 
@@ -52,11 +59,7 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
   };
   auto result = machine.execute(entry);
   if (!result) {
-    const auto& w = machine.last_error_location();
-    if (w.valid) {
-      pr.where = "at function '" + w.function + "', instruction " +
-                 std::to_string(w.instruction_index) + " (" + w.opcode + ")";
-    }
+    pr.where = machine.last_error_location().to_string();
     pr.program_ms = took();
     return fail(result.error());
   }

@@ -134,6 +134,12 @@ void VirtualMachine::ensure_args(size_t needed) {
   args_capacity_ = cap;
 }
 
+std::string ErrorLocation::to_string() const {
+  if (!valid) return {};
+  return "at function '" + function + "', instruction " + std::to_string(instruction_index) +
+         " (" + opcode + ")";
+}
+
 Result<Value> VirtualMachine::execute(std::string_view name) {
   std::string key(name);
   if (auto it = functions_.find(key); it != functions_.end()) {
