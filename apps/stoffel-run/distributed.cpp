@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "bytecode/reader.h"
+#include "mpc/session_params.h"
 #include "net/tls.h"
 #include "node/node.h"
 
@@ -44,11 +45,10 @@ Result<math::FieldKind> check_mpc_settings(const RunOptions& opts) {
   }
   auto field = math::parse_curve_name(opts.mpc_curve);
   if (!field) return field.error().with_context("Error: ");
-  // In 64 bits: 3t + 1 must not wrap around (the parser bounds t, this does not rely on it).
-  if (uint64_t{opts.n_parties} < 3 * uint64_t{opts.threshold} + 1) {
-    return make_error(ErrorKind::Usage, "Error: --n-parties " + std::to_string(opts.n_parties) +
-                                            " with --threshold " + std::to_string(opts.threshold) +
-                                            " violates n >= 3t + 1");
+  // The one check of n and t (W11), also for a program that turns out not to need MPC.
+  if (auto ok = mpc::validate_parameters(opts.n_parties, opts.threshold); !ok) {
+    return ok.error().with_context("Error: --n-parties " + std::to_string(opts.n_parties) +
+                                   " with --threshold " + std::to_string(opts.threshold) + ": ");
   }
   return *field;
 }
@@ -126,9 +126,9 @@ int run_distributed(const RunOptions& opts) {
   po.program_bytes = program->bytes;
   po.entry = opts.entry;
   po.party_id = opts.party_id;
-  po.n = opts.n_parties;
-  po.t = opts.threshold;
-  po.field = *field;
+  po.session.n = opts.n_parties;
+  po.session.t = opts.threshold;
+  po.session.field = *field;
   po.wait_for_clients = opts.wait_for_clients;
   po.token = token;
   po.stats = opts.stats;

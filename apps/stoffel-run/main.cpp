@@ -62,9 +62,9 @@ int preprocess(const stoffel::cli::RunOptions& opts) {
   auto field = mpc_field(opts);
   if (!field) return cli::kExitBadFlags;
   embed::PreprocessRequest req;
-  req.n = opts.n_parties;
-  req.t = opts.threshold;
-  req.field = *field;
+  req.session.n = opts.n_parties;
+  req.session.t = opts.threshold;
+  req.session.field = *field;
   req.store = store_settings(opts);
   req.triples = opts.pre_triples;
   req.randoms = opts.pre_randoms;
@@ -121,14 +121,14 @@ int run(const stoffel::cli::RunOptions& opts) {
 
   embed::ProgramRunOptions ro;
   embed::EmbeddedOptions& eo = ro.engine;
-  eo.n_parties = opts.n_parties;
-  eo.threshold = opts.threshold;
-  eo.field = *field;
+  eo.session.n = opts.n_parties;
+  eo.session.t = opts.threshold;
+  eo.session.field = *field;
+  eo.session.seed = opts.seed;
   eo.client_inputs = std::move(clients.value());
   eo.max_call_depth = opts.max_call_depth;
   eo.max_steps = opts.max_steps;
   eo.trace = {opts.trace_instr, opts.trace_regs, opts.trace_stack};
-  eo.seed = opts.seed;
   eo.corrupt_parties.assign(opts.fault_corrupt.begin(), opts.fault_corrupt.end());
   eo.crash_parties.assign(opts.fault_crash.begin(), opts.fault_crash.end());
   eo.crash_after_messages = opts.fault_crash_after;

@@ -37,12 +37,12 @@ Result<int64_t> parse_client_value(std::string_view token) {
       return make_error(ErrorKind::Usage,
                         "bad client input '" + std::string(token) + "': not a number");
     }
-    const double scaled = std::nearbyint(std::ldexp(d, 16));
-    if (scaled >= 9.2233720368547758e18 || scaled < -9.2233720368547758e18) {
+    auto scaled = vm::fixed_point_scaled(d, vm::kDefaultFractionalBits);
+    if (!scaled) {
       return make_error(ErrorKind::Usage, "client input '" + std::string(token) +
                                               "' is out of the fixed-point range");
     }
-    return static_cast<int64_t>(scaled);
+    return *scaled;
   }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
@@ -109,66 +109,61 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
     for (const auto& token : options.client_inputs[c]) {
       auto v = parse_client_value(token);
       if (!v) return v.error();
-      ci.values.push_back(encode(options.field, *v));
+      ci.values.push_back(encode(options.session.field, *v));
     }
     counts.push_back({c, ci.values.size()});
     clients.push_back(std::move(ci));
   }
 
-  if (!options.stores.empty() && options.stores.size() != options.n_parties) {
+  if (!options.stores.empty() && options.stores.size() != options.session.n) {
     return make_error(ErrorKind::Usage, "run_embedded: " + std::to_string(options.stores.size()) +
                                             " preprocessing stores for " +
-                                            std::to_string(options.n_parties) + " parties");
+                                            std::to_string(options.session.n) + " parties");
   }
-  if (!options.stores.empty() && options.seed != 0) {
+  if (!options.stores.empty() && options.session.seed != 0) {
     return make_error(ErrorKind::Usage,
                       "a preprocessing store cannot be used with --seed: deterministic "
                       "randomness would make the same material again (M4)");
   }
-  mpc::SessionConfig config;
-  config.n = options.n_parties;
-  config.t = options.threshold;
-  config.field = options.field;
-  config.seed = options.seed;
   std::optional<net::FaultPlan> faults;
   if (!options.corrupt_parties.empty() || !options.crash_parties.empty()) {
     net::FaultPlan plan;
-    plan.seed = options.seed == 0 ? 1 : options.seed;
+    plan.seed = options.session.seed == 0 ? 1 : options.session.seed;
     for (size_t p : options.corrupt_parties) {
-      if (p >= options.n_parties)
+      if (p >= options.session.n)
         return make_error(ErrorKind::Usage, "--fault-corrupt: no party " + std::to_string(p));
       plan.senders[p].corrupt_probability = 1.0;
       plan.senders[p].start_after_messages = options.corrupt_after_messages;
     }
     for (size_t p : options.crash_parties) {
-      if (p >= options.n_parties)
+      if (p >= options.session.n)
         return make_error(ErrorKind::Usage, "--fault-crash: no party " + std::to_string(p));
       plan.senders[p].crash_after_messages = options.crash_after_messages;
     }
     faults = std::move(plan);
   }
-  auto made = mpc::LocalSessionImpl::make(config, std::move(clients), std::move(faults));
+  auto made = mpc::LocalSessionImpl::make(options.session, std::move(clients), std::move(faults));
   if (!made) return made.error();
   Result<std::unique_ptr<mpc::LocalSessionImpl>> session(std::move(made.value()));
 
   // The parties given a fault to play are the faulty ones of this run: what they compute, report
   // or fail with does not count (a crashed party stops with an error of its own), and the others
   // must finish without them. The outcome is the honest parties'.
-  std::vector<uint8_t> faulty(options.n_parties, 0);
+  std::vector<uint8_t> faulty(options.session.n, 0);
   for (size_t p : options.corrupt_parties) faulty[p] = 1;
   for (size_t p : options.crash_parties) faulty[p] = 1;
   // The shown party (the first honest one) prints and traces for everybody, as it runs; the
   // others' output is only kept (it may differ legitimately, e.g. a program printing
   // Mpc.party_id()).
   size_t shown = 0;
-  while (shown < options.n_parties && faulty[shown]) ++shown;
-  if (shown == options.n_parties) {
+  while (shown < options.session.n && faulty[shown]) ++shown;
+  if (shown == options.session.n) {
     return make_error(ErrorKind::Usage,
                       "every party was given a fault to play: there is no honest party's result");
   }
-  std::vector<PartyRunResult> results(options.n_parties);
+  std::vector<PartyRunResult> results(options.session.n);
   // Stored preprocessing (docs/store.md): what each party agreed to use from its store.
-  std::vector<std::optional<mpc::StoredAmounts>> stored(options.n_parties);
+  std::vector<std::optional<mpc::StoredAmounts>> stored(options.session.n);
   Result<void> client_status;
   std::thread client_thread([&] { client_status = (*session)->run_clients(); });
   {
@@ -176,8 +171,8 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
     // Honest parties done with their program (faulty ones are not waited for: see below).
     std::atomic<size_t> finished{0};
     size_t honest_count = 0;
-    for (size_t i = 0; i < options.n_parties; ++i) honest_count += faulty[i] ? 0 : 1;
-    for (size_t i = 0; i < options.n_parties; ++i) {
+    for (size_t i = 0; i < options.session.n; ++i) honest_count += faulty[i] ? 0 : 1;
+    for (size_t i = 0; i < options.session.n; ++i) {
       (faulty[i] ? faulty_threads : honest).emplace_back([&, i] {
         PartyRunOptions ro;
         ro.max_call_depth = options.max_call_depth;
@@ -236,7 +231,7 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
   // What the honest parties saw, party by party: wrong shares (robust openings and preprocessing
   // record who sent them, M3) and silence (whom they stopped waiting for). A party is named only
   // for what an honest party observed; a silent party is never said to have sent wrong shares.
-  std::vector<std::vector<size_t>> wrong_by(options.n_parties), silent_by(options.n_parties);
+  std::vector<std::vector<size_t>> wrong_by(options.session.n), silent_by(options.session.n);
   for (size_t i = 0; i < results.size(); ++i) {
     if (faulty[i]) continue;
     for (size_t p : results[i].stats.suspected_parties) {
@@ -252,7 +247,7 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
     for (size_t k = 0; k < by.size(); ++k) w += (k == 0 ? " " : ", ") + std::to_string(by[k]);
     out.warnings.push_back(w + ")");
   };
-  for (size_t p = 0; p < options.n_parties; ++p) {
+  for (size_t p = 0; p < options.session.n; ++p) {
     if (!wrong_by[p].empty()) {
       warn(p, "sent wrong shares", wrong_by[p]);
     } else if (!silent_by[p].empty()) {

@@ -9,24 +9,22 @@
 
 #include "bytecode/program.h"
 #include "embed/party_run.h"
-#include "math/field_kind.h"
 #include "mpc/material_store.h"
+#include "mpc/session_params.h"
 #include "stoffel/result.h"
 #include "vm/trace.h"
 
 namespace stoffel::embed {
 
 struct EmbeddedOptions {
-  size_t n_parties = 5;
-  size_t threshold = 1;
-  math::FieldKind field = math::FieldKind::Bls12_381;
+  // n, t, field, seed (0: OS randomness), ... of the session (decision W11).
+  mpc::SessionParams session;
   // One list per client, in client order (client ids 0, 1, ...): each an integer (a raw field
   // integer) or a decimal with a point (fixed point, scaled by 2^16).
   std::vector<std::vector<std::string>> client_inputs;
   uint32_t max_call_depth = 1'000'000;
   uint64_t max_steps = 0;  // instruction budget of every party's VM (vm::VmOptions); 0 = none
-  vm::TraceOptions trace;  // party 0 only
-  uint64_t seed = 0;       // 0: OS randomness
+  vm::TraceOptions trace;  // the shown party only (the first honest one)
   // Fault injection for robustness tests (stoffel-run --fault-corrupt / --fault-crash): every
   // message these parties send after the first corrupt_after_messages is corrupted / these
   // parties crash after crash_after_messages messages. They are the faulty parties of the run:

@@ -114,38 +114,38 @@ Result<EmbeddedStores> open_embedded_stores(const StoreSettings& settings, std::
 }
 
 Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) {
-  if (auto ok = mpc::validate_parameters(request.n, request.t); !ok) return ok.error();
+  if (auto ok = mpc::validate(request.session); !ok) return ok.error();
+  if (request.session.seed != 0) {
+    // Stored material must come from real randomness (M4).
+    return make_error(ErrorKind::Usage, "preprocessing for a store cannot use a fixed seed");
+  }
   if (request.triples + request.randoms + request.bits == 0) {
     return make_error(ErrorKind::Store,
                       "nothing to preprocess: give --triples, --random and/or --bits");
   }
-  auto opened = open_embedded_stores(request.store, request.n, request.t, request.field, true);
+  auto opened = open_embedded_stores(request.store, request.session.n, request.session.t, request.session.field, true);
   if (!opened) return opened.error();
   PreprocessOutcome out;
   out.notes = opened->notes;
   auto& stores = opened->stores;
-  std::vector<std::set<mpc::LotId>> before(request.n);
-  for (std::size_t i = 0; i < request.n; ++i) {
+  std::vector<std::set<mpc::LotId>> before(request.session.n);
+  for (std::size_t i = 0; i < request.session.n; ++i) {
     auto lots = stores[i]->lots();
     if (!lots) return lots.error();
     for (const auto& l : *lots) before[i].insert(l.id);
   }
 
-  mpc::SessionConfig config;
-  config.n = request.n;
-  config.t = request.t;
-  config.field = request.field;
-  config.seed = 0;  // stored material must come from real randomness (M4)
+  mpc::SessionParams config = request.session;
   config.initial_triples = 0;
   config.initial_randoms = 0;
   auto made = mpc::LocalSessionImpl::make(config, {});
   if (!made) return made.error();
   mpc::LocalSessionImpl& session = **made;
-  std::vector<Result<mpc::FilledLot>> filled(request.n, Error{"not run"});
+  std::vector<Result<mpc::FilledLot>> filled(request.session.n, Error{"not run"});
   const auto start = std::chrono::steady_clock::now();
   {
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < request.n; ++i) {
+    for (std::size_t i = 0; i < request.session.n; ++i) {
       threads.emplace_back([&, i] {
         filled[i] = session.engine(i).fill_store(
             stores[i].get(),
@@ -170,7 +170,7 @@ Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) 
   }
   if (failure != nullptr) {
     // All parties live here, so a lot some of them stored can be removed everywhere at once.
-    for (std::size_t i = 0; i < request.n; ++i) {
+    for (std::size_t i = 0; i < request.session.n; ++i) {
       auto lots = stores[i]->lots();
       if (!lots) continue;
       for (const auto& l : *lots) {

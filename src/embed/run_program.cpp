@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "mpc/hb/hb_party.h"
+#include "mpc/session_params.h"
 #include "vm/value_format.h"
 #include "vm/vm.h"
 
@@ -45,9 +45,7 @@ Result<RunReport> run_program(const bytecode::Program& program, const std::strin
   }
   // The MPC settings are checked even when the program turns out not to need them.
   const EmbeddedOptions& engine = options.engine;
-  if (auto ok = mpc::validate_parameters(engine.n_parties, engine.threshold); !ok) {
-    return ok.error();
-  }
+  if (auto ok = mpc::validate(engine.session); !ok) return ok.error();
 
   // A program the VM refuses is a Load error before anything runs, on either path.
   vm::VmOptions vm_options;

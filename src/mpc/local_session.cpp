@@ -9,7 +9,7 @@
 
 namespace stoffel::mpc {
 
-Result<std::unique_ptr<LocalSession>> LocalSession::create(SessionConfig config,
+Result<std::unique_ptr<LocalSession>> LocalSession::create(SessionParams config,
                                                            std::vector<ClientInputs> clients) {
   auto s = LocalSessionImpl::make(std::move(config), std::move(clients));
   if (!s) return s.error();
@@ -17,8 +17,8 @@ Result<std::unique_ptr<LocalSession>> LocalSession::create(SessionConfig config,
 }
 
 Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
-    SessionConfig config, std::vector<ClientInputs> clients, std::optional<net::FaultPlan> faults) {
-  if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
+    SessionParams config, std::vector<ClientInputs> clients, std::optional<net::FaultPlan> faults) {
+  if (auto ok = validate(config); !ok) return ok.error();
   std::sort(clients.begin(), clients.end(),
             [](const ClientInputs& a, const ClientInputs& b) { return a.client_id < b.client_id; });
   for (std::size_t i = 1; i < clients.size(); ++i) {
@@ -53,15 +53,8 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
   }
   s->network_ = std::move(net);
 
-  EngineConfig ec;
-  ec.n = config.n;
-  ec.t = config.t;
-  ec.field = config.field;
-  ec.instance_id = config.instance_id;
-  ec.seed = config.seed;
-  ec.initial_triples = config.initial_triples;
-  ec.initial_randoms = config.initial_randoms;
-  ec.receive_timeout_ms = config.receive_timeout_ms;
+  PartyConfig ec;
+  static_cast<SessionParams&>(ec) = config;
   for (std::size_t i = 0; i < s->clients_.size(); ++i) {
     ec.clients.push_back({s->clients_[i].client_id, config.n + i});
   }

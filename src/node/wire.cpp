@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "mpc/hb/hb_party.h"
+#include "mpc/session_params.h"
 
 namespace stoffel::node {
 
@@ -342,6 +342,10 @@ Result<Registration> decode_registration(std::span<const std::uint8_t> msg) {
     return make_error(ErrorKind::Protocol, "malformed REGISTER: party id " +
                                                std::to_string(m.party_id) + " of " +
                                                std::to_string(m.n));
+  }
+  // The one n >= 3t + 1 check (W11): a bootnode never builds a roster the parties would refuse.
+  if (auto ok = mpc::validate_parameters(m.n, m.t); !ok) {
+    return make_error(ErrorKind::Protocol, "malformed REGISTER: " + ok.error().message);
   }
   if (m.clients > kMaxClients) {
     return make_error(ErrorKind::Protocol,

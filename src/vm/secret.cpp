@@ -29,14 +29,21 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value) {
       vm.heap().new_share(type, std::vector<uint8_t>(value.begin(), value.end())));
 }
 
-Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f) {
+Result<int64_t> fixed_point_scaled(double v, uint32_t f) {
   const double scaled = std::nearbyint(std::ldexp(v, static_cast<int>(f)));
-  // |scaled| must fit an i64 (M6 in docs/decisions.md applies in both directions).
+  // |scaled| must fit an i64 (M6 applies in both directions): 2^63 is exactly representable, so
+  // the bounds are exact.
   if (!std::isfinite(scaled) || scaled >= 9.2233720368547758e18 ||
       scaled < -9.2233720368547758e18) {
     return make_error("Fixed-point value out of range: " + std::to_string(v));
   }
-  return engine.encode_int(static_cast<int64_t>(scaled));
+  return static_cast<int64_t>(scaled);
+}
+
+Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f) {
+  auto scaled = fixed_point_scaled(v, f);
+  if (!scaled) return scaled.error();
+  return engine.encode_int(*scaled);
 }
 
 Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {

@@ -28,7 +28,14 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value);
 // SecretInt(1); a Share is returned as it is. Deterministic: every party holds the public value
 // itself (E10).
 Result<Value> share_clear_value(VirtualMachine& vm, const Value& v);
-// An integer (already scaled for fixed point) as a field element; Float scaled by 2^f.
+// The fractional bits of the default fixed-point type, SecretFixedPoint(64, 16): a Float moved
+// into a secret register, Share.from_clear of a Float, client inputs written with a point.
+inline constexpr uint32_t kDefaultFractionalBits = 16;
+// v * 2^f rounded to the nearest integer: the integer a fixed-point value with f fractional bits
+// is encoded as; an error when it does not fit an i64 (M6 applies in both directions). The one
+// fixed-point encoding (W11): the VM and the embedded engine's client inputs both use it.
+Result<int64_t> fixed_point_scaled(double v, uint32_t f);
+// A Float as the field element of its fixed-point encoding with f fractional bits.
 Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f);
 
 // The clear value of an opened share of the given type: SecretInt(1) -> Bool, SecretInt -> I64

@@ -33,9 +33,9 @@ struct Collected {
 
 inline ProgramRunOptions small_session(size_t n = 4, size_t t = 1) {
   ProgramRunOptions o;
-  o.engine.n_parties = n;
-  o.engine.threshold = t;
-  o.engine.seed = 11;
+  o.engine.session.n = n;
+  o.engine.session.t = t;
+  o.engine.session.seed = 11;
   return o;
 }
 

@@ -18,7 +18,7 @@ TEST(RunParty, RunsOnPartiesBuiltOnAnyTransport) {
   net::InMemoryNetwork network(n);
   std::vector<net::Endpoint*> endpoints;
   for (size_t i = 0; i < n; ++i) endpoints.push_back(&network.endpoint(i));
-  mpc::EngineConfig config;
+  mpc::PartyConfig config;
   config.n = n;
   config.t = 1;
   config.seed = 5;

@@ -22,14 +22,14 @@ FieldBytes enc(std::int64_t v) {
 
 TEST(ErrorKindTest, BadSessionParametersAreUsageErrors) {
   for (auto [n, t] : {std::pair<std::size_t, std::size_t>{3, 1}, {256, 1}, {0, 0}}) {
-    SessionConfig c;
+    SessionParams c;
     c.n = n;
     c.t = t;
     auto s = LocalSession::create(c, {});
     ASSERT_FALSE(s.ok()) << "n = " << n << ", t = " << t;
     EXPECT_EQ(s.error().kind, ErrorKind::Usage) << s.error().message;
   }
-  SessionConfig c;
+  SessionParams c;
   auto twice = LocalSession::create(c, {{1, {}}, {1, {}}});
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().kind, ErrorKind::Usage);
@@ -62,7 +62,7 @@ TEST(ErrorKindTest, AbortedPartiesSeeAbortedByPeer) {
 }
 
 TEST(ErrorKindTest, SilentPartiesGiveATimeout) {
-  SessionConfig cfg = config_for(4, math::FieldKind::Bls12_381, 91);
+  SessionParams cfg = config_for(4, math::FieldKind::Bls12_381, 91);
   cfg.receive_timeout_ms = 500;
   auto s = make_session(cfg, {}, net::FaultPlan{});
   ASSERT_TRUE(s);

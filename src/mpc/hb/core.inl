@@ -68,7 +68,7 @@ Result<std::shared_ptr<const Algebra<F>>> Algebra<F>::create(std::size_t n, std:
 }
 
 template <typename F>
-HbPartyImpl<F>::HbPartyImpl(const EngineConfig& config, net::Endpoint& endpoint,
+HbPartyImpl<F>::HbPartyImpl(const PartyConfig& config, net::Endpoint& endpoint,
                       std::shared_ptr<const Algebra<F>> algebra)
     : cfg_(config),
       endpoint_(endpoint),
@@ -243,7 +243,7 @@ void HbPartyImpl<F>::suspect(std::size_t party) {
 }
 
 template <typename F>
-const EngineConfig::Client* HbPartyImpl<F>::find_client(std::uint64_t client_id) const {
+const PartyConfig::Client* HbPartyImpl<F>::find_client(std::uint64_t client_id) const {
   for (const auto& c : cfg_.clients) {
     if (c.client_id == client_id) return &c;
   }
