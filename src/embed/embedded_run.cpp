@@ -27,10 +27,28 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A fixed-point input is a decimal with a point: an optional minus sign, digits, a point, digits
+// (at least one digit in all). No exponent, no inf or nan: what is not an integer or such a decimal
+// is refused, so "1e3" cannot pass for a fixed-point number.
+bool is_fixed_point(std::string_view token) {
+  size_t i = (!token.empty() && token[0] == '-') ? 1 : 0;
+  size_t digits = 0, points = 0;
+  for (; i < token.size(); ++i) {
+    if (token[i] >= '0' && token[i] <= '9') {
+      ++digits;
+    } else if (token[i] == '.') {
+      ++points;
+    } else {
+      return false;
+    }
+  }
+  return points == 1 && digits > 0;
+}
+
 }  // namespace
 
 Result<int64_t> parse_client_value(std::string_view token) {
-  if (token.find_first_of(".eE") != std::string_view::npos) {
+  if (is_fixed_point(token)) {
     double d = 0;
     auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), d);
     if (ec != std::errc() || p != token.data() + token.size() || !std::isfinite(d)) {
@@ -104,14 +122,21 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
                                const EmbeddedOptions& options, const RunSinks& sinks) {
   std::vector<mpc::ClientInputs> clients;
   std::vector<mpc::Party::ClientInputCount> counts;
+  // Per client, the type each input was given as: a decimal with a point is fixed point.
+  std::vector<std::vector<vm::ShareType>> input_types;
   for (size_t c = 0; c < options.client_inputs.size(); ++c) {
     mpc::ClientInputs ci{c, {}};
+    std::vector<vm::ShareType> types;
     for (const auto& token : options.client_inputs[c]) {
       auto v = parse_client_value(token);
       if (!v) return v.error();
       ci.values.push_back(encode(options.session.field, *v));
+      types.push_back(is_fixed_point(token)
+                          ? vm::ShareType::fixed_point(64, vm::kDefaultFractionalBits)
+                          : vm::ShareType::secret_int(64));
     }
     counts.push_back({c, ci.values.size()});
+    input_types.push_back(std::move(types));
     clients.push_back(std::move(ci));
   }
 
@@ -177,6 +202,7 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
         PartyRunOptions ro;
         ro.max_call_depth = options.max_call_depth;
         ro.max_steps = options.max_steps;
+        ro.client_input_types = input_types;
         if (i == shown) ro.trace = options.trace;
         if (!options.stores.empty()) {
           // Before anything consumes preprocessing: agree on the stored items (every party, M4).
@@ -269,11 +295,21 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
     out.result = first.result;
     for (const auto& co : (*session)->client_outputs()) {
       if (co.values.empty()) continue;  // this client was sent nothing
+      // The k-th value a client received is the k-th the program sent it: read it as that type.
+      std::vector<vm::ShareType> types;
+      for (const auto& sent : first.sent_outputs) {
+        if (sent.client_id == co.client_id) types.push_back(sent.type);
+      }
       std::string line = "Client " + std::to_string(co.client_id) + " output: ";
       for (size_t k = 0; k < co.values.size(); ++k) {
         if (k > 0) line += ", ";
         auto v = (*session)->party(shown).decode_int(co.values[k]);
-        line += v ? std::to_string(*v) : "<" + v.error().message + ">";
+        if (!v) {
+          line += "<" + v.error().message + ">";
+          continue;
+        }
+        const vm::ShareType type = k < types.size() ? types[k] : vm::ShareType::secret_int(64);
+        line += vm::display_string(vm::clear_from_int(*v, type));
       }
       out.client_outputs.push_back(line);
     }
@@ -293,6 +329,17 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
   if (cause != nullptr) {
     out.error = cause->error;
     out.error_location = cause->where;
+    // The shown party may have been stopped by the abort before it printed what the failing party
+    // printed on its way to the error (it was behind, e.g. waiting in a round the others had
+    // finished without it). Everything the program printed before its error must appear, so
+    // the rest comes from the failing party when the shown party's output is the start of its
+    // output (it is, unless the program prints party-specific values).
+    const std::string& shown_out = first.out;
+    const std::string& cause_out = cause->out;
+    if (cause != &first && first.error.is(ErrorKind::AbortedByPeer) &&
+        cause_out.size() > shown_out.size() && cause_out.starts_with(shown_out) && sinks.output) {
+      sinks.output(std::string_view(cause_out).substr(shown_out.size()));
+    }
   } else {
     out.error = make_error(ErrorKind::Protocol, "the parties disagree on the program's result");
   }

@@ -3,8 +3,6 @@
 #include <chrono>
 #include <cstdio>
 
-#include "embed/party_backend.h"
-#include "vm/heap_objects.h"
 #include "vm/secret.h"
 #include "vm/value_format.h"
 #include "vm/vm.h"
@@ -16,17 +14,18 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
                          std::span<const mpc::Party::ClientInputCount> counts,
                          const PartyRunOptions& options, const RunSinks& sinks) {
   PartyRunResult pr;
+  PartyBackend backend(party);
   auto fail = [&](Error error) {
     pr.ok = false;
     pr.error = std::move(error);
     pr.stats = party.stats();
+    pr.sent_outputs = backend.sent_outputs();
     return pr;
   };
 
   auto inputs = party.receive_client_inputs(counts);
   if (!inputs) return fail(inputs.error().with_context("client input failed: "));
 
-  PartyBackend engine(party);
   vm::VmOptions vm_options;
   vm_options.max_call_depth = options.max_call_depth;
   vm_options.max_steps = options.max_steps;
@@ -35,10 +34,11 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
     pr.out.append(text);
     if (sinks.output) sinks.output(text);
   });
-  machine.set_engine(&engine);
+  machine.set_engine(&backend);
   for (size_t c = 0; c < counts.size(); ++c) {
-    vm::ClientStore::Client client{counts[c].client_id, {}};
+    vm::ClientStore::Client client{counts[c].client_id, {}, {}};
     for (const auto& share : (*inputs)[c]) client.shares.emplace_back(share.begin(), share.end());
+    if (c < options.client_input_types.size()) client.types = options.client_input_types[c];
     machine.client_store().clients.push_back(std::move(client));
   }
   if (auto r = machine.load_program(program); !r) return fail(r.error());
@@ -63,20 +63,15 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
     pr.program_ms = took();
     return fail(result.error());
   }
-  vm::Value value = *result;
-  if (value.type == vm::ValueType::Share) {
-    // A returned share is opened (every party takes part) and reported in the clear.
-    const vm::FieldBytes f = vm::share_field(value.share);
-    auto opened = engine.open(std::span<const vm::FieldBytes>(&f, 1));
-    if (!opened) return fail(opened.error().with_context("opening the returned share failed: "));
-    auto clear = vm::clear_from_field(engine, value.share->share_type, (*opened)[0]);
-    if (!clear) return fail(clear.error());
-    value = *clear;
-  }
+  // Secrets in the result (a share, Share objects, arrays and objects holding them) are opened
+  // in one batch that every party takes part in, and reported in the clear.
+  auto value = vm::open_shares_in(machine, *result);
+  if (!value) return fail(value.error().with_context("opening the returned shares failed: "));
   pr.program_ms = took();
   pr.ok = true;
-  pr.result = vm::display_string(value);
+  pr.result = vm::display_string(*value);
   pr.stats = party.stats();
+  pr.sent_outputs = backend.sent_outputs();
   return pr;
 }
 

@@ -35,8 +35,10 @@
 #include <string_view>
 
 #include "bytecode/program.h"
+#include "embed/party_backend.h"
 #include "mpc/party.h"
 #include "stoffel/result.h"
+#include "vm/share_type.h"
 #include "vm/trace.h"
 
 namespace stoffel::embed {
@@ -48,6 +50,10 @@ struct RunSinks {
 };
 
 struct PartyRunOptions {
+  // Per client (in `counts` order), the type each input was given as, when known: reading an
+  // input as the other kind (an integer as fixed point, or the reverse) is then an execution
+  // error. Empty: unknown, not checked.
+  std::vector<std::vector<vm::ShareType>> client_input_types;
   uint32_t max_call_depth = 1'000'000;
   uint64_t max_steps = 0;  // instruction budget (vm::VmOptions::max_steps); 0 = none
   vm::TraceOptions trace;  // none by default; lines go to RunSinks::trace (or stderr)
@@ -63,6 +69,9 @@ struct PartyRunResult {
   // Wall time of the program itself, from its first instruction to its (opened) result: no
   // client inputs, no process or session setup (benchmarks read it from --stats).
   double program_ms = 0;
+  // The type of every value the program sent to a client, in the order sent (a client's
+  // outputs arrive in that order): what those outputs mean.
+  std::vector<PartyBackend::SentOutput> sent_outputs;
 };
 
 // Runs `entry` of `program` as `party`. `counts` lists the session's clients and how many inputs

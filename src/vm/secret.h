@@ -41,6 +41,19 @@ Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f);
 // The clear value of an opened share of the given type: SecretInt(1) -> Bool, SecretInt -> I64
 // (decision M6), SecretFixedPoint -> Float (value / 2^f).
 Result<Value> clear_from_field(MpcBackend& engine, const ShareType& type, const FieldBytes& value);
+// The same from the opened value already decoded as an integer (M6).
+Value clear_from_int(int64_t value, const ShareType& type);
+
+// The raw share a value stands for: a Share itself, or the __data of a Share object (an Object
+// with __type = "Share", as the Share.* builtins return); null for anything else. Wherever a
+// builtin takes a share, it takes either form.
+ShareObj* share_behind(const Value& v);
+
+// `v` with every secret in it opened: a share or Share object becomes its clear value, and so do
+// the shares inside arrays and objects (in place, to any depth, cycles included). All of them
+// are opened in one robust batch (one round, every party takes part, in the same order since
+// the traversal follows insertion order). Used for the value a program returns.
+Result<Value> open_shares_in(VirtualMachine& vm, const Value& v);
 
 // ADD SUB MUL DIV MOD with at least one Share operand.
 Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Value& b);
