@@ -138,6 +138,7 @@ class HbPartyImpl final : public HbParty {
     std::uint64_t round = 0;
     std::size_t words = 0;
     std::vector<std::size_t> base;        // interpolation parties
+    std::vector<F> base_weights;          // their barycentric weights (a row costs O(base))
     std::vector<F> base_values;           // base.size() x words
     std::vector<std::uint8_t> have;       // parties already heard from
     std::vector<std::uint8_t> corrected;  // words decoded by Gao: not used for the check
