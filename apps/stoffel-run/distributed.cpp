@@ -45,7 +45,7 @@ Result<math::FieldKind> check_mpc_settings(const RunOptions& opts) {
   }
   auto field = math::parse_curve_name(opts.mpc_curve);
   if (!field) return field.error().with_context("Error: ");
-  // The one check of n and t (W11), also for a program that turns out not to need MPC.
+  // The one check of n and t (W12), also for a program that turns out not to need MPC.
   if (auto ok = mpc::validate_parameters(opts.n_parties, opts.threshold); !ok) {
     return ok.error().with_context("Error: --n-parties " + std::to_string(opts.n_parties) +
                                    " with --threshold " + std::to_string(opts.threshold) + ": ");

@@ -17,7 +17,7 @@
 namespace stoffel::embed {
 
 struct EmbeddedOptions {
-  // n, t, field, seed (0: OS randomness), ... of the session (decision W11).
+  // n, t, field, seed (0: OS randomness), ... of the session (decision W12).
   mpc::SessionParams session;
   // One list per client, in client order (client ids 0, 1, ...): each an integer (a raw field
   // integer) or a decimal with a point (fixed point, scaled by 2^16).

@@ -39,7 +39,7 @@ Result<EmbeddedStores> open_embedded_stores(const StoreSettings& settings, std::
                                             std::size_t t, math::FieldKind field, bool create);
 
 struct PreprocessRequest {
-  // n, t and field of the session (W11). Its seed must be 0 and its initial preprocessing is
+  // n, t and field of the session (W12). Its seed must be 0 and its initial preprocessing is
   // ignored: stored material comes from real randomness, generated on request (M4).
   mpc::SessionParams session;
   StoreSettings store;

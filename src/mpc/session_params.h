@@ -1,4 +1,4 @@
-// The settings of one MPC session, the same at every party (decision W11): the one set of them.
+// The settings of one MPC session, the same at every party (decision W12): the one set of them.
 // LocalSession, every HbParty (PartyConfig adds who the party is), the embedded engine
 // (embed::EmbeddedOptions::session) and a distributed party (node::PartyOptions::session, and
 // what the roster fixes) take this struct, never a copy of its fields, and check it with the one

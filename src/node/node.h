@@ -75,7 +75,7 @@ struct PartyOptions {
   std::size_t party_id = 0;
   net::HostPort bootstrap;
   net::HostPort bind;
-  // n, t, field of the session (W11), checked by mpc::validate; the roster must agree on them.
+  // n, t, field of the session (W12), checked by mpc::validate; the roster must agree on them.
   // The instance id comes from the roster, the receive timeout from common.timeout.
   mpc::SessionParams session;
   std::size_t wait_for_clients = 0;

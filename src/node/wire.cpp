@@ -343,7 +343,7 @@ Result<Registration> decode_registration(std::span<const std::uint8_t> msg) {
                                                std::to_string(m.party_id) + " of " +
                                                std::to_string(m.n));
   }
-  // The one n >= 3t + 1 check (W11): a bootnode never builds a roster the parties would refuse.
+  // The one n >= 3t + 1 check (W12): a bootnode never builds a roster the parties would refuse.
   if (auto ok = mpc::validate_parameters(m.n, m.t); !ok) {
     return make_error(ErrorKind::Protocol, "malformed REGISTER: " + ok.error().message);
   }

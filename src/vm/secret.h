@@ -33,7 +33,7 @@ Result<Value> share_clear_value(VirtualMachine& vm, const Value& v);
 inline constexpr uint32_t kDefaultFractionalBits = 16;
 // v * 2^f rounded to the nearest integer: the integer a fixed-point value with f fractional bits
 // is encoded as; an error when it does not fit an i64 (M6 applies in both directions). The one
-// fixed-point encoding (W11): the VM and the embedded engine's client inputs both use it.
+// fixed-point encoding (W12): the VM and the embedded engine's client inputs both use it.
 Result<int64_t> fixed_point_scaled(double v, uint32_t f);
 // A Float as the field element of its fixed-point encoding with f fractional bits.
 Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f);

@@ -35,7 +35,7 @@ TEST(SessionTest, ValidatesParameters) {
   EXPECT_NE(create_error(5, 1, {{1, {big}}}).find("non-canonical"), std::string::npos);
 }
 
-// The one check of n and t (W11): every layer calls it, so its answers are pinned here, including
+// The one check of n and t (W12): every layer calls it, so its answers are pinned here, including
 // a threshold so large that 3t + 1 would wrap around in 64 bits.
 TEST(SessionTest, OneParameterCheckForEveryLayer) {
   EXPECT_TRUE(validate_parameters(4, 1).ok());

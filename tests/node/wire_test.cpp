@@ -82,7 +82,7 @@ TEST(Wire, RosterRefusesBadContent) {
   EXPECT_FALSE(Roster::decode(b).ok());
 }
 
-// A registration whose n and t violate n >= 3t + 1 is refused where it is decoded (W11), so a
+// A registration whose n and t violate n >= 3t + 1 is refused where it is decoded (W12), so a
 // bootnode never builds a roster from it.
 TEST(Wire, RegistrationWithTooManyFaultyPartiesIsRefused) {
   auto ok = decode_registration(

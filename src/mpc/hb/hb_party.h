@@ -20,7 +20,7 @@
 
 namespace stoffel::mpc {
 
-// One party's configuration: the session's parameters (the same at every party, W11) plus who
+// One party's configuration: the session's parameters (the same at every party, W12) plus who
 // this party is and where the session's clients are.
 struct PartyConfig : SessionParams {
   std::size_t id = 0;
