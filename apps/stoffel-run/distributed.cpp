@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "bytecode/reader.h"
+#include "mpc/session_params.h"
 #include "net/tls.h"
 #include "node/node.h"
 
@@ -18,14 +19,15 @@ Result<LoadedProgram> load_program(const std::string& path) {
   // bytes are then read once more and parsed again, so the program that runs is exactly the one
   // whose SHA-256 names it.
   auto checked = bytecode::read_program_file(path);
-  if (!checked) return make_error("Error: cannot load '" + path + "': " + checked.error().message);
+  if (!checked) return checked.error().with_context("Error: cannot load '" + path + "': ");
   LoadedProgram lp;
   std::ifstream in(path, std::ios::binary);
   lp.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   auto program = bytecode::read_program(lp.bytes);
-  if (!in || !program) return make_error("Error: cannot load '" + path + "': the file changed");
+  if (!in || !program)
+    return make_error(ErrorKind::Load, "Error: cannot load '" + path + "': the file changed");
   if (program->functions.empty())
-    return make_error("Error: compiled program contains no functions");
+    return make_error(ErrorKind::Load, "Error: compiled program contains no functions");
   lp.program = std::move(*program);
   return lp;
 }
@@ -34,18 +36,19 @@ Result<math::FieldKind> check_mpc_settings(const RunOptions& opts) {
   std::string backend = opts.mpc_backend;
   for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (backend == "avss" || backend == "adkg") {
-    return make_error("Error: the avss backend is not available yet (use honeybadger)");
+    return make_error(ErrorKind::Usage,
+                      "Error: the avss backend is not available yet (use honeybadger)");
   }
   if (backend != "honeybadger" && backend != "hb") {
-    return make_error("Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
+    return make_error(ErrorKind::Usage,
+                      "Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
   }
   auto field = math::parse_curve_name(opts.mpc_curve);
-  if (!field) return make_error("Error: " + field.error().message);
-  // In 64 bits: 3t + 1 must not wrap around (the parser bounds t, this does not rely on it).
-  if (uint64_t{opts.n_parties} < 3 * uint64_t{opts.threshold} + 1) {
-    return make_error("Error: --n-parties " + std::to_string(opts.n_parties) +
-                      " with --threshold " + std::to_string(opts.threshold) +
-                      " violates n >= 3t + 1");
+  if (!field) return field.error().with_context("Error: ");
+  // The one check of n and t (W12), also for a program that turns out not to need MPC.
+  if (auto ok = mpc::validate_parameters(opts.n_parties, opts.threshold); !ok) {
+    return ok.error().with_context("Error: --n-parties " + std::to_string(opts.n_parties) +
+                                   " with --threshold " + std::to_string(opts.threshold) + ": ");
   }
   return *field;
 }
@@ -60,7 +63,8 @@ void err_line(const std::string& s) {
 Result<net::HostPort> address(const std::string& text, const std::string& fallback,
                               const char* flag) {
   auto hp = net::parse_host_port(text.empty() ? fallback : text);
-  if (!hp) return make_error("Error: " + std::string(flag) + ": " + hp.error().message);
+  if (!hp)
+    return make_error(ErrorKind::Usage, "Error: " + std::string(flag) + ": " + hp.error().message);
   return hp;
 }
 
@@ -122,9 +126,9 @@ int run_distributed(const RunOptions& opts) {
   po.program_bytes = program->bytes;
   po.entry = opts.entry;
   po.party_id = opts.party_id;
-  po.n = opts.n_parties;
-  po.t = opts.threshold;
-  po.field = *field;
+  po.session.n = opts.n_parties;
+  po.session.t = opts.threshold;
+  po.session.field = *field;
   po.wait_for_clients = opts.wait_for_clients;
   po.token = token;
   po.stats = opts.stats;

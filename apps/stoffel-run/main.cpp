@@ -1,41 +1,32 @@
-// stoffel-run: runs a compiled Stoffel program. Thin: parsing is in run_options.cpp, everything
-// else is the library.
+// stoffel-run: runs a compiled Stoffel program. Thin: flags are parsed in run_options.cpp, a
+// local run (one VM, or the embedded MPC engine when the program needs it) is
+// embed::run_program, a distributed one is distributed.cpp; this file prints.
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <cctype>
 
 #include "bytecode/reader.h"
 #include "distributed.h"
 #include "embed/embedded_run.h"
 #include "embed/embedded_store.h"
+#include "embed/run_program.h"
 #include "math/field_kind.h"
 #include "mpc/store_plan.h"
 #include "run_options.h"
-#include "vm/trace.h"
-#include "vm/value_format.h"
-#include "vm/vm.h"
 
 namespace {
 
 // stdout is buffered for speed (print-heavy programs); flush it before anything goes to stderr
 // so a terminal shows both in program order.
-void err_line(const std::string& s) {
+void err_line(std::string_view s) {
   std::fflush(stdout);
-  std::fprintf(stderr, "%s\n", s.c_str());
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(s.size()), s.data());
 }
 
-void print_stdout(const std::string& text) {
+void print_stdout(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
-}
-
-int execution_error(const std::string& entry, const std::string& message,
-                    const std::string& where) {
-  err_line("Execution error in '" + entry + "': " + message);
-  if (!where.empty()) err_line("  " + where);
-  return stoffel::cli::kExitExecution;
 }
 
 // The MPC settings every mode checks: backend, curve, n >= 3t + 1. nullopt: an error was printed
@@ -71,9 +62,9 @@ int preprocess(const stoffel::cli::RunOptions& opts) {
   auto field = mpc_field(opts);
   if (!field) return cli::kExitBadFlags;
   embed::PreprocessRequest req;
-  req.n = opts.n_parties;
-  req.t = opts.threshold;
-  req.field = *field;
+  req.session.n = opts.n_parties;
+  req.session.t = opts.threshold;
+  req.session.field = *field;
   req.store = store_settings(opts);
   req.triples = opts.pre_triples;
   req.randoms = opts.pre_randoms;
@@ -117,7 +108,7 @@ int run(const stoffel::cli::RunOptions& opts) {
   auto program = cli::load_program(opts.program);
   if (!program) {
     err_line(program.error().message);
-    return cli::kExitBadProgram;
+    return cli::exit_code_for(program.error().kind);
   }
   // MPC settings are validated even when the program turns out not to need them.
   auto field = mpc_field(opts);
@@ -125,93 +116,58 @@ int run(const stoffel::cli::RunOptions& opts) {
   auto clients = embed::parse_client_inputs(opts.client_inputs);
   if (!clients) {
     err_line("Error: " + clients.error().message);
-    return cli::kExitBadFlags;
-  }
-  const vm::TraceOptions trace{opts.trace_instr, opts.trace_regs, opts.trace_stack};
-
-  err_line("Starting VM execution of '" + opts.entry + "'...");
-  const bool faults = !opts.fault_corrupt.empty() || !opts.fault_crash.empty();
-  if (!opts.client_inputs_given && !faults) {
-    // First try the program on one VM without an MPC engine, with its output held back. If it
-    // never needs the engine, that run is the answer (clear programs run at full speed). If it
-    // does, it runs again from the start on the embedded engine; the held-back output is
-    // dropped, so deterministic programs cannot tell the difference.
-    vm::VmOptions vm_options;
-    vm_options.max_call_depth = opts.max_call_depth;
-    vm_options.max_steps = opts.max_steps;
-    vm::VirtualMachine machine(vm_options);
-    std::string out;
-    std::vector<std::string> trace_lines;
-    machine.set_output([&out](std::string_view text) { out.append(text); });
-    if (auto r = machine.load_program(program->program); !r) {
-      err_line("Error: cannot load '" + opts.program + "': " + r.error().message);
-      return cli::kExitBadProgram;
-    }
-    if (trace.instructions || trace.registers || trace.stack) {
-      vm::install_trace_hooks(machine, trace, [&trace_lines](std::string_view line) {
-        trace_lines.emplace_back(line);
-      });
-    }
-    auto result = machine.execute(opts.entry);
-    if (!machine.engine_was_needed()) {
-      for (const auto& line : trace_lines) err_line(line);
-      print_stdout(out);
-      if (!result) {
-        const auto& w = machine.last_error_location();
-        std::string where;
-        if (w.valid) {
-          where = "at function '" + w.function + "', instruction " +
-                  std::to_string(w.instruction_index) + " (" + w.opcode + ")";
-        }
-        return execution_error(opts.entry, result.error().message, where);
-      }
-      print_stdout("Program returned: " + vm::display_string(*result) + "\n");
-      std::fflush(stdout);
-      return cli::kExitOk;
-    }
+    return cli::exit_code_for(clients.error().kind);
   }
 
-  embed::EmbeddedOptions eo;
-  eo.n_parties = opts.n_parties;
-  eo.threshold = opts.threshold;
-  eo.field = *field;
+  embed::ProgramRunOptions ro;
+  embed::EmbeddedOptions& eo = ro.engine;
+  eo.session.n = opts.n_parties;
+  eo.session.t = opts.threshold;
+  eo.session.field = *field;
+  eo.session.seed = opts.seed;
   eo.client_inputs = std::move(clients.value());
   eo.max_call_depth = opts.max_call_depth;
   eo.max_steps = opts.max_steps;
-  eo.trace = trace;
-  eo.seed = opts.seed;
+  eo.trace = {opts.trace_instr, opts.trace_regs, opts.trace_stack};
   eo.corrupt_parties.assign(opts.fault_corrupt.begin(), opts.fault_corrupt.end());
   eo.crash_parties.assign(opts.fault_crash.begin(), opts.fault_crash.end());
   eo.crash_after_messages = opts.fault_crash_after;
   eo.corrupt_after_messages = opts.fault_corrupt_after;
+  ro.start_on_engine = opts.client_inputs_given;
+  // The stores are opened only when the program runs on the engine; they outlive the run.
   std::optional<embed::EmbeddedStores> stores;
   if (!opts.preproc_store.empty()) {
-    auto opened = embed::open_embedded_stores(store_settings(opts), opts.n_parties, opts.threshold,
-                                              *field, false);
-    if (!opened) {
-      err_line("Error: " + opened.error().message);
-      return cli::kExitStore;
-    }
-    stores = std::move(*opened);
-    eo.stores = stores->pointers();
+    ro.open_stores = [&]() -> stoffel::Result<std::vector<mpc::MaterialStore*>> {
+      auto opened = embed::open_embedded_stores(store_settings(opts), opts.n_parties,
+                                                opts.threshold, *field, false);
+      if (!opened) return Error{opened.error().message, ErrorKind::Store};  // exit 5
+      stores = std::move(*opened);
+      return stores->pointers();
+    };
   }
-  auto outcome = embed::run_embedded(program->program, opts.entry, eo);
-  if (!outcome) {
-    err_line("Error: " + outcome.error().message);
-    return cli::kExitBadFlags;
+
+  err_line("Starting VM execution of '" + opts.entry + "'...");
+  const embed::RunSinks sinks{print_stdout, err_line};
+  auto report = embed::run_program(program->program, opts.entry, ro, sinks);
+  if (!report) {
+    const bool load = report.error().is(ErrorKind::Load);
+    err_line((load ? "Error: cannot load '" + opts.program + "': " : std::string("Error: ")) +
+             report.error().message);
+    return cli::exit_code_for(report.error().kind);
   }
-  for (const auto& note : outcome->notes) err_line(note);
-  print_stdout(outcome->stdout_text);
-  for (const auto& line : outcome->client_outputs) print_stdout(line + "\n");
-  for (const auto& w : outcome->warnings) err_line(w);
+  for (const auto& note : report->notes) err_line(note);
+  for (const auto& line : report->client_outputs) print_stdout(line + "\n");
+  for (const auto& w : report->warnings) err_line(w);
   if (opts.stats) {
     std::fflush(stdout);
-    std::fputs(outcome->stats.c_str(), stderr);
+    std::fputs(report->stats.c_str(), stderr);
   }
-  if (!outcome->ok) {
-    return execution_error(opts.entry, outcome->error, outcome->error_location);
+  if (!report->ok) {
+    err_line("Execution error in '" + opts.entry + "': " + report->error.message);
+    if (!report->error_location.empty()) err_line("  " + report->error_location);
+    return cli::exit_code_for(report->error.kind);
   }
-  print_stdout("Program returned: " + outcome->result + "\n");
+  print_stdout("Program returned: " + report->result + "\n");
   std::fflush(stdout);
   return cli::kExitOk;
 }

@@ -2,8 +2,9 @@
 
 #include <CLI/CLI.hpp>
 #include <array>
-#include <cstdint>
 #include <charconv>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace stoffel::cli {
@@ -27,6 +28,23 @@ struct RoleFlags {
   bool leader = false, bootnode = false, client = false, version = false;
   std::string client_index;  // parsed by hand: empty = not given
 };
+// A whole decimal number from lo to hi. CLI11's own checks let "-1" through for unsigned options
+// (it wraps) and call "abc" out of range; this one says what it saw. CLI11 puts the flag's
+// name in front of the message.
+CLI::Validator whole_number(uint64_t lo, uint64_t hi) {
+  const std::string range = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        uint64_t v = 0;
+        const char* end = text.data() + text.size();
+        auto [p, ec] = std::from_chars(text.data(), end, v);
+        if (text.empty() || p != end || ec != std::errc() || v < lo || v > hi) {
+          return "'" + text + "' is not " + range;
+        }
+        return {};
+      },
+      "INT " + std::to_string(lo) + ".." + std::to_string(hi));
+}
 
 // CLI::App can be neither copied nor moved, so callers own it and this fills it in.
 void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
@@ -39,14 +57,15 @@ void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
   app.add_flag("--trace-stack", o.trace_stack, "Trace calls, returns, pushes and pops to stderr");
   app.add_option("--max-call-depth", o.max_call_depth,
                  "Maximum nested calls before 'stack overflow' (default 1000000)")
-      ->check(CLI::Range(1u, 100'000'000u));
+      ->check(whole_number(1, 100'000'000));
   app.add_option("--max-steps", o.max_steps,
-                 "Stop with an error after N instructions (0, the default: no limit)");
+                 "Stop with an error after N instructions (0, the default: no limit)")
+      ->check(whole_number(0, UINT64_MAX));
   app.add_option("--n-parties", o.n_parties, "Parties of the embedded MPC engine (default 5)")
-      ->check(CLI::Range(1u, 255u));
+      ->check(whole_number(1, 255));
   // At most 84: n <= 255 and n >= 3t + 1. The bound also keeps 3t + 1 far from overflowing.
   app.add_option("--threshold", o.threshold, "Corruption threshold t, n >= 3t+1 (default 1)")
-      ->check(CLI::Range(0u, 84u));
+      ->check(whole_number(0, 84));
   app.add_option("--mpc-curve", o.mpc_curve,
                  "Field: bls12-381 (default), bn254, curve25519, ed25519");
   app.add_option("--mpc-backend", o.mpc_backend, "MPC backend: honeybadger (default, alias hb)");
@@ -56,17 +75,22 @@ void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
   app.add_flag("--stats", o.stats,
                "Print MPC counters per party to stderr (multiplications, openings, rounds, "
                "bytes, preprocessing)");
-  app.add_option("--seed", o.seed, "Deterministic MPC randomness (for tests); 0 = OS randomness");
+  app.add_option("--seed", o.seed, "Deterministic MPC randomness (for tests); 0 = OS randomness")
+      ->check(whole_number(0, UINT64_MAX));
   app.add_option("--fault-corrupt", o.fault_corrupt,
                  "Testing: these parties corrupt every message they send (embedded engine)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(whole_number(0, 254));
   app.add_option("--fault-corrupt-after", o.fault_corrupt_after,
-                 "Testing: messages a corrupting party sends correctly first (default 0)");
+                 "Testing: messages a corrupting party sends correctly first (default 0)")
+      ->check(whole_number(0, UINT64_MAX));
   app.add_option("--fault-crash", o.fault_crash,
                  "Testing: these parties stop sending after --fault-crash-after messages")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(whole_number(0, 254));
   app.add_option("--fault-crash-after", o.fault_crash_after,
-                 "Testing: messages a crashing party sends before it stops (default 0)");
+                 "Testing: messages a crashing party sends before it stops (default 0)")
+      ->check(whole_number(0, UINT64_MAX));
   app.add_option("--preproc-store", o.preproc_store,
                  "Preprocessing stores, one per party in DIR/party-<i>: with --preprocess they "
                  "are filled; with a program, stored material is used first (never twice)");
@@ -75,14 +99,17 @@ void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
                  "creates it if missing)");
   app.add_option("--store-map-size", o.store_map_size_mib,
                  "Largest size a party's store may grow to, in MiB (default 1024)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
+      ->check(whole_number(1, std::uint64_t{1} << 24));
   app.add_flag("--preprocess", o.preprocess,
                "Offline phase: fill the stores (--preproc-store) and exit; no program");
-  app.add_option("--triples", o.pre_triples, "With --preprocess: Beaver triples per party");
+  app.add_option("--triples", o.pre_triples, "With --preprocess: Beaver triples per party")
+      ->check(whole_number(0, UINT64_MAX));
   app.add_option("--random", o.pre_randoms,
-                 "With --preprocess: random shares per party (also client-input masks)");
+                 "With --preprocess: random shares per party (also client-input masks)")
+      ->check(whole_number(0, UINT64_MAX));
   app.add_option("--bits", o.pre_bits,
-                 "With --preprocess: random bits per party (fixed-point truncation)");
+                 "With --preprocess: random bits per party (fixed-point truncation)")
+      ->check(whole_number(0, UINT64_MAX));
   app.add_option("--store-info", o.store_info,
                  "Print what the stores in DIR hold (counts, consumed, parameters; never "
                  "secrets) and exit; with --store-key everything is authenticated");
@@ -95,10 +122,11 @@ void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
   app.add_option("--bind", o.bind,
                  "Where to listen, host:port (leader/bootnode default 127.0.0.1:9000, party "
                  "127.0.0.1:0 = a port the OS picks)");
-  app.add_option("--party-id", o.party_id, "Party: this party's index in the session (0..n-1)");
+  app.add_option("--party-id", o.party_id, "Party: this party's index in the session (0..n-1)")
+      ->check(whole_number(0, 254));
   app.add_option("--wait-for-clients", o.wait_for_clients,
                  "Leader/party: the number of clients that give inputs (default 0)")
-      ->check(CLI::Range(0u, 1024u));
+      ->check(whole_number(0, 1024));
   app.add_flag("--client", r.client, "Run a client: give --inputs, print the outputs sent to it");
   app.add_option("--inputs", o.inputs,
                  "Client: its inputs a,b,... (integers, or decimals with a point as fixed point)")

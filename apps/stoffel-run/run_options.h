@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "stoffel/result.h"
+
 namespace stoffel::cli {
 
 struct RunOptions {
@@ -69,6 +71,28 @@ enum ExitCode : int {
   kExitStore = 5,       // a preprocessing store cannot be made or used (missing, wrong key,
                         // damaged, other parameters, full), or --preprocess failed
 };
+
+// The exit code of a failure of this kind: settings the user gave (Usage) exit 2, a program
+// that cannot be used (Load) 3, a preprocessing store that cannot be made or used (Store) 5, and
+// every failure while running (Execution and the MPC kinds: Protocol, Network, Timeout,
+// AbortedByPeer) 4.
+constexpr int exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Usage:
+      return kExitBadFlags;
+    case ErrorKind::Load:
+      return kExitBadProgram;
+    case ErrorKind::Store:
+      return kExitStore;
+    case ErrorKind::Execution:
+    case ErrorKind::Protocol:
+    case ErrorKind::Network:
+    case ErrorKind::Timeout:
+    case ErrorKind::AbortedByPeer:
+      return kExitExecution;
+  }
+  return kExitExecution;
+}
 
 struct ParseOutcome {
   std::optional<RunOptions> options;    // set when the program should run

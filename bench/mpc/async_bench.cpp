@@ -56,7 +56,7 @@ double seconds_since(Clock::time_point t) {
 }
 
 std::unique_ptr<mpc::LocalSessionImpl> session(std::size_t n) {
-  mpc::SessionConfig c;
+  mpc::SessionParams c;
   c.n = n;
   c.t = (n - 1) / 3;
   c.seed = 5;

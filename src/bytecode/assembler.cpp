@@ -138,7 +138,7 @@ Result<Program> Assembler::run(std::string_view text) {
     message += "\n" + std::string(source_name_) + ": " +
                std::to_string(diagnostics_.size() - shown) + " more errors not shown";
   }
-  return make_error(std::move(message));
+  return make_error(ErrorKind::Load, std::move(message));
 }
 
 void Assembler::process_line(Cursor& cur) {

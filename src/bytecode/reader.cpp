@@ -108,7 +108,7 @@ class Parser {
   size_t remaining() const { return in_.size() - pos_; }
 
   bool fail(size_t at, std::string message) {
-    error_ = make_error(offset_prefix(at) + message);
+    error_ = make_error(ErrorKind::Load, offset_prefix(at) + message);
     return false;
   }
 
@@ -391,7 +391,7 @@ Result<Program> read_program(std::span<const uint8_t> bytes) {
 Result<Program> read_program_file(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
-    return make_error("cannot open " + quoted(path) + ": " + std::strerror(errno));
+    return make_error(ErrorKind::Load, "cannot open " + quoted(path) + ": " + std::strerror(errno));
   }
   // Read in chunks rather than trusting a size from stat: the path may name a pipe or a file that
   // grows. Stop one byte past the limit so an oversized file is reported, not silently cut.
@@ -414,14 +414,16 @@ Result<Program> read_program_file(const std::string& path) {
   }
   std::fclose(file);
   if (read_error) {
-    return make_error("cannot read " + quoted(path) + ": " + std::strerror(saved_errno));
+    return make_error(ErrorKind::Load,
+                      "cannot read " + quoted(path) + ": " + std::strerror(saved_errno));
   }
   if (bytes.size() > kMaxFileSize) {
-    return make_error(quoted(path) + ": file is larger than " + std::to_string(kMaxFileSize) +
-                      " bytes");
+    return make_error(ErrorKind::Load, quoted(path) + ": file is larger than " +
+                                           std::to_string(kMaxFileSize) + " bytes");
   }
   auto program = read_program(bytes);
-  if (!program.ok()) return make_error(quoted(path) + ": " + program.error().message);
+  if (!program.ok())
+    return make_error(ErrorKind::Load, quoted(path) + ": " + program.error().message);
   return program;
 }
 

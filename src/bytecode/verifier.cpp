@@ -66,25 +66,26 @@ Result<void> verify_at(const Program& program, const Function& function,
     const auto byte = static_cast<uint8_t>(ins.op);
     // The reader never produces an invalid opcode, but a hand-built model can.
     if (!is_valid_opcode(byte)) {
-      return make_error(where("?") + "invalid opcode " + std::to_string(byte));
+      return make_error(ErrorKind::Load, where("?") + "invalid opcode " + std::to_string(byte));
     }
     const std::string_view mnemonic = opcode_name(ins.op);
 
     const RegisterOperands regs = register_operands(ins);
     for (int r = 0; r < regs.count; ++r) {
       if (regs.reg[r] >= kMaxRegisters) {
-        return make_error(where(mnemonic) + "register r" + std::to_string(regs.reg[r]) +
-                          " out of range (max r" + std::to_string(kMaxRegisters - 1) + ")");
+        return make_error(ErrorKind::Load,
+                          where(mnemonic) + "register r" + std::to_string(regs.reg[r]) +
+                              " out of range (max r" + std::to_string(kMaxRegisters - 1) + ")");
       }
     }
     if (ins.op == Opcode::LDI && ins.b >= program.constants.size()) {
-      return make_error(where(mnemonic) + "constant index " + std::to_string(ins.b) +
-                        " out of range (pool has " + std::to_string(program.constants.size()) +
-                        ")");
+      return make_error(ErrorKind::Load, where(mnemonic) + "constant index " +
+                                             std::to_string(ins.b) + " out of range (pool has " +
+                                             std::to_string(program.constants.size()) + ")");
     }
     // Label indexes are not checked: an index at or past the end means "end of function".
     if (is_jump(ins.op) && !std::binary_search(labels.begin(), labels.end(), ins.name)) {
-      return make_error(where(mnemonic) + "unknown label '" + ins.name + "'");
+      return make_error(ErrorKind::Load, where(mnemonic) + "unknown label '" + ins.name + "'");
     }
   }
   return {};

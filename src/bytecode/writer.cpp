@@ -26,8 +26,8 @@ class Emitter {
   Result<std::vector<uint8_t>> emit(const Program& program) {
     // A newer version number would make a file that no v1 reader loads, this one included.
     if (program.version > kCurrentVersion) {
-      return make_error("unsupported version " + std::to_string(program.version) +
-                        " (this writer writes versions 0 and 1)");
+      return make_error(ErrorKind::Load, "unsupported version " + std::to_string(program.version) +
+                                             " (this writer writes versions 0 and 1)");
     }
     for (char ch : std::string_view("STFL")) out_.push_back(static_cast<uint8_t>(ch));
     append_le(out_, program.version, 2);
@@ -47,7 +47,7 @@ class Emitter {
 
  private:
   bool fail(std::string message) {
-    error_ = make_error(std::move(message));
+    error_ = make_error(ErrorKind::Load, std::move(message));
     return false;
   }
 

@@ -51,7 +51,8 @@ Result<StoffelValue> to_c(const vm::Value& v, HandleTable& handles, StringStore&
       return out;
     case vm::ValueType::U64:
       if (v.u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return make_error("U64 value " + std::to_string(v.u) + " does not fit in INT (int64_t)");
+        return make_error(ErrorKind::Usage,
+                          "U64 value " + std::to_string(v.u) + " does not fit in INT (int64_t)");
       }
       out.value_type = STOFFEL_VALUE_INT;
       out.data.int_val = v.i;
@@ -63,11 +64,11 @@ Result<StoffelValue> to_c(const vm::Value& v, HandleTable& handles, StringStore&
     case vm::ValueType::String: {
       const std::string_view s = v.str->view();
       if (const size_t nul = s.find('\0'); nul != std::string_view::npos) {
-        return make_error("string contains a NUL byte at offset " + std::to_string(nul) +
-                          " and cannot be a C string");
+        return make_error(ErrorKind::Usage, "string contains a NUL byte at offset " +
+                                                std::to_string(nul) + " and cannot be a C string");
       }
       char* copy = strings.store(s);
-      if (copy == nullptr) return make_error("out of memory copying a string");
+      if (copy == nullptr) return make_error(ErrorKind::Usage, "out of memory copying a string");
       out.value_type = STOFFEL_VALUE_STRING;
       out.data.string_val = copy;
       return out;
@@ -89,18 +90,19 @@ Result<StoffelValue> to_c(const vm::Value& v, HandleTable& handles, StringStore&
       out.data.foreign_id = static_cast<size_t>(v.i);
       return out;
     case vm::ValueType::Share:
-      return make_error("a secret share cannot leave the VM (reveal it first)");
+      return make_error(ErrorKind::Usage, "a secret share cannot leave the VM (reveal it first)");
     case vm::ValueType::PendingReveal:
-      return make_error("a pending reveal cannot leave the VM (read it into a register first)");
+      return make_error(ErrorKind::Usage,
+                        "a pending reveal cannot leave the VM (read it into a register first)");
   }
-  return make_error("value of unknown type");
+  return make_error(ErrorKind::Usage, "value of unknown type");
 }
 
 Result<std::string_view> checked_c_string(const char* s, std::string_view what) {
-  if (s == nullptr) return make_error(std::string(what) + " is NULL");
+  if (s == nullptr) return make_error(ErrorKind::Usage, std::string(what) + " is NULL");
   const std::string_view view(s);
   if (!bytecode::asm_text::is_valid_utf8(view))
-    return make_error(std::string(what) + " is not valid UTF-8");
+    return make_error(ErrorKind::Usage, std::string(what) + " is not valid UTF-8");
   return view;
 }
 
@@ -109,8 +111,9 @@ namespace {
 Result<vm::Value> handle_value(const HandleTable& handles, vm::ValueType kind, size_t id,
                                std::string_view kind_name) {
   if (auto v = handles.lookup(kind, static_cast<uint64_t>(id))) return *v;
-  return make_error("unknown " + std::string(kind_name) + " id " + std::to_string(id) +
-                    " (not exported by this VM, or released)");
+  return make_error(ErrorKind::Usage, "unknown " + std::string(kind_name) + " id " +
+                                          std::to_string(id) +
+                                          " (not exported by this VM, or released)");
 }
 
 }  // namespace
@@ -135,7 +138,7 @@ Result<vm::Value> from_c(const StoffelValue& v, vm::VirtualMachine& machine,
       auto s = checked_c_string(v.data.string_val, "STRING value");
       if (!s) return s.error();
       if (s->size() > std::numeric_limits<uint32_t>::max()) {
-        return make_error("STRING value is longer than 4 GiB");
+        return make_error(ErrorKind::Usage, "STRING value is longer than 4 GiB");
       }
       return machine.make_string(*s);
     }
@@ -151,10 +154,10 @@ Result<vm::Value> from_c(const StoffelValue& v, vm::VirtualMachine& machine,
         const vm::Value f = vm::Value::foreign(static_cast<int64_t>(id));
         if (machine.get_foreign<ForeignPointer>(f) != nullptr) return f;
       }
-      return make_error("unknown FOREIGN id " + std::to_string(id));
+      return make_error(ErrorKind::Usage, "unknown FOREIGN id " + std::to_string(id));
     }
   }
-  return make_error("unknown value type " + std::to_string(type));
+  return make_error(ErrorKind::Usage, "unknown value type " + std::to_string(type));
 }
 
 }  // namespace stoffel::capi

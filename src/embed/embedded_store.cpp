@@ -29,6 +29,7 @@ Result<std::vector<std::uint8_t>> store_secret(const std::string& path, bool cre
                                                std::vector<std::string>& notes) {
   if (path.empty()) {
     return make_error(
+        ErrorKind::Store,
         "a preprocessing store needs a key: give --store-key FILE (the embedded engine's parties "
         "have no identity keys; with --preprocess the file is created if it does not exist)");
   }
@@ -67,18 +68,20 @@ std::vector<mpc::MaterialStore*> EmbeddedStores::pointers() const {
 Result<EmbeddedStores> open_embedded_stores(const StoreSettings& settings, std::size_t n,
                                             std::size_t t, math::FieldKind field, bool create) {
   EmbeddedStores out;
-  if (settings.dir.empty()) return make_error("no preprocessing store directory given");
+  if (settings.dir.empty())
+    return make_error(ErrorKind::Store, "no preprocessing store directory given");
   auto secret = store_secret(settings.key_file, create, out.notes);
   if (!secret) return secret.error();
   if (create) {
     if (::mkdir(settings.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return make_error("cannot create " + settings.dir + ": " + std::strerror(errno));
+      return make_error(ErrorKind::Store,
+                        "cannot create " + settings.dir + ": " + std::strerror(errno));
     }
   } else {
     struct stat st {};
     if (::stat(settings.dir.c_str(), &st) != 0) {
-      return make_error("no preprocessing store in " + settings.dir +
-                        " (fill one first: stoffel-run --preprocess)");
+      return make_error(ErrorKind::Store, "no preprocessing store in " + settings.dir +
+                                              " (fill one first: stoffel-run --preprocess)");
     }
   }
   store::Binding binding;
@@ -101,8 +104,9 @@ Result<EmbeddedStores> open_embedded_stores(const StoreSettings& settings, std::
     // A store made for more parties would leave material unused; say so rather than ignore it.
     struct stat st {};
     if (::stat(party_dir(settings.dir, n).c_str(), &st) == 0) {
-      return make_error(settings.dir + " holds stores for more than n = " + std::to_string(n) +
-                        " parties (" + party_dir(settings.dir, n) + " exists)");
+      return make_error(ErrorKind::Store,
+                        settings.dir + " holds stores for more than n = " + std::to_string(n) +
+                            " parties (" + party_dir(settings.dir, n) + " exists)");
     }
   }
   sodium_memzero(secret->data(), secret->size());
@@ -110,37 +114,38 @@ Result<EmbeddedStores> open_embedded_stores(const StoreSettings& settings, std::
 }
 
 Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) {
-  if (auto ok = mpc::validate_parameters(request.n, request.t); !ok) return ok.error();
-  if (request.triples + request.randoms + request.bits == 0) {
-    return make_error("nothing to preprocess: give --triples, --random and/or --bits");
+  if (auto ok = mpc::validate(request.session); !ok) return ok.error();
+  if (request.session.seed != 0) {
+    // Stored material must come from real randomness (M4).
+    return make_error(ErrorKind::Usage, "preprocessing for a store cannot use a fixed seed");
   }
-  auto opened = open_embedded_stores(request.store, request.n, request.t, request.field, true);
+  if (request.triples + request.randoms + request.bits == 0) {
+    return make_error(ErrorKind::Store,
+                      "nothing to preprocess: give --triples, --random and/or --bits");
+  }
+  auto opened = open_embedded_stores(request.store, request.session.n, request.session.t, request.session.field, true);
   if (!opened) return opened.error();
   PreprocessOutcome out;
   out.notes = opened->notes;
   auto& stores = opened->stores;
-  std::vector<std::set<mpc::LotId>> before(request.n);
-  for (std::size_t i = 0; i < request.n; ++i) {
+  std::vector<std::set<mpc::LotId>> before(request.session.n);
+  for (std::size_t i = 0; i < request.session.n; ++i) {
     auto lots = stores[i]->lots();
     if (!lots) return lots.error();
     for (const auto& l : *lots) before[i].insert(l.id);
   }
 
-  mpc::SessionConfig config;
-  config.n = request.n;
-  config.t = request.t;
-  config.field = request.field;
-  config.seed = 0;  // stored material must come from real randomness (M4)
+  mpc::SessionParams config = request.session;
   config.initial_triples = 0;
   config.initial_randoms = 0;
   auto made = mpc::LocalSessionImpl::make(config, {});
   if (!made) return made.error();
   mpc::LocalSessionImpl& session = **made;
-  std::vector<Result<mpc::FilledLot>> filled(request.n, Error{"not run"});
+  std::vector<Result<mpc::FilledLot>> filled(request.session.n, Error{"not run"});
   const auto start = std::chrono::steady_clock::now();
   {
     std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < request.n; ++i) {
+    for (std::size_t i = 0; i < request.session.n; ++i) {
       threads.emplace_back([&, i] {
         filled[i] = session.engine(i).fill_store(
             stores[i].get(),
@@ -152,27 +157,27 @@ Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) 
     for (auto& th : threads) th.join();
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // The most telling failure: a party's own (its store could not take the lot), then any that is
-  // not the consequence of another party's abort.
+  // The most telling failure: a party's own store failure (its store could not take the lot),
+  // then any that is not the consequence of another party's abort (decided by the errors'
+  // kinds, not their text).
   const Result<mpc::FilledLot>* failure = nullptr;
   auto rank = [](const Result<mpc::FilledLot>& f) {
-    const std::string& m = f.error().message;
-    if (m.find("this party could not") != std::string::npos) return 0;
-    return m.find("aborted") == std::string::npos ? 1 : 2;
+    if (f.error().is(ErrorKind::Store)) return 0;
+    return f.error().is(ErrorKind::AbortedByPeer) ? 2 : 1;
   };
   for (const auto& f : filled) {
     if (!f && (failure == nullptr || rank(f) < rank(*failure))) failure = &f;
   }
   if (failure != nullptr) {
     // All parties live here, so a lot some of them stored can be removed everywhere at once.
-    for (std::size_t i = 0; i < request.n; ++i) {
+    for (std::size_t i = 0; i < request.session.n; ++i) {
       auto lots = stores[i]->lots();
       if (!lots) continue;
       for (const auto& l : *lots) {
         if (!before[i].count(l.id)) (void)stores[i]->drop_lot(l.id);
       }
     }
-    return make_error("preprocessing failed: " + failure->error().message);
+    return failure->error().with_context("preprocessing failed: ");
   }
   out.lot = filled[0]->id;
   out.triples = filled[0]->triples;
@@ -201,9 +206,10 @@ Result<std::string> describe_stores(const std::string& dir, const std::string& k
     }
     parties.push_back(static_cast<std::size_t>(std::stoul(num)));
   }
-  if (ec) return make_error("cannot read " + dir + ": " + ec.message());
+  if (ec) return make_error(ErrorKind::Store, "cannot read " + dir + ": " + ec.message());
   if (parties.empty())
-    return make_error("no preprocessing stores in " + dir + " (no party-<i> folders)");
+    return make_error(ErrorKind::Store,
+                      "no preprocessing stores in " + dir + " (no party-<i> folders)");
   std::sort(parties.begin(), parties.end());
   std::string text = "Preprocessing stores in " + dir + " (" + std::to_string(parties.size()) +
                      (parties.size() == 1 ? " party" : " parties") + "; " +
@@ -217,7 +223,7 @@ Result<std::string> describe_stores(const std::string& dir, const std::string& k
     auto info = store::inspect_store(pdir, s);
     if (!info) {
       if (secret) sodium_memzero(secret->data(), secret->size());
-      return make_error(info.error().message);
+      return make_error(ErrorKind::Store, info.error().message);
     }
     const auto& b = info->binding;
     text += "party " + std::to_string(p) + ": " +

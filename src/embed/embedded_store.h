@@ -14,6 +14,7 @@
 
 #include "math/field_kind.h"
 #include "mpc/material_store.h"
+#include "mpc/session_params.h"
 #include "stoffel/result.h"
 #include "store/preproc_store.h"
 
@@ -38,8 +39,9 @@ Result<EmbeddedStores> open_embedded_stores(const StoreSettings& settings, std::
                                             std::size_t t, math::FieldKind field, bool create);
 
 struct PreprocessRequest {
-  std::size_t n = 5, t = 1;
-  math::FieldKind field = math::FieldKind::Bls12_381;
+  // n, t and field of the session (W12). Its seed must be 0 and its initial preprocessing is
+  // ignored: stored material comes from real randomness, generated on request (M4).
+  mpc::SessionParams session;
   StoreSettings store;
   std::uint64_t triples = 0, randoms = 0, bits = 0;
 };

@@ -51,8 +51,13 @@ class PartyBackend final : public vm::MpcBackend {
                                                uint32_t f) override {
     return party_.truncate(s, k, f);
   }
-  Result<void> send_output(uint64_t client, std::span<const vm::FieldBytes> s) override {
-    return party_.send_output(client, s);
+  // The MPC layer speaks field elements only; the types of the outputs are recorded here, so
+  // whoever shows a client its outputs can read them (integer, fixed point, bool).
+  Result<void> send_output(uint64_t client, std::span<const vm::FieldBytes> s,
+                           const vm::ShareType& type) override {
+    if (auto ok = party_.send_output(client, s); !ok) return ok;
+    for (size_t i = 0; i < s.size(); ++i) sent_.push_back({client, type});
+    return {};
   }
   Result<uint64_t> rbc_broadcast(std::span<const uint8_t> payload) override {
     return party_.rbc_broadcast(payload);
@@ -66,9 +71,17 @@ class PartyBackend final : public vm::MpcBackend {
     return party_.aba_result(session, std::chrono::milliseconds(timeout_ms));
   }
 
+  // One entry per value sent with send_output, in the order sent.
+  struct SentOutput {
+    uint64_t client_id;
+    vm::ShareType type;
+  };
+  const std::vector<SentOutput>& sent_outputs() const { return sent_; }
+
  private:
   mpc::Party& party_;
   vm::EngineInfo info_;
+  std::vector<SentOutput> sent_;
 };
 
 }  // namespace stoffel::embed

@@ -3,8 +3,6 @@
 #include <chrono>
 #include <cstdio>
 
-#include "embed/party_backend.h"
-#include "vm/heap_objects.h"
 #include "vm/secret.h"
 #include "vm/value_format.h"
 #include "vm/vm.h"
@@ -14,34 +12,43 @@ namespace stoffel::embed {
 PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
                          const std::string& entry,
                          std::span<const mpc::Party::ClientInputCount> counts,
-                         const PartyRunOptions& options) {
+                         const PartyRunOptions& options, const RunSinks& sinks) {
   PartyRunResult pr;
-  auto fail = [&](std::string message) {
+  PartyBackend backend(party);
+  auto fail = [&](Error error) {
     pr.ok = false;
-    pr.error = std::move(message);
+    pr.error = std::move(error);
     pr.stats = party.stats();
+    pr.sent_outputs = backend.sent_outputs();
     return pr;
   };
 
   auto inputs = party.receive_client_inputs(counts);
-  if (!inputs) return fail("client input failed: " + inputs.error().message);
+  if (!inputs) return fail(inputs.error().with_context("client input failed: "));
 
-  PartyBackend engine(party);
   vm::VmOptions vm_options;
   vm_options.max_call_depth = options.max_call_depth;
   vm_options.max_steps = options.max_steps;
   vm::VirtualMachine machine(vm_options);
-  machine.set_output([&pr](std::string_view text) { pr.out.append(text); });
-  machine.set_engine(&engine);
+  machine.set_output([&pr, &sinks](std::string_view text) {
+    pr.out.append(text);
+    if (sinks.output) sinks.output(text);
+  });
+  machine.set_engine(&backend);
   for (size_t c = 0; c < counts.size(); ++c) {
-    vm::ClientStore::Client client{counts[c].client_id, {}};
+    vm::ClientStore::Client client{counts[c].client_id, {}, {}};
     for (const auto& share : (*inputs)[c]) client.shares.emplace_back(share.begin(), share.end());
+    if (c < options.client_input_types.size()) client.types = options.client_input_types[c];
     machine.client_store().clients.push_back(std::move(client));
   }
-  if (auto r = machine.load_program(program); !r) return fail(r.error().message);
+  if (auto r = machine.load_program(program); !r) return fail(r.error());
   if (options.trace.instructions || options.trace.registers || options.trace.stack) {
-    vm::install_trace_hooks(machine, options.trace, [](std::string_view line) {
-      std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+    vm::install_trace_hooks(machine, options.trace, [&sinks](std::string_view line) {
+      if (sinks.trace) {
+        sinks.trace(line);
+      } else {
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+      }
     });
   }
 
@@ -52,28 +59,19 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
   };
   auto result = machine.execute(entry);
   if (!result) {
-    const auto& w = machine.last_error_location();
-    if (w.valid) {
-      pr.where = "at function '" + w.function + "', instruction " +
-                 std::to_string(w.instruction_index) + " (" + w.opcode + ")";
-    }
+    pr.where = machine.last_error_location().to_string();
     pr.program_ms = took();
-    return fail(result.error().message);
+    return fail(result.error());
   }
-  vm::Value value = *result;
-  if (value.type == vm::ValueType::Share) {
-    // A returned share is opened (every party takes part) and reported in the clear.
-    const vm::FieldBytes f = vm::share_field(value.share);
-    auto opened = engine.open(std::span<const vm::FieldBytes>(&f, 1));
-    if (!opened) return fail("opening the returned share failed: " + opened.error().message);
-    auto clear = vm::clear_from_field(engine, value.share->share_type, (*opened)[0]);
-    if (!clear) return fail(clear.error().message);
-    value = *clear;
-  }
+  // Secrets in the result (a share, Share objects, arrays and objects holding them) are opened
+  // in one batch that every party takes part in, and reported in the clear.
+  auto value = vm::open_shares_in(machine, *result);
+  if (!value) return fail(value.error().with_context("opening the returned shares failed: "));
   pr.program_ms = took();
   pr.ok = true;
-  pr.result = vm::display_string(value);
+  pr.result = vm::display_string(*value);
   pr.stats = party.stats();
+  pr.sent_outputs = backend.sent_outputs();
   return pr;
 }
 

@@ -46,9 +46,11 @@ Matrix<F> hyperinvertible_matrix(std::size_t rows, std::size_t cols) {
   Matrix<F> m{rows, cols, std::vector<F>(rows * cols)};
   std::vector<F> alpha(cols);
   for (std::size_t c = 0; c < cols; ++c) alpha[c] = F::from_u64(c + 1);
-  std::vector<F> lambda(cols);
+  // The rows are Lagrange coefficients over the same points: weights once, O(cols) per row.
+  std::vector<F> weights(cols), lambda(cols);
+  barycentric_weights<F>(alpha, weights);
   for (std::size_t r = 0; r < rows; ++r) {
-    lagrange_coefficients<F>(alpha, F::from_u64(cols + 1 + r), lambda);
+    lagrange_coefficients_at<F>(alpha, weights, F::from_u64(cols + 1 + r), lambda);
     for (std::size_t c = 0; c < cols; ++c) m.data[r * cols + c] = lambda[c];
   }
   return m;

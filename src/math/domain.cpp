@@ -69,8 +69,9 @@ void Ntt<F>::inverse(std::span<F> a) const {
 template <typename F>
 Result<Domain<F>> Domain<F>::create(std::size_t n) {
   if (n == 0 || n > kMaxParties) {
-    return make_error("number of parties must be in 1.." + std::to_string(kMaxParties) + ", got " +
-                      std::to_string(n));
+    return make_error(ErrorKind::Usage, "number of parties must be in 1.." +
+                                            std::to_string(kMaxParties) + ", got " +
+                                            std::to_string(n));
   }
   Domain d;
   const std::size_t big_n = std::bit_ceil(n);

@@ -22,8 +22,8 @@ Result<FieldKind> parse_curve_name(std::string_view name) {
       lower == "ed-25519") {
     return FieldKind::Curve25519;
   }
-  return make_error("unknown curve '" + std::string(name) +
-                    "' (expected bls12-381, bn254, curve25519 or ed25519)");
+  return make_error(ErrorKind::Usage, "unknown curve '" + std::string(name) +
+                                          "' (expected bls12-381, bn254, curve25519 or ed25519)");
 }
 
 std::string_view field_kind_name(FieldKind kind) {

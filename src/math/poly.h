@@ -140,26 +140,74 @@ Poly<F> poly_interpolate(std::span<const F> xs, std::span<const F> ys) {
   return result;
 }
 
-// Lagrange coefficients: out[i] = prod_{j != i} (at - x_j) / (x_i - x_j), so that
-// f(at) = sum_i out[i] * f(xs[i]) for every f of degree < xs.size(). xs distinct. O(m^2).
+// Barycentric weights of distinct points: w[i] = 1 / prod_{j != i} (x_i - x_j). O(m^2)
+// multiplications and one inversion, once per point set: with them, the Lagrange coefficients
+// at any point cost O(m) (lagrange_coefficients_at), so n rows of coefficients over the same
+// points cost O(n m) instead of O(n m^2) (the precomputed plans and matrices of a session with
+// hundreds of parties, docs/performance.md).
 template <typename F>
-void lagrange_coefficients(std::span<const F> xs, const F& at, std::span<F> out) {
+void barycentric_weights(std::span<const F> xs, std::span<F> w) {
   const std::size_t m = xs.size();
-  if (m == 0) return;
-  std::vector<F> den(m), scratch(m), prefix(m + 1), suffix(m + 1);
-  prefix[0] = F::one();
-  for (std::size_t i = 0; i < m; ++i) prefix[i + 1] = prefix[i] * (at - xs[i]);
-  suffix[m] = F::one();
-  for (std::size_t i = m; i-- > 0;) suffix[i] = suffix[i + 1] * (at - xs[i]);
   for (std::size_t i = 0; i < m; ++i) {
     F d = F::one();
     for (std::size_t j = 0; j < m; ++j) {
       if (j != i) d *= xs[i] - xs[j];
     }
-    den[i] = d;
+    w[i] = d;
   }
-  batch_inverse(std::span<F>(den), std::span<F>(scratch));
-  for (std::size_t i = 0; i < m; ++i) out[i] = prefix[i] * suffix[i + 1] * den[i];
+  std::vector<F> scratch(m);
+  batch_inverse(w.first(m), std::span<F>(scratch));
+}
+
+// Lagrange coefficients at `at` from the points' barycentric weights:
+// out[i] = w[i] * prod_{j != i} (at - x_j). O(m).
+template <typename F>
+void lagrange_coefficients_at(std::span<const F> xs, std::span<const F> w, const F& at,
+                              std::span<F> out) {
+  const std::size_t m = xs.size();
+  if (m == 0) return;
+  // out[i] = w[i] * prefix(i) * suffix(i + 1), with the suffix products accumulated from the
+  // right into `out` first, so no scratch vector is needed.
+  F suffix = F::one();
+  for (std::size_t i = m; i-- > 0;) {
+    out[i] = suffix;
+    suffix *= at - xs[i];
+  }
+  F prefix = F::one();
+  for (std::size_t i = 0; i < m; ++i) {
+    out[i] *= prefix * w[i];
+    prefix *= at - xs[i];
+  }
+}
+
+// Lagrange coefficients: out[i] = prod_{j != i} (at - x_j) / (x_i - x_j), so that
+// f(at) = sum_i out[i] * f(xs[i]) for every f of degree < xs.size(). xs distinct. O(m^2); for
+// many points `at` over the same xs, compute the weights once (barycentric_weights).
+template <typename F>
+void lagrange_coefficients(std::span<const F> xs, const F& at, std::span<F> out) {
+  const std::size_t m = xs.size();
+  if (m == 0) return;
+  std::vector<F> w(m);
+  barycentric_weights<F>(xs, w);
+  lagrange_coefficients_at<F>(xs, w, at, out);
+}
+
+// The coefficients of the Lagrange basis polynomials of distinct points xs with weights w:
+// out[c * m + i] = coefficient of X^c in L_i(X) = w[i] * prod_{j != i} (X - x_j), for
+// c < ncoeffs. O(m^2): the master polynomial once, then one synthetic division per point.
+template <typename F>
+void lagrange_basis_coefficients(std::span<const F> xs, std::span<const F> w, std::size_t ncoeffs,
+                                 std::span<F> out) {
+  const std::size_t m = xs.size();
+  const Poly<F> master = poly_from_roots<F>(xs);  // degree m, master[m] = 1
+  for (std::size_t i = 0; i < m; ++i) {
+    // master / (X - x_i) from the top coefficient down: q[k] for k = m-1 .. 0.
+    F carry = master[m];
+    for (std::size_t k = m; k-- > 0;) {
+      if (k < ncoeffs) out[k * m + i] = carry * w[i];
+      carry = master[k] + carry * xs[i];
+    }
+  }
 }
 
 // Partial extended Euclid on (a, b) as Gao's decoder needs it: runs the remainder sequence until

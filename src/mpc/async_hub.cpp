@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "mpc/session_params.h"
 #include "mpc/wire.h"
 
 namespace stoffel::mpc {
@@ -31,14 +32,18 @@ class AsyncHub::Out final : public async_wire::Outbox {
 
 Result<std::unique_ptr<AsyncHub>> AsyncHub::create(const AsyncConfig& config, CoinSource& coins,
                                                    SendFn send, SuspectFn suspect) {
-  if (config.n < 1 || config.n > 255 || config.n < 3 * config.t + 1 || config.self >= config.n) {
-    return make_error("async protocols: need n >= 3t + 1, n <= 255 and party id < n (n = " +
-                      std::to_string(config.n) + ", t = " + std::to_string(config.t) + ")");
+  if (auto ok = validate_parameters(config.n, config.t); !ok) {
+    return ok.error().with_context("async protocols: ");
+  }
+  if (config.self >= config.n) {
+    return make_error(ErrorKind::Usage, "async protocols: party id " + std::to_string(config.self) +
+                                            " is not below n = " + std::to_string(config.n));
   }
   if (config.rbc_window == 0 || config.aba_window == 0 || config.aba_max_rounds == 0 ||
       config.rbc_bracha_max > config.rbc_max_payload ||
       config.rbc_max_payload > (std::size_t{1} << 30)) {
     return make_error(
+        ErrorKind::Usage,
         "async protocols: windows must be positive, bracha_max <= max_payload <= 1 GiB");
   }
   auto code = math::ErasureCode::create(config.t + 1, config.n);
@@ -224,7 +229,7 @@ Result<std::optional<bool>> AsyncHub::result(std::uint64_t session) const {
   auto it = agreements_.find(session);
   if (it == agreements_.end()) return std::optional<bool>();
   if (auto d = it->second->decision()) return std::optional<bool>(*d);
-  if (it->second->failure()) return make_error(*it->second->failure());
+  if (it->second->failure()) return make_error(ErrorKind::Protocol, *it->second->failure());
   return std::optional<bool>();
 }
 

@@ -50,7 +50,7 @@ class ClientRunner {
     std::vector<F> x(inputs_.size());
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       auto v = F::from_bytes(inputs_[i]);
-      if (!v) return make_error(who() + "input " + std::to_string(i) + ": " + v.error().message);
+      if (!v) return v.error().with_context(who() + "input " + std::to_string(i) + ": ");
       x[i] = *v;
     }
     input_done_ = x.empty();
@@ -60,7 +60,7 @@ class ClientRunner {
     std::optional<std::chrono::steady_clock::time_point> grace_end;
     for (;;) {
       auto r = ep_.receive(std::chrono::milliseconds(10));
-      if (!r) return make_error(who() + r.error().message);
+      if (!r) return r.error().with_context(who());
       if (!*r) {
         if (!finished_.load(std::memory_order_acquire)) continue;
         if (!pending()) break;
@@ -80,22 +80,24 @@ class ClientRunner {
         if (!decoded) return decoded.error();
         if (!*decoded) {
           if (b.senders() == n_) {
-            return make_error(who() + "cannot reconstruct the input masks (the parties asked " +
-                              "for a different number of inputs than the " +
-                              std::to_string(x.size()) + " it has, or more than t are faulty)");
+            return make_error(ErrorKind::Protocol,
+                              who() + "cannot reconstruct the input masks (the parties asked " +
+                                  "for a different number of inputs than the " +
+                                  std::to_string(x.size()) + " it has, or more than t are faulty)");
           }
           continue;
         }
         if (b.values.size() != x.size()) {
-          return make_error(who() + "the parties asked for " + std::to_string(b.values.size()) +
-                            " inputs but the client has " + std::to_string(x.size()));
+          return make_error(ErrorKind::Protocol,
+                            who() + "the parties asked for " + std::to_string(b.values.size()) +
+                                " inputs but the client has " + std::to_string(x.size()));
         }
         std::vector<F> masked(x.size());
         for (std::size_t i = 0; i < x.size(); ++i) masked[i] = x[i] + b.values[i];
         const net::Bytes msg =
             wire::encode_elements<F>(wire::Channel::kMaskedInput, 0, std::span<const F>(masked));
         for (std::size_t p = 0; p < n_; ++p) {
-          if (auto ok = ep_.send(p, msg); !ok) return make_error(who() + ok.error().message);
+          if (auto ok = ep_.send(p, msg); !ok) return ok.error().with_context(who());
         }
         input_done_ = true;
       } else if (h->channel == wire::Channel::kOutput) {
@@ -113,9 +115,10 @@ class ClientRunner {
       // client its real outputs (found by the fuzz target mpc_client_robust).
       if (!b.done && b.senders() <= t_) continue;
       if (!b.done) {
-        return make_error(who() + "output " + std::to_string(seq) +
-                          " could not be reconstructed (" + std::to_string(b.senders()) +
-                          " parties sent shares)");
+        return make_error(ErrorKind::Protocol, who() + "output " + std::to_string(seq) +
+                                                   " could not be reconstructed (" +
+                                                   std::to_string(b.senders()) +
+                                                   " parties sent shares)");
       }
       for (const F& v : b.values) out.push_back(v.to_bytes());
     }

@@ -28,10 +28,14 @@ struct InterpPlan {
   std::vector<std::size_t> base;     // the first d + 1 of them
   std::vector<std::size_t> others;   // the rest, checked against the interpolant
   std::size_t ncoeffs = 0;
-  std::vector<F> coef;  // ncoeffs x (d+1): coefficient c = sum_i coef[c][i] * y(base[i])
-  std::vector<F> ext;   // others x (d+1): y(others[j]) = sum_i ext[j][i] * y(base[i])
+  std::vector<F> weights;  // barycentric weights of the base points
+  std::vector<F> coef;     // ncoeffs x (d+1): coefficient c = sum_i coef[c][i] * y(base[i])
+  std::vector<F> ext;      // others x (d+1): y(others[j]) = sum_i ext[j][i] * y(base[i])
 
   // parties ascending, at least degree + 1 of them; 1 <= ncoeffs <= degree + 1.
+  // O(d^2 + others * d) field multiplications: the base points' weights once, then O(d) per row
+  // (a plan is made for each new set of parties heard from, so with hundreds of parties this
+  // must not be cubic).
   static InterpPlan make(const math::Domain<F>& domain, std::span<const std::size_t> parties,
                          std::size_t degree, std::size_t ncoeffs) {
     InterpPlan p;
@@ -42,23 +46,19 @@ struct InterpPlan {
     p.ncoeffs = ncoeffs;
     std::vector<F> xs(k);
     for (std::size_t i = 0; i < k; ++i) xs[i] = domain.point(p.base[i]);
+    p.weights.resize(k);
+    math::barycentric_weights<F>(xs, p.weights);
     p.coef.resize(ncoeffs * k);
     if (ncoeffs == 1) {
-      math::lagrange_coefficients<F>(xs, F::zero(), p.coef);
+      math::lagrange_coefficients_at<F>(xs, p.weights, F::zero(), p.coef);
     } else {
-      // Coefficients of the Lagrange basis polynomials: interpolate each unit vector.
-      std::vector<F> unit(k);
-      for (std::size_t i = 0; i < k; ++i) {
-        std::fill(unit.begin(), unit.end(), F::zero());
-        unit[i] = F::one();
-        const math::Poly<F> li = math::poly_interpolate<F>(xs, unit);
-        for (std::size_t c = 0; c < ncoeffs && c < li.size(); ++c) p.coef[c * k + i] = li[c];
-      }
+      // Coefficients of the Lagrange basis polynomials.
+      math::lagrange_basis_coefficients<F>(xs, p.weights, ncoeffs, p.coef);
     }
     p.ext.resize(p.others.size() * k);
     for (std::size_t j = 0; j < p.others.size(); ++j) {
-      math::lagrange_coefficients<F>(xs, domain.point(p.others[j]),
-                                     std::span<F>(p.ext.data() + j * k, k));
+      math::lagrange_coefficients_at<F>(xs, p.weights, domain.point(p.others[j]),
+                                        std::span<F>(p.ext.data() + j * k, k));
     }
     return p;
   }

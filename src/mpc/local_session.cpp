@@ -9,7 +9,7 @@
 
 namespace stoffel::mpc {
 
-Result<std::unique_ptr<LocalSession>> LocalSession::create(SessionConfig config,
+Result<std::unique_ptr<LocalSession>> LocalSession::create(SessionParams config,
                                                            std::vector<ClientInputs> clients) {
   auto s = LocalSessionImpl::make(std::move(config), std::move(clients));
   if (!s) return s.error();
@@ -17,13 +17,14 @@ Result<std::unique_ptr<LocalSession>> LocalSession::create(SessionConfig config,
 }
 
 Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
-    SessionConfig config, std::vector<ClientInputs> clients, std::optional<net::FaultPlan> faults) {
-  if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
+    SessionParams config, std::vector<ClientInputs> clients, std::optional<net::FaultPlan> faults) {
+  if (auto ok = validate(config); !ok) return ok.error();
   std::sort(clients.begin(), clients.end(),
             [](const ClientInputs& a, const ClientInputs& b) { return a.client_id < b.client_id; });
   for (std::size_t i = 1; i < clients.size(); ++i) {
     if (clients[i].client_id == clients[i - 1].client_id) {
-      return make_error("client id " + std::to_string(clients[i].client_id) + " given twice");
+      return make_error(ErrorKind::Usage,
+                        "client id " + std::to_string(clients[i].client_id) + " given twice");
     }
   }
   auto canonical = math::visit_field(config.field, [&](auto tag) -> Result<void> {
@@ -31,8 +32,8 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
     for (const auto& c : clients) {
       for (std::size_t i = 0; i < c.values.size(); ++i) {
         if (auto v = F::from_bytes(c.values[i]); !v) {
-          return make_error("client " + std::to_string(c.client_id) + " input " +
-                            std::to_string(i) + ": " + v.error().message);
+          return make_error(ErrorKind::Usage, "client " + std::to_string(c.client_id) + " input " +
+                                                  std::to_string(i) + ": " + v.error().message);
         }
       }
     }
@@ -52,15 +53,8 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
   }
   s->network_ = std::move(net);
 
-  EngineConfig ec;
-  ec.n = config.n;
-  ec.t = config.t;
-  ec.field = config.field;
-  ec.instance_id = config.instance_id;
-  ec.seed = config.seed;
-  ec.initial_triples = config.initial_triples;
-  ec.initial_randoms = config.initial_randoms;
-  ec.receive_timeout_ms = config.receive_timeout_ms;
+  PartyConfig ec;
+  static_cast<SessionParams&>(ec) = config;
   for (std::size_t i = 0; i < s->clients_.size(); ++i) {
     ec.clients.push_back({s->clients_[i].client_id, config.n + i});
   }
@@ -74,7 +68,7 @@ Result<std::unique_ptr<LocalSessionImpl>> LocalSessionImpl::make(
 
 LocalSessionImpl::~LocalSessionImpl() {
   // Wake anything still blocked before the parties and the network go away.
-  if (network_) network_->close("session destroyed");
+  if (network_) network_->close(make_error(ErrorKind::Network, "session destroyed"));
 }
 
 Result<void> LocalSessionImpl::run_clients() {
@@ -114,7 +108,7 @@ std::vector<ClientOutput> LocalSessionImpl::client_outputs() const {
 }
 
 void LocalSessionImpl::abort(const std::string& reason) {
-  network_->close("session aborted: " + reason);
+  network_->close(make_error(ErrorKind::AbortedByPeer, "session aborted: " + reason));
 }
 
 }  // namespace stoffel::mpc

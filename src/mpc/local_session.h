@@ -18,12 +18,12 @@ namespace stoffel::mpc {
 class LocalSessionImpl final : public LocalSession {
  public:
   // As LocalSession::create, with an optional fault plan for the transport.
-  static Result<std::unique_ptr<LocalSessionImpl>> make(SessionConfig config,
+  static Result<std::unique_ptr<LocalSessionImpl>> make(SessionParams config,
                                                         std::vector<ClientInputs> clients,
                                                         std::optional<net::FaultPlan> faults = {});
   ~LocalSessionImpl() override;
 
-  const SessionConfig& config() const override { return config_; }
+  const SessionParams& config() const override { return config_; }
   Party& party(std::size_t i) override { return *parties_.at(i); }
   Result<void> run_clients() override;
   void finish_clients() override;
@@ -37,7 +37,7 @@ class LocalSessionImpl final : public LocalSession {
  private:
   LocalSessionImpl() = default;
 
-  SessionConfig config_;
+  SessionParams config_;
   std::vector<ClientInputs> clients_;  // ascending by client id; endpoint n + index
   std::unique_ptr<net::Network> network_;
   net::FaultyNetwork* faults_ = nullptr;

@@ -22,14 +22,10 @@
 #include <vector>
 
 #include "math/field_kind.h"
+#include "mpc/session_params.h"
 #include "stoffel/result.h"
 
 namespace stoffel::mpc {
-
-// Default receive timeout: how long a party waits for a peer that has sent nothing (docs/mpc.md,
-// "Silent parties": a crashed party costs about one such wait per run, and an honest party must
-// never need that long between two messages).
-inline constexpr uint32_t kDefaultReceiveTimeoutMs = 2'000;
 
 using FieldBytes = std::array<uint8_t, 32>;
 

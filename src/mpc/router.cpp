@@ -176,9 +176,10 @@ Result<std::pair<std::uint32_t, net::Bytes>> Router::take_client_message(std::si
     }
     const auto now = Clock::now();
     if (now >= deadline) {
-      return make_error(std::string("timed out after ") + std::to_string(timeout_.count()) +
-                        " ms waiting for " + what + " from client endpoint " +
-                        std::to_string(client));
+      return make_error(ErrorKind::Timeout, std::string("timed out after ") +
+                                                std::to_string(timeout_.count()) +
+                                                " ms waiting for " + what +
+                                                " from client endpoint " + std::to_string(client));
     }
     // The other parties may be waiting for this one's next round message meanwhile.
     const auto wake = std::min(deadline, keep_alive(round_, now));

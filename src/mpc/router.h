@@ -249,9 +249,10 @@ Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& o
       if (std::find(missing.begin(), missing.end(), 1) == missing.end()) {
         for (std::size_t p = 0; p < parties_; ++p) missing[p] = !seen[p];
       }
-      return make_error(std::string("timed out after ") + std::to_string(timeout_.count()) +
-                        " ms waiting for " + what + " (round " + std::to_string(round) +
-                        ") from parties " + missing_parties(missing));
+      return make_error(ErrorKind::Timeout,
+                        std::string("timed out after ") + std::to_string(timeout_.count()) +
+                            " ms waiting for " + what + " (round " + std::to_string(round) +
+                            ") from parties " + missing_parties(missing));
     }
     const auto wake = std::min(until, keep_alive(round_, now));
     const auto left = std::max(std::chrono::milliseconds(1),

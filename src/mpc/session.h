@@ -12,21 +12,10 @@
 
 #include "math/field_kind.h"
 #include "mpc/party.h"
+#include "mpc/session_params.h"
 #include "stoffel/result.h"
 
 namespace stoffel::mpc {
-
-struct SessionConfig {
-  size_t n = 5;
-  size_t t = 1;  // n >= 3t + 1 is enforced (M2), n <= 255 at least
-  math::FieldKind field = math::FieldKind::Bls12_381;
-  uint64_t instance_id = 1;
-  uint64_t seed = 0;  // 0: OS randomness (libsodium); otherwise deterministic streams (tests)
-  // Initial preprocessing per party; more is generated on demand (M4).
-  size_t initial_triples = 64;
-  size_t initial_randoms = 64;
-  uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;  // bound on waiting for a message that must arrive
-};
 
 // A client's clear inputs, already encoded as field elements (integers as p - |v| when
 // negative; fixed-point values scaled by 2^16 and rounded by the caller).
@@ -46,10 +35,10 @@ class LocalSession {
   virtual ~LocalSession() = default;
 
   // Validates n, t (M2) and builds the parties and clients on in-memory links.
-  static Result<std::unique_ptr<LocalSession>> create(SessionConfig config,
+  static Result<std::unique_ptr<LocalSession>> create(SessionParams config,
                                                       std::vector<ClientInputs> clients);
 
-  virtual const SessionConfig& config() const = 0;
+  virtual const SessionParams& config() const = 0;
   virtual Party& party(size_t i) = 0;
   // Runs the client side of the input protocol for every client, then waits for and
   // reconstructs outputs until `finish_clients()` is called. Blocks; run it in its own thread.

@@ -69,17 +69,20 @@ inline std::span<std::uint8_t, 32> element(net::Bytes& b, std::size_t k) {
 // Validates the header and the length; the elements are checked when decoded.
 inline Result<Header> parse_header(std::span<const std::uint8_t> b) {
   if (b.size() < kHeaderSize) {
-    return make_error("message of " + std::to_string(b.size()) + " bytes is shorter than a header");
+    return make_error(ErrorKind::Protocol,
+                      "message of " + std::to_string(b.size()) + " bytes is shorter than a header");
   }
   if (b[0] < 1 || b[0] > 6 || b[1] != 0 || b[2] != 0 || b[3] != 0) {
-    return make_error("message with unknown channel or non-zero reserved bytes");
+    return make_error(ErrorKind::Protocol,
+                      "message with unknown channel or non-zero reserved bytes");
   }
   Header h{static_cast<Channel>(b[0]), 0, 0};
   for (int i = 0; i < 4; ++i) h.count |= static_cast<std::uint32_t>(b[4 + i]) << (8 * i);
   for (int i = 0; i < 8; ++i) h.id |= static_cast<std::uint64_t>(b[8 + i]) << (8 * i);
   if (h.count > kMaxElements || b.size() != kHeaderSize + kElementSize * std::size_t{h.count}) {
-    return make_error("message length " + std::to_string(b.size()) + " does not match " +
-                      std::to_string(h.count) + " elements");
+    return make_error(ErrorKind::Protocol, "message length " + std::to_string(b.size()) +
+                                               " does not match " + std::to_string(h.count) +
+                                               " elements");
   }
   return h;
 }

@@ -57,7 +57,7 @@ std::vector<std::uint8_t> transcript_bytes(AuthRole role, const AuthTranscript& 
 
 Result<AuthKey> AuthKey::from_token(std::string_view token) {
   const std::string_view t = trim(token);
-  if (t.empty()) return make_error("STOFFEL_AUTH_TOKEN is empty");
+  if (t.empty()) return make_error(ErrorKind::Usage, "STOFFEL_AUTH_TOKEN is empty");
   static constexpr std::string_view kLabel = "stoffel-auth-key-v1";
   AuthKey k;
   k.key_ = hmac_sha256(reinterpret_cast<const std::uint8_t*>(t.data()), t.size(),
@@ -80,7 +80,8 @@ bool auth_verify(const AuthKey& key, AuthRole role, const AuthTranscript& t, con
 }
 
 Result<void> random_bytes(std::uint8_t* out, std::size_t n) {
-  if (RAND_bytes(out, static_cast<int>(n)) != 1) return make_error("no randomness available");
+  if (RAND_bytes(out, static_cast<int>(n)) != 1)
+    return make_error(ErrorKind::Usage, "no randomness available");
   return {};
 }
 

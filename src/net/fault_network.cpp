@@ -139,8 +139,8 @@ Endpoint& FaultyNetwork::endpoint(std::size_t i) {
   return *ports_.at(i);
 }
 
-void FaultyNetwork::close(const std::string& reason) {
-  inner_->close(reason);
+void FaultyNetwork::close(Error reason) {
+  inner_->close(std::move(reason));
   {
     std::lock_guard lock(mu_);
     delayed_.clear();

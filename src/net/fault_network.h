@@ -73,7 +73,7 @@ class FaultyNetwork final : public Network {
 
   std::size_t size() const override { return inner_->size(); }
   Endpoint& endpoint(std::size_t i) override;
-  void close(const std::string& reason) override;
+  void close(Error reason) override;
   bool closed() const override { return inner_->closed(); }
   void close_endpoint(std::size_t i, const std::string& reason) override;
 

@@ -61,14 +61,15 @@ inline Result<Header> parse_header(std::span<const std::uint8_t, kHeaderSize> b,
   for (int i = 0; i < 4; ++i) h.length |= static_cast<std::uint32_t>(b[i]) << (8 * i);
   h.channel = b[4];
   if (b[5] != 0 || b[6] != 0 || b[7] != 0) {
-    return make_error("frame header with non-zero reserved bytes");
+    return make_error(ErrorKind::Protocol, "frame header with non-zero reserved bytes");
   }
   if (h.channel > kMaxChannel) {
-    return make_error("frame on unknown channel " + std::to_string(h.channel));
+    return make_error(ErrorKind::Protocol, "frame on unknown channel " + std::to_string(h.channel));
   }
   if (h.length > max_payload) {
-    return make_error("frame of " + std::to_string(h.length) + " bytes exceeds the limit of " +
-                      std::to_string(max_payload) + " bytes");
+    return make_error(ErrorKind::Protocol, "frame of " + std::to_string(h.length) +
+                                               " bytes exceeds the limit of " +
+                                               std::to_string(max_payload) + " bytes");
   }
   return h;
 }

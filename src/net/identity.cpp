@@ -38,12 +38,12 @@ int no_passphrase(char*, int, int, void*) {
 
 Result<PublicKey> raw_public_key(EVP_PKEY* pkey) {
   if (EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
-    return make_error("the key is not an Ed25519 key");
+    return make_error(ErrorKind::Usage, "the key is not an Ed25519 key");
   }
   PublicKey pub{};
   std::size_t len = pub.size();
   if (EVP_PKEY_get_raw_public_key(pkey, pub.data(), &len) != 1 || len != pub.size()) {
-    return make_error("cannot read the Ed25519 public key: " + openssl_error());
+    return make_error(ErrorKind::Usage, "cannot read the Ed25519 public key: " + openssl_error());
   }
   return pub;
 }
@@ -51,11 +51,11 @@ Result<PublicKey> raw_public_key(EVP_PKEY* pkey) {
 // A self-signed certificate for `pkey`. Nothing but the key inside it is ever checked.
 Result<X509*> self_signed(EVP_PKEY* pkey, const PublicKey& pub) {
   X509* cert = X509_new();
-  if (cert == nullptr) return make_error("X509_new failed");
+  if (cert == nullptr) return make_error(ErrorKind::Usage, "X509_new failed");
   auto fail = [&](const char* what) -> Result<X509*> {
     X509_free(cert);
-    return make_error(std::string("cannot make the TLS certificate (") + what +
-                      "): " + openssl_error());
+    return make_error(ErrorKind::Usage, std::string("cannot make the TLS certificate (") + what +
+                                            "): " + openssl_error());
   };
   if (X509_set_version(cert, 2) != 1) return fail("version");
   std::uint8_t serial[8];
@@ -106,7 +106,7 @@ std::string key_short(const PublicKey& key) {
 }
 
 Result<PublicKey> parse_key_hex(std::string_view hex) {
-  if (hex.size() != 64) return make_error("a public key is 64 hex digits");
+  if (hex.size() != 64) return make_error(ErrorKind::Usage, "a public key is 64 hex digits");
   PublicKey k{};
   for (std::size_t i = 0; i < 64; ++i) {
     const char c = hex[i];
@@ -114,7 +114,7 @@ Result<PublicKey> parse_key_hex(std::string_view hex) {
     if (c >= '0' && c <= '9') v = c - '0';
     if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
     if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (v < 0) return make_error("a public key is 64 hex digits");
+    if (v < 0) return make_error(ErrorKind::Usage, "a public key is 64 hex digits");
     k[i / 2] = static_cast<std::uint8_t>(k[i / 2] | (v << (i % 2 == 0 ? 4 : 0)));
   }
   return k;
@@ -122,7 +122,7 @@ Result<PublicKey> parse_key_hex(std::string_view hex) {
 
 Result<PublicKey> certificate_key(X509* cert) {
   EVP_PKEY* pkey = X509_get0_pubkey(cert);
-  if (pkey == nullptr) return make_error("the certificate carries no public key");
+  if (pkey == nullptr) return make_error(ErrorKind::Usage, "the certificate carries no public key");
   return raw_public_key(pkey);
 }
 
@@ -163,23 +163,24 @@ Result<Identity> Identity::from_pkey(EVP_PKEY* pkey) {
 
 Result<Identity> Identity::generate() {
   EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  if (pkey == nullptr) return make_error("cannot generate an Ed25519 key: " + openssl_error());
+  if (pkey == nullptr)
+    return make_error(ErrorKind::Usage, "cannot generate an Ed25519 key: " + openssl_error());
   return from_pkey(pkey);
 }
 
 Result<Identity> Identity::load(const std::string& path) {
   const std::string where = "identity key '" + path + "': ";
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return make_error(where + std::strerror(errno));
+  if (fd < 0) return make_error(ErrorKind::Usage, where + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
-    return make_error(where + std::strerror(e));
+    return make_error(ErrorKind::Usage, where + std::strerror(e));
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return make_error(where + "not a regular file");
+    return make_error(ErrorKind::Usage, where + "not a regular file");
   }
   // A private key others can read is no longer private; one others can write may have been
   // replaced. Either way, refuse, and say how to fix it.
@@ -187,13 +188,15 @@ Result<Identity> Identity::load(const std::string& path) {
     ::close(fd);
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return make_error(where + "mode " + mode +
-                      " lets group or others access the private key; run chmod 600 '" + path + "'");
+    return make_error(ErrorKind::Usage,
+                      where + "mode " + mode +
+                          " lets group or others access the private key; run chmod 600 '" + path +
+                          "'");
   }
   if (st.st_size <= 0 || static_cast<std::uint64_t>(st.st_size) > kMaxKeyFile) {
     ::close(fd);
-    return make_error(where + "size " + std::to_string(st.st_size) +
-                      " bytes is not that of a key file");
+    return make_error(ErrorKind::Usage, where + "size " + std::to_string(st.st_size) +
+                                            " bytes is not that of a key file");
   }
   std::vector<char> text(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
@@ -206,7 +209,7 @@ Result<Identity> Identity::load(const std::string& path) {
   ::close(fd);
   if (got != text.size()) {
     OPENSSL_cleanse(text.data(), text.size());
-    return make_error(where + "short read");
+    return make_error(ErrorKind::Usage, where + "short read");
   }
   BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
   EVP_PKEY* pkey =
@@ -215,15 +218,16 @@ Result<Identity> Identity::load(const std::string& path) {
   OPENSSL_cleanse(text.data(), text.size());
   if (pkey == nullptr) {
     ERR_clear_error();
-    return make_error(where +
-                      "not an unencrypted PEM private key (make one with stoffel-run keygen -o)");
+    return make_error(
+        ErrorKind::Usage,
+        where + "not an unencrypted PEM private key (make one with stoffel-run keygen -o)");
   }
   if (EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(pkey);
-    return make_error(where + "not an Ed25519 key");
+    return make_error(ErrorKind::Usage, where + "not an Ed25519 key");
   }
   auto id = from_pkey(pkey);
-  if (!id) return make_error(where + id.error().message);
+  if (!id) return make_error(ErrorKind::Usage, where + id.error().message);
   return id;
 }
 
@@ -234,7 +238,7 @@ Result<void> Identity::save(const std::string& path) const {
   if (bio == nullptr ||
       PEM_write_bio_PrivateKey(bio, pkey_, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     BIO_free(bio);
-    return make_error(where + openssl_error());
+    return make_error(ErrorKind::Usage, where + openssl_error());
   }
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio, &data);
@@ -245,8 +249,9 @@ Result<void> Identity::save(const std::string& path) const {
   if (fd < 0) {
     const int e = errno;
     BIO_free(bio);
-    if (e == EEXIST) return make_error(where + "the file exists (keys are never overwritten)");
-    return make_error(where + std::strerror(e));
+    if (e == EEXIST)
+      return make_error(ErrorKind::Usage, where + "the file exists (keys are never overwritten)");
+    return make_error(ErrorKind::Usage, where + std::strerror(e));
   }
   std::size_t put = 0;
   bool ok = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0;
@@ -265,7 +270,7 @@ Result<void> Identity::save(const std::string& path) const {
   BIO_free(bio);  // secure memory: cleared on free
   if (!ok) {
     ::unlink(path.c_str());
-    return make_error(where + std::strerror(e));
+    return make_error(ErrorKind::Usage, where + std::strerror(e));
   }
   return {};
 }

@@ -36,10 +36,12 @@ Result<void> LinkEndpoint::attach(std::size_t index, std::shared_ptr<Link> link)
   {
     std::lock_guard lk(mu_);
     if (index == self_ || index >= links_.size()) {
-      return make_error("cannot attach a link as participant " + std::to_string(index));
+      return make_error(ErrorKind::Network,
+                        "cannot attach a link as participant " + std::to_string(index));
     }
     if (links_[index]) {
-      return make_error("participant " + std::to_string(index) + " is already attached");
+      return make_error(ErrorKind::Network,
+                        "participant " + std::to_string(index) + " is already attached");
     }
     links_[index] = link;
   }
@@ -58,13 +60,14 @@ std::shared_ptr<Link> LinkEndpoint::link(std::size_t index) const {
 }
 
 Result<void> LinkEndpoint::send_frame(std::uint8_t channel, std::size_t to, Bytes payload) {
-  if (mailbox_->closed()) return make_error("endpoint closed");
+  if (mailbox_->closed()) return make_error(ErrorKind::Network, "endpoint closed");
   std::shared_ptr<Link> link;
   {
     std::lock_guard lk(mu_);
     if (to >= links_.size()) {
-      return make_error("no participant " + std::to_string(to) + " (there are " +
-                        std::to_string(links_.size()) + ")");
+      return make_error(ErrorKind::Network, "no participant " + std::to_string(to) +
+                                                " (there are " + std::to_string(links_.size()) +
+                                                ")");
     }
     link = links_[to];
   }
@@ -107,7 +110,8 @@ EndpointCounters LinkEndpoint::counters() const {
 
 Result<void> LinkEndpoint::send_on(std::uint8_t channel, std::size_t to, Bytes payload) {
   if (channel == channel_ || channel == frame::kTransportChannel || channel > frame::kMaxChannel) {
-    return make_error("send_on: channel " + std::to_string(channel) + " is not a side channel");
+    return make_error(ErrorKind::Network,
+                      "send_on: channel " + std::to_string(channel) + " is not a side channel");
   }
   return send_frame(channel, to, std::move(payload));
 }

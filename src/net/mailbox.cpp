@@ -30,7 +30,8 @@ std::vector<std::function<void()>> Mailbox::drained_locked() {
 
 Result<std::optional<Frame>> Mailbox::receive(std::uint8_t channel,
                                               std::chrono::milliseconds timeout) {
-  if (channel > frame::kMaxChannel) return make_error("no channel " + std::to_string(channel));
+  if (channel > frame::kMaxChannel)
+    return make_error(ErrorKind::Network, "no channel " + std::to_string(channel));
   std::unique_lock lk(mu_);
   auto& q = queues_[channel];
   // A link closing also ends the wait (with nothing), so a reader waiting for several peers
@@ -50,7 +51,7 @@ Result<std::optional<Frame>> Mailbox::receive(std::uint8_t channel,
     for (auto& fn : resume) fn();
     return std::optional<Frame>(std::move(f));
   }
-  if (closed_) return make_error(reason_);
+  if (closed_) return make_error(ErrorKind::Network, reason_);
   return std::optional<Frame>{};
 }
 

@@ -28,8 +28,9 @@ class InMemoryNetwork::Port final : public Endpoint {
         return std::optional<Message>{};
       }
     }
-    if (net_.closed()) return make_error(net_.close_reason());
-    if (in.queue.empty()) return make_error(in.reason);  // endpoint closed and drained
+    if (net_.closed()) return net_.close_reason();
+    if (in.queue.empty())
+      return make_error(ErrorKind::Network, in.reason);  // endpoint closed and drained
     Message m = std::move(in.queue.front());
     in.queue.pop_front();
     lock.unlock();
@@ -67,17 +68,19 @@ Endpoint& InMemoryNetwork::endpoint(std::size_t i) {
   return *ports_.at(i);
 }
 
-std::string InMemoryNetwork::close_reason() const {
+Error InMemoryNetwork::close_reason() const {
   std::lock_guard lock(reason_mu_);
   return reason_;
 }
 
 Result<void> InMemoryNetwork::deliver(std::size_t from, std::size_t to, Bytes payload) {
   if (to >= inboxes_.size()) {
-    return make_error("send from endpoint " + std::to_string(from) + " to unknown endpoint " +
-                      std::to_string(to) + " (network of " + std::to_string(inboxes_.size()) + ")");
+    return make_error(ErrorKind::Usage, "send from endpoint " + std::to_string(from) +
+                                            " to unknown endpoint " + std::to_string(to) +
+                                            " (network of " + std::to_string(inboxes_.size()) +
+                                            ")");
   }
-  if (closed()) return make_error(close_reason());
+  if (closed()) return close_reason();
   Inbox& in = *inboxes_[to];
   {
     std::lock_guard lock(in.mu);
@@ -88,11 +91,12 @@ Result<void> InMemoryNetwork::deliver(std::size_t from, std::size_t to, Bytes pa
   return {};
 }
 
-void InMemoryNetwork::close(const std::string& reason) {
+void InMemoryNetwork::close(Error reason) {
   {
     std::lock_guard lock(reason_mu_);
     if (closed()) return;
-    reason_ = reason.empty() ? std::string("network closed") : reason;
+    if (reason.message.empty()) reason.message = "network closed";
+    reason_ = std::move(reason);
     closed_.store(true, std::memory_order_release);
   }
   // Taking each inbox lock before notifying guarantees that a receiver between its predicate

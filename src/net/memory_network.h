@@ -24,7 +24,7 @@ class InMemoryNetwork final : public Network {
 
   std::size_t size() const override { return ports_.size(); }
   Endpoint& endpoint(std::size_t i) override;
-  void close(const std::string& reason) override;
+  void close(Error reason) override;
   bool closed() const override { return closed_.load(std::memory_order_acquire); }
   void close_endpoint(std::size_t i, const std::string& reason) override;
 
@@ -39,13 +39,13 @@ class InMemoryNetwork final : public Network {
   class Port;
 
   Result<void> deliver(std::size_t from, std::size_t to, Bytes payload);
-  std::string close_reason() const;
+  Error close_reason() const;
 
   std::vector<std::unique_ptr<Inbox>> inboxes_;
   std::vector<std::unique_ptr<Port>> ports_;
   std::atomic<bool> closed_{false};
   mutable std::mutex reason_mu_;
-  std::string reason_;
+  Error reason_;
 };
 
 }  // namespace stoffel::net

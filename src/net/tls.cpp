@@ -112,12 +112,14 @@ class LinkImpl final : public Link, public std::enable_shared_from_this<LinkImpl
 
   Result<void> send(std::uint8_t channel, Bytes payload) override {
     if (channel == frame::kTransportChannel || channel > frame::kMaxChannel) {
-      return make_error("no channel " + std::to_string(channel) + " for sending");
+      return make_error(ErrorKind::Network,
+                        "no channel " + std::to_string(channel) + " for sending");
     }
     if (payload.size() > core_->options.max_frame) {
-      return make_error("message of " + std::to_string(payload.size()) +
-                        " bytes exceeds the frame limit of " +
-                        std::to_string(core_->options.max_frame) + " bytes");
+      return make_error(ErrorKind::Network, "message of " + std::to_string(payload.size()) +
+                                                " bytes exceeds the frame limit of " +
+                                                std::to_string(core_->options.max_frame) +
+                                                " bytes");
     }
     Bytes f = make_frame(channel, payload.data(), payload.size());
     std::unique_lock lk(mu_);
@@ -131,10 +133,11 @@ class LinkImpl final : public Link, public std::enable_shared_from_this<LinkImpl
                                 std::to_string(core_->options.send_timeout.count()) +
                                 " ms (send queue full)";
         close(why);
-        return make_error("link to " + address_ + " closed: " + why);
+        return make_error(ErrorKind::Network, "link to " + address_ + " closed: " + why);
       }
     }
-    if (closed_) return make_error("link to " + address_ + " is closed: " + reason_);
+    if (closed_)
+      return make_error(ErrorKind::Network, "link to " + address_ + " is closed: " + reason_);
     if (finishing_) return {};  // the link is ending: nothing more goes out (Link::finish)
     enqueue_locked(std::move(f));
     return {};
@@ -144,7 +147,8 @@ class LinkImpl final : public Link, public std::enable_shared_from_this<LinkImpl
     std::shared_ptr<Mailbox> box;
     {
       std::lock_guard lk(sink_mu_);
-      if (sink_ != own_) return make_error("link to " + address_ + " was handed to a mailbox");
+      if (sink_ != own_)
+        return make_error(ErrorKind::Network, "link to " + address_ + " was handed to a mailbox");
       box = own_;
     }
     return box->receive(channel, timeout);
@@ -556,7 +560,7 @@ class LinkImpl final : public Link, public std::enable_shared_from_this<LinkImpl
       }
       sink_gone_reason_ = reason;
     }
-    if (done_) std::exchange(done_, nullptr)(make_error(reason));
+    if (done_) std::exchange(done_, nullptr)(make_error(ErrorKind::Network, reason));
     {
       std::lock_guard lk(mu_);
       torn_down_ = true;
@@ -705,15 +709,16 @@ class HostImpl final : public TlsHost {
   Result<std::uint16_t> listen(const std::string& host, std::uint16_t port,
                                KeyFilter filter) override {
     return on_io<Result<std::uint16_t>>([&]() -> Result<std::uint16_t> {
-      if (stopping()) return make_error("the host is shut down");
-      if (acceptor_) return make_error("already listening");
+      if (stopping()) return make_error(ErrorKind::Network, "the host is shut down");
+      if (acceptor_) return make_error(ErrorKind::Network, "already listening");
       asio::error_code ec;
       tcp::resolver resolver(core_->io);
       auto found = resolver.resolve(host, std::to_string(port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service, ec);
       if (ec || found.empty()) {
-        return make_error("cannot listen on " + HostPort{host, port}.to_string() + ": " +
-                          (ec ? ec.message() : "no address"));
+        return make_error(ErrorKind::Network, "cannot listen on " +
+                                                  HostPort{host, port}.to_string() + ": " +
+                                                  (ec ? ec.message() : "no address"));
       }
       auto acc = std::make_unique<tcp::acceptor>(core_->io);
       const tcp::endpoint ep = found.begin()->endpoint();
@@ -722,8 +727,9 @@ class HostImpl final : public TlsHost {
       if (!ec) acc->bind(ep, ec);
       if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
       if (ec) {
-        return make_error("cannot listen on " + HostPort{host, port}.to_string() + ": " +
-                          ec.message());
+        return make_error(
+            ErrorKind::Network,
+            "cannot listen on " + HostPort{host, port}.to_string() + ": " + ec.message());
       }
       const auto bound = acc->local_endpoint(ec).port();
       acceptor_ = std::move(acc);
@@ -768,10 +774,13 @@ class HostImpl final : public TlsHost {
       std::unique_lock lk(core_->mu);
       const auto wake = std::min(deadline, Clock::now() + backoff);
       core_->cv.wait_until(lk, wake, [&] { return core_->stopping; });
-      if (core_->stopping) return make_error("cannot connect to " + to.to_string() + ": shut down");
+      if (core_->stopping)
+        return make_error(ErrorKind::Network,
+                          "cannot connect to " + to.to_string() + ": shut down");
       if (Clock::now() >= deadline) {
-        return make_error("cannot connect to " + to.to_string() + " within " +
-                          std::to_string(timeout.count()) + " ms: " + r.error().message);
+        return make_error(ErrorKind::Network, "cannot connect to " + to.to_string() + " within " +
+                                                  std::to_string(timeout.count()) +
+                                                  " ms: " + r.error().message);
       }
       backoff = std::min(backoff * 2, milliseconds(2000));
     }
@@ -862,7 +871,9 @@ class HostImpl final : public TlsHost {
                                         Clock::time_point deadline, bool* permanent) {
     {
       std::lock_guard lk(core_->mu);
-      if (core_->stopping) return make_error("cannot connect to " + to.to_string() + ": shut down");
+      if (core_->stopping)
+        return make_error(ErrorKind::Network,
+                          "cannot connect to " + to.to_string() + ": shut down");
     }
     // One attempt gets the handshake timeout (or what is left of the caller's time).
     const auto until = std::min(deadline, Clock::now() + core_->options.handshake_timeout);
@@ -881,7 +892,7 @@ class HostImpl final : public TlsHost {
         st->timer.cancel();
         st->resolver.cancel();
         link->fail(error);
-        promise->set_value(make_error(error));
+        promise->set_value(make_error(ErrorKind::Network, error));
       };
       if (stopping()) {
         settle("shut down");
@@ -922,7 +933,8 @@ class HostImpl final : public TlsHost {
     auto r = future.get();
     if (!r) {
       *permanent = link->permanent_failure();
-      return make_error("cannot connect to " + address + ": " + r.error().message);
+      return make_error(ErrorKind::Network,
+                        "cannot connect to " + address + ": " + r.error().message);
     }
     return std::shared_ptr<Link>(link);
   }
@@ -954,7 +966,8 @@ std::string HostPort::to_string() const {
 
 Result<HostPort> parse_host_port(std::string_view text) {
   const auto bad = [&](const char* why) {
-    return make_error("bad address '" + std::string(text) + "': " + why + " (expected host:port)");
+    return make_error(ErrorKind::Network,
+                      "bad address '" + std::string(text) + "': " + why + " (expected host:port)");
   };
   HostPort hp;
   std::string_view port;
@@ -984,7 +997,8 @@ Result<HostPort> parse_host_port(std::string_view text) {
 
 Result<std::unique_ptr<TlsHost>> TlsHost::create(const Identity& identity, TlsOptions options) {
   if (options.max_frame == 0 || options.max_frame > 0xffffffffu) {
-    return make_error("TLS options: max_frame must be from 1 to 2^32 - 1 bytes");
+    return make_error(ErrorKind::Network,
+                      "TLS options: max_frame must be from 1 to 2^32 - 1 bytes");
   }
   auto core = std::make_shared<Core>(std::move(options));
   SSL_CTX* ctx = core->ssl.native_handle();
@@ -993,7 +1007,7 @@ Result<std::unique_ptr<TlsHost>> TlsHost::create(const Identity& identity, TlsOp
       SSL_CTX_use_certificate(ctx, identity.certificate()) != 1 ||
       SSL_CTX_use_PrivateKey(ctx, identity.pkey()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
-    return make_error("cannot set up TLS with this identity");
+    return make_error(ErrorKind::Network, "cannot set up TLS with this identity");
   }
   // Every connection is a full handshake with both keys checked: no tickets, no resumption.
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);

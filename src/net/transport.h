@@ -63,8 +63,10 @@ class Network {
   virtual Endpoint& endpoint(std::size_t i) = 0;
 
   // Aborts the whole network: every blocked and later receive() and send() fails with `reason`
-  // (queued messages are discarded). The first reason wins; later calls do nothing.
-  virtual void close(const std::string& reason) = 0;
+  // (queued messages are discarded), whose kind says why: ErrorKind::Network for a closed
+  // network, ErrorKind::AbortedByPeer when a session stops because one of its parties failed.
+  // The first reason wins; later calls do nothing.
+  virtual void close(Error reason) = 0;
   virtual bool closed() const = 0;
 
   // Closes one endpoint's inbox: receive() still returns the messages already queued, then fails

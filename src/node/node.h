@@ -25,6 +25,7 @@
 
 #include "bytecode/program.h"
 #include "math/field_kind.h"
+#include "mpc/session_params.h"
 #include "net/tls.h"
 #include "vm/trace.h"
 
@@ -74,9 +75,9 @@ struct PartyOptions {
   std::size_t party_id = 0;
   net::HostPort bootstrap;
   net::HostPort bind;
-  std::size_t n = 5;
-  std::size_t t = 1;
-  math::FieldKind field = math::FieldKind::Bls12_381;
+  // n, t, field of the session (W12), checked by mpc::validate; the roster must agree on them.
+  // The instance id comes from the roster, the receive timeout from common.timeout.
+  mpc::SessionParams session;
   std::size_t wait_for_clients = 0;
   std::string token;
   bool stats = false;

@@ -53,12 +53,12 @@ class PartySession {
   // --- identity, listener --------------------------------------------------------------------
   std::optional<Failure> setup() {
     if (o_.program == nullptr) return Failure{kExitBadFlags, "Error: no program"};
-    if (auto ok = mpc::validate_parameters(o_.n, o_.t); !ok) {
+    if (auto ok = mpc::validate(o_.session); !ok) {
       return Failure{kExitBadFlags, "Error: " + ok.error().message};
     }
-    if (o_.party_id >= o_.n) {
+    if (o_.party_id >= o_.session.n) {
       return Failure{kExitBadFlags, "Error: --party-id " + std::to_string(o_.party_id) +
-                                        " is not below --n-parties " + std::to_string(o_.n)};
+                                        " is not below --n-parties " + std::to_string(o_.session.n)};
     }
     if (o_.wait_for_clients > kMaxClients) {
       return Failure{kExitBadFlags,
@@ -130,9 +130,9 @@ class PartySession {
 
     Registration reg;
     reg.party_id = static_cast<std::uint16_t>(o_.party_id);
-    reg.n = static_cast<std::uint16_t>(o_.n);
-    reg.t = static_cast<std::uint16_t>(o_.t);
-    reg.field = o_.field;
+    reg.n = static_cast<std::uint16_t>(o_.session.n);
+    reg.t = static_cast<std::uint16_t>(o_.session.t);
+    reg.field = o_.session.field;
     reg.clients = static_cast<std::uint16_t>(o_.wait_for_clients);
     reg.program = program_hash_;
     reg.entry = o_.entry;
@@ -172,7 +172,7 @@ class PartySession {
   // The roster must describe the session this party asked for, with this party in its place.
   std::optional<std::string> check_roster(const Roster& r, const net::SessionId& session) {
     if (r.session != session) return "the roster is for another session";
-    if (r.n() != o_.n || r.t != o_.t || r.field != o_.field || r.clients != o_.wait_for_clients ||
+    if (r.n() != o_.session.n || r.t != o_.session.t || r.field != o_.session.field || r.clients != o_.wait_for_clients ||
         r.entry != o_.entry) {
       return "the roster's parameters differ from this party's";
     }
@@ -460,11 +460,11 @@ class PartySession {
   // --- the program -------------------------------------------------------------------------------
   int execute() {
     const std::size_t n = roster_.n();
-    mpc::EngineConfig cfg;
+    // The session's parameters are this party's (check_roster made sure the roster agrees); the
+    // instance id is the roster's.
+    mpc::PartyConfig cfg;
+    static_cast<mpc::SessionParams&>(cfg) = o_.session;
     cfg.id = o_.party_id;
-    cfg.n = n;
-    cfg.t = roster_.t;
-    cfg.field = roster_.field;
     cfg.instance_id = roster_.instance_id;
     cfg.receive_timeout_ms =
         static_cast<std::uint32_t>(std::min<long long>(o_.common.timeout.count(), 0xffffffffLL));
@@ -507,7 +507,7 @@ class PartySession {
     if (r.ok) {
       io_.out("Program returned: " + r.result);
     } else {
-      note("Execution error in '" + o_.entry + "': " + r.error);
+      note("Execution error in '" + o_.entry + "': " + r.error.message);
       if (!r.where.empty()) note("  " + r.where);
       code = kExitExecution;
     }
@@ -570,13 +570,13 @@ int run_leader(const PartyOptions& options, NodeIo& io) {
   BootnodeOptions bo;
   bo.common = options.common;
   bo.bind = options.bind;
-  bo.n_parties = options.n;
+  bo.n_parties = options.session.n;
   bo.token = options.token;
   // The leader's own parameters are the session's: a party that differs is refused.
   Registration expect;
-  expect.n = static_cast<std::uint16_t>(options.n);
-  expect.t = static_cast<std::uint16_t>(options.t);
-  expect.field = options.field;
+  expect.n = static_cast<std::uint16_t>(options.session.n);
+  expect.t = static_cast<std::uint16_t>(options.session.t);
+  expect.field = options.session.field;
   expect.clients = static_cast<std::uint16_t>(options.wait_for_clients);
   expect.program = sha256(options.program_bytes);
   expect.entry = options.entry;

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "mpc/hb/hb_party.h"
+#include "mpc/session_params.h"
 
 namespace stoffel::node {
 
@@ -86,7 +86,8 @@ class Reader {
   std::size_t left() const { return b_.size() - pos_; }
   // The result so far, before the end (bytes may be left).
   Result<void> status() const {
-    if (!error_.empty()) return make_error("malformed " + std::string(what_) + ": " + error_);
+    if (!error_.empty())
+      return make_error(ErrorKind::Protocol, "malformed " + std::string(what_) + ": " + error_);
     return {};
   }
   // The result: an error if anything failed or bytes are left over.
@@ -94,7 +95,8 @@ class Reader {
     if (error_.empty() && pos_ != b_.size()) {
       error_ = std::to_string(b_.size() - pos_) + " bytes too many";
     }
-    if (!error_.empty()) return make_error("malformed " + std::string(what_) + ": " + error_);
+    if (!error_.empty())
+      return make_error(ErrorKind::Protocol, "malformed " + std::string(what_) + ": " + error_);
     return {};
   }
 
@@ -123,14 +125,14 @@ class Reader {
 // Checks the type byte and returns a reader over the rest.
 Result<Reader> open(std::span<const std::uint8_t> msg, MsgType type, const char* what) {
   if (msg.empty() || msg[0] != static_cast<std::uint8_t>(type)) {
-    return make_error(std::string("expected a ") + what + " message");
+    return make_error(ErrorKind::Protocol, std::string("expected a ") + what + " message");
   }
   return Reader(msg.subspan(1), what);
 }
 
 Result<math::FieldKind> field_from(std::uint8_t v) {
   if (v > static_cast<std::uint8_t>(math::FieldKind::Curve25519)) {
-    return make_error("unknown field " + std::to_string(v));
+    return make_error(ErrorKind::Protocol, "unknown field " + std::to_string(v));
   }
   return static_cast<math::FieldKind>(v);
 }
@@ -200,13 +202,14 @@ Result<Roster> read_roster(Reader& r) {
   }
   if (auto ok = r.finish(); !ok) return ok.error();
   if (auto ok = mpc::validate_parameters(n, ro.t); !ok) {
-    return make_error("malformed roster: " + ok.error().message);
+    return ok.error().with_context("malformed roster: ");
   }
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = i + 1; j < n; ++j) {
       if (ro.parties[i].key == ro.parties[j].key) {
-        return make_error("malformed roster: parties " + std::to_string(i) + " and " +
-                          std::to_string(j) + " have the same key");
+        return make_error(ErrorKind::Protocol, "malformed roster: parties " + std::to_string(i) +
+                                                   " and " + std::to_string(j) +
+                                                   " have the same key");
       }
     }
   }
@@ -238,7 +241,7 @@ net::Bytes encode_roster(const Roster& r, MsgType type) {
 
 Result<Roster> decode_roster(std::span<const std::uint8_t> msg, MsgType type) {
   if (msg.empty() || msg[0] != static_cast<std::uint8_t>(type)) {
-    return make_error("expected a roster message");
+    return make_error(ErrorKind::Protocol, "expected a roster message");
   }
   return Roster::decode(msg.subspan(1));
 }
@@ -246,9 +249,10 @@ Result<Roster> decode_roster(std::span<const std::uint8_t> msg, MsgType type) {
 // --- the rest -----------------------------------------------------------------------------------
 
 Result<MsgType> message_type(std::span<const std::uint8_t> msg) {
-  if (msg.empty()) return make_error("empty session message");
+  if (msg.empty()) return make_error(ErrorKind::Protocol, "empty session message");
   if (msg[0] < 1 || msg[0] > static_cast<std::uint8_t>(MsgType::kFinished)) {
-    return make_error("unknown session message type " + std::to_string(msg[0]));
+    return make_error(ErrorKind::Protocol,
+                      "unknown session message type " + std::to_string(msg[0]));
   }
   return static_cast<MsgType>(msg[0]);
 }
@@ -335,11 +339,17 @@ Result<Registration> decode_registration(std::span<const std::uint8_t> msg) {
   }
   if (auto ok = r->finish(); !ok) return ok.error();
   if (m.n == 0 || m.n > kMaxParties || m.party_id >= m.n) {
-    return make_error("malformed REGISTER: party id " + std::to_string(m.party_id) + " of " +
-                      std::to_string(m.n));
+    return make_error(ErrorKind::Protocol, "malformed REGISTER: party id " +
+                                               std::to_string(m.party_id) + " of " +
+                                               std::to_string(m.n));
+  }
+  // The one n >= 3t + 1 check (W12): a bootnode never builds a roster the parties would refuse.
+  if (auto ok = mpc::validate_parameters(m.n, m.t); !ok) {
+    return make_error(ErrorKind::Protocol, "malformed REGISTER: " + ok.error().message);
   }
   if (m.clients > kMaxClients) {
-    return make_error("malformed REGISTER: " + std::to_string(m.clients) + " clients");
+    return make_error(ErrorKind::Protocol,
+                      "malformed REGISTER: " + std::to_string(m.clients) + " clients");
   }
   return m;
 }
@@ -420,11 +430,13 @@ Result<ClientHello> decode_client_hello(std::span<const std::uint8_t> msg) {
   m.inputs = r->u32();
   if (auto ok = r->finish(); !ok) return ok.error();
   if (m.inputs > kMaxInputs) {
-    return make_error("malformed CLIENT_HELLO: " + std::to_string(m.inputs) + " inputs (at most " +
-                      std::to_string(kMaxInputs) + ")");
+    return make_error(ErrorKind::Protocol, "malformed CLIENT_HELLO: " + std::to_string(m.inputs) +
+                                               " inputs (at most " + std::to_string(kMaxInputs) +
+                                               ")");
   }
   if (m.index != kAnyIndex && m.index >= kMaxClients) {
-    return make_error("malformed CLIENT_HELLO: client index " + std::to_string(m.index));
+    return make_error(ErrorKind::Protocol,
+                      "malformed CLIENT_HELLO: client index " + std::to_string(m.index));
   }
   return m;
 }
@@ -477,8 +489,8 @@ Result<Assignment> decode_assignment(std::span<const std::uint8_t> msg) {
   m.instance_id = r->u64();
   if (auto ok = r->finish(); !ok) return ok.error();
   if (m.clients > kMaxClients || m.index >= m.clients) {
-    return make_error("malformed ASSIGN: client " + std::to_string(m.index) + " of " +
-                      std::to_string(m.clients));
+    return make_error(ErrorKind::Protocol, "malformed ASSIGN: client " + std::to_string(m.index) +
+                                               " of " + std::to_string(m.clients));
   }
   return m;
 }

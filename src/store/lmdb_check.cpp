@@ -74,7 +74,7 @@ Meta read_meta(const std::uint8_t* page) {
 }
 
 Error damaged(const std::string& what) {
-  return make_error("damaged LMDB file: " + what);
+  return make_error(ErrorKind::Store, "damaged LMDB file: " + what);
 }
 
 class Checker {
@@ -166,8 +166,9 @@ class Checker {
       const ssize_t r = ::pread(fd_, out + done, bytes - done, static_cast<off_t>(offset + done));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) {
-        return make_error(std::string("reading the LMDB file: ") +
-                          (r < 0 ? std::strerror(errno) : "unexpected end of file"));
+        return make_error(ErrorKind::Store,
+                          std::string("reading the LMDB file: ") +
+                              (r < 0 ? std::strerror(errno) : "unexpected end of file"));
       }
       done += static_cast<std::size_t>(r);
     }
@@ -366,17 +367,18 @@ class Checker {
 
 Result<void> check_lmdb_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0)
+    return make_error(ErrorKind::Store, "cannot open " + path + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
-    return make_error("cannot stat " + path + ": " + std::strerror(e));
+    return make_error(ErrorKind::Store, "cannot stat " + path + ": " + std::strerror(e));
   }
   Checker checker(fd, static_cast<std::uint64_t>(st.st_size));
   auto ok = checker.run();
   ::close(fd);
-  if (!ok) return make_error(path + ": " + ok.error().message);
+  if (!ok) return make_error(ErrorKind::Store, path + ": " + ok.error().message);
   return {};
 }
 

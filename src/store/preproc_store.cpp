@@ -271,14 +271,14 @@ class Txn {
     const int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &txn.t_);
     if (rc != 0) {
       txn.t_ = nullptr;
-      return make_error(mdb_message("starting a transaction", rc));
+      return make_error(ErrorKind::Store, mdb_message("starting a transaction", rc));
     }
     return txn;
   }
   MDB_txn* get() const { return t_; }
   Result<void> commit(const std::string& what) {
     const int rc = mdb_txn_commit(std::exchange(t_, nullptr));  // frees the handle in any case
-    if (rc != 0) return make_error(mdb_message(what, rc));
+    if (rc != 0) return make_error(ErrorKind::Store, mdb_message(what, rc));
     return {};
   }
 
@@ -299,12 +299,14 @@ class DirLock {
     const std::string path = dir + "/lock";
     l.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (l.fd_ < 0 && !exclusive) l.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (l.fd_ < 0) return make_error("cannot open " + path + ": " + std::strerror(errno));
+    if (l.fd_ < 0)
+      return make_error(ErrorKind::Store, "cannot open " + path + ": " + std::strerror(errno));
     if (::flock(l.fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
       if (errno == EWOULDBLOCK) {
-        return make_error("the preprocessing store " + dir + " is in use by another process");
+        return make_error(ErrorKind::Store,
+                          "the preprocessing store " + dir + " is in use by another process");
       }
-      return make_error("cannot lock " + path + ": " + std::strerror(errno));
+      return make_error(ErrorKind::Store, "cannot lock " + path + ": " + std::strerror(errno));
     }
     return l;
   }
@@ -333,28 +335,30 @@ class PreprocStore::Impl {
     struct stat st {};
     if (::stat(data.c_str(), &st) == 0) {
       if (auto ok = check_lmdb_file(data); !ok) {
-        return make_error("the preprocessing store " + dir +
-                          " is damaged and was not used: " + ok.error().message);
+        return make_error(ErrorKind::Store,
+                          "the preprocessing store " + dir +
+                              " is damaged and was not used: " + ok.error().message);
       }
     } else if (!create) {
-      return make_error("no preprocessing store in " + dir +
-                        " (fill one first: stoffel-run --preprocess)");
+      return make_error(ErrorKind::Store, "no preprocessing store in " + dir +
+                                              " (fill one first: stoffel-run --preprocess)");
     }
     if (int rc = mdb_env_create(&env_); rc != 0) {
       env_ = nullptr;
-      return make_error(mdb_message("creating the LMDB environment", rc));
+      return make_error(ErrorKind::Store, mdb_message("creating the LMDB environment", rc));
     }
     if (int rc = mdb_env_set_mapsize(env_, map_size); rc != 0) {
-      return make_error(mdb_message("setting the map size", rc));
+      return make_error(ErrorKind::Store, mdb_message("setting the map size", rc));
     }
     const unsigned flags = MDB_NOLOCK | (read_only ? MDB_RDONLY : 0u);
     if (int rc = mdb_env_open(env_, dir.c_str(), flags, 0600); rc != 0) {
-      return make_error(mdb_message("opening the preprocessing store " + dir, rc));
+      return make_error(ErrorKind::Store,
+                        mdb_message("opening the preprocessing store " + dir, rc));
     }
     auto txn = Txn::begin(env_, read_only);
     if (!txn) return txn.error();
     if (int rc = mdb_dbi_open(txn->get(), nullptr, 0, &dbi_); rc != 0) {
-      return make_error(mdb_message("opening the store's database", rc));
+      return make_error(ErrorKind::Store, mdb_message("opening the store's database", rc));
     }
     return txn->commit("opening the store's database");
   }
@@ -398,7 +402,7 @@ class PreprocStore::Impl {
     MDB_val k = as_val(key), v{};
     const int rc = mdb_get(txn, dbi_, &k, &v);
     if (rc == MDB_NOTFOUND) return std::optional<std::span<const std::uint8_t>>();
-    if (rc != 0) return make_error(mdb_message("reading the store", rc));
+    if (rc != 0) return make_error(ErrorKind::Store, mdb_message("reading the store", rc));
     return std::optional<std::span<const std::uint8_t>>(
         std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(v.mv_data), v.mv_size));
   }
@@ -406,7 +410,7 @@ class PreprocStore::Impl {
   Result<void> put(MDB_txn* txn, const Bytes& key, const Bytes& value) const {
     MDB_val k = as_val(key), v = as_val(value);
     if (int rc = mdb_put(txn, dbi_, &k, &v, 0); rc != 0) {
-      return make_error(mdb_message("writing to the store " + dir_, rc));
+      return make_error(ErrorKind::Store, mdb_message("writing to the store " + dir_, rc));
     }
     return {};
   }
@@ -415,7 +419,7 @@ class PreprocStore::Impl {
     MDB_val k = as_val(key);
     const int rc = mdb_del(txn, dbi_, &k, nullptr);
     if (rc != 0 && rc != MDB_NOTFOUND)
-      return make_error(mdb_message("deleting from the store", rc));
+      return make_error(ErrorKind::Store, mdb_message("deleting from the store", rc));
     return {};
   }
 
@@ -424,7 +428,7 @@ class PreprocStore::Impl {
     std::vector<Bytes> out;
     MDB_cursor* cur = nullptr;
     if (int rc = mdb_cursor_open(txn, dbi_, &cur); rc != 0) {
-      return make_error(mdb_message("reading the store", rc));
+      return make_error(ErrorKind::Store, mdb_message("reading the store", rc));
     }
     MDB_val k = as_val(prefix), v{};
     int rc = mdb_cursor_get(cur, &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
@@ -435,7 +439,8 @@ class PreprocStore::Impl {
       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) return make_error(mdb_message("reading the store", rc));
+    if (rc != 0 && rc != MDB_NOTFOUND)
+      return make_error(ErrorKind::Store, mdb_message("reading the store", rc));
     return out;
   }
 
@@ -469,10 +474,13 @@ class PreprocStore::Impl {
                              mpc::short_lot_id(lot.status.id);
     auto v = get(txn, block_key(lot.no, kind, block));
     if (!v) return v.error();
-    if (!*v) return make_error(dir_ + ": " + what + " is missing (the store was tampered with)");
+    if (!*v)
+      return make_error(ErrorKind::Store,
+                        dir_ + ": " + what + " is missing (the store was tampered with)");
     const auto sealed = **v;
     if (sealed.size() != kNonceBytes + plain.size() + kTagBytes) {
-      return make_error(dir_ + ": " + what + " has the wrong size (the store was tampered with)");
+      return make_error(ErrorKind::Store,
+                        dir_ + ": " + what + " has the wrong size (the store was tampered with)");
     }
     const Bytes ad = block_ad(lot.status.id, kind, block, items);
     unsigned long long len = 0;
@@ -480,9 +488,10 @@ class PreprocStore::Impl {
             plain.data(), &len, nullptr, sealed.data() + kNonceBytes, sealed.size() - kNonceBytes,
             ad.data(), ad.size(), sealed.data(), key_->seal_key().data()) != 0) {
       sodium_memzero(plain.data(), plain.size());
-      return make_error(dir_ + ": " + what +
-                        " fails authentication (another store key, or the store was tampered "
-                        "with); the store is not used");
+      return make_error(ErrorKind::Store,
+                        dir_ + ": " + what +
+                            " fails authentication (another store key, or the store was tampered "
+                            "with); the store is not used");
     }
     return {};
   }
@@ -492,14 +501,19 @@ class PreprocStore::Impl {
     auto m = get(txn, kMetaKey);
     if (!m) return m.error();
     if (!*m || (*m)->size() < kMacBytes) {
-      return make_error(dir_ + " is not a preprocessing store (no parameters record)");
+      return make_error(ErrorKind::Store,
+                        dir_ + " is not a preprocessing store (no parameters record)");
     }
     const auto body = (*m)->first((*m)->size() - kMacBytes);
     auto meta = parse_meta(body);
-    if (!meta) return make_error(dir_ + ": the parameters record is malformed (tampered with?)");
+    if (!meta)
+      return make_error(ErrorKind::Store,
+                        dir_ + ": the parameters record is malformed (tampered with?)");
     if (meta->block_items != kBlockItems) {
-      return make_error(dir_ + ": blocks of " + std::to_string(meta->block_items) +
-                        " items are not supported (" + std::to_string(kBlockItems) + " expected)");
+      return make_error(ErrorKind::Store, dir_ + ": blocks of " +
+                                              std::to_string(meta->block_items) +
+                                              " items are not supported (" +
+                                              std::to_string(kBlockItems) + " expected)");
     }
     // Other parameters first (the clearer message), then the key.
     if (expected && (meta->binding.params.field != expected->params.field ||
@@ -507,16 +521,18 @@ class PreprocStore::Impl {
                      meta->binding.params.t != expected->params.t ||
                      meta->binding.params.party != expected->params.party ||
                      meta->binding.roster != expected->roster)) {
-      return make_error("the preprocessing store " + dir_ + " holds material for " +
-                        describe(meta->binding) + "; this session is " + describe(*expected) +
-                        ". It was not used");
+      return make_error(ErrorKind::Store, "the preprocessing store " + dir_ +
+                                              " holds material for " + describe(meta->binding) +
+                                              "; this session is " + describe(*expected) +
+                                              ". It was not used");
     }
     meta_ = *meta;
     digest_ = binding_digest(meta_.binding);
     if (key_ && !open_record(kMetaKey, **m)) {
-      return make_error("the preprocessing store " + dir_ +
-                        " does not open with this key (another store key, or its records were "
-                        "tampered with); it was not used");
+      return make_error(ErrorKind::Store,
+                        "the preprocessing store " + dir_ +
+                            " does not open with this key (another store key, or its records were "
+                            "tampered with); it was not used");
     }
     lots_.clear();
     auto lot_keys = keys_with(txn, Bytes{'L'});
@@ -530,13 +546,15 @@ class PreprocStore::Impl {
         if (auto b = open_record(k, **v)) lot = parse_lot(no, *b);
       }
       if (!lot) {
-        return make_error("the preprocessing store " + dir_ +
-                          ": a lot record fails authentication (tampered with); it was not used");
+        return make_error(
+            ErrorKind::Store,
+            "the preprocessing store " + dir_ +
+                ": a lot record fails authentication (tampered with); it was not used");
       }
       for (const LotRec& other : lots_) {
         if (other.status.id == lot->status.id) {
-          return make_error(dir_ + ": lot " + mpc::short_lot_id(lot->status.id) +
-                            " is recorded twice (tampered with)");
+          return make_error(ErrorKind::Store, dir_ + ": lot " + mpc::short_lot_id(lot->status.id) +
+                                                  " is recorded twice (tampered with)");
         }
       }
       lots_.push_back(*lot);
@@ -546,7 +564,8 @@ class PreprocStore::Impl {
     next_log_ = 0;
     if (!log_keys->empty()) {
       const Bytes& last = log_keys->back();
-      if (last.size() != 9) return make_error(dir_ + ": a malformed log record key");
+      if (last.size() != 9)
+        return make_error(ErrorKind::Store, dir_ + ": a malformed log record key");
       next_log_ = be_value(std::span(last).subspan(1)) + 1;
     }
     return {};
@@ -634,11 +653,12 @@ class LmdbLotWriter final : public mpc::LotWriter {
   }
 
   Result<void> append(StoredKind kind, std::span<const mpc::FieldBytes> elements) override {
-    if (failed_ || committed_) return make_error("the lot writer can no longer be used");
+    if (failed_ || committed_)
+      return make_error(ErrorKind::Store, "the lot writer can no longer be used");
     const std::size_t k = static_cast<std::size_t>(kind);
     const std::size_t width = mpc::stored_width(kind);
     if (k >= kStoredKinds || elements.size() % width != 0) {
-      return make_error("append: not a whole number of items");
+      return make_error(ErrorKind::Store, "append: not a whole number of items");
     }
     Bytes& pending = pending_[k];
     for (const auto& e : elements) pending.insert(pending.end(), e.begin(), e.end());
@@ -647,7 +667,8 @@ class LmdbLotWriter final : public mpc::LotWriter {
   }
 
   Result<void> commit() override {
-    if (failed_ || committed_) return make_error("the lot writer can no longer be used");
+    if (failed_ || committed_)
+      return make_error(ErrorKind::Store, "the lot writer can no longer be used");
     return flush(true);
   }
 
@@ -688,7 +709,8 @@ class LmdbLotWriter final : public mpc::LotWriter {
       for (const LotRec& l : s_.lots_) {
         if (l.no == no_) rec = &l;
       }
-      if (rec == nullptr) return fail(make_error("the lot being written disappeared"));
+      if (rec == nullptr)
+        return fail(make_error(ErrorKind::Store, "the lot being written disappeared"));
       lot = *rec;
       lot.complete = true;
       for (std::size_t k = 0; k < kStoredKinds; ++k) lot.status.count[k] = appended_[k];
@@ -734,18 +756,18 @@ Result<std::unique_ptr<PreprocStore>> PreprocStore::open(const std::string& dir,
                                                          const Binding& binding,
                                                          const StoreKey& key,
                                                          const StoreOptions& options) {
-  if (sodium_init() < 0) return make_error("libsodium could not be initialised");
+  if (sodium_init() < 0) return make_error(ErrorKind::Store, "libsodium could not be initialised");
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     if (!options.create) {
-      return make_error("no preprocessing store in " + dir +
-                        " (fill one first: stoffel-run --preprocess)");
+      return make_error(ErrorKind::Store, "no preprocessing store in " + dir +
+                                              " (fill one first: stoffel-run --preprocess)");
     }
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return make_error("cannot create " + dir + ": " + std::strerror(errno));
+      return make_error(ErrorKind::Store, "cannot create " + dir + ": " + std::strerror(errno));
     }
   } else if (!S_ISDIR(st.st_mode)) {
-    return make_error(dir + " is not a directory");
+    return make_error(ErrorKind::Store, dir + " is not a directory");
   }
   auto impl = std::make_unique<Impl>();
   auto lock = DirLock::take(dir, true);
@@ -761,12 +783,14 @@ Result<std::unique_ptr<PreprocStore>> PreprocStore::open(const std::string& dir,
   if (!existing) return existing.error();
   if (!*existing) {
     if (!options.create) {
-      return make_error(dir + " is not a preprocessing store (no parameters record)");
+      return make_error(ErrorKind::Store,
+                        dir + " is not a preprocessing store (no parameters record)");
     }
     // A new store: check it is empty, then write its parameters.
     auto any = impl->keys_with(txn->get(), Bytes{});
     if (!any) return any.error();
-    if (!any->empty()) return make_error(dir + " holds an LMDB database that is not a store");
+    if (!any->empty())
+      return make_error(ErrorKind::Store, dir + " holds an LMDB database that is not a store");
     MetaRec meta;
     meta.binding = binding;
     meta.created = static_cast<std::uint64_t>(std::time(nullptr));
@@ -816,25 +840,27 @@ Result<void> PreprocStore::consume(const LotId& lot_id, StoredKind kind, std::ui
   LotRec* lot = s.find(lot_id);
   if (k >= kStoredKinds || out.empty() || out.size() % width != 0) {
     zero_out();
-    return make_error("consume: not a whole number of items");
+    return make_error(ErrorKind::Store, "consume: not a whole number of items");
   }
   if (lot == nullptr || !lot->complete) {
     zero_out();
-    return make_error(dir_ + ": no lot " + mpc::short_lot_id(lot_id));
+    return make_error(ErrorKind::Store, dir_ + ": no lot " + mpc::short_lot_id(lot_id));
   }
   const std::uint64_t count = out.size() / width;
   const std::uint64_t total = lot->status.count[k];
   const std::uint64_t cursor = lot->status.consumed[k];
   if (from < cursor) {
     zero_out();
-    return make_error(dir_ + ": refusing to hand out " + mpc::stored_kind_name(kind) + " " +
-                      std::to_string(from) + ".. of lot " + mpc::short_lot_id(lot_id) +
-                      " again (consumed up to " + std::to_string(cursor) + ")");
+    return make_error(ErrorKind::Store,
+                      dir_ + ": refusing to hand out " + mpc::stored_kind_name(kind) + " " +
+                          std::to_string(from) + ".. of lot " + mpc::short_lot_id(lot_id) +
+                          " again (consumed up to " + std::to_string(cursor) + ")");
   }
   if (from > total || count > total - from) {
     zero_out();
-    return make_error(dir_ + ": lot " + mpc::short_lot_id(lot_id) + " holds only " +
-                      std::to_string(total) + " " + mpc::stored_kind_name(kind));
+    return make_error(ErrorKind::Store, dir_ + ": lot " + mpc::short_lot_id(lot_id) +
+                                            " holds only " + std::to_string(total) + " " +
+                                            mpc::stored_kind_name(kind));
   }
   auto txn = Txn::begin(s.env_, false);
   if (!txn) {
@@ -901,12 +927,13 @@ Result<void> PreprocStore::consume(const LotId& lot_id, StoredKind kind, std::ui
 Result<std::unique_ptr<mpc::LotWriter>> PreprocStore::begin_lot(const LotId& id) {
   Impl& s = *impl_;
   if (s.find(id) != nullptr) {
-    return make_error(dir_ + " already holds lot " + mpc::short_lot_id(id) +
-                      " (the same material again?)");
+    return make_error(ErrorKind::Store, dir_ + " already holds lot " + mpc::short_lot_id(id) +
+                                            " (the same material again?)");
   }
   if (s.lots_.size() >= mpc::kMaxStoredLots) {
-    return make_error(dir_ + " holds " + std::to_string(s.lots_.size()) +
-                      " lots, the most a store may hold; use some up or start a new store");
+    return make_error(ErrorKind::Store,
+                      dir_ + " holds " + std::to_string(s.lots_.size()) +
+                          " lots, the most a store may hold; use some up or start a new store");
   }
   auto txn = Txn::begin(s.env_, false);
   if (!txn) return txn.error();
@@ -950,7 +977,9 @@ Result<std::vector<LogEntry>> read_log(const PreprocStore::Impl& s, MDB_txn* txn
     if (k.size() == 9 && *v) {
       if (auto b = s.open_record(k, **v)) e = parse_log(be_value(std::span(k).subspan(1)), *b);
     }
-    if (!e) return make_error(s.dir_ + ": a consumption log record fails authentication");
+    if (!e)
+      return make_error(ErrorKind::Store,
+                        s.dir_ + ": a consumption log record fails authentication");
     out.push_back(*e);
   }
   return out;
@@ -966,10 +995,10 @@ Result<std::vector<LogEntry>> PreprocStore::log() {
 
 Result<StoreInfo> inspect_store(const std::string& dir,
                                 std::optional<std::span<const std::uint8_t>> secret) {
-  if (sodium_init() < 0) return make_error("libsodium could not be initialised");
+  if (sodium_init() < 0) return make_error(ErrorKind::Store, "libsodium could not be initialised");
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return make_error("no preprocessing store in " + dir);
+    return make_error(ErrorKind::Store, "no preprocessing store in " + dir);
   }
   PreprocStore::Impl s;
   auto lock = DirLock::take(dir, false);

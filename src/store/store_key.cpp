@@ -33,10 +33,10 @@ StoreKey::~StoreKey() {
 }
 
 Result<StoreKey> StoreKey::derive(std::span<const std::uint8_t> secret, std::uint32_t party) {
-  if (!sodium_ready()) return make_error("libsodium could not be initialised");
+  if (!sodium_ready()) return make_error(ErrorKind::Store, "libsodium could not be initialised");
   if (secret.size() < 16) {
-    return make_error("a store key needs a secret of at least 16 bytes, got " +
-                      std::to_string(secret.size()));
+    return make_error(ErrorKind::Store, "a store key needs a secret of at least 16 bytes, got " +
+                                            std::to_string(secret.size()));
   }
   // root = BLAKE2b-256 keyed with a domain string, over the secret: the secret itself (an
   // identity key) is never used as a key directly. Then per party and purpose one crypto_kdf
@@ -56,19 +56,21 @@ Result<StoreKey> StoreKey::derive(std::span<const std::uint8_t> secret, std::uin
 Result<std::vector<std::uint8_t>> read_key_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    return make_error("cannot read the store key " + path + ": " + std::strerror(errno));
+    return make_error(ErrorKind::Store,
+                      "cannot read the store key " + path + ": " + std::strerror(errno));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return make_error("the store key " + path + " is not a regular file");
+    return make_error(ErrorKind::Store, "the store key " + path + " is not a regular file");
   }
   if ((st.st_mode & 077) != 0) {
     ::close(fd);
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return make_error("the store key " + path + " is accessible by others (mode " + mode +
-                      "); restrict it with: chmod 600 " + path);
+    return make_error(ErrorKind::Store, "the store key " + path +
+                                            " is accessible by others (mode " + mode +
+                                            "); restrict it with: chmod 600 " + path);
   }
   std::vector<std::uint8_t> raw(130);  // longer than any valid key file
   std::size_t got = 0;
@@ -78,7 +80,8 @@ Result<std::vector<std::uint8_t>> read_key_file(const std::string& path) {
     if (r < 0) {
       const int e = errno;
       ::close(fd);
-      return make_error("cannot read the store key " + path + ": " + std::strerror(e));
+      return make_error(ErrorKind::Store,
+                        "cannot read the store key " + path + ": " + std::strerror(e));
     }
     if (r == 0) break;
     got += static_cast<std::size_t>(r);
@@ -109,15 +112,17 @@ Result<std::vector<std::uint8_t>> read_key_file(const std::string& path) {
     return key;
   }
   sodium_memzero(raw.data(), raw.size());
-  return make_error("the store key " + path +
-                    " must hold 64 hex digits (32 bytes) or exactly 32 raw bytes");
+  return make_error(
+      ErrorKind::Store,
+      "the store key " + path + " must hold 64 hex digits (32 bytes) or exactly 32 raw bytes");
 }
 
 Result<void> create_key_file(const std::string& path) {
-  if (!sodium_ready()) return make_error("libsodium could not be initialised");
+  if (!sodium_ready()) return make_error(ErrorKind::Store, "libsodium could not be initialised");
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return make_error("cannot create the store key " + path + ": " + std::strerror(errno));
+    return make_error(ErrorKind::Store,
+                      "cannot create the store key " + path + ": " + std::strerror(errno));
   }
   std::array<std::uint8_t, 32> key{};
   randombytes_buf(key.data(), key.size());
@@ -130,7 +135,8 @@ Result<void> create_key_file(const std::string& path) {
   sodium_memzero(text.data(), text.size());
   if (!ok) {
     ::unlink(path.c_str());
-    return make_error("cannot write the store key " + path + ": " + std::strerror(e));
+    return make_error(ErrorKind::Store,
+                      "cannot write the store key " + path + ": " + std::strerror(e));
   }
   return {};
 }

@@ -220,6 +220,21 @@ Result<Value> take_share_common(VirtualMachine& vm, Args args, std::string_view 
     return make_error("No share found for client " + std::to_string(client.client_id) +
                       " at index " + std::to_string(*si));
   }
+  // An input given as fixed point and read as an integer (or the reverse) would silently be a
+  // number scaled by 2^f (or down by it): refuse it when the input's type is known.
+  if (*si < client.types.size() && client.types[*si].kind != type.kind) {
+    auto what = [](const ShareType& t) {
+      return t.kind == ShareType::Kind::SecretInt
+                 ? std::string("an integer (SecretInt)")
+                 : std::string("a fixed-point value (SecretFixedPoint)");
+    };
+    return make_error(std::string(name) + ": input " + std::to_string(*si) + " of client " +
+                      std::to_string(client.client_id) + " is " + what(client.types[*si]) +
+                      ", not " + what(type) + "; read it with " +
+                      (client.types[*si].kind == ShareType::Kind::SecretInt
+                           ? "ClientStore.take_share"
+                           : "ClientStore.take_share_fixed"));
+  }
   return Value::share_value(vm.heap().new_share(type, client.shares[*si]));
 }
 

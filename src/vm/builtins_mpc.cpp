@@ -36,17 +36,9 @@ Value field_of(VirtualMachine& vm, const Value& obj, std::string_view key) {
   return vm.get_field(obj, vm.make_string(key));
 }
 
-// The raw Share behind a share argument.
-Result<Value> raw_share(VirtualMachine& vm, const Value& v, std::string_view fn) {
-  if (v.type == ValueType::Share) return v;
-  if (v.type == ValueType::Object) {
-    const Value type = field_of(vm, v, "__type");
-    const Value data = field_of(vm, v, "__data");
-    if (type.type == ValueType::String && type.str->view() == "Share" &&
-        data.type == ValueType::Share) {
-      return data;
-    }
-  }
+// The raw Share behind a share argument (a raw Share or a Share object).
+Result<Value> raw_share(VirtualMachine&, const Value& v, std::string_view fn) {
+  if (ShareObj* s = share_behind(v)) return Value::share_value(s);
   return make_error(std::string(fn) + ": expected a share, got " + debug_string(v));
 }
 
@@ -321,7 +313,10 @@ Result<Value> send_to_client(VirtualMachine& vm, Args a) {
   auto e = engine_of(vm);
   if (!e) return e.error();
   const FieldBytes f = share_field(x->share);
-  if (auto r = (*e)->send_output(a[1].u, std::span<const FieldBytes>(&f, 1)); !r) return r.error();
+  if (auto r = (*e)->send_output(a[1].u, std::span<const FieldBytes>(&f, 1), x->share->share_type);
+      !r) {
+    return r.error();
+  }
   return Value::boolean(true);
 }
 
@@ -435,18 +430,22 @@ Result<Value> mpc_rand_int(VirtualMachine&, Args a) {
   }
 }
 
-// MpcOutput.send_to_client(client_id, share): exactly 2, a raw Share, a ready engine -> true.
+// MpcOutput.send_to_client(client_id, share): exactly 2, a share (raw or a Share object, as
+// everywhere else), a ready engine -> true.
 Result<Value> output_send_to_client(VirtualMachine& vm, Args a) {
   if (a.size() != 2) return arity("MpcOutput.send_to_client", 2);
   auto e = engine_of(vm);
   if (!e) return e.error();
-  if (a[1].type != ValueType::Share)
-    return make_error("MpcOutput.send_to_client: expected a share");
+  auto x = raw_share(vm, a[1], "MpcOutput.send_to_client");
+  if (!x) return x.error();
   if (!(a[0].type == ValueType::I64 && a[0].i >= 0) && a[0].type != ValueType::U64) {
     return make_error("MpcOutput.send_to_client: client id must be a non-negative integer");
   }
-  const FieldBytes f = share_field(a[1].share);
-  if (auto r = (*e)->send_output(a[0].u, std::span<const FieldBytes>(&f, 1)); !r) return r.error();
+  const FieldBytes f = share_field(x->share);
+  if (auto r = (*e)->send_output(a[0].u, std::span<const FieldBytes>(&f, 1), x->share->share_type);
+      !r) {
+    return r.error();
+  }
   return Value::boolean(true);
 }
 

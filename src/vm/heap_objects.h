@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vm/share_type.h"
 #include "vm/table.h"
 #include "vm/value.h"
 
@@ -80,22 +81,6 @@ struct ClosureObj : GcObject {
   uint32_t slot;          // the VM's call slot for function_name: the current binding of the name
   ClosureObj(StringObj* fn, CellListObj* ups, uint32_t s)
       : GcObject(GcKind::Closure), function_name(fn), upvalues(ups), slot(s) {}
-};
-
-// Secret share types (docs/semantics.md, "Values").
-struct ShareType {
-  enum class Kind : uint8_t { SecretInt, SecretFixedPoint };
-  Kind kind = Kind::SecretInt;
-  uint32_t bit_length = 64;  // SecretInt
-  uint32_t k = 64, f = 16;   // SecretFixedPoint
-  static ShareType secret_int(uint32_t bits) { return {Kind::SecretInt, bits, 64, 16}; }
-  static ShareType fixed_point(uint32_t k_, uint32_t f_) {
-    return {Kind::SecretFixedPoint, 64, k_, f_};
-  }
-  friend bool operator==(const ShareType& a, const ShareType& b) {
-    if (a.kind != b.kind) return false;
-    return a.kind == Kind::SecretInt ? a.bit_length == b.bit_length : (a.k == b.k && a.f == b.f);
-  }
 };
 
 // A secret share: its type and the engine's opaque encoding of this party's share.

@@ -318,7 +318,7 @@ Result<void> Interpreter::push_closure_frame(VirtualMachine& vm, ClosureObj* clo
                                              std::span<const Value> args) {
   const FunctionProto* fn = vm.slots_[closure->slot].function;
   if (fn == nullptr) {
-    return make_error("Function " + std::string(closure->function_name->view()) + " not found");
+    return make_error("Function '" + std::string(closure->function_name->view()) + "' not found");
   }
   if (args.size() != fn->param_count) {
     return make_error("Function " + fn->name + " expects " + std::to_string(fn->param_count) +

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "stoffel/result.h"
+#include "vm/share_type.h"
 
 namespace stoffel::vm {
 
@@ -58,7 +59,10 @@ class MpcBackend {
   virtual Result<FieldBytes> random() = 0;
   virtual Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, uint32_t k,
                                                    uint32_t f) = 0;
-  virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares) = 0;
+  // Sends this party's shares of `shares`, all of type `type`, to a client. The type travels
+  // with the output so the receiver can read it (an integer, a fixed-point value, a bool).
+  virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares,
+                                   const ShareType& type) = 0;
 
   // Reliable broadcast and binary agreement (Rbc.*, Aba.*; docs/mpc.md): byte payloads, sessions
   // numbered per party in call order, timeouts in milliseconds that end in an error. A backend
@@ -91,6 +95,10 @@ struct ClientStore {
   struct Client {
     uint64_t client_id;
     std::vector<std::vector<uint8_t>> shares;  // engine encoding, one per input
+    // The type each input was given as (an integer or a fixed-point value), when known: then
+    // reading an input as the other kind is an error instead of a silently scaled number.
+    // Empty: not known, not checked.
+    std::vector<ShareType> types;
   };
   std::vector<Client> clients;
 };

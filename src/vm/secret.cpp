@@ -1,7 +1,11 @@
 #include "vm/secret.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "vm/arith.h"
 #include "vm/vm.h"
@@ -29,14 +33,21 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value) {
       vm.heap().new_share(type, std::vector<uint8_t>(value.begin(), value.end())));
 }
 
-Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f) {
+Result<int64_t> fixed_point_scaled(double v, uint32_t f) {
   const double scaled = std::nearbyint(std::ldexp(v, static_cast<int>(f)));
-  // |scaled| must fit an i64 (M6 in docs/decisions.md applies in both directions).
+  // |scaled| must fit an i64 (M6 applies in both directions): 2^63 is exactly representable, so
+  // the bounds are exact.
   if (!std::isfinite(scaled) || scaled >= 9.2233720368547758e18 ||
       scaled < -9.2233720368547758e18) {
     return make_error("Fixed-point value out of range: " + std::to_string(v));
   }
-  return engine.encode_int(static_cast<int64_t>(scaled));
+  return static_cast<int64_t>(scaled);
+}
+
+Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f) {
+  auto scaled = fixed_point_scaled(v, f);
+  if (!scaled) return scaled.error();
+  return engine.encode_int(*scaled);
 }
 
 Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {
@@ -60,14 +71,117 @@ Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {
   return make_error("Only primitive types (Int, Float, Bool) can be converted to shares");
 }
 
+Value clear_from_int(int64_t value, const ShareType& type) {
+  if (type.kind == ShareType::Kind::SecretFixedPoint) {
+    return Value::f64(std::ldexp(static_cast<double>(value), -static_cast<int>(type.f)));
+  }
+  if (type.bit_length == 1) return Value::boolean(value != 0);
+  return Value::i64(value);
+}
+
 Result<Value> clear_from_field(MpcBackend& engine, const ShareType& type, const FieldBytes& value) {
   auto v = engine.decode_int(value);
   if (!v) return v.error();
-  if (type.kind == ShareType::Kind::SecretFixedPoint) {
-    return Value::f64(std::ldexp(static_cast<double>(*v), -static_cast<int>(type.f)));
+  return clear_from_int(*v, type);
+}
+
+ShareObj* share_behind(const Value& v) {
+  if (v.type == ValueType::Share) return v.share;
+  if (v.type != ValueType::Object) return nullptr;
+  // Field lookups by content: the keys are compared as strings, so no string is allocated.
+  const Value* type = nullptr;
+  const Value* data = nullptr;
+  for (const auto& e : v.obj->fields.entries()) {
+    if (e.key.type != ValueType::String) continue;
+    if (e.key.str->view() == "__type") type = &e.value;
+    if (e.key.str->view() == "__data") data = &e.value;
   }
-  if (type.bit_length == 1) return Value::boolean(*v != 0);
-  return Value::i64(*v);
+  if (type != nullptr && data != nullptr && type->type == ValueType::String &&
+      type->str->view() == "Share" && data->type == ValueType::Share) {
+    return data->share;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The shares reachable from a returned value, each once, in traversal order, and the slots that
+// hold them (a slot is rewritten with the clear value once everything is opened).
+struct ShareCollector {
+  std::vector<const ShareObj*> shares;
+  std::unordered_map<const ShareObj*, size_t> index;
+  std::unordered_set<const void*> visited;  // containers already walked (cycles, sharing)
+  struct Slot {
+    Value container;  // Array or Object
+    Value key;        // the index into an array's dense part, or the table key
+    bool dense;       // key indexes ArrayObj::dense
+    size_t share;     // index into `shares`
+  };
+  std::vector<Slot> slots;
+
+  // The index of v's share, or SIZE_MAX when v is not a share; walks into containers.
+  size_t visit(const Value& v) {
+    if (const ShareObj* s = share_behind(v)) {
+      auto [it, fresh] = index.try_emplace(s, shares.size());
+      if (fresh) shares.push_back(s);
+      return it->second;
+    }
+    if (v.type == ValueType::Array) {
+      if (!visited.insert(v.arr).second) return SIZE_MAX;
+      ArrayObj* a = v.arr;
+      for (size_t i = 0; i < a->dense.size(); ++i) {
+        const size_t s = visit(a->dense[i]);
+        if (s != SIZE_MAX) slots.push_back({v, Value::i64(static_cast<int64_t>(i)), true, s});
+      }
+      walk_table(v, a->extra);
+    } else if (v.type == ValueType::Object) {
+      if (!visited.insert(v.obj).second) return SIZE_MAX;
+      walk_table(v, v.obj->fields);
+    }
+    return SIZE_MAX;
+  }
+
+  void walk_table(const Value& container, const Table& table) {
+    // Indexes, not iterators: visiting never changes this table, but keep it obviously safe.
+    for (size_t i = 0; i < table.entries().size(); ++i) {
+      const Table::Entry e = table.entries()[i];
+      const size_t s = visit(e.value);
+      if (s != SIZE_MAX) slots.push_back({container, e.key, false, s});
+    }
+  }
+};
+
+}  // namespace
+
+Result<Value> open_shares_in(VirtualMachine& vm, const Value& v) {
+  ShareCollector c;
+  const size_t top = c.visit(v);
+  if (c.shares.empty()) return v;
+  auto engine = require_engine(vm);
+  if (!engine) return engine.error();
+  std::vector<FieldBytes> fields;
+  fields.reserve(c.shares.size());
+  for (const ShareObj* s : c.shares) fields.push_back(share_field(s));
+  auto opened = (*engine)->open(fields);
+  if (!opened) return opened.error();
+  std::vector<Value> clear;
+  clear.reserve(c.shares.size());
+  for (size_t i = 0; i < c.shares.size(); ++i) {
+    auto x = clear_from_field(**engine, c.shares[i]->share_type, (*opened)[i]);
+    if (!x) return x.error();
+    clear.push_back(*x);
+  }
+  // Clear values are primitives: writing them allocates nothing, so no collection can run.
+  for (const auto& slot : c.slots) {
+    if (slot.dense) {
+      slot.container.arr->dense[static_cast<size_t>(slot.key.i)] = clear[slot.share];
+    } else if (slot.container.type == ValueType::Array) {
+      slot.container.arr->extra.set(slot.key, clear[slot.share]);
+    } else {
+      slot.container.obj->fields.set(slot.key, clear[slot.share]);
+    }
+  }
+  return top != SIZE_MAX ? clear[top] : v;
 }
 
 namespace {

@@ -28,12 +28,32 @@ Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value);
 // SecretInt(1); a Share is returned as it is. Deterministic: every party holds the public value
 // itself (E10).
 Result<Value> share_clear_value(VirtualMachine& vm, const Value& v);
-// An integer (already scaled for fixed point) as a field element; Float scaled by 2^f.
+// The fractional bits of the default fixed-point type, SecretFixedPoint(64, 16): a Float moved
+// into a secret register, Share.from_clear of a Float, client inputs written with a point.
+inline constexpr uint32_t kDefaultFractionalBits = 16;
+// v * 2^f rounded to the nearest integer: the integer a fixed-point value with f fractional bits
+// is encoded as; an error when it does not fit an i64 (M6 applies in both directions). The one
+// fixed-point encoding (W12): the VM and the embedded engine's client inputs both use it.
+Result<int64_t> fixed_point_scaled(double v, uint32_t f);
+// A Float as the field element of its fixed-point encoding with f fractional bits.
 Result<FieldBytes> encode_fixed(MpcBackend& engine, double v, uint32_t f);
 
 // The clear value of an opened share of the given type: SecretInt(1) -> Bool, SecretInt -> I64
 // (decision M6), SecretFixedPoint -> Float (value / 2^f).
 Result<Value> clear_from_field(MpcBackend& engine, const ShareType& type, const FieldBytes& value);
+// The same from the opened value already decoded as an integer (M6).
+Value clear_from_int(int64_t value, const ShareType& type);
+
+// The raw share a value stands for: a Share itself, or the __data of a Share object (an Object
+// with __type = "Share", as the Share.* builtins return); null for anything else. Wherever a
+// builtin takes a share, it takes either form.
+ShareObj* share_behind(const Value& v);
+
+// `v` with every secret in it opened: a share or Share object becomes its clear value, and so do
+// the shares inside arrays and objects (in place, to any depth, cycles included). All of them
+// are opened in one robust batch (one round, every party takes part, in the same order since
+// the traversal follows insertion order). Used for the value a program returns.
+Result<Value> open_shares_in(VirtualMachine& vm, const Value& v);
 
 // ADD SUB MUL DIV MOD with at least one Share operand.
 Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Value& b);

@@ -134,7 +134,16 @@ void VirtualMachine::ensure_args(size_t needed) {
   args_capacity_ = cap;
 }
 
+std::string ErrorLocation::to_string() const {
+  if (!valid) return {};
+  return "at function '" + function + "', instruction " + std::to_string(instruction_index) +
+         " (" + opcode + ")";
+}
+
 Result<Value> VirtualMachine::execute(std::string_view name) {
+  // A location belongs to one execution: an error found before any instruction runs (no such
+  // function, wrong argument count) has none, not the previous error's.
+  last_error_location_ = {};
   std::string key(name);
   if (auto it = functions_.find(key); it != functions_.end()) {
     // execute() passes no arguments: entry parameters stay Unit (docs/semantics.md; D18 in
@@ -144,11 +153,12 @@ Result<Value> VirtualMachine::execute(std::string_view name) {
   if (natives_.count(key) != 0) {
     return make_error("Cannot execute foreign function " + key + " as main");
   }
-  return make_error("Function " + key + " not found");
+  return make_error("Function '" + key + "' not found");
 }
 
 Result<Value> VirtualMachine::execute_with_args(std::string_view name,
                                                 std::span<const Value> args) {
+  last_error_location_ = {};
   std::string key(name);
   if (auto it = functions_.find(key); it != functions_.end()) {
     const FunctionProto* fn = it->second;
@@ -161,7 +171,7 @@ Result<Value> VirtualMachine::execute_with_args(std::string_view name,
   if (auto it = natives_.find(key); it != natives_.end()) {
     return run_native_entry(it->second->fn, args, name);
   }
-  return make_error("Function " + key + " not found");
+  return make_error("Function '" + key + "' not found");
 }
 
 Result<Value> VirtualMachine::run_entry(const FunctionProto* fn, std::span<const Value> args,

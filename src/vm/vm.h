@@ -40,6 +40,10 @@ struct ErrorLocation {
   uint32_t instruction_index = 0;
   std::string opcode;
   bool valid = false;
+
+  // "at function 'f', instruction 3 (ADD)" (decision E5), or "" when not valid: the one text
+  // every report of an execution error uses.
+  std::string to_string() const;
 };
 
 struct VmOptions {

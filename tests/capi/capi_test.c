@@ -236,7 +236,7 @@ static void test_fixture(const char* fixture_path) {
   CHECK_CODE(stoffel_execute(vm, "ma\xc3in", &out), -2);
   CHECK(error_has(vm, "not valid UTF-8"));
   CHECK_CODE(stoffel_execute(vm, "nope", &out), -3);
-  CHECK(error_has(vm, "Execution error in 'nope': Function nope not found"));
+  CHECK(error_has(vm, "Execution error in 'nope': Function 'nope' not found"));
   CHECK_CODE(stoffel_execute(vm, "print", &out), -3);
   CHECK(error_has(vm, "Cannot execute foreign function print as main"));
 
@@ -390,6 +390,14 @@ static void test_callbacks(VMHandle vm) {
   pair[1] = int_value(0);
   CHECK_CODE(stoffel_execute_with_args(vm, "divide", pair, 2, &out), -4);
   CHECK(error_has(vm, "Division by zero (at function 'divide', instruction 0, DIV)"));
+  /* An error that happens before any instruction runs has no location: the previous error's
+   * must not be reported with it (issue 20, bug 5). */
+  CHECK_CODE(stoffel_execute(vm, "nope", &out), -3);
+  CHECK(error_has(vm, "Function 'nope' not found"));
+  CHECK(!error_has(vm, "(at function"));
+  CHECK_CODE(stoffel_execute_with_args(vm, "divide", pair, 1, &out), -4);
+  CHECK(error_has(vm, "expects 2 arguments but got 1"));
+  CHECK(!error_has(vm, "(at function"));
 
   /* Destroying the VM from inside its own callback is refused. */
   destroy_was_refused = 0;

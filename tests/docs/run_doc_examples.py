@@ -23,10 +23,9 @@ Three figures of --stats output vary from run to run: the run time (`program ran
 the bytes and messages a party sent (`bytes sent N, messages sent M`; they depend slightly on the
 parties' timing). The comparison ignores those numbers and nothing else.
 
-Steps listed in NEEDS_USER_FIXES are known to fail on this branch until the issue 20 fixes of
-branch `user` are merged (bugs 1-3: Share objects returned from a program and sent with
-MpcOutput.send_to_client, fixed-point outputs to clients printed as numbers). They run as
-expected failures: if one of them passes, the test fails and asks for its removal from the list.
+Steps listed in NEEDS_USER_FIXES are known to fail (none since the issue 20 fixes, decision
+W13). They run as expected failures: if one of them passes, the test fails and asks for its
+removal from the list.
 `--all` runs them as ordinary steps.
 """
 import argparse
@@ -43,10 +42,7 @@ import termios
 import time
 
 # page file name -> step ids that need the issue 20 fixes of branch `user` (see the docstring).
-NEEDS_USER_FIXES = {
-    "tutorial.md": {"fixed-output", "share-objects"},
-    "cli.md": {"client-output-fixed"},
-}
+NEEDS_USER_FIXES: dict = {}
 
 FENCE = re.compile(r"^```(\S*)(.*)$")
 ATTRIBUTE = re.compile(r"(\w+)=(\S+)")

@@ -267,7 +267,7 @@ void record(size_t config_index, const fs::path& corpus) {
     threads.emplace_back([&, i] {
       status[i] = fuzz::party_workload(*parties[i], c);
       if (!status[i])
-        network.close("party " + std::to_string(i) + ": " + status[i].error().message);
+        network.close(status[i].error().with_context("party " + std::to_string(i) + ": "));
     });
   }
   for (auto& th : threads) th.join();

@@ -71,8 +71,8 @@ inline constexpr std::int64_t kClientOutput = 15 * 25;
 // The engine configuration of party `id` in the seed runs and in every fuzz run: deterministic
 // randomness (so a party replaying a seed sends what it sent when the seed was recorded) and
 // the smallest initial preprocessing.
-inline mpc::EngineConfig engine_config(const MpcConfig& c, std::size_t id) {
-  mpc::EngineConfig e;
+inline mpc::PartyConfig engine_config(const MpcConfig& c, std::size_t id) {
+  mpc::PartyConfig e;
   e.id = id;
   e.n = c.n;
   e.t = c.t;

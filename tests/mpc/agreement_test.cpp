@@ -94,7 +94,7 @@ Outcome run_all(std::size_t n, std::size_t t, const std::vector<std::size_t>& ba
     std::unique_lock lock(mu);
     if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return done; })) {
       ADD_FAILURE() << "agreement did not finish within 60 s";
-      net.close("test time limit");
+      net.close(make_error(ErrorKind::Network, "test time limit"));
     }
   });
   for (auto& x : th) x.join();

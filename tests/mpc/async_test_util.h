@@ -199,7 +199,7 @@ inline void run_threads(net::Network& net, std::size_t n,
     if (!cv.wait_for(lock, limit, [&] { return done == n; })) {
       ADD_FAILURE() << "parties did not finish within " << limit.count() << " s";
       lock.unlock();
-      net.close("test time limit");
+      net.close(make_error(ErrorKind::Network, "test time limit"));
     }
   }
   for (auto& th : threads) th.join();

@@ -24,7 +24,7 @@ struct ClientRun {
 };
 
 void client_io(std::size_t n, math::FieldKind kind) {
-  SessionConfig cfg = config_for(n, kind, 3);
+  SessionParams cfg = config_for(n, kind, 3);
   // Given out of order on purpose: the session sorts clients by id.
   std::vector<ClientInputs> clients = {
       {30, {enc(7), enc(-11)}}, {10, {enc(5)}}, {20, {enc(1), enc(2), enc(-40)}}, {40, {}}};
@@ -111,7 +111,7 @@ TEST(ClientTest, SeveralClientsSeveralInputsAndOutputsN10) {
 }
 
 TEST(ClientTest, CountMismatchIsAnErrorOnBothSides) {
-  SessionConfig cfg = config_for(4, math::FieldKind::Bn254, 5);
+  SessionParams cfg = config_for(4, math::FieldKind::Bn254, 5);
   cfg.receive_timeout_ms = 2'000;
   auto session = make_session(cfg, {{1, {enc(1), enc(2), enc(3)}}});
   ASSERT_TRUE(session);

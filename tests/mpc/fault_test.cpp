@@ -148,7 +148,7 @@ class WrongShares : public ::testing::TestWithParam<std::size_t> {};
 // result is still right, and every honest party names exactly that party.
 TEST_P(WrongShares, OnlinePhaseCorrectsAndReportsTheParty) {
   const std::size_t bad = GetParam();
-  SessionConfig cfg = config_for(5, math::FieldKind::Bls12_381, 31);
+  SessionParams cfg = config_for(5, math::FieldKind::Bls12_381, 31);
   net::FaultPlan plan;
   plan.seed = 3;
   plan.corrupt = wrong_shares;
@@ -346,7 +346,7 @@ TEST_P(LiarsFromTheStart, PreprocessingIsRobust) {
   plan.seed = 11;
   if (!c.random_bytes) plan.corrupt = wrong_shares;
   for (std::size_t p : c.liars) plan.senders[p] = always_corrupt();
-  SessionConfig cfg = config_for(c.n, math::FieldKind::Bls12_381, 101 + c.n);
+  SessionParams cfg = config_for(c.n, math::FieldKind::Bls12_381, 101 + c.n);
   auto s = make_session(cfg, {}, plan);
   ASSERT_TRUE(s);
   const Fixture fx = make_inputs(c.n, cfg.t);
@@ -448,7 +448,7 @@ TEST(FaultTest, RowShareLiarIsCaughtByDispute) {
 TEST(FaultTest, CrashBeforePreprocessingIsTolerated) {
   net::FaultPlan plan;
   plan.senders[2].crash_after_messages = 0;
-  SessionConfig cfg = config_for(5, math::FieldKind::Bls12_381, 161);
+  SessionParams cfg = config_for(5, math::FieldKind::Bls12_381, 161);
   // Long enough that a live party slowed down by a loaded CI machine (ASan, -j2) is never taken
   // for the crashed one: the synchronous rounds assume honest messages arrive within it.
   cfg.receive_timeout_ms = 2'000;
@@ -476,7 +476,7 @@ TEST(FaultTest, MoreLiarsThanToleratedInPreprocessingGiveAnError) {
   plan.corrupt = wrong_shares;
   plan.senders[1] = always_corrupt();
   plan.senders[2] = always_corrupt();
-  SessionConfig cfg = config_for(4, math::FieldKind::Bls12_381, 151);
+  SessionParams cfg = config_for(4, math::FieldKind::Bls12_381, 151);
   cfg.receive_timeout_ms = 1'000;
   auto s = make_session(cfg, {}, plan);
   ASSERT_TRUE(s);
@@ -493,7 +493,7 @@ TEST(FaultTest, MoreLiarsThanToleratedInPreprocessingGiveAnError) {
 TEST(FaultTest, MoreWrongSharesThanToleratedGiveAnError) {
   net::FaultPlan plan;
   plan.corrupt = wrong_shares;
-  SessionConfig cfg = config_for(4, math::FieldKind::Bls12_381, 81);
+  SessionParams cfg = config_for(4, math::FieldKind::Bls12_381, 81);
   auto s = make_session(cfg, {}, plan);
   ASSERT_TRUE(s);
   const Fixture fx = make_inputs(4, 1);
@@ -514,7 +514,7 @@ TEST(FaultTest, MoreWrongSharesThanToleratedGiveAnError) {
 // Two crashed parties when t = 1: the others cannot open and fail after the receive timeout,
 // with an error naming the parties they did not hear from.
 TEST(FaultTest, MoreCrashesThanToleratedGiveATimeoutError) {
-  SessionConfig cfg = config_for(4, math::FieldKind::Bls12_381, 91);
+  SessionParams cfg = config_for(4, math::FieldKind::Bls12_381, 91);
   cfg.receive_timeout_ms = 1'000;
   auto s = make_session(cfg, {}, net::FaultPlan{});
   ASSERT_TRUE(s);

@@ -76,7 +76,7 @@ inline constexpr std::int64_t kA0 = 12, kA1 = -7, kA2 = 30;
 template <typename F>
 WorkloadRun run(const WorkloadSpec& spec) {
   const std::size_t n = spec.n;
-  SessionConfig cfg = config_for(n, spec.field, spec.seed);
+  SessionParams cfg = config_for(n, spec.field, spec.seed);
   cfg.receive_timeout_ms = spec.timeout_ms;
   cfg.initial_triples = 8;
   cfg.initial_randoms = 4;

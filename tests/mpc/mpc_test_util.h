@@ -27,7 +27,7 @@ namespace stoffel::mpc::test {
 // are slow, and a hang must turn into a failure, not a stuck test run.
 inline constexpr std::chrono::seconds kStepLimit{60};
 
-inline std::unique_ptr<LocalSessionImpl> make_session(const SessionConfig& cfg,
+inline std::unique_ptr<LocalSessionImpl> make_session(const SessionParams& cfg,
                                                       std::vector<ClientInputs> clients = {},
                                                       std::optional<net::FaultPlan> faults = {}) {
   auto s = LocalSessionImpl::make(cfg, std::move(clients), std::move(faults));
@@ -104,8 +104,8 @@ std::vector<F> random_values(std::size_t count, std::uint64_t seed) {
   return v;
 }
 
-inline SessionConfig config_for(std::size_t n, math::FieldKind field, std::uint64_t seed = 7) {
-  SessionConfig c;
+inline SessionParams config_for(std::size_t n, math::FieldKind field, std::uint64_t seed = 7) {
+  SessionParams c;
   c.n = n;
   c.t = (n - 1) / 3;
   c.field = field;

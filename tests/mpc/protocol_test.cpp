@@ -16,7 +16,7 @@ class ProtocolTest : public ::testing::TestWithParam<std::tuple<std::size_t, mat
 
 template <typename F>
 void open_mul_random(std::size_t n, math::FieldKind kind) {
-  const SessionConfig cfg = config_for(n, kind, 11 + n);
+  const SessionParams cfg = config_for(n, kind, 11 + n);
   auto session = make_session(cfg);
   ASSERT_TRUE(session);
   const std::size_t t = cfg.t, w = 40, chain = 4;

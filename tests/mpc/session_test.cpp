@@ -14,7 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string create_error(std::size_t n, std::size_t t, std::vector<ClientInputs> clients = {}) {
-  SessionConfig c;
+  SessionParams c;
   c.n = n;
   c.t = t;
   auto s = LocalSession::create(c, std::move(clients));
@@ -33,6 +33,22 @@ TEST(SessionTest, ValidatesParameters) {
   FieldBytes big;
   big.fill(0xFF);
   EXPECT_NE(create_error(5, 1, {{1, {big}}}).find("non-canonical"), std::string::npos);
+}
+
+// The one check of n and t (W12): every layer calls it, so its answers are pinned here, including
+// a threshold so large that 3t + 1 would wrap around in 64 bits.
+TEST(SessionTest, OneParameterCheckForEveryLayer) {
+  EXPECT_TRUE(validate_parameters(4, 1).ok());
+  EXPECT_TRUE(validate_parameters(255, 84).ok());
+  auto wrap = validate_parameters(4, (SIZE_MAX / 3) + 1);
+  ASSERT_FALSE(wrap.ok());
+  EXPECT_EQ(wrap.error().kind, ErrorKind::Usage);
+  EXPECT_NE(wrap.error().message.find("violates n >= 3t + 1"), std::string::npos);
+  auto five_two = validate(SessionParams{.n = 5, .t = 2});
+  ASSERT_FALSE(five_two.ok());
+  EXPECT_EQ(five_two.error().message,
+            "invalid MPC parameters: n = 5, t = 2 violates n >= 3t + 1 (at most 1 faulty parties "
+            "can be tolerated with 5 parties)");
 }
 
 TEST(SessionTest, LocalOperationsAndEncodings) {
@@ -105,7 +121,7 @@ TEST(SessionTest, AbortUnblocksWaitingPartiesAndFailsLaterCalls) {
 }
 
 TEST(SessionTest, PoolsRefillOnDemandAndEveryItemIsUsedOnce) {
-  SessionConfig cfg = config_for(5, math::FieldKind::Bls12_381, 9);
+  SessionParams cfg = config_for(5, math::FieldKind::Bls12_381, 9);
   cfg.initial_triples = 8;
   cfg.initial_randoms = 4;
   auto s = make_session(cfg);
@@ -180,7 +196,7 @@ TEST(SessionTest, ExplicitPreprocessingFillsPools) {
 }
 
 TEST(SessionTest, ZeroThresholdWorks) {
-  SessionConfig cfg = config_for(2, math::FieldKind::Bls12_381);
+  SessionParams cfg = config_for(2, math::FieldKind::Bls12_381);
   cfg.t = 0;
   auto s = make_session(cfg);
   ASSERT_TRUE(s);

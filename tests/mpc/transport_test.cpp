@@ -70,12 +70,29 @@ TEST(InMemoryNetwork, CloseWakesBlockedReceiversWithTheReason) {
   }
   std::this_thread::sleep_for(20ms);
   const auto start = std::chrono::steady_clock::now();
-  net.close("party 1 failed");
+  net.close(make_error(ErrorKind::Network, "party 1 failed"));
   for (auto& th : threads) th.join();
   EXPECT_EQ(woke.load(), 3);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_FALSE(net.endpoint(0).send(1, bytes({1})).ok());
   EXPECT_FALSE(net.endpoint(1).receive(0ms).ok());
+}
+
+// The kind given to close() reaches every receiver and sender unchanged, so a party tells an
+// abort caused by another party (AbortedByPeer) from a transport failure without reading text.
+TEST(InMemoryNetwork, CloseKeepsTheKindOfItsReason) {
+  InMemoryNetwork net(2);
+  net.close(make_error(ErrorKind::AbortedByPeer, "session aborted: party 1 stopped"));
+  auto r = net.endpoint(0).receive(0ms);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::AbortedByPeer);
+  EXPECT_EQ(r.error().message, "session aborted: party 1 stopped");
+  auto s = net.endpoint(1).send(0, bytes({1}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::AbortedByPeer);
+  // A later close does not replace the first reason.
+  net.close(make_error(ErrorKind::Network, "again"));
+  EXPECT_EQ(net.endpoint(1).receive(0ms).error().kind, ErrorKind::AbortedByPeer);
 }
 
 TEST(InMemoryNetwork, ClosedEndpointDrainsThenFails) {

@@ -11,7 +11,7 @@ namespace {
 
 template <typename F>
 void truncation(std::size_t n, math::FieldKind kind) {
-  const SessionConfig cfg = config_for(n, kind, 21);
+  const SessionParams cfg = config_for(n, kind, 21);
   auto session = make_session(cfg);
   ASSERT_TRUE(session);
   const std::uint32_t k = 64, f = 16;

@@ -82,6 +82,19 @@ TEST(Wire, RosterRefusesBadContent) {
   EXPECT_FALSE(Roster::decode(b).ok());
 }
 
+// A registration whose n and t violate n >= 3t + 1 is refused where it is decoded (W12), so a
+// bootnode never builds a roster from it.
+TEST(Wire, RegistrationWithTooManyFaultyPartiesIsRefused) {
+  auto ok = decode_registration(
+      encode(Registration{1, 4, 1, math::FieldKind::Bls12_381, 0, {}, "main", "h:1"}));
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+  auto bad = decode_registration(
+      encode(Registration{1, 4, 2, math::FieldKind::Bls12_381, 0, {}, "main", "h:1"}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::Protocol);
+  EXPECT_NE(bad.error().message.find("violates n >= 3t + 1"), std::string::npos);
+}
+
 TEST(Wire, RandomMutationsNeverCrash) {
   std::mt19937_64 rng(7);
   const std::vector<net::Bytes> valid = {

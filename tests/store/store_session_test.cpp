@@ -25,8 +25,8 @@ using mpc::StoredKind;
 
 constexpr std::size_t kN = 4, kT = 1;
 
-mpc::SessionConfig session_config() {
-  mpc::SessionConfig c;
+mpc::SessionParams session_config() {
+  mpc::SessionParams c;
   c.n = kN;
   c.t = kT;
   c.seed = 0;  // stores refuse seeded engines
@@ -343,7 +343,7 @@ TEST(StoreSessionTest, AFaultyPartyCanOnlyMakeTheOthersGenerate) {
 
 TEST(StoreSessionTest, SeededEnginesRefuseStores) {
   PartyStores stores;
-  mpc::SessionConfig cfg = session_config();
+  mpc::SessionParams cfg = session_config();
   cfg.seed = 11;
   auto session = mpc::test::make_session(cfg);
   ASSERT_TRUE(session);

@@ -87,7 +87,7 @@ template <typename F>
 Result<std::uint64_t> HbPartyImpl<F>::rbc_broadcast(std::span<const std::uint8_t> payload) {
   if (auto ok = async_ready(); !ok) return ok.error();
   auto session = hub_->broadcast(payload);
-  if (!session) return make_error("Rbc.broadcast: " + session.error().message);
+  if (!session) return session.error().with_context("Rbc.broadcast: ");
   // Whatever has already arrived is handled now, so a program that broadcasts in a loop keeps
   // the other parties' broadcasts moving too.
   for (;;) {
@@ -137,8 +137,9 @@ Result<std::pair<std::size_t, std::vector<std::uint8_t>>> HbPartyImpl<F>::rbc_re
       timeout);
   if (!ok) return ok.error();
   if (!*ok) {
-    return make_error("Rbc.receive_any: no broadcast from another party was delivered within " +
-                      std::to_string(timeout.count()) + " ms");
+    return make_error(ErrorKind::Timeout,
+                      "Rbc.receive_any: no broadcast from another party was delivered within " +
+                          std::to_string(timeout.count()) + " ms");
   }
   return std::move(*got);
 }
@@ -178,10 +179,11 @@ Result<bool> HbPartyImpl<F>::aba_result(std::uint64_t session, std::chrono::mill
       },
       timeout);
   if (!ok) return ok.error();
-  if (failed) return make_error("Aba.result: " + failed->message);
+  if (failed) return failed->with_context("Aba.result: ");
   if (!*ok) {
-    return make_error("Aba.result: session " + std::to_string(session) + " did not decide within " +
-                      std::to_string(timeout.count()) + " ms");
+    return make_error(ErrorKind::Timeout, "Aba.result: session " + std::to_string(session) +
+                                              " did not decide within " +
+                                              std::to_string(timeout.count()) + " ms");
   }
   return *decided;
 }

@@ -28,15 +28,18 @@ Result<std::vector<std::vector<FieldBytes>>> HbPartyImpl<F>::receive_client_inpu
   for (std::size_t i = 0; i < input_counts.size(); ++i) {
     const auto& c = input_counts[i];
     if (i > 0 && input_counts[i - 1].client_id >= c.client_id) {
-      return make_error("client inputs: client ids must be ascending and distinct");
+      return make_error(ErrorKind::Usage,
+                        "client inputs: client ids must be ascending and distinct");
     }
     if (!find_client(c.client_id)) {
-      return make_error("client inputs: no client with id " + std::to_string(c.client_id));
+      return make_error(ErrorKind::Usage,
+                        "client inputs: no client with id " + std::to_string(c.client_id));
     }
     if (c.count > kMaxClientInputs) {
-      return make_error("client inputs: client " + std::to_string(c.client_id) + " asks for " +
-                        std::to_string(c.count) + " inputs (at most " +
-                        std::to_string(kMaxClientInputs) + ")");
+      return make_error(ErrorKind::Usage, "client inputs: client " + std::to_string(c.client_id) +
+                                              " asks for " + std::to_string(c.count) +
+                                              " inputs (at most " +
+                                              std::to_string(kMaxClientInputs) + ")");
     }
     total += c.count;
   }
@@ -75,8 +78,10 @@ Result<std::vector<std::vector<FieldBytes>>> HbPartyImpl<F>::receive_client_inpu
     if (count != c.count ||
         !wire::decode_elements<F>(wire::body(payload),
                                   std::span<F>(masked.data() + offset, c.count))) {
-      return make_error("client " + std::to_string(c.client_id) + " sent " + std::to_string(count) +
-                        " masked inputs (or invalid ones), expected " + std::to_string(c.count));
+      return make_error(ErrorKind::Protocol, "client " + std::to_string(c.client_id) + " sent " +
+                                                 std::to_string(count) +
+                                                 " masked inputs (or invalid ones), expected " +
+                                                 std::to_string(c.count));
     }
     std::uint8_t id_bytes[16];
     for (int b = 0; b < 8; ++b) {
@@ -112,9 +117,9 @@ Result<std::vector<std::vector<FieldBytes>>> HbPartyImpl<F>::receive_client_inpu
   auto progress = [&]() -> Result<bool> {
     if (agree >= quorum) return true;
     if (agree + (n - heard) < quorum) {
-      return make_error(
-          "client inputs: parties received different masked inputs (a client "
-          "sent inconsistent values, or a party is faulty)");
+      return make_error(ErrorKind::Protocol,
+                        "client inputs: parties received different masked inputs (a client "
+                        "sent inconsistent values, or a party is faulty)");
     }
     return false;
   };

@@ -68,7 +68,7 @@ Result<std::shared_ptr<const Algebra<F>>> Algebra<F>::create(std::size_t n, std:
 }
 
 template <typename F>
-HbPartyImpl<F>::HbPartyImpl(const EngineConfig& config, net::Endpoint& endpoint,
+HbPartyImpl<F>::HbPartyImpl(const PartyConfig& config, net::Endpoint& endpoint,
                       std::shared_ptr<const Algebra<F>> algebra)
     : cfg_(config),
       endpoint_(endpoint),
@@ -133,8 +133,7 @@ Result<std::vector<F>> HbPartyImpl<F>::load_all(std::span<const FieldBytes> in,
   for (std::size_t i = 0; i < in.size(); ++i) {
     auto v = F::from_bytes(in[i]);
     if (!v)
-      return make_error(std::string(what) + ": element " + std::to_string(i) + ": " +
-                        v.error().message);
+      return v.error().with_context(std::string(what) + ": element " + std::to_string(i) + ": ");
     out[i] = *v;
   }
   return out;
@@ -244,7 +243,7 @@ void HbPartyImpl<F>::suspect(std::size_t party) {
 }
 
 template <typename F>
-const EngineConfig::Client* HbPartyImpl<F>::find_client(std::uint64_t client_id) const {
+const PartyConfig::Client* HbPartyImpl<F>::find_client(std::uint64_t client_id) const {
   for (const auto& c : cfg_.clients) {
     if (c.client_id == client_id) return &c;
   }

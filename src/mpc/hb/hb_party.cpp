@@ -6,33 +6,18 @@
 
 namespace stoffel::mpc {
 
-Result<void> validate_parameters(std::size_t n, std::size_t t) {
-  if (n == 0) return make_error("invalid MPC parameters: n must be at least 1");
-  if (n > 255) {
-    return make_error("invalid MPC parameters: n = " + std::to_string(n) +
-                      " parties, at most 255 are supported");
-  }
-  if (n < 3 * t + 1) {
-    return make_error("invalid MPC parameters: n = " + std::to_string(n) +
-                      ", t = " + std::to_string(t) + " violates n >= 3t + 1 (at most " +
-                      std::to_string((n - 1) / 3) + " faulty parties can be tolerated with " +
-                      std::to_string(n) + " parties)");
-  }
-  return {};
-}
-
 namespace {
-Result<void> check_config(const EngineConfig& config) {
+Result<void> check_config(const PartyConfig& config) {
   if (auto ok = validate_parameters(config.n, config.t); !ok) return ok;
   if (config.id >= config.n) {
-    return make_error("party id " + std::to_string(config.id) +
-                      " is not below n = " + std::to_string(config.n));
+    return make_error(ErrorKind::Usage, "party id " + std::to_string(config.id) +
+                                            " is not below n = " + std::to_string(config.n));
   }
   return {};
 }
 }  // namespace
 
-Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::Endpoint& endpoint) {
+Result<std::unique_ptr<HbParty>> make_party(const PartyConfig& config, net::Endpoint& endpoint) {
   if (auto ok = check_config(config); !ok) return ok.error();
   return math::visit_field(config.field, [&](auto tag) -> Result<std::unique_ptr<HbParty>> {
     using F = typename decltype(tag)::type;
@@ -43,10 +28,10 @@ Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::End
 }
 
 Result<std::vector<std::unique_ptr<HbParty>>> make_parties(
-    const EngineConfig& config, std::span<net::Endpoint* const> endpoints) {
+    const PartyConfig& config, std::span<net::Endpoint* const> endpoints) {
   if (endpoints.size() != config.n) {
-    return make_error("make_parties: " + std::to_string(endpoints.size()) +
-                      " endpoints for n = " + std::to_string(config.n));
+    return make_error(ErrorKind::Usage, "make_parties: " + std::to_string(endpoints.size()) +
+                                            " endpoints for n = " + std::to_string(config.n));
   }
   if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
   return math::visit_field(
@@ -56,7 +41,7 @@ Result<std::vector<std::unique_ptr<HbParty>>> make_parties(
         if (!alg) return alg.error();
         std::vector<std::unique_ptr<HbParty>> parties;
         for (std::size_t i = 0; i < config.n; ++i) {
-          EngineConfig c = config;
+          PartyConfig c = config;
           c.id = i;
           parties.push_back(std::make_unique<HbPartyImpl<F>>(c, *endpoints[i], *alg));
         }

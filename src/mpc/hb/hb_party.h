@@ -14,26 +14,16 @@
 #include "math/field_kind.h"
 #include "mpc/material_store.h"
 #include "mpc/party.h"
+#include "mpc/session_params.h"
 #include "net/transport.h"
 #include "stoffel/result.h"
 
 namespace stoffel::mpc {
 
-struct EngineConfig {
+// One party's configuration: the session's parameters (the same at every party, W12) plus who
+// this party is and where the session's clients are.
+struct PartyConfig : SessionParams {
   std::size_t id = 0;
-  std::size_t n = 5;
-  std::size_t t = 1;
-  math::FieldKind field = math::FieldKind::Bls12_381;
-  std::uint64_t instance_id = 1;
-  std::uint64_t seed = 0;  // 0: OS randomness; otherwise a deterministic stream per party
-  std::size_t initial_triples = 64;
-  std::size_t initial_randoms = 64;
-  // How long a party waits for a peer that has gone quiet (docs/mpc.md, "Silent parties").
-  std::uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;
-  // Reliable broadcast: the largest payload (checked before anything is allocated for it).
-  std::size_t rbc_max_payload = std::size_t{16} << 20;
-  // Binary agreement: random shares reserved as coins per session (async_hub.h, aba.h).
-  std::size_t aba_coins = 16;
   // The clients of the session: client id -> transport endpoint, ascending by client id.
   struct Client {
     std::uint64_t client_id;
@@ -71,7 +61,7 @@ class HbParty : public Party {
 
   // Stored preprocessing (decisions M4, R4; docs/store.md). Both calls are interactive: every
   // party makes them at the same point, and a party without a (usable) store passes nullptr
-  // rather than staying away. Neither works with a fixed seed (EngineConfig::seed != 0):
+  // rather than staying away. Neither works with a fixed seed (SessionParams::seed != 0):
   // deterministic randomness would make the same material again.
   //
   // use_store: once, before the first operation that consumes preprocessing. The parties agree
@@ -94,14 +84,11 @@ class HbParty : public Party {
 
 // Validates the configuration (n >= 3t + 1, t >= 0, n <= 255, party id < n) and builds the
 // engine for config.field on `endpoint`, which must outlive it.
-Result<std::unique_ptr<HbParty>> make_party(const EngineConfig& config, net::Endpoint& endpoint);
+Result<std::unique_ptr<HbParty>> make_party(const PartyConfig& config, net::Endpoint& endpoint);
 
 // All n parties of one process (config.id is ignored; party i gets endpoints[i]), sharing one
 // copy of the precomputed algebra.
 Result<std::vector<std::unique_ptr<HbParty>>> make_parties(
-    const EngineConfig& config, std::span<net::Endpoint* const> endpoints);
-
-// The checks of make_party and LocalSession::create (decision M2).
-Result<void> validate_parameters(std::size_t n, std::size_t t);
+    const PartyConfig& config, std::span<net::Endpoint* const> endpoints);
 
 }  // namespace stoffel::mpc

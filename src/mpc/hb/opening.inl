@@ -51,9 +51,10 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
   };
   auto undecodable = [&]() -> Result<bool> {
     if (heard < n) return false;  // more shares may make it decodable
-    return make_error("robust opening failed: the shares of all " + std::to_string(n) +
-                      " parties do not determine a value (more than t = " + std::to_string(t) +
-                      " parties sent wrong or invalid shares)");
+    return make_error(ErrorKind::Protocol,
+                      "robust opening failed: the shares of all " + std::to_string(n) +
+                          " parties do not determine a value (more than t = " + std::to_string(t) +
+                          " parties sent wrong or invalid shares)");
   };
   auto progress = [&]() -> Result<bool> {
     if (count < 2 * t + 1) return undecodable();
@@ -90,6 +91,7 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
     late.round = round;
     late.words = w;
     late.base = used->base;
+    late.base_weights = used->weights;
     late.base_values.resize(used->base.size() * w);
     for (std::size_t i = 0; i < used->base.size(); ++i) {
       std::copy_n(values_of(used->base[i]), w,
@@ -120,7 +122,7 @@ void HbPartyImpl<F>::check_late(std::uint64_t round, std::size_t from, std::uint
   }
   std::vector<F> xs(k), row(k);
   for (std::size_t i = 0; i < k; ++i) xs[i] = alg_->domain.point(late.base[i]);
-  math::lagrange_coefficients<F>(xs, alg_->domain.point(from), row);
+  math::lagrange_coefficients_at<F>(xs, late.base_weights, alg_->domain.point(from), row);
   for (std::size_t v = 0; v < w; ++v) {
     if (late.corrected[v]) continue;
     F acc = F::zero();

@@ -67,7 +67,7 @@ struct Algebra {
 template <typename F>
 class HbPartyImpl final : public HbParty {
  public:
-  HbPartyImpl(const EngineConfig& config, net::Endpoint& endpoint,
+  HbPartyImpl(const PartyConfig& config, net::Endpoint& endpoint,
            std::shared_ptr<const Algebra<F>> algebra);
   ~HbPartyImpl() override = default;
 
@@ -138,6 +138,7 @@ class HbPartyImpl final : public HbParty {
     std::uint64_t round = 0;
     std::size_t words = 0;
     std::vector<std::size_t> base;        // interpolation parties
+    std::vector<F> base_weights;          // their barycentric weights (a row costs O(base))
     std::vector<F> base_values;           // base.size() x words
     std::vector<std::uint8_t> have;       // parties already heard from
     std::vector<std::uint8_t> corrected;  // words decoded by Gao: not used for the check
@@ -235,9 +236,9 @@ class HbPartyImpl final : public HbParty {
   Result<std::vector<F>> load_all(std::span<const FieldBytes> in, const char* what) const;
   static F load_reduced(const FieldBytes& v);
   static FieldBytes store(const F& v) { return v.to_bytes(); }
-  const EngineConfig::Client* find_client(std::uint64_t client_id) const;
+  const PartyConfig::Client* find_client(std::uint64_t client_id) const;
 
-  EngineConfig cfg_;
+  PartyConfig cfg_;
   net::Endpoint& endpoint_;
   Router router_;
   std::unique_ptr<math::Rng> rng_;

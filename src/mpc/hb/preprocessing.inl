@@ -107,9 +107,10 @@ Result<void> HbPartyImpl<F>::generate_run(const Needs& need) {
     if (!ok) return ok.error();
     if (*ok) return {};
   }
-  return make_error("preprocessing: faults found in " + std::to_string(attempts) +
-                    " attempts in a row: more than t = " + std::to_string(cfg_.t) +
-                    " parties are faulty");
+  return make_error(ErrorKind::Protocol,
+                    "preprocessing: faults found in " + std::to_string(attempts) +
+                        " attempts in a row: more than t = " + std::to_string(cfg_.t) +
+                        " parties are faulty");
 }
 
 template <typename F>
@@ -121,9 +122,10 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   run.t_d = faults_.dealer_threshold();
   const std::size_t m = run.dealers.size();
   if (m <= 2 * run.t_d) {
-    return make_error("preprocessing: only " + std::to_string(m) +
-                      " parties may deal and up to " + std::to_string(run.t_d) +
-                      " of them may be faulty: the disputes exclude too many parties");
+    return make_error(ErrorKind::Protocol,
+                      "preprocessing: only " + std::to_string(m) + " parties may deal and up to " +
+                          std::to_string(run.t_d) +
+                          " of them may be faulty: the disputes exclude too many parties");
   }
   run.pos.assign(n, kNone);
   for (std::size_t i = 0; i < m; ++i) run.pos[run.dealers[i]] = i;
@@ -214,7 +216,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     if (auto ok = router_.gather(deal_round, "preprocessing shares", on_deal, all_dealt, awaited,
                                  true);
         !ok) {
-      return make_error("preprocessing: " + ok.error().message);
+      return ok.error().with_context("preprocessing: ");
     }
     for (std::size_t d : run.dealers) {
       if (!heard[d] && wait_for(d)) mark_silent(d);
@@ -280,7 +282,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       if (auto ok = router_.gather(check_round, "preprocessing check shares", on_check, all_rows,
                                    awaited, true);
           !ok) {
-        return make_error("preprocessing: " + ok.error().message);
+        return ok.error().with_context("preprocessing: ");
       }
       for (std::size_t p = 0; p < n; ++p) {
         if (awaited(p)) mark_silent(p);
@@ -353,7 +355,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     math::wipe(std::span<F>(x));
     if (!st) {
       wipe_all();
-      return make_error("preprocessing: " + st.error().message);
+      return st.error().with_context("preprocessing: ");
     }
     open_ok = *st;
   }
@@ -410,7 +412,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     auto agreed = ba.broadcast(senders, mine, max_record);
     if (!agreed) {
       wipe_all();
-      return make_error("preprocessing: " + agreed.error().message);
+      return agreed.error().with_context("preprocessing: ");
     }
     // Split each agreed record. An honest party's record is agreed as sent (validity), so a
     // missing one means its sender did not answer (silent) and a malformed one proves it faulty;
@@ -481,7 +483,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       // The lowest failing checker's complaint is resolved; this run's output is discarded.
       auto ok = resolve_check(run, checkers[i], verdicts[checkers[i]]);
       wipe_all();
-      if (!ok) return make_error("preprocessing: " + ok.error().message);
+      if (!ok) return ok.error().with_context("preprocessing: ");
       return false;
     }
     if (need_status) {
@@ -497,7 +499,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
           if ((pass == 0) == reveal_failure(statuses[p])) continue;
           auto ok = resolve_open(run, p, statuses[p]);
           wipe_all();
-          if (!ok) return make_error("preprocessing: " + ok.error().message);
+          if (!ok) return ok.error().with_context("preprocessing: ");
           return false;
         }
       }
@@ -515,8 +517,9 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   }
   if (!open_ok && !need_status) {
     wipe_all();
-    return make_error("preprocessing: cannot decode the degree-2t values: more than t = " +
-                      std::to_string(t) + " parties sent wrong or invalid shares");
+    return make_error(ErrorKind::Protocol,
+                      "preprocessing: cannot decode the degree-2t values: more than t = " +
+                          std::to_string(t) + " parties sent wrong or invalid shares");
   }
 
   std::size_t next = 0;
@@ -551,9 +554,9 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
         auto r = sq.sqrt();
         if (!r) {
           wipe_all();
-          return make_error(
-              "preprocessing: an opened square is not a square (inconsistent "
-              "shares)");
+          return make_error(ErrorKind::Protocol,
+                            "preprocessing: an opened square is not a square (inconsistent "
+                            "shares)");
         }
         roots.push_back(*r);
         seeds_ok.push_back(seeds[i]);

@@ -36,20 +36,22 @@ template <typename F>
 Result<void> HbPartyImpl<F>::check_store(const MaterialStore& store) const {
   const StoreParams p = store.params();
   if (p.field != cfg_.field || p.n != cfg_.n || p.t != cfg_.t || p.party != cfg_.id) {
-    return make_error("the store holds material for " +
-                      std::string(math::field_kind_name(p.field)) + ", n = " + std::to_string(p.n) +
-                      ", t = " + std::to_string(p.t) + ", party " + std::to_string(p.party) +
-                      ", not for this party (" + std::string(math::field_kind_name(cfg_.field)) +
-                      ", n = " + std::to_string(cfg_.n) + ", t = " + std::to_string(cfg_.t) +
-                      ", party " + std::to_string(cfg_.id) + ")");
+    return make_error(
+        ErrorKind::Store,
+        "the store holds material for " + std::string(math::field_kind_name(p.field)) +
+            ", n = " + std::to_string(p.n) + ", t = " + std::to_string(p.t) + ", party " +
+            std::to_string(p.party) + ", not for this party (" +
+            std::string(math::field_kind_name(cfg_.field)) + ", n = " + std::to_string(cfg_.n) +
+            ", t = " + std::to_string(cfg_.t) + ", party " + std::to_string(cfg_.id) + ")");
   }
   return {};
 }
 
 template <typename F>
 Result<StoredAmounts> HbPartyImpl<F>::use_store(MaterialStore* store) {
-  if (cfg_.seed != 0) return make_error(detail::kSeededStoreError);
-  if (store_agreed_) return make_error("use_store: the parties already agreed on stored material");
+  if (cfg_.seed != 0) return make_error(ErrorKind::Store, detail::kSeededStoreError);
+  if (store_agreed_)
+    return make_error(ErrorKind::Store, "use_store: the parties already agreed on stored material");
   store_agreed_ = true;
   // A party whose store cannot be read still takes part (reporting "no store"), so the others
   // are not left waiting; nobody then uses stored material.
@@ -68,8 +70,9 @@ Result<StoredAmounts> HbPartyImpl<F>::use_store(MaterialStore* store) {
   std::iota(everyone.begin(), everyone.end(), std::size_t{0});
   Agreement ba = make_agreement();
   auto agreed = ba.broadcast(everyone, encode_store_status(lots), max_store_status_bytes());
-  if (!agreed) return make_error("agreeing on stored preprocessing: " + agreed.error().message);
-  if (!local_error.empty()) return make_error("preprocessing store: " + local_error);
+  if (!agreed) return agreed.error().with_context("agreeing on stored preprocessing: ");
+  if (!local_error.empty())
+    return make_error(ErrorKind::Store, "preprocessing store: " + local_error);
   StoredPlan plan = plan_stored_material(*agreed);
   StoredAmounts out;
   out.triples = plan.available[static_cast<std::size_t>(StoredKind::kTriple)];
@@ -116,14 +119,15 @@ Result<void> HbPartyImpl<F>::load_stored(const Needs& short_by) {
       // The store commits the consumption before it hands the items out.
       if (auto ok = store_->consume(r.lot, kind, r.from, bytes); !ok) {
         wipe();
-        return make_error("preprocessing store: " + ok.error().message);
+        return ok.error().with_context("preprocessing store: ");
       }
       for (std::size_t i = 0; i < bytes.size(); ++i) {
         auto v = F::from_bytes(bytes[i]);
         if (!v) {
           wipe();
-          return make_error("preprocessing store: a stored " + std::string(stored_kind_name(kind)) +
-                            " item is not a field element (" + v.error().message + ")");
+          return make_error(ErrorKind::Store,
+                            "preprocessing store: a stored " + std::string(stored_kind_name(kind)) +
+                                " item is not a field element (" + v.error().message + ")");
         }
         values[i] = *v;
       }
@@ -152,9 +156,10 @@ Result<void> HbPartyImpl<F>::load_stored(const Needs& short_by) {
 
 template <typename F>
 Result<FilledLot> HbPartyImpl<F>::fill_store(MaterialStore* store, const PoolSizes& amounts) {
-  if (cfg_.seed != 0) return make_error(detail::kSeededStoreError);
+  if (cfg_.seed != 0) return make_error(ErrorKind::Store, detail::kSeededStoreError);
   if (store_agreed_) {
-    return make_error("fill_store: this party already uses stored material (use_store)");
+    return make_error(ErrorKind::Store,
+                      "fill_store: this party already uses stored material (use_store)");
   }
   // A party that cannot write still takes part in every round (the others would otherwise wait
   // for it), and says so in the confirmation at the end.
@@ -233,7 +238,7 @@ Result<FilledLot> HbPartyImpl<F>::fill_store(MaterialStore* store, const PoolSiz
   Agreement ba = make_agreement();
   auto agreed =
       ba.broadcast(everyone, BaValue{local_error.empty() ? std::uint8_t{1} : std::uint8_t{0}}, 1);
-  if (!agreed) return make_error("confirming the stored lot: " + agreed.error().message);
+  if (!agreed) return agreed.error().with_context("confirming the stored lot: ");
   for (std::size_t p = 0; p < cfg_.n; ++p) {
     if ((*agreed)[p] == BaValue{1}) continue;
     std::string why = p == cfg_.id ? "this party could not store its shares (" + local_error + ")"
@@ -242,7 +247,10 @@ Result<FilledLot> HbPartyImpl<F>::fill_store(MaterialStore* store, const PoolSiz
       if (auto ok = store->drop_lot(lot.id); !ok)
         why += "; dropping it failed: " + ok.error().message;
     }
-    return make_error("preprocessing store: lot " + short_lot_id(lot.id) + " was dropped: " + why);
+    // This party's own store failure is a Store error; another party's is, for this one, a
+    // failure caused by a peer (the embedded engine reports the party's own first).
+    return make_error(p == cfg_.id ? ErrorKind::Store : ErrorKind::AbortedByPeer,
+                      "preprocessing store: lot " + short_lot_id(lot.id) + " was dropped: " + why);
   }
   lot.triples = amounts.triples;
   lot.randoms = amounts.randoms + amounts.masks;

@@ -248,5 +248,22 @@ TEST(EffectiveRegisterCount, ClientMulNeedsNoMoreThanDeclared) {
   EXPECT_EQ(effective_register_count(program->functions.at(0)), 20u);
 }
 
+// Every way a program can be unusable is a Load error, whichever step finds it: the reader
+// (malformed bytes, a missing file) or the verifier. The CLI exits 3 for exactly this kind.
+TEST(Verifier, UnusableProgramsAreLoadErrors) {
+  Program p = base_program();
+  p.functions[0].code.push_back(op_s(Opcode::JMP, "loop_end"));
+  auto verified = verify_program(p);
+  ASSERT_FALSE(verified.ok());
+  EXPECT_EQ(verified.error().kind, ErrorKind::Load);
+  const std::vector<uint8_t> garbage{'S', 'T', 'F', 'L', 1};
+  auto read = read_program(garbage);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().kind, ErrorKind::Load);
+  auto missing = read_program_file("/nonexistent/dir/program.stflb");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::Load);
+}
+
 }  // namespace
 }  // namespace stoffel::bytecode

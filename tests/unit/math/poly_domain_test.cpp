@@ -151,6 +151,40 @@ TYPED_TEST(PolyDomainTest, InterpolationAndLagrange) {
   }
 }
 
+// The O(m) forms over precomputed weights (what the interpolation plans of large sessions use)
+// agree with evaluation by Horner's rule, at points inside and outside the set, and the basis
+// coefficients are those of polynomials with L_i(x_j) = [i == j].
+TYPED_TEST(PolyDomainTest, BarycentricWeightsGiveLagrangeRowsAndBasis) {
+  using F = TypeParam;
+  SeededRng rng(35);
+  for (std::size_t m : {1u, 2u, 5u, 40u, 85u}) {
+    auto d = Domain<F>::create(3 * m + 2);
+    const auto coeffs = random_vec<F>(rng, m);
+    std::vector<F> xs(m), ys(m);
+    for (std::size_t i = 0; i < m; ++i) {
+      xs[i] = d->point(3 * i + 2);
+      ys[i] = poly_eval<F>(coeffs, xs[i]);
+    }
+    std::vector<F> w(m), row(m);
+    barycentric_weights<F>(xs, w);
+    for (const F& at : {F::zero(), F::random(rng), d->point(0), xs[m / 2]}) {
+      lagrange_coefficients_at<F>(xs, w, at, row);
+      F acc{};
+      for (std::size_t i = 0; i < m; ++i) acc += row[i] * ys[i];
+      EXPECT_EQ(acc, poly_eval<F>(coeffs, at)) << m;
+    }
+    std::vector<F> basis(m * m);
+    lagrange_basis_coefficients<F>(xs, w, m, basis);
+    for (std::size_t i = 0; i < m; ++i) {
+      Poly<F> li(m);
+      for (std::size_t c = 0; c < m; ++c) li[c] = basis[c * m + i];
+      for (std::size_t j = 0; j < m; ++j) {
+        EXPECT_EQ(poly_eval<F>(li, xs[j]), i == j ? F::one() : F::zero()) << m << " " << i;
+      }
+    }
+  }
+}
+
 TYPED_TEST(PolyDomainTest, FromRootsAndPartialXgcd) {
   using F = TypeParam;
   SeededRng rng(35);

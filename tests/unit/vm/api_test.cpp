@@ -31,7 +31,7 @@ TEST(Api, ExecuteUnknownAndNativeEntries) {
   VirtualMachine vm;
   auto r = vm.execute("nope");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "Function nope not found");
+  EXPECT_EQ(r.error().message, "Function 'nope' not found");
   auto n = vm.execute("print");
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.error().message, "Cannot execute foreign function print as main");

@@ -101,7 +101,8 @@ class FakeBackend final : public MpcBackend {
     }
     return out;
   }
-  Result<void> send_output(uint64_t client, std::span<const FieldBytes> s) override {
+  Result<void> send_output(uint64_t client, std::span<const FieldBytes> s,
+                           const ShareType&) override {
     for (const auto& x : s) outputs.emplace_back(client, *decode_int(x));
     return {};
   }

@@ -5,6 +5,7 @@
 
 #include "fake_backend.h"
 #include "test_util.h"
+#include "vm/secret.h"
 #include "vm/value_format.h"
 
 namespace stoffel::vm {
@@ -241,10 +242,107 @@ TEST(MpcSemantics, ClientSharesAndOutputs) {
   const FieldBytes v0 = e.encode_int(5), v1 = e.encode_int(-8);
   vm->client_store().clients.push_back(
       {100,
-       {std::vector<uint8_t>(v0.begin(), v0.end()), std::vector<uint8_t>(v1.begin(), v1.end())}});
+       {std::vector<uint8_t>(v0.begin(), v0.end()), std::vector<uint8_t>(v1.begin(), v1.end())},
+       {}});
   EXPECT_EQ(run(*vm), "-7");  // -8 + 1 client
   ASSERT_EQ(e.outputs.size(), 1u);
   EXPECT_EQ(e.outputs[0], (std::pair<uint64_t, int64_t>{9, -8}));
+}
+
+// The value a program returns is opened as a whole (issue 20, bug 1): every share in it, raw
+// or a Share object, through arrays and objects, cycles included, in ONE opening.
+TEST(MpcSemantics, OpenSharesInOpensEverySecretOfAValueInOneBatch) {
+  auto vm = vm_from_asm(R"(
+.function main regs=20
+    CALL "create_array"
+    MOV r1, r0
+    LDI r0, 4
+    PUSHARG r0
+    CALL "Share.from_clear"
+    MOV r2, r0
+    PUSHARG r1
+    PUSHARG r2
+    CALL "array_push"
+    LDI r3, 1.5f64
+    MOV r16, r3
+    CALL "create_object"
+    MOV r4, r0
+    LDI r5, "f"
+    PUSHARG r4
+    PUSHARG r5
+    PUSHARG r16
+    CALL "set_field"
+    PUSHARG r1
+    PUSHARG r4
+    CALL "array_push"
+    PUSHARG r1
+    PUSHARG r1
+    CALL "array_push"
+    PUSHARG r1
+    PUSHARG r2
+    CALL "array_push"
+    RET r1
+.end)");
+  FakeBackend e;
+  vm->set_engine(&e);
+  auto r = vm->execute("main");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const int opens_before = e.open_calls;
+  const size_t values_before = e.opened_values;
+  auto opened = open_shares_in(*vm, *r);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(e.open_calls, opens_before + 1);
+  EXPECT_EQ(e.opened_values, values_before + 2);  // the Share object (twice) and the raw share
+  const Value arr = *opened;
+  ASSERT_EQ(arr.type, ValueType::Array);
+  EXPECT_EQ(display_string(vm->get_field(arr, Value::i64(0))), "4");
+  EXPECT_EQ(display_string(vm->get_field(arr, Value::i64(1))), "{\"f\": 1.5f64}");
+  EXPECT_EQ(vm->get_field(arr, Value::i64(2)).arr, arr.arr);  // the cycle is kept
+  EXPECT_EQ(display_string(vm->get_field(arr, Value::i64(3))), "4");
+  // A value without secrets is returned as it is, without an opening.
+  auto plain = open_shares_in(*vm, Value::i64(3));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(display_string(*plain), "3");
+  EXPECT_EQ(e.open_calls, opens_before + 1);
+}
+
+// A client input whose type is known cannot be read as the other kind (issue 20, bug 6).
+TEST(MpcSemantics, ClientInputsOfAKnownTypeAreReadAsThatType) {
+  auto vm = vm_from_asm(R"(
+.function as_int regs=2 params=(i)
+    LDI r1, 0
+    PUSHARG r1
+    PUSHARG r0
+    CALL "ClientStore.take_share"
+    RET r0
+.end
+.function as_fixed regs=2 params=(i)
+    LDI r1, 0
+    PUSHARG r1
+    PUSHARG r0
+    CALL "ClientStore.take_share_fixed"
+    RET r0
+.end)");
+  FakeBackend e;
+  vm->set_engine(&e);
+  const FieldBytes v0 = e.encode_int(7), v1 = e.encode_int(98304);
+  vm->client_store().clients.push_back(
+      {3,
+       {std::vector<uint8_t>(v0.begin(), v0.end()), std::vector<uint8_t>(v1.begin(), v1.end())},
+       {ShareType::secret_int(64), ShareType::fixed_point(64, 16)}});
+  const Value zero[] = {Value::i64(0)}, one[] = {Value::i64(1)};
+  EXPECT_TRUE(vm->execute_with_args("as_int", zero).ok());
+  EXPECT_TRUE(vm->execute_with_args("as_fixed", one).ok());
+  auto bad = vm->execute_with_args("as_int", one);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "ClientStore.take_share: input 1 of client 3 is a fixed-point value "
+            "(SecretFixedPoint), not an integer (SecretInt); read it with "
+            "ClientStore.take_share_fixed");
+  auto bad2 = vm->execute_with_args("as_fixed", zero);
+  ASSERT_FALSE(bad2.ok());
+  EXPECT_NE(bad2.error().message.find("input 0 of client 3 is an integer (SecretInt)"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,46 @@
+// The settings of one MPC session, the same at every party (decision W12): the one set of them.
+// LocalSession, every HbParty (PartyConfig adds who the party is), the embedded engine
+// (embed::EmbeddedOptions::session) and a distributed party (node::PartyOptions::session, and
+// what the roster fixes) take this struct, never a copy of its fields, and check it with the one
+// n >= 3t + 1 check below.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "math/field_kind.h"
+#include "stoffel/result.h"
+
+namespace stoffel::mpc {
+
+// Default receive timeout: how long a party waits for a peer that has sent nothing (docs/mpc.md,
+// "Silent parties": a crashed party costs about one such wait per run, and an honest party must
+// never need that long between two messages).
+inline constexpr std::uint32_t kDefaultReceiveTimeoutMs = 2'000;
+
+struct SessionParams {
+  std::size_t n = 5;  // parties, at most 255
+  std::size_t t = 1;  // faulty parties tolerated; n >= 3t + 1 is enforced (decision M2)
+  math::FieldKind field = math::FieldKind::Bls12_381;
+  std::uint64_t instance_id = 1;
+  // 0: OS randomness (libsodium); otherwise deterministic streams per party (tests).
+  std::uint64_t seed = 0;
+  // Initial preprocessing per party; more is generated on demand (decision M4).
+  std::size_t initial_triples = 64;
+  std::size_t initial_randoms = 64;
+  // How long a party waits for a peer that has gone quiet (docs/mpc.md, "Silent parties").
+  std::uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;
+  // Reliable broadcast: the largest payload (checked before anything is allocated for it).
+  std::size_t rbc_max_payload = std::size_t{16} << 20;
+  // Binary agreement: random shares reserved as coins per session (async_hub.h, aba.h).
+  std::size_t aba_coins = 16;
+};
+
+// The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1
+// (computed without overflow for any t). Errors are Usage errors that say what would be allowed.
+Result<void> validate_parameters(std::size_t n, std::size_t t);
+inline Result<void> validate(const SessionParams& params) {
+  return validate_parameters(params.n, params.t);
+}
+
+}  // namespace stoffel::mpc
