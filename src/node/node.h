@@ -84,7 +84,7 @@ struct PreprocessAmounts {
 struct PartyOptions {
   NodeCommon common;
   const bytecode::Program* program = nullptr;  // none with `preprocess`
-  std::vector<std::uint8_t> program_bytes;  // the file, for its SHA-256 (program identity)
+  std::vector<std::uint8_t> program_bytes;     // the file, for its SHA-256 (program identity)
   std::string entry = "main";
   std::size_t party_id = 0;
   net::HostPort bootstrap;

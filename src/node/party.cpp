@@ -48,8 +48,8 @@ SessionWork session_work(const PartyOptions& o) {
   if (o.preprocess) {
     SessionWork w;
     w.entry = preprocess_entry(*o.preprocess);
-    w.program = sha256(std::span(reinterpret_cast<const std::uint8_t*>(w.entry.data()),
-                                 w.entry.size()));
+    w.program =
+        sha256(std::span(reinterpret_cast<const std::uint8_t*>(w.entry.data()), w.entry.size()));
     return w;
   }
   return SessionWork{sha256(o.program_bytes), o.entry};
@@ -112,8 +112,8 @@ class PartySession {
       std::vector<std::string> notes;
       auto secret = party_store_secret(*o_.store, *identity_, o_.preprocess.has_value(), notes);
       if (!secret) {
-        return Failure{kExitStore, "Error: " + me() + ": preprocessing store: " +
-                                       secret.error().message};
+        return Failure{kExitStore,
+                       "Error: " + me() + ": preprocessing store: " + secret.error().message};
       }
       store_secret_ = std::move(*secret);
       for (const auto& n : notes) note(n);
@@ -266,8 +266,8 @@ class PartySession {
   // material (reporting no store, so the others are not left waiting for it), then stops.
   void open_store() {
     if (!o_.store) return;
-    auto s = open_party_store(*o_.store, store_secret_, roster_, o_.party_id,
-                              o_.preprocess.has_value());
+    auto s =
+        open_party_store(*o_.store, store_secret_, roster_, o_.party_id, o_.preprocess.has_value());
     wipe_store_secret();
     if (s) {
       store_ = std::move(*s);
