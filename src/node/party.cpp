@@ -37,8 +37,9 @@ struct Failure {
 };
 
 // What the session registers as its program (the bootnode refuses a party that differs): the
-// program file's SHA-256 and the entry function, or for a --preprocess session a text naming the
-// amounts and its SHA-256 (party_store.h), so a party asking for other amounts is refused.
+// program file's SHA-256 and the entry function, or for a --preprocess session the SHA-256 of a
+// fixed label and an entry naming the amounts (party_store.h), so a party asking for other
+// amounts is refused with both amounts in the message.
 struct SessionWork {
   Digest program{};
   std::string entry;
@@ -47,9 +48,10 @@ struct SessionWork {
 SessionWork session_work(const PartyOptions& o) {
   if (o.preprocess) {
     SessionWork w;
+    static constexpr std::string_view kLabel = "stoffel-run --preprocess session v1";
     w.entry = preprocess_entry(*o.preprocess);
     w.program =
-        sha256(std::span(reinterpret_cast<const std::uint8_t*>(w.entry.data()), w.entry.size()));
+        sha256(std::span(reinterpret_cast<const std::uint8_t*>(kLabel.data()), kLabel.size()));
     return w;
   }
   return SessionWork{sha256(o.program_bytes), o.entry};

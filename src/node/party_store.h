@@ -30,9 +30,9 @@
 
 namespace stoffel::node {
 
-// What a --preprocess session registers instead of a program (the bootnode compares both, so
-// parties asking for other amounts, or running a program, are refused): the entry
-// "--preprocess triples=N random=M bits=B" and, as the program hash, the SHA-256 of that text.
+// What a --preprocess session registers as its entry instead of a function name: "--preprocess
+// triples=N random=M bits=B" (its program hash is that of a fixed label). The bootnode compares
+// both, so a party running a program, or asking for other amounts, is refused.
 std::string preprocess_entry(const PreprocessAmounts& amounts);
 
 // The store folder of party `party` under `dir`.

@@ -682,6 +682,17 @@ def store_refused(s):
     expect_exit(bad, 2)
     if "--identity" not in bad.stderr() or "--store-key" not in bad.stderr():
         raise AssertionError("the party without a lasting key does not say what to give")
+    # A --preprocess party asking for other amounts than the session's: refused by the bootnode.
+    procs, _, _ = start_parties(s, None, 4, 1,
+                                extra=["--preprocess", "--random", 10, "--preproc-store", store],
+                                party_extra={i: ["--identity", keys[i], "--triples",
+                                                 11 if i == 2 else 10] for i in range(4)})
+    expect_exit(procs[2], 12)
+    if "'--preprocess triples=11 random=10 bits=0' differs from the session's " \
+       "'--preprocess triples=10 random=10 bits=0'" not in procs[2].stderr():
+        raise AssertionError("the party with other amounts is not told which")
+    for p in procs[:2] + procs[3:]:
+        p.p.kill()
     empty = os.path.join(s.tmp.name, "empty")
     os.mkdir(empty)
     bad = s.start("party-no-store", [prog, "--party-id", 1, "--bootstrap", "127.0.0.1:1",
