@@ -240,7 +240,7 @@ class PartySession {
     if (o_.preprocess) {
       if (!o_.store) return bad("--preprocess needs --preproc-store DIR (where the material goes)");
       const auto& a = *o_.preprocess;
-      if (a.triples + a.randoms + a.bits == 0) {
+      if (a.triples == 0 && a.randoms == 0 && a.bits == 0) {
         return bad("nothing to preprocess: give --triples N, --random M and/or --bits B");
       }
       if (o_.wait_for_clients > 0) return bad("--preprocess takes no clients (--wait-for-clients)");
