@@ -129,8 +129,8 @@ int run_distributed(const RunOptions& opts) {
     po.program_bytes = program->bytes;
   }
   if (!opts.preproc_store.empty()) {
-    po.store = node::PartyStoreOptions{opts.preproc_store, opts.store_key,
-                                       opts.store_map_size_mib << 20};
+    po.store =
+        node::PartyStoreOptions{opts.preproc_store, opts.store_key, opts.store_map_size_mib << 20};
   }
   if (opts.preprocess) {
     po.preprocess = node::PreprocessAmounts{opts.pre_triples, opts.pre_randoms, opts.pre_bits};

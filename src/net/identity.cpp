@@ -240,10 +240,10 @@ Result<std::array<std::uint8_t, 32>> Identity::derive_secret(std::string_view pu
   message.insert(message.end(), purpose.begin(), purpose.end());
   std::array<std::uint8_t, 32> out{};
   std::size_t out_len = 0;
-  const bool ok = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, seed.data(), seed.size(),
-                            message.data(), message.size(), out.data(), out.size(),
-                            &out_len) != nullptr &&
-                  out_len == out.size();
+  const bool ok =
+      EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, seed.data(), seed.size(),
+                message.data(), message.size(), out.data(), out.size(), &out_len) != nullptr &&
+      out_len == out.size();
   OPENSSL_cleanse(seed.data(), seed.size());
   if (!ok) {
     OPENSSL_cleanse(out.data(), out.size());
