@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "bytecode/reader.h"
 #include "mpc/session_params.h"
@@ -110,10 +111,15 @@ int run_distributed(const RunOptions& opts) {
     return node::run_client(co, io);
   }
 
-  auto program = load_program(opts.program);
-  if (!program) {
-    err_line(program.error().message);
-    return kExitBadProgram;
+  // A --preprocess session runs no program.
+  std::optional<LoadedProgram> program;
+  if (!opts.preprocess) {
+    auto loaded = load_program(opts.program);
+    if (!loaded) {
+      err_line(loaded.error().message);
+      return kExitBadProgram;
+    }
+    program = std::move(*loaded);
   }
   auto field = check_mpc_settings(opts);
   if (!field) {
@@ -122,8 +128,17 @@ int run_distributed(const RunOptions& opts) {
   }
   node::PartyOptions po;
   po.common = common;
-  po.program = &program->program;
-  po.program_bytes = program->bytes;
+  if (program) {
+    po.program = &program->program;
+    po.program_bytes = program->bytes;
+  }
+  if (!opts.preproc_store.empty()) {
+    po.store =
+        node::PartyStoreOptions{opts.preproc_store, opts.store_key, opts.store_map_size_mib << 20};
+  }
+  if (opts.preprocess) {
+    po.preprocess = node::PreprocessAmounts{opts.pre_triples, opts.pre_randoms, opts.pre_bits};
+  }
   po.entry = opts.entry;
   po.party_id = opts.party_id;
   po.session.n = opts.n_parties;

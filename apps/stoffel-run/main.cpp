@@ -183,7 +183,9 @@ int main(int argc, char** argv) {
     std::fprintf(parsed.exit_code == 0 ? stdout : stderr, "%s\n", parsed.message.c_str());
     return parsed.exit_code;
   }
-  if (parsed.options->preprocess) return preprocess(*parsed.options);
+  // A --preprocess session (--leader, --bootstrap) goes to the node layer with the other roles.
+  if (parsed.options->preprocess && parsed.options->role == stoffel::cli::RunOptions::Role::kLocal)
+    return preprocess(*parsed.options);
   if (!parsed.options->store_info.empty()) return store_info(*parsed.options);
   return run(*parsed.options);
 }

@@ -231,6 +231,31 @@ Result<Identity> Identity::load(const std::string& path) {
   return id;
 }
 
+Result<std::array<std::uint8_t, 32>> Identity::derive_secret(std::string_view purpose) const {
+  static constexpr std::string_view kLabel = "stoffel identity secret v1:";
+  std::array<std::uint8_t, 32> seed{};
+  std::size_t len = seed.size();
+  if (pkey_ == nullptr || EVP_PKEY_get_raw_private_key(pkey_, seed.data(), &len) != 1 ||
+      len != seed.size()) {
+    OPENSSL_cleanse(seed.data(), seed.size());
+    return make_error("cannot read the identity's private key: " + openssl_error());
+  }
+  std::vector<std::uint8_t> message(kLabel.begin(), kLabel.end());
+  message.insert(message.end(), purpose.begin(), purpose.end());
+  std::array<std::uint8_t, 32> out{};
+  std::size_t out_len = 0;
+  const bool ok =
+      EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, seed.data(), seed.size(),
+                message.data(), message.size(), out.data(), out.size(), &out_len) != nullptr &&
+      out_len == out.size();
+  OPENSSL_cleanse(seed.data(), seed.size());
+  if (!ok) {
+    OPENSSL_cleanse(out.data(), out.size());
+    return make_error("cannot derive a secret from the identity: " + openssl_error());
+  }
+  return out;
+}
+
 Result<void> Identity::save(const std::string& path) const {
   const std::string where = "cannot write '" + path + "': ";
   BIO* bio = BIO_new(BIO_s_secmem());

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "stoffel/result.h"
 
@@ -45,6 +46,11 @@ class Identity {
   Result<void> save(const std::string& path) const;
 
   const PublicKey& public_key() const { return public_key_; }
+  // A 32-byte secret for one purpose, derived from the private key: HMAC-SHA256 keyed by the
+  // Ed25519 seed over "stoffel identity secret v1:" || purpose. It lets another layer key
+  // something to this identity (a party's preprocessing store, docs/store.md) without ever
+  // holding the private key; different purposes give independent secrets. The caller wipes it.
+  Result<std::array<std::uint8_t, 32>> derive_secret(std::string_view purpose) const;
   // For the TLS layer: the key and the self-signed certificate (owned by this object).
   EVP_PKEY* pkey() const { return pkey_; }
   X509* certificate() const { return cert_; }

@@ -36,6 +36,7 @@ enum NodeExit : int {
   kExitOk = 0,
   kExitBadFlags = 2,
   kExitExecution = 4,
+  kExitStore = 5,          // the preprocessing store cannot be made or used, --preprocess failed
   kExitBootnode = 10,      // the bootnode cannot run
   kExitListen = 11,        // cannot listen on --bind
   kExitRegistration = 12,  // refused or failed to join the session (token, program, roster, mesh)
@@ -67,10 +68,24 @@ struct BootnodeOptions {
   std::string token;                     // STOFFEL_AUTH_TOKEN
 };
 
+// --preproc-store and its companions, for a party or the leader (docs/store.md, "Distributed
+// sessions"; party_store.h).
+struct PartyStoreOptions {
+  std::string dir;       // --preproc-store DIR: this party's store is DIR/party-<i>
+  std::string key_file;  // --store-key FILE; empty: a key derived from --identity
+  std::uint64_t map_size = std::uint64_t{1} << 30;  // --store-map-size, in bytes
+};
+
+// --preprocess --triples N --random M --bits B: a session that fills every party's store with
+// one new lot instead of running a program.
+struct PreprocessAmounts {
+  std::uint64_t triples = 0, randoms = 0, bits = 0;
+};
+
 struct PartyOptions {
   NodeCommon common;
-  const bytecode::Program* program = nullptr;
-  std::vector<std::uint8_t> program_bytes;  // the file, for its SHA-256 (program identity)
+  const bytecode::Program* program = nullptr;  // none with `preprocess`
+  std::vector<std::uint8_t> program_bytes;     // the file, for its SHA-256 (program identity)
   std::string entry = "main";
   std::size_t party_id = 0;
   net::HostPort bootstrap;
@@ -84,6 +99,10 @@ struct PartyOptions {
   std::uint32_t max_call_depth = 1'000'000;
   std::uint64_t max_steps = 0;  // instruction budget of the party's VM; 0 = none
   vm::TraceOptions trace;
+  // The party's preprocessing store: an online run uses its material first (agreed by all
+  // parties, never twice); with `preprocess`, the session fills it and runs no program.
+  std::optional<PartyStoreOptions> store;
+  std::optional<PreprocessAmounts> preprocess;
 };
 
 struct ClientOptions {

@@ -1,6 +1,11 @@
 // One party of a distributed session (node.h): register with the bootnode, form the mesh, take
 // the clients, run the program with embed::run_party on the TLS links, say goodbye.
+#include <sodium.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -8,9 +13,11 @@
 
 #include "embed/party_run.h"
 #include "mpc/hb/hb_party.h"
+#include "mpc/store_plan.h"
 #include "net/link_endpoint.h"
 #include "node/bootnode.h"
 #include "node/common.h"
+#include "node/party_store.h"
 
 namespace stoffel::node {
 
@@ -29,13 +36,38 @@ struct Failure {
   std::string message;
 };
 
+// What the session registers as its program (the bootnode refuses a party that differs): the
+// program file's SHA-256 and the entry function, or for a --preprocess session the SHA-256 of a
+// fixed label and an entry naming the amounts (party_store.h), so a party asking for other
+// amounts is refused with both amounts in the message.
+struct SessionWork {
+  Digest program{};
+  std::string entry;
+};
+
+SessionWork session_work(const PartyOptions& o) {
+  if (o.preprocess) {
+    SessionWork w;
+    static constexpr std::string_view kLabel = "stoffel-run --preprocess session v1";
+    w.entry = preprocess_entry(*o.preprocess);
+    w.program =
+        sha256(std::span(reinterpret_cast<const std::uint8_t*>(kLabel.data()), kLabel.size()));
+    return w;
+  }
+  return SessionWork{sha256(o.program_bytes), o.entry};
+}
+
 class PartySession {
  public:
   PartySession(const PartyOptions& o, NodeIo& io) : o_(o), io_(io) {}
+  ~PartySession() { wipe_store_secret(); }
+  PartySession(const PartySession&) = delete;
+  PartySession& operator=(const PartySession&) = delete;
 
   int run() {
     if (auto f = setup()) return report(*f);
     if (auto f = register_with_bootnode()) return report(*f);
+    open_store();
     if (auto f = form_mesh()) return report(*f);
     if (auto f = accept_clients()) return report(*f);
     return execute();
@@ -52,7 +84,8 @@ class PartySession {
 
   // --- identity, listener --------------------------------------------------------------------
   std::optional<Failure> setup() {
-    if (o_.program == nullptr) return Failure{kExitBadFlags, "Error: no program"};
+    if (o_.program == nullptr && !o_.preprocess) return Failure{kExitBadFlags, "Error: no program"};
+    if (auto f = check_store_flags()) return f;
     if (auto ok = mpc::validate(o_.session); !ok) {
       return Failure{kExitBadFlags, "Error: " + ok.error().message};
     }
@@ -75,6 +108,18 @@ class PartySession {
     auto id = detail::load_identity(o_.common);
     if (!id) return Failure{kExitBadFlags, "Error: " + id.error().message};
     identity_.emplace(std::move(*id));
+    if (o_.store) {
+      // The key now, so a missing or unreadable key file stops this party before the session
+      // forms; the store itself can only be opened once the roster is known.
+      std::vector<std::string> notes;
+      auto secret = party_store_secret(*o_.store, *identity_, o_.preprocess.has_value(), notes);
+      if (!secret) {
+        return Failure{kExitStore,
+                       "Error: " + me() + ": preprocessing store: " + secret.error().message};
+      }
+      store_secret_ = std::move(*secret);
+      for (const auto& n : notes) note(n);
+    }
     auto host = net::TlsHost::create(*identity_, detail::tls_options(o_.common, io_));
     if (!host) return Failure{kExitEngine, "Error: " + host.error().message};
     host_ = std::move(*host);
@@ -82,7 +127,8 @@ class PartySession {
     if (!port) return Failure{kExitListen, "Error: " + me() + ": " + port.error().message};
     address_ = net::HostPort{o_.bind.host, *port}.to_string();
     if (address_.size() > kMaxAddress) return Failure{kExitBadFlags, "Error: --bind too long"};
-    program_hash_ = sha256(o_.program_bytes);
+    work_ = session_work(o_);
+    program_hash_ = work_.program;
     note("Party " + std::to_string(o_.party_id) + " listening on " + address_ + " (key " +
          net::key_hex(identity_->public_key()) + ")");
     return std::nullopt;
@@ -135,7 +181,7 @@ class PartySession {
     reg.field = o_.session.field;
     reg.clients = static_cast<std::uint16_t>(o_.wait_for_clients);
     reg.program = program_hash_;
-    reg.entry = o_.entry;
+    reg.entry = work_.entry;
     reg.address = address_;
     (void)link->send(kSessionChannel, encode(reg));
     note("Registered with " + where + " as party " + std::to_string(o_.party_id) +
@@ -172,8 +218,8 @@ class PartySession {
   // The roster must describe the session this party asked for, with this party in its place.
   std::optional<std::string> check_roster(const Roster& r, const net::SessionId& session) {
     if (r.session != session) return "the roster is for another session";
-    if (r.n() != o_.session.n || r.t != o_.session.t || r.field != o_.session.field || r.clients != o_.wait_for_clients ||
-        r.entry != o_.entry) {
+    if (r.n() != o_.session.n || r.t != o_.session.t || r.field != o_.session.field ||
+        r.clients != o_.wait_for_clients || r.entry != work_.entry) {
       return "the roster's parameters differ from this party's";
     }
     if (r.program != program_hash_) {
@@ -185,6 +231,109 @@ class PartySession {
       return "the roster does not list this party as party " + std::to_string(o_.party_id);
     }
     return std::nullopt;
+  }
+
+  // --- the preprocessing store ------------------------------------------------------------------
+  // Flag combinations only the node can judge; they stop the party before it joins anything.
+  std::optional<Failure> check_store_flags() {
+    auto bad = [&](const std::string& why) { return Failure{kExitBadFlags, "Error: " + why}; };
+    if (o_.preprocess) {
+      if (!o_.store) return bad("--preprocess needs --preproc-store DIR (where the material goes)");
+      const auto& a = *o_.preprocess;
+      if (a.triples == 0 && a.randoms == 0 && a.bits == 0) {
+        return bad("nothing to preprocess: give --triples N, --random M and/or --bits B");
+      }
+      if (o_.wait_for_clients > 0) return bad("--preprocess takes no clients (--wait-for-clients)");
+    }
+    if (!o_.store) return std::nullopt;
+    if (auto ok = check_store_options(*o_.store, o_.common.identity_path.has_value()); !ok) {
+      return bad(ok.error().message);
+    }
+    if (!o_.preprocess) {
+      // An online run reads an existing store: say so now if there is none, rather than after
+      // the session has formed.
+      const std::string dir = party_store_dir(o_.store->dir, o_.party_id);
+      struct stat st {};
+      if (::stat(dir.c_str(), &st) != 0) {
+        return Failure{kExitStore, "Error: " + me() + ": no preprocessing store in " + dir +
+                                       " (fill one first: stoffel-run --preprocess as a session "
+                                       "of the same parties)"};
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Opens this party's store for the roster just received. A failure is remembered, not
+  // reported yet: the party still forms the session and takes part in the agreement on stored
+  // material (reporting no store, so the others are not left waiting for it), then stops.
+  void open_store() {
+    if (!o_.store) return;
+    auto s =
+        open_party_store(*o_.store, store_secret_, roster_, o_.party_id, o_.preprocess.has_value());
+    wipe_store_secret();
+    if (s) {
+      store_ = std::move(*s);
+    } else {
+      store_error_ = s.error().message;
+      note(me() + ": the preprocessing store cannot be used: " + store_error_ +
+           " (taking part in the session's agreement on stored material, then stopping)");
+    }
+  }
+
+  void wipe_store_secret() {
+    if (!store_secret_.empty()) sodium_memzero(store_secret_.data(), store_secret_.size());
+    store_secret_.clear();
+  }
+
+  // Online run: before anything consumes preprocessing, the parties agree on the stored items
+  // (mpc::HbParty::use_store, as the embedded engine does).
+  std::optional<Failure> agree_on_store(mpc::HbParty& party) {
+    auto used = party.use_store(store_.get());
+    if (!store_error_.empty()) {
+      return Failure{kExitStore, "Error: " + me() + ": preprocessing store: " + store_error_};
+    }
+    if (!used) {
+      return Failure{kExitStore, "Error: " + me() + ": " + used.error().message};
+    }
+    note(loaded_line(*used));
+    if (!used->note.empty()) note("warning: preprocessing store: " + used->note);
+    return std::nullopt;
+  }
+
+  // --preprocess: every party fills its store with one new lot (the same items at the same
+  // positions everywhere), then confirms it; a lot one party lacks is dropped by all.
+  int fill(mpc::HbParty& party) {
+    const auto& a = *o_.preprocess;
+    const auto start = Clock::now();
+    note("Preprocessing " + std::to_string(a.triples) + " triples, " + std::to_string(a.randoms) +
+         " random shares and " + std::to_string(a.bits) + " random bits into " +
+         party_store_dir(o_.store->dir, o_.party_id));
+    mpc::PoolSizes amounts;
+    amounts.triples = static_cast<std::size_t>(a.triples);
+    amounts.randoms = static_cast<std::size_t>(a.randoms);
+    amounts.bits = static_cast<std::size_t>(a.bits);
+    auto lot = party.fill_store(store_.get(), amounts);
+    // The confirmation ends with an asynchronous agreement: stay until every party is done.
+    serve_until_all_finished(party);
+    int code = kExitOk;
+    if (!store_error_.empty()) {
+      note("Error: " + me() + ": preprocessing store: " + store_error_);
+      code = kExitStore;
+    } else if (!lot) {
+      note("Error: " + me() + ": preprocessing failed: " + lot.error().message);
+      code = kExitStore;
+    } else {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%.2f",
+                    std::chrono::duration<double>(Clock::now() - start).count());
+      io_.out("Stored " + std::to_string(lot->triples) + " triples, " +
+              std::to_string(lot->randoms) + " random shares and " + std::to_string(lot->bits) +
+              " random bits in " + party_store_dir(o_.store->dir, o_.party_id) + " (lot " +
+              mpc::short_lot_id(lot->id) + ", " + secs + " s)");
+    }
+    ep_->finish(o_.common.timeout);
+    host_->shutdown();
+    return code;
   }
 
   // --- mesh: every pair of parties, lower id dials higher --------------------------------------
@@ -469,11 +618,25 @@ class PartySession {
     cfg.receive_timeout_ms =
         static_cast<std::uint32_t>(std::min<long long>(o_.common.timeout.count(), 0xffffffffLL));
     for (const auto& c : counts_) cfg.clients.push_back({c.client_id, n + c.client_id});
+    if (o_.preprocess) {
+      // Exactly the requested amounts go into the store: no extra first batch.
+      cfg.initial_triples = 0;
+      cfg.initial_randoms = 0;
+    }
     note("Creating MPC engine (backend=honeybadger, n=" + std::to_string(n) +
          ", t=" + std::to_string(roster_.t) +
          ", field=" + std::string(math::field_kind_name(roster_.field)) + ")");
     auto party = mpc::make_party(cfg, *ep_);
     if (!party) return report(Failure{kExitEngine, "Error: " + party.error().message});
+    if (o_.preprocess) return fill(**party);
+    if (o_.store) {
+      if (auto f = agree_on_store(**party)) {
+        ep_->finish(o_.common.timeout);
+        host_->shutdown();
+        io_.err(f->message);
+        return f->code;
+      }
+    }
 
     note("Starting VM execution of '" + o_.entry + "'...");
     embed::PartyRunOptions ro;
@@ -552,6 +715,10 @@ class PartySession {
   std::unique_ptr<net::TlsHost> host_;
   std::string address_;
   Digest program_hash_{};
+  SessionWork work_;
+  std::vector<std::uint8_t> store_secret_;  // until the store is open; wiped
+  std::unique_ptr<store::PreprocStore> store_;
+  std::string store_error_;  // why this party's store cannot be used
   Roster roster_;
   Digest digest_{};
   std::unique_ptr<net::LinkEndpoint> ep_;
@@ -578,8 +745,9 @@ int run_leader(const PartyOptions& options, NodeIo& io) {
   expect.t = static_cast<std::uint16_t>(options.session.t);
   expect.field = options.session.field;
   expect.clients = static_cast<std::uint16_t>(options.wait_for_clients);
-  expect.program = sha256(options.program_bytes);
-  expect.entry = options.entry;
+  const SessionWork work = session_work(options);
+  expect.program = work.program;
+  expect.entry = work.entry;
   auto started = BootnodeServer::start(bo, io, expect);
   if (auto* e = std::get_if<BootnodeServer::StartError>(&started)) {
     io.err(e->message);

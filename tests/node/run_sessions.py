@@ -140,18 +140,22 @@ def program(name, replace=None, folder=None):
 
 
 def start_parties(s, prog, n, t, clients=0, extra=(), party_extra=None):
-    """A leader (bootnode + party 0) and parties 1..n-1, all on ports the OS picks.
-    Returns (processes, party addresses in party order, bootnode address)."""
-    common = ["--n-parties", n, "--threshold", t, "--wait-for-clients", clients,
-              "--timeout", PROC_TIMEOUT] + list(extra)
-    leader = s.start("leader", [prog, "--leader", "--bind", "127.0.0.1:0"] + common)
+    """A leader (bootnode + party 0) and parties 1..n-1, all on ports the OS picks; `prog` None
+    for a session without a program (--preprocess in `extra`), party_extra[i]: party i's own
+    flags. Returns (processes, party addresses in party order, bootnode address)."""
+    common = ["--n-parties", n, "--threshold", t, "--timeout", PROC_TIMEOUT] + list(extra)
+    if clients:
+        common += ["--wait-for-clients", clients]
+    head = [] if prog is None else [prog]
+    leader = s.start("leader", head + ["--leader", "--bind", "127.0.0.1:0"] + common +
+                     (party_extra or {}).get(0, []))
     boot = leader.wait_line(r"\[bootnode\] Listening on (\S+) ").group(1)
     addrs = [leader.wait_line(r"Party 0 listening on (\S+) ").group(1)]
     procs = [leader]
     for i in range(1, n):
         more = (party_extra or {}).get(i, [])
-        p = s.start(f"party{i}", [prog, "--party-id", i, "--bootstrap", boot,
-                                  "--bind", "127.0.0.1:0"] + common + more)
+        p = s.start(f"party{i}", head + ["--party-id", i, "--bootstrap", boot,
+                                         "--bind", "127.0.0.1:0"] + common + more)
         addrs.append(p.wait_line(rf"Party {i} listening on (\S+) ").group(1))
         procs.append(p)
     return procs, addrs, boot
@@ -474,9 +478,235 @@ def hostile_bytes(s):
     expect_result(procs, 375)
 
 
+# --- preprocessing stores (docs/store.md, "Distributed sessions") ---------------------------------
+
+def keygen(s, n, prefix="party"):
+    """n identity keys from `stoffel-run keygen`: the parties' lasting identities."""
+    paths = []
+    for i in range(n):
+        path = os.path.join(s.tmp.name, f"{prefix}{i}.key")
+        subprocess.run([ARGS.stoffel_run, "keygen", "-o", path], check=True, timeout=STEP,
+                       stdout=subprocess.DEVNULL)
+        paths.append(path)
+    return paths
+
+
+def with_identities(keys, more=()):
+    return {i: ["--identity", k] + list(more) for i, k in enumerate(keys)}
+
+
+def store_info(store):
+    """Per party index, the consumed cursors [triples, random shares, random bits] summed over
+    its lots, and the counts, read from `stoffel-run --store-info` (never from timing)."""
+    r = subprocess.run([ARGS.stoffel_run, "--store-info", store], capture_output=True, text=True,
+                       timeout=STEP)
+    if r.returncode != 0:
+        raise AssertionError(f"--store-info {store}: exit {r.returncode}: {r.stderr}")
+    parties, party = {}, None
+    for line in r.stdout.splitlines():
+        m = re.match(r"party (\d+): ", line)
+        if m:
+            party = int(m.group(1))
+            parties[party] = {"consumed": [0, 0, 0], "count": [0, 0, 0]}
+            continue
+        if party is not None and re.match(r"  lot \d+ ", line) and "unfinished" not in line:
+            kinds = re.findall(r"(\d+) (?:triples|random shares|random bits) \((\d+) consumed", line)
+            if len(kinds) != 3:
+                raise AssertionError(f"--store-info: cannot read {line!r}")
+            for k, (count, used) in enumerate(kinds):
+                parties[party]["count"][k] += int(count)
+                parties[party]["consumed"][k] += int(used)
+    return parties
+
+
+def preprocess(s, store, keys, triples, randoms, t=1):
+    """A --preprocess session of the parties with these identity keys; every party stores one lot."""
+    procs, _, _ = start_parties(s, None, len(keys), t,
+                                extra=["--preprocess", "--triples", triples, "--random", randoms,
+                                       "--preproc-store", store],
+                                party_extra=with_identities(keys))
+    for i, p in enumerate(procs):
+        expect_exit(p, 0)
+        want = (f"Stored {triples} triples, {randoms} random shares and 0 random bits in "
+                f"{store}/party-{i} ")
+        if not p.stdout().startswith(want):
+            raise AssertionError(f"{p.name}: printed {p.stdout()!r}, expected {want!r}...")
+    info = store_info(store)
+    if sorted(info) != list(range(len(keys))):
+        raise AssertionError(f"--store-info lists parties {sorted(info)}")
+    for i, st in info.items():
+        if st["count"] != [triples, randoms, 0] or st["consumed"] != [0, 0, 0]:
+            raise AssertionError(f"party {i}'s store after --preprocess: {st}")
+    return info
+
+
+def expect_loaded(procs, triples, randoms):
+    line = f"Loaded preprocessing material from store ({triples} triples, {randoms} random shares)"
+    for p in procs:
+        if line not in p.stderr().splitlines():
+            raise AssertionError(f"{p.name}: no line '{line}'")
+
+
+def expect_no_generation(procs):
+    """--stats: nothing was generated (every triple, random share and mask came from the store)."""
+    for p in procs:
+        m = re.search(r"triples \d+/(\d+) used/generated, random shares \d+/(\d+), "
+                      r"masks \d+/(\d+), from the store", p.stderr())
+        if not m:
+            raise AssertionError(f"{p.name}: no stats line with material from the store")
+        if m.groups() != ("0", "0", "0"):
+            raise AssertionError(f"{p.name}: generated preprocessing while the store lasted: "
+                                 f"{m.group(0)}")
+
+
+def store_online(s):
+    """--preprocess as a session of four parties with keygen identities, then two online
+    sessions of the same parties (client_mul, two clients): right results, the "Loaded ..." line
+    at every party, no material generated, and the second run starts above the first's cursors
+    (other items, read from --store-info)."""
+    keys = keygen(s, 4)
+    store = os.path.join(s.tmp.name, "st")
+    preprocess(s, store, keys, 200, 40)
+    prog = fixture("reference/client_mul.stflb")
+    seen = [0, 0]
+    left = [200, 40]
+    for run in range(2):
+        procs, addrs, _ = start_parties(s, prog, 4, 1, clients=2,
+                                        extra=["--stats", "--preproc-store", store],
+                                        party_extra=with_identities(keys))
+        c = [start_client(s, f"run{run}-client{k}", [v], addrs, index=k)
+             for k, v in enumerate((15, 25))]
+        for p in c:
+            expect_exit(p, 0)
+        expect_result(procs, 375)
+        expect_loaded(procs, left[0], left[1])
+        expect_no_generation(procs)
+        info = store_info(store)
+        cursors = {tuple(st["consumed"][:2]) for st in info.values()}
+        if len(cursors) != 1:
+            raise AssertionError(f"run {run}: the parties' cursors differ: {info}")
+        now = list(cursors.pop())
+        # Two masks and one triple at least, all above what earlier runs used.
+        if now[0] <= seen[0] or now[1] < seen[1] + 2:
+            raise AssertionError(f"run {run}: cursors {now} do not rise above {seen}")
+        seen = now
+        left = [200 - now[0], 40 - now[1]]
+
+
+def store_sigkill(s):
+    """SIGKILL of party 3 while an online run consumes from the stores; the others finish. A new
+    session of the same parties gives the right result and reuses nothing: it starts at the
+    highest cursor any party reports, and every cursor only rises."""
+    keys = keygen(s, 4)
+    store = os.path.join(s.tmp.name, "st")
+    preprocess(s, store, keys, 400, 20)
+    # As sigkill_online: about 1 s of clear work per party in 20 rounds, a secret multiplication
+    # after each, so the run takes triples from the store in several chunks (16, then 32).
+    start = time.monotonic()
+    busy = subprocess.run([ARGS.stoffel_run, program("busy")], capture_output=True, text=True,
+                          timeout=STEP)
+    per_iteration = (time.monotonic() - start) / 2000000
+    per_round = max(10000, min(10000000, int(0.05 / per_iteration)))
+    procs, _, _ = start_parties(s, program("long_online", {"LDI r7, 3000000":
+                                                            f"LDI r7, {per_round}"}), 4, 1,
+                                extra=["--preproc-store", store],
+                                party_extra=with_identities(keys))
+    victim = procs[3]
+    victim.wait_line(r"Loaded preprocessing material from store \(400 triples")
+    victim.wait_line(r"Starting VM execution")
+    time.sleep(0.3)
+    if victim.p.poll() is not None or "Program returned" in victim.stdout():
+        raise AssertionError("party 3 finished before it could be killed: the online phase of "
+                             "long_online.stfa is too short for this machine")
+    victim.p.send_signal(signal.SIGKILL)
+    victim.wait()
+    expect_result(procs[:3], 3145728, timeout=STEP * 2)
+    before = store_info(store)
+    high = max(st["consumed"][0] for st in before.values())
+    if min(before[i]["consumed"][0] for i in range(3)) == 0:
+        raise AssertionError(f"the run took no triples from the stores: {before}")
+    # The next session: every party, the same identities.
+    procs, _, _ = start_parties(s, program("mul"), 4, 1, extra=["--preproc-store", store],
+                                party_extra=with_identities(keys))
+    expect_result(procs, 42)
+    expect_loaded(procs, 400 - high, 20 - max(st["consumed"][1] for st in before.values()))
+    after = store_info(store)
+    for i, st in after.items():
+        if st["consumed"][0] <= high:
+            raise AssertionError(f"party {i}: triple cursor {st['consumed'][0]} after the new "
+                                 f"session is not above the highest before ({high}): {before}")
+        for k in range(3):
+            if st["consumed"][k] < before[i]["consumed"][k]:
+                raise AssertionError(f"party {i}: a cursor went down: {before[i]} -> {st}")
+
+
+def store_refused(s):
+    """A store used by another roster, with another key or another t is refused at every party
+    (exit 5, the reason named) and nothing in it is used; a party without a lasting key, or
+    without a store, stops before it joins."""
+    keys = keygen(s, 4)
+    store = os.path.join(s.tmp.name, "st")
+    preprocess(s, store, keys, 50, 10)
+    prog = program("mul")
+
+    def refused(name, says, t=1, party_extra=None):
+        procs, _, _ = start_parties(s, prog, 4, t, extra=["--preproc-store", store],
+                                    party_extra=party_extra)
+        for p in procs:
+            expect_exit(p, 5)
+            if not re.search(says, p.stderr()):
+                raise AssertionError(f"{name}: {p.name} does not say /{says}/")
+            if "Program returned" in p.stdout():
+                raise AssertionError(f"{name}: {p.name} ran the program")
+
+    # Party 3 with another identity: another roster for every party's store.
+    other = keygen(s, 1, prefix="stranger")
+    refused("another roster", r"holds material for .*roster [0-9a-f]+; this session is",
+            party_extra=with_identities(keys[:3] + other))
+    # The same parties, but the stores opened with a --store-key instead of the identities' keys.
+    key_file = os.path.join(s.tmp.name, "store.key")
+    with open(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    refused("another key", r"does not open with this key",
+            party_extra=with_identities(keys, ["--store-key", key_file]))
+    # The same parties with another threshold.
+    refused("another t", r"holds material for .*t = 1.*; this session is .*t = 0", t=0,
+            party_extra=with_identities(keys))
+    info = store_info(store)
+    for i, st in info.items():
+        if st["consumed"] != [0, 0, 0]:
+            raise AssertionError(f"party {i}: a refused store was used: {st}")
+    # Without --identity the party's key is new every run: --store-key is required.
+    bad = s.start("party-no-key", [prog, "--party-id", 1, "--bootstrap", "127.0.0.1:1",
+                                   "--n-parties", 4, "--preproc-store", store])
+    expect_exit(bad, 2)
+    if "--identity" not in bad.stderr() or "--store-key" not in bad.stderr():
+        raise AssertionError("the party without a lasting key does not say what to give")
+    # A --preprocess party asking for other amounts than the session's: refused by the bootnode.
+    procs, _, _ = start_parties(s, None, 4, 1,
+                                extra=["--preprocess", "--random", 10, "--preproc-store", store],
+                                party_extra={i: ["--identity", keys[i], "--triples",
+                                                 11 if i == 2 else 10] for i in range(4)})
+    expect_exit(procs[2], 12)
+    if "'--preprocess triples=11 random=10 bits=0' differs from the session's " \
+       "'--preprocess triples=10 random=10 bits=0'" not in procs[2].stderr():
+        raise AssertionError("the party with other amounts is not told which")
+    for p in procs[:2] + procs[3:]:
+        p.p.kill()
+    empty = os.path.join(s.tmp.name, "empty")
+    os.mkdir(empty)
+    bad = s.start("party-no-store", [prog, "--party-id", 1, "--bootstrap", "127.0.0.1:1",
+                                     "--n-parties", 4, "--preproc-store", empty,
+                                     "--identity", keys[1]])
+    expect_exit(bad, 5)
+    if "no preprocessing store in" not in bad.stderr():
+        raise AssertionError("the party without a store does not say so")
+
+
 SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
                                       wrong_token, wrong_program, client_wrong_server,
-                                      rbc_aba, identities, hostile_bytes)}
+                                      rbc_aba, identities, hostile_bytes, store_online,
+                                      store_sigkill, store_refused)}
 
 
 def main():
