@@ -147,7 +147,7 @@ int run(const stoffel::cli::RunOptions& opts) {
   }
 
   err_line("Starting VM execution of '" + opts.entry + "'...");
-  const embed::RunSinks sinks{print_stdout, err_line};
+  const embed::RunSinks sinks{print_stdout, err_line, err_line};
   auto report = embed::run_program(program->program, opts.entry, ro, sinks);
   if (!report) {
     const bool load = report.error().is(ErrorKind::Load);

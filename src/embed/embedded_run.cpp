@@ -118,6 +118,14 @@ Result<std::vector<std::vector<std::string>>> parse_client_inputs(std::string_vi
   return clients;
 }
 
+// "Loaded preprocessing material from store (...)": what a party agreed to use from its store.
+static std::string loaded_line(const mpc::StoredAmounts& st) {
+  std::string line = "Loaded preprocessing material from store (" + std::to_string(st.triples) +
+                     " triples, " + std::to_string(st.randoms) + " random shares";
+  if (st.bits > 0) line += ", " + std::to_string(st.bits) + " random bits";
+  return line + ")";
+}
+
 Result<RunReport> run_embedded(const bytecode::Program& program, const std::string& entry,
                                const EmbeddedOptions& options, const RunSinks& sinks) {
   std::vector<mpc::ClientInputs> clients;
@@ -217,6 +225,8 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
             return;
           }
           stored[i] = std::move(*used);
+          // Said when it happens, before the program prints anything.
+          if (i == shown && sinks.note) sinks.note(loaded_line(*stored[i]));
         }
         results[i] = run_party((*session)->party(i), program, entry, counts, ro,
                                i == shown ? sinks : RunSinks{});
@@ -246,12 +256,9 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
   RunReport out;
   out.used_engine = true;
   out.stats = format_stats(results);
-  if (stored[0]) {
-    const mpc::StoredAmounts& st = *stored[0];
-    std::string line = "Loaded preprocessing material from store (" + std::to_string(st.triples) +
-                       " triples, " + std::to_string(st.randoms) + " random shares";
-    if (st.bits > 0) line += ", " + std::to_string(st.bits) + " random bits";
-    out.notes.push_back(line + ")");
+  if (stored[shown]) {
+    const mpc::StoredAmounts& st = *stored[shown];
+    if (!sinks.note) out.notes.push_back(loaded_line(st));
     if (!st.note.empty()) out.warnings.push_back("warning: preprocessing store: " + st.note);
   }
   // What the honest parties saw, party by party: wrong shares (robust openings and preprocessing

@@ -47,6 +47,10 @@ namespace stoffel::embed {
 struct RunSinks {
   std::function<void(std::string_view)> output;  // what the program prints (`print`)
   std::function<void(std::string_view)> trace;   // one trace line, without its newline
+  // An informational line for the user (stderr), when it happens, e.g. "Loaded preprocessing
+  // material from store (...)" before the program's first output. Empty: such lines go to
+  // RunReport::notes at the end instead.
+  std::function<void(std::string_view)> note;
 };
 
 struct PartyRunOptions {

@@ -27,7 +27,8 @@ struct Collected {
           output.append(s);
           interleaved.append(s);
         },
-        [this](std::string_view s) { interleaved.append("[T]").append(s).append("\n"); }};
+        [this](std::string_view s) { interleaved.append("[T]").append(s).append("\n"); },
+        {}};
   }
 };
 

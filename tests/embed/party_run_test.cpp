@@ -41,7 +41,7 @@ TEST(RunParty, RunsOnPartiesBuiltOnAnyTransport) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
-      RunSinks sinks{[&, i](std::string_view s) { printed[i].append(s); }, {}};
+      RunSinks sinks{[&, i](std::string_view s) { printed[i].append(s); }, {}, {}};
       outcomes[i] = run_party(*(*parties)[i], program, "main", {}, {}, sinks);
       if (!outcomes[i].ok) network.close(outcomes[i].error);
     });
