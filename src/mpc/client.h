@@ -1,4 +1,4 @@
-// The client side of input and output (reference-mpc.md §2.13-2.14, decision N4), generic over
+// The client side of input and output (docs/mpc.md, "Client input" and "Output to a client"; decision N4), generic over
 // the field. A client is a transport endpoint after the parties; it trusts no single party:
 // masks and outputs are decoded robustly (up to t wrong or missing shares, never a wrong value).
 #pragma once

@@ -1,8 +1,8 @@
-// One party's HoneyBadgerMPC engine (reference-mpc.md §1–§2, decisions M2–M8).
+// One party's HoneyBadgerMPC engine (docs/mpc.md; decisions M2–M8).
 //
 // THE CONTRACT between the MPC layer and its users (the VM glue in src/embed, the benchmarks).
 // The MPC layer knows nothing of the VM: it speaks field elements, encoded as 32 bytes,
-// canonical little-endian (reference-mpc.md §1.1), whatever the field.
+// canonical little-endian (docs/mpc.md, "Wire format"), whatever the field.
 //
 // Threading: a Party is used by one thread at a time (its own). Interactive calls block that
 // thread until the protocol round completes; they talk to the other parties through the
@@ -95,7 +95,7 @@ class Party {
   virtual Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, uint32_t k,
                                                    uint32_t f) = 0;
 
-  // --- clients (reference-mpc.md §2.13, §2.14, decision N4) ---------------------------------
+  // --- clients (docs/mpc.md, "Client input", "Output to a client"; decision N4) ---------------------------------
   // The input protocol for every client in `input_counts` (client id -> number of inputs, in
   // ascending client-id order): for each input a random mask share is sent to the client, the
   // client broadcasts input + mask, the parties compute their share of the input.

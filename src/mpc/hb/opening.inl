@@ -151,7 +151,7 @@ Result<std::vector<FieldBytes>> HbPartyImpl<F>::open(std::span<const FieldBytes>
   return res;
 }
 
-// Batch reconstruction at degree 2t (reference-mpc.md §2.3, HoneyBadgerMPC Fig. 2), in groups
+// Batch reconstruction at degree 2t (docs/mpc.md, "Preprocessing" step 4; HoneyBadgerMPC Fig. 2), in groups
 // of 2t + 1 values: party j learns y_j = sum_k x_k * point(j)^k (Eval), reveals it, and everyone
 // decodes the polynomial with coefficients x_0..x_2t (Reveal). Parties known to be faulty to
 // this one (excluded, in dispute with it, or silent to it) are erased; with f of them, decoding

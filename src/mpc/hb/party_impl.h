@@ -1,4 +1,4 @@
-// HbPartyImpl<F>: one party of the HoneyBadgerMPC protocol over the field F (reference-mpc.md §2,
+// HbPartyImpl<F>: one party of the HoneyBadgerMPC protocol over the field F (docs/mpc.md,
 // decisions M2-M8), implementing mpc::Party. See docs/mpc.md for the protocols and messages.
 //
 // The engine owns no thread and no socket: it runs on its caller's thread and talks through a
@@ -46,7 +46,7 @@ inline constexpr std::uint32_t kTruncKappa = 40;
 inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
 // Items per preprocessing run (larger requests take several runs).
 inline constexpr std::size_t kRunItems = 8192;
-// Inputs per client and call (reference-mpc.md §2.13).
+// Inputs per client and call (docs/mpc.md, "Client input").
 inline constexpr std::size_t kMaxClientInputs = 65536;
 
 // The precomputed algebra of a session (evaluation points, sharers, the hyper-invertible matrix,

@@ -1,4 +1,4 @@
-// HbPartyImpl<F>: preprocessing (reference-mpc.md §2.4-2.7, decision M4). Included only by
+// HbPartyImpl<F>: preprocessing (docs/mpc.md, "Preprocessing"; decision M4). Included only by
 // the per-field translation units (field_<name>.cpp).
 //
 // One generation run produces everything that is missing at once; it is robust (docs/mpc.md,
