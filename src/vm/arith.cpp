@@ -13,8 +13,28 @@ namespace stoffel::vm {
 
 namespace {
 
-Error type_error(IOp op) {
-  return make_error("Type error in " + std::string(iop_name(op)) + " operation");
+// The reference's text (E5), then the operand types it saw, and what the operation takes when
+// that is narrower than "two numbers of one type": `Type error in SUB operation: I64 and String`,
+// `Type error in AND operation: I32 and I32 (AND takes two I64 or two Bool)`.
+Error type_error(IOp op, const Value& a, const Value& b) {
+  std::string s;
+  s.append("Type error in ").append(iop_name(op)).append(" operation: ");
+  s.append(type_label(a.type)).append(" and ").append(type_label(b.type));
+  switch (op) {
+    case IOp::AND:
+    case IOp::OR:
+    case IOp::XOR:
+      s.append(" (").append(iop_name(op)).append(" takes two I64 or two Bool)");
+      break;
+    case IOp::SHL:
+    case IOp::SHR:
+      s.append(" (").append(iop_name(op)).append(" takes two I64)");
+      break;
+    default:
+      if (a.is_int() && b.is_int()) s.append(" (integers of different types are never converted)");
+      break;
+  }
+  return make_error(std::move(s));
 }
 
 int64_t signed_min(ValueType t) {
@@ -53,7 +73,7 @@ Result<Value> int_op(IOp op, const Value& a, const Value& b) {
       if (a.i == signed_min(t) && b.i == -1) return make_error("Integer overflow in MOD");
       return Value::make_int(t, a.i % b.i);
     default:
-      return type_error(op);
+      return type_error(op, a, b);
   }
 }
 
@@ -126,7 +146,7 @@ Result<Value> binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value&
         s.append(b.str->view());
         return vm.make_string(s);
       }
-      return type_error(op);
+      return type_error(op, a, b);
     }
     case IOp::AND:
     case IOp::OR:
@@ -141,7 +161,7 @@ Result<Value> binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value&
         if (op == IOp::OR) return Value::boolean(a.b || b.b);
         return Value::boolean(a.b != b.b);
       }
-      return type_error(op);
+      return type_error(op, a, b);
     case IOp::SHL:
     case IOp::SHR:
       if (a.type == ValueType::I64 && b.type == ValueType::I64) {
@@ -153,9 +173,9 @@ Result<Value> binary_op(VirtualMachine& vm, IOp op, const Value& a, const Value&
         if (amount != 0) r |= sign << (64 - amount);
         return Value::i64(static_cast<int64_t>(r));
       }
-      return type_error(op);
+      return type_error(op, a, b);
     default:
-      return type_error(op);
+      return type_error(op, a, b);
   }
 }
 
@@ -167,7 +187,7 @@ Result<Value> not_op(VirtualMachine& vm, const Value& a) {
     if (!engine) return engine.error();
     return make_error("Bitwise NOT is not supported on secret shares");
   }
-  return make_error("Type error in NOT operation");
+  return make_error("Type error in NOT operation: " + std::string(type_label(a.type)));
 }
 
 Result<int32_t> compare_values(const Value& a, const Value& b) {

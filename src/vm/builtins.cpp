@@ -16,13 +16,19 @@ namespace {
 
 using Args = std::span<const Value>;
 
-Error arity_at_least(std::string_view name, size_t n) {
+// Arity errors: the reference's text (E5), then how many came, in the words of the function
+// arity error (`Function f expects 2 arguments but got 3`).
+Error arity_at_least(std::string_view name, size_t n, size_t got) {
   return make_error(std::string(name) + " expects at least " + std::to_string(n) +
-                    (n == 1 ? " argument" : " arguments"));
+                    (n == 1 ? " argument" : " arguments") + " but got " + std::to_string(got));
 }
-Error arity_exactly(std::string_view name, size_t n) {
+Error arity_exactly(std::string_view name, size_t n, size_t got) {
   return make_error(std::string(name) + " expects " + std::to_string(n) +
-                    (n == 1 ? " argument" : " arguments"));
+                    (n == 1 ? " argument" : " arguments") + " but got " + std::to_string(got));
+}
+// What a check of the first argument saw: "nothing", or the argument in debug format.
+std::string first_argument(Args args) {
+  return args.empty() ? std::string("nothing") : debug_string(args[0]);
 }
 
 Result<void> fire(VirtualMachine& vm, HookEvent ev) {
@@ -46,7 +52,7 @@ Result<Value> print(VirtualMachine& vm, Args args) {
 }
 
 Result<Value> type(VirtualMachine& vm, Args args) {
-  if (args.size() != 1) return make_error("type expects 1 argument");
+  if (args.size() != 1) return arity_exactly("type", 1, args.size());
   return vm.make_string(type_name(args[0].type));
 }
 
@@ -58,14 +64,17 @@ Result<Value> create_array(VirtualMachine& vm, Args args) {
   size_t hint = 0;
   if (!args.empty() && args[0].type == ValueType::I64) {
     // The reference panics on a negative capacity (D21); it is only a hint, so reject it cleanly.
-    if (args[0].i < 0) return make_error("create_array capacity must be non-negative");
+    if (args[0].i < 0) {
+      return make_error("create_array capacity must be non-negative, but got " +
+                        std::to_string(args[0].i));
+    }
     hint = static_cast<size_t>(args[0].i);
   }
   return vm.make_array(hint);
 }
 
 Result<Value> get_field(VirtualMachine& vm, Args args) {
-  if (args.size() < 2) return arity_at_least("get_field", 2);
+  if (args.size() < 2) return arity_at_least("get_field", 2, args.size());
   const Value& target = args[0];
   const Value v = vm.get_field(target, args[1]);
   if (target.type == ValueType::Object || target.type == ValueType::Array) {
@@ -80,7 +89,7 @@ Result<Value> get_field(VirtualMachine& vm, Args args) {
 }
 
 Result<Value> set_field(VirtualMachine& vm, Args args) {
-  if (args.size() < 3) return arity_at_least("set_field", 3);
+  if (args.size() < 3) return arity_at_least("set_field", 3, args.size());
   const Value& target = args[0];
   auto old = vm.set_field(target, args[1], args[2]);
   if (!old) return old.error();
@@ -96,14 +105,14 @@ Result<Value> set_field(VirtualMachine& vm, Args args) {
 
 Result<Value> array_length(VirtualMachine& vm, Args args) {
   if (args.empty() || args[0].type != ValueType::Array) {
-    return make_error("First argument must be an array");
+    return make_error("First argument must be an array, but got " + first_argument(args));
   }
   return Value::i64(vm.array_length(args[0]));
 }
 
 Result<Value> array_push(VirtualMachine& vm, Args args) {
   if (args.empty() || args[0].type != ValueType::Array) {
-    return make_error("First argument must be an array");
+    return make_error("First argument must be an array, but got " + first_argument(args));
   }
   for (size_t i = 1; i < args.size(); ++i) {
     auto r = vm.set_field(args[0], Value::i64(args[0].arr->length), args[i]);
@@ -114,11 +123,14 @@ Result<Value> array_push(VirtualMachine& vm, Args args) {
 
 Result<Value> create_closure(VirtualMachine& vm, Args args) {
   if (args.empty() || args[0].type != ValueType::String) {
-    return make_error("First argument must be a string");
+    return make_error("First argument must be a string, but got " + first_argument(args));
   }
   CellListObj* upvalues = vm.heap().new_cell_list();
   for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i].type != ValueType::String) return make_error("Upvalue names must be strings");
+    if (args[i].type != ValueType::String) {
+      return make_error("Upvalue names must be strings, but argument " + std::to_string(i) +
+                        " is " + debug_string(args[i]));
+    }
     CellObj* cell = Interpreter::find_variable_cell(vm, args[i].str);
     if (cell == nullptr) {
       return make_error("Could not find upvalue " + std::string(args[i].str->view()) +
@@ -166,7 +178,7 @@ Upvalue* find_upvalue(VirtualMachine& vm, std::string_view name) {
 
 Result<Value> get_upvalue(VirtualMachine& vm, Args args) {
   if (args.empty() || args[0].type != ValueType::String) {
-    return make_error("First argument must be a string");
+    return make_error("First argument must be a string, but got " + first_argument(args));
   }
   Upvalue* u = find_upvalue(vm, args[0].str->view());
   if (u == nullptr)
@@ -179,8 +191,10 @@ Result<Value> get_upvalue(VirtualMachine& vm, Args args) {
 }
 
 Result<Value> set_upvalue(VirtualMachine& vm, Args args) {
-  if (args.size() < 2) return arity_at_least("set_upvalue", 2);
-  if (args[0].type != ValueType::String) return make_error("First argument must be a string");
+  if (args.size() < 2) return arity_at_least("set_upvalue", 2, args.size());
+  if (args[0].type != ValueType::String) {
+    return make_error("First argument must be a string, but got " + first_argument(args));
+  }
   Upvalue* u = find_upvalue(vm, args[0].str->view());
   if (u == nullptr) {
     return make_error("Upvalue '" + std::string(args[0].str->view()) + "' not found for writing");
@@ -203,12 +217,13 @@ Result<Value> get_number_clients(VirtualMachine& vm, Args) {
 Result<uint64_t> index_arg(const Value& v, std::string_view what) {
   if (v.type == ValueType::I64 && v.i >= 0) return static_cast<uint64_t>(v.i);
   if (v.type == ValueType::U64) return v.u;
-  return make_error(std::string(what) + " must be a non-negative integer");
+  return make_error(std::string(what) + " must be a non-negative integer, but got " +
+                    debug_string(v));
 }
 
 Result<Value> take_share_common(VirtualMachine& vm, Args args, std::string_view name,
                                 ShareType type) {
-  if (args.size() != 2) return arity_exactly(name, 2);
+  if (args.size() != 2) return arity_exactly(name, 2, args.size());
   auto ci = index_arg(args[0], "client_index");
   if (!ci) return ci.error();
   auto si = index_arg(args[1], "share_index");

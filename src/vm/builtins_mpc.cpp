@@ -23,9 +23,24 @@ namespace {
 
 using Args = std::span<const Value>;
 
-Error arity(std::string_view name, size_t n) {
+// The reference's text (E5), then how many came (as builtins.cpp's arity errors).
+Error arity(std::string_view name, size_t n, size_t got) {
   return make_error(std::string(name) + " expects " + std::to_string(n) +
-                    (n == 1 ? " argument" : " arguments"));
+                    (n == 1 ? " argument" : " arguments") + " but got " + std::to_string(got));
+}
+
+// Share types that must agree and do not: `<fn>: <what>: SecretInt(64) and SecretFixedPoint(64,
+// 16)`, where each side may say which element it is.
+Error share_types_differ(std::string_view fn, std::string_view what, const ShareType& x,
+                         const ShareType& y, std::string_view x_is = {},
+                         std::string_view y_is = {}) {
+  std::string s(fn);
+  s.append(": ").append(what).append(": ");
+  if (!x_is.empty()) s.append(x_is).append(" is ");
+  s.append(share_type_label(x)).append(x_is.empty() ? " and " : ", ");
+  if (!y_is.empty()) s.append(y_is).append(" is ");
+  s.append(share_type_label(y));
+  return make_error(std::move(s));
 }
 
 Value str(VirtualMachine& vm, std::string_view s) {
@@ -74,12 +89,16 @@ Value byte_array(VirtualMachine& vm, std::span<const uint8_t> bytes) {
 }
 
 Result<std::vector<uint8_t>> bytes_of(VirtualMachine& vm, const Value& a, std::string_view fn) {
-  if (a.type != ValueType::Array) return make_error(std::string(fn) + ": expected a byte array");
+  if (a.type != ValueType::Array) {
+    return make_error(std::string(fn) + ": expected a byte array, got " + debug_string(a));
+  }
   std::vector<uint8_t> out;
   const int64_t n = vm.array_length(a);
   for (int64_t i = 0; i < n; ++i) {
     Value v = vm.get_field(a, Value::i64(i));
-    if (v.type != ValueType::U8) return make_error("Expected U8 at index " + std::to_string(i));
+    if (v.type != ValueType::U8) {
+      return make_error("Expected U8 at index " + std::to_string(i) + ", got " + debug_string(v));
+    }
     out.push_back(static_cast<uint8_t>(v.u));
   }
   return out;
@@ -88,17 +107,20 @@ Result<std::vector<uint8_t>> bytes_of(VirtualMachine& vm, const Value& a, std::s
 // --- Share.* ---------------------------------------------------------------------------------
 
 Result<Value> from_clear(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.from_clear", 1);
+  if (a.size() != 1) return arity("Share.from_clear", 1, a.size());
   auto s = share_clear_value(vm, a[0]);
   if (!s) return s.error();
   return share_object(vm, *s);
 }
 
 Result<Value> from_clear_int(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Share.from_clear_int", 2);
-  if (!a[0].is_int()) return make_error("Share.from_clear_int: value must be an integer");
+  if (a.size() != 2) return arity("Share.from_clear_int", 2, a.size());
+  if (!a[0].is_int()) {
+    return make_error("Share.from_clear_int: value must be an integer, got " + debug_string(a[0]));
+  }
   if (a[1].type != ValueType::I64 || a[1].i <= 0 || a[1].i > 64) {
-    return make_error("Share.from_clear_int: bit length must be in 1..64");
+    return make_error("Share.from_clear_int: bit length must be in 1..64, got " +
+                      debug_string(a[1]));
   }
   auto e = engine_of(vm);
   if (!e) return e.error();
@@ -108,10 +130,11 @@ Result<Value> from_clear_int(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> from_clear_fixed(VirtualMachine& vm, Args a) {
-  if (a.size() != 3) return arity("Share.from_clear_fixed", 3);
+  if (a.size() != 3) return arity("Share.from_clear_fixed", 3, a.size());
   if (a[1].type != ValueType::I64 || a[2].type != ValueType::I64 || a[1].i <= 0 || a[1].i > 128 ||
       a[2].i < 0 || a[2].i >= a[1].i) {
-    return make_error("Share.from_clear_fixed: need k > 0 and 0 <= f < k");
+    return make_error("Share.from_clear_fixed: need k > 0 and 0 <= f < k, got k = " +
+                      debug_string(a[1]) + ", f = " + debug_string(a[2]));
   }
   double v;
   if (a[0].type == ValueType::Float) {
@@ -119,7 +142,7 @@ Result<Value> from_clear_fixed(VirtualMachine& vm, Args a) {
   } else if (a[0].is_int()) {
     v = static_cast<double>(a[0].i);
   } else {
-    return make_error("Share.from_clear_fixed: value must be a number");
+    return make_error("Share.from_clear_fixed: value must be a number, got " + debug_string(a[0]));
   }
   auto e = engine_of(vm);
   if (!e) return e.error();
@@ -131,13 +154,13 @@ Result<Value> from_clear_fixed(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> binary(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
-  if (a.size() != 2) return arity(fn, 2);
+  if (a.size() != 2) return arity(fn, 2, a.size());
   auto x = raw_share(vm, a[0], fn);
   if (!x) return x.error();
   auto y = raw_share(vm, a[1], fn);
   if (!y) return y.error();
   if (!(x->share->share_type == y->share->share_type)) {
-    return make_error(std::string(fn) + ": share types differ");
+    return share_types_differ(fn, "share types differ", x->share->share_type, y->share->share_type);
   }
   auto r = share_binary(vm, op, *x, *y);
   if (!r) return r.error();
@@ -155,7 +178,7 @@ Result<Value> share_mul(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> share_neg(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.neg", 1);
+  if (a.size() != 1) return arity("Share.neg", 1, a.size());
   auto x = raw_share(vm, a[0], "Share.neg");
   if (!x) return x.error();
   auto e = engine_of(vm);
@@ -164,11 +187,13 @@ Result<Value> share_neg(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> scalar_op(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
-  if (a.size() != 2) return arity(fn, 2);
+  if (a.size() != 2) return arity(fn, 2, a.size());
   auto x = raw_share(vm, a[0], fn);
   if (!x) return x.error();
-  if (!a[1].is_signed_int())
-    return make_error(std::string(fn) + ": scalar must be a signed integer");
+  if (!a[1].is_signed_int()) {
+    return make_error(std::string(fn) + ": scalar must be a signed integer, got " +
+                      debug_string(a[1]));
+  }
   auto r = share_binary(vm, op, *x, Value::i64(a[1].i));
   if (!r) return r.error();
   return share_object(vm, *r);
@@ -188,7 +213,7 @@ struct Opened {
   MpcBackend* engine;
 };
 Result<Opened> open_single(VirtualMachine& vm, Args a, std::string_view fn) {
-  if (a.size() != 1) return arity(fn, 1);
+  if (a.size() != 1) return arity(fn, 1, a.size());
   auto x = raw_share(vm, a[0], fn);
   if (!x) return x.error();
   auto e = engine_of(vm);
@@ -208,8 +233,9 @@ Result<Value> open_one(VirtualMachine& vm, Args a) {
 // Collects the raw shares of an array argument.
 Result<std::vector<Value>> shares_of_array(VirtualMachine& vm, const Value& arr,
                                            std::string_view fn) {
-  if (arr.type != ValueType::Array)
-    return make_error(std::string(fn) + ": expected an array of shares");
+  if (arr.type != ValueType::Array) {
+    return make_error(std::string(fn) + ": expected an array of shares, got " + debug_string(arr));
+  }
   std::vector<Value> out;
   const int64_t n = vm.array_length(arr);
   for (int64_t i = 0; i < n; ++i) {
@@ -221,14 +247,17 @@ Result<std::vector<Value>> shares_of_array(VirtualMachine& vm, const Value& arr,
 }
 
 Result<Value> batch_open(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.batch_open", 1);
+  if (a.size() != 1) return arity("Share.batch_open", 1, a.size());
   auto shares = shares_of_array(vm, a[0], "Share.batch_open");
   if (!shares) return shares.error();
   Value result = vm.make_array(shares->size());
   if (shares->empty()) return result;
-  for (const Value& s : *shares) {
-    if (!(s.share->share_type == (*shares)[0].share->share_type)) {
-      return make_error("Share.batch_open: all shares must have the same type");
+  for (size_t i = 1; i < shares->size(); ++i) {
+    const ShareType& first = (*shares)[0].share->share_type;
+    if (!((*shares)[i].share->share_type == first)) {
+      return share_types_differ("Share.batch_open", "all shares must have the same type", first,
+                                (*shares)[i].share->share_type, "element 0",
+                                "element " + std::to_string(i));
     }
   }
   auto e = engine_of(vm);
@@ -250,19 +279,26 @@ Result<Value> batch_open(VirtualMachine& vm, Args a) {
 // array of raw Shares (like ClientStore.take_share), not Share objects: batches of 10^5 shares
 // must stay cheap, and raw shares work everywhere a share is accepted.
 Result<Value> batch_mul(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Share.batch_mul", 2);
+  if (a.size() != 2) return arity("Share.batch_mul", 2, a.size());
   auto xs = shares_of_array(vm, a[0], "Share.batch_mul");
   if (!xs) return xs.error();
   auto ys = shares_of_array(vm, a[1], "Share.batch_mul");
   if (!ys) return ys.error();
-  if (xs->size() != ys->size()) return make_error("Share.batch_mul: arrays differ in length");
+  if (xs->size() != ys->size()) {
+    return make_error("Share.batch_mul: arrays differ in length (" + std::to_string(xs->size()) +
+                      " and " + std::to_string(ys->size()) + ")");
+  }
   Value result = vm.make_array(xs->size());
   if (xs->empty()) return result;
   const ShareType t = (*xs)[0].share->share_type;
   std::vector<FieldBytes> fx, fy;
   for (size_t i = 0; i < xs->size(); ++i) {
-    if (!((*xs)[i].share->share_type == t) || !((*ys)[i].share->share_type == t)) {
-      return make_error("Share.batch_mul: all shares must have the same type");
+    for (const auto* side : {&*xs, &*ys}) {
+      if (!((*side)[i].share->share_type == t)) {
+        return share_types_differ("Share.batch_mul", "all shares must have the same type", t,
+                                  (*side)[i].share->share_type, "a[0]",
+                                  (side == &*xs ? "a[" : "b[") + std::to_string(i) + "]");
+      }
     }
     fx.push_back(share_field((*xs)[i].share));
     fy.push_back(share_field((*ys)[i].share));
@@ -284,17 +320,19 @@ Result<Value> batch_mul(VirtualMachine& vm, Args a) {
 // Share.interpolate_local(array): reconstructs locally from an array of shares where element i is
 // party i's share (at least 2t+1; up to t wrong ones are corrected). Returns the clear value.
 Result<Value> interpolate_local(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.interpolate_local", 1);
+  if (a.size() != 1) return arity("Share.interpolate_local", 1, a.size());
   auto shares = shares_of_array(vm, a[0], "Share.interpolate_local");
   if (!shares) return shares.error();
   if (shares->empty()) return make_error("Share.interpolate_local: no shares");
   const ShareType t = (*shares)[0].share->share_type;
   std::vector<FieldBytes> fields;
-  for (const Value& s : *shares) {
-    if (!(s.share->share_type == t)) {
-      return make_error("Share.interpolate_local: all shares must have the same type");
+  for (size_t i = 0; i < shares->size(); ++i) {
+    if (!((*shares)[i].share->share_type == t)) {
+      return share_types_differ("Share.interpolate_local", "all shares must have the same type", t,
+                                (*shares)[i].share->share_type, "element 0",
+                                "element " + std::to_string(i));
     }
-    fields.push_back(share_field(s.share));
+    fields.push_back(share_field((*shares)[i].share));
   }
   auto e = engine_of(vm);
   if (!e) return e.error();
@@ -304,11 +342,12 @@ Result<Value> interpolate_local(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> send_to_client(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Share.send_to_client", 2);
+  if (a.size() != 2) return arity("Share.send_to_client", 2, a.size());
   auto x = raw_share(vm, a[0], "Share.send_to_client");
   if (!x) return x.error();
   if (!(a[1].type == ValueType::I64 && a[1].i >= 0) && a[1].type != ValueType::U64) {
-    return make_error("Share.send_to_client: client id must be a non-negative integer");
+    return make_error("Share.send_to_client: client id must be a non-negative integer, got " +
+                      debug_string(a[1]));
   }
   auto e = engine_of(vm);
   if (!e) return e.error();
@@ -321,7 +360,7 @@ Result<Value> send_to_client(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> get_type(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.get_type", 1);
+  if (a.size() != 1) return arity("Share.get_type", 1, a.size());
   auto x = raw_share(vm, a[0], "Share.get_type");
   if (!x) return x.error();
   return str(vm, x->share->share_type.kind == ShareType::Kind::SecretInt ? "SecretInt"
@@ -329,7 +368,7 @@ Result<Value> get_type(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> get_party_id(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.get_party_id", 1);
+  if (a.size() != 1) return arity("Share.get_party_id", 1, a.size());
   if (a[0].type == ValueType::Object) {
     Value id = field_of(vm, a[0], "__party_id");
     if (id.type == ValueType::I64) return id;
@@ -354,12 +393,15 @@ Result<Value> open_field(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> mul_field(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Share.mul_field", 2);
+  if (a.size() != 2) return arity("Share.mul_field", 2, a.size());
   auto x = raw_share(vm, a[0], "Share.mul_field");
   if (!x) return x.error();
   auto bytes = bytes_of(vm, a[1], "Share.mul_field");
   if (!bytes) return bytes.error();
-  if (bytes->size() != 32) return make_error("Share.mul_field: a field element is 32 bytes");
+  if (bytes->size() != 32) {
+    return make_error("Share.mul_field: a field element is 32 bytes, got " +
+                      std::to_string(bytes->size()));
+  }
   auto e = engine_of(vm);
   if (!e) return e.error();
   FieldBytes scalar{};
@@ -409,9 +451,13 @@ Result<Value> mpc_rand(VirtualMachine& vm, Args) {
   return byte_array(vm, *bytes);
 }
 
+Error rand_int_width_error(const Value& got) {
+  return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64), got " + debug_string(got));
+}
+
 Result<Value> mpc_rand_int(VirtualMachine&, Args a) {
-  if (a.size() != 1 || a[0].type != ValueType::I64)
-    return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
+  if (a.size() != 1) return arity("Mpc.rand_int", 1, a.size());
+  if (a[0].type != ValueType::I64) return rand_int_width_error(a[0]);
   auto bytes = os_random(8);
   if (!bytes) return bytes.error();
   uint64_t v = 0;
@@ -426,14 +472,14 @@ Result<Value> mpc_rand_int(VirtualMachine&, Args a) {
     case 64:
       return Value::u64(v);
     default:
-      return make_error("Mpc.rand_int expects a bit width (8, 16, 32 or 64)");
+      return rand_int_width_error(a[0]);
   }
 }
 
 // MpcOutput.send_to_client(client_id, share): exactly 2, a share (raw or a Share object, as
 // everywhere else), a ready engine -> true.
 Result<Value> output_send_to_client(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("MpcOutput.send_to_client", 2);
+  if (a.size() != 2) return arity("MpcOutput.send_to_client", 2, a.size());
   auto e = engine_of(vm);
   if (!e) return e.error();
   auto x = raw_share(vm, a[1], "MpcOutput.send_to_client");
@@ -487,7 +533,7 @@ Value payload_value(VirtualMachine& vm, const std::vector<uint8_t>& payload) {
 }
 
 Result<Value> rbc_broadcast(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Rbc.broadcast", 1);
+  if (a.size() != 1) return arity("Rbc.broadcast", 1, a.size());
   std::vector<uint8_t> payload;
   if (a[0].type == ValueType::String) {
     const std::string_view text = a[0].str->view();
@@ -512,7 +558,7 @@ Result<Value> rbc_broadcast(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> rbc_receive(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Rbc.receive", 2);
+  if (a.size() != 2) return arity("Rbc.receive", 2, a.size());
   auto from = non_negative(a[0], "Rbc.receive", "from_party");
   if (!from) return from.error();
   auto timeout = timeout_of(a[1], "Rbc.receive");
@@ -529,7 +575,7 @@ Result<Value> rbc_receive(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> rbc_receive_any(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Rbc.receive_any", 1);
+  if (a.size() != 1) return arity("Rbc.receive_any", 1, a.size());
   auto timeout = timeout_of(a[0], "Rbc.receive_any");
   if (!timeout) return timeout.error();
   auto e = engine_of(vm);
@@ -609,16 +655,16 @@ void register_mpc_builtins(VirtualMachine& vm) {
   vm.register_native("Rbc.receive", rbc_receive);
   vm.register_native("Rbc.receive_any", rbc_receive_any);
   vm.register_native("Aba.propose", [](VirtualMachine& m, Args a) -> Result<Value> {
-    if (a.size() != 1) return arity("Aba.propose", 1);
+    if (a.size() != 1) return arity("Aba.propose", 1, a.size());
     return aba_propose(m, a, "Aba.propose");
   });
   vm.register_native("Aba.result", [](VirtualMachine& m, Args a) -> Result<Value> {
-    if (a.size() != 2) return arity("Aba.result", 2);
+    if (a.size() != 2) return arity("Aba.result", 2, a.size());
     return aba_result(m, a[0], a[1], "Aba.result");
   });
   // Propose, then wait for the session just proposed.
   vm.register_native("Aba.propose_and_wait", [](VirtualMachine& m, Args a) -> Result<Value> {
-    if (a.size() != 2) return arity("Aba.propose_and_wait", 2);
+    if (a.size() != 2) return arity("Aba.propose_and_wait", 2, a.size());
     if (auto t = timeout_of(a[1], "Aba.propose_and_wait"); !t) return t.error();
     auto session = aba_propose(m, a.first(1), "Aba.propose_and_wait");
     if (!session) return session.error();

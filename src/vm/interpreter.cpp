@@ -132,8 +132,17 @@ bool unwrap(Result<T> r, T& out, Error& error) {
 [[gnu::noinline]] bool slow_not_op(VirtualMachine& vm, const Value& a, Value& out, Error& error) {
   return unwrap(not_op(vm, a), out, error);
 }
-[[gnu::noinline]] bool slow_share(VirtualMachine& vm, const Value& v, Value& out, Error& error) {
-  return unwrap(share_clear_value(vm, v), out, error);
+// MOV clear -> secret (E10): MOV r<dst>, r<src> with dst >= 16 > src.
+[[gnu::noinline]] bool slow_share(VirtualMachine& vm, const Value& v, uint16_t dst, uint16_t src,
+                                  Value& out, Error& error) {
+  if (unwrap(share_clear_value(vm, v), out, error)) return true;
+  if (!v.is_int() && v.type != ValueType::Float && v.type != ValueType::Bool) {
+    // The MOV did not mean to share anything: say why it tried (the secret-register rule).
+    error.message += " (MOV r" + std::to_string(dst) + ", r" + std::to_string(src) +
+                     ": registers r16 and above are secret, and a value moved into one is "
+                     "secret-shared; keep other values in r0..r15)";
+  }
+  return false;
 }
 // Whether the (plain, unscaled) instruction reads a register holding a PendingReveal marker, or
 // returns (RET flushes all pending reveals, as the reference). The registers it reads are its
@@ -576,7 +585,8 @@ op_LD : {
   const int64_t len = static_cast<int64_t>(vm.args_top_ - f->arg_base);
   const int64_t index = len + in->x - 1;
   if (index < 0 || index >= len) {
-    FAIL(make_error("Stack address [sp+" + std::to_string(in->x) + "] out of bounds"));
+    FAIL(make_error("Stack address [sp+" + std::to_string(in->x) + "] out of bounds (" +
+                    std::to_string(len) + (len == 1 ? " argument" : " arguments") + " pushed)"));
   }
   WRITE_REG(in->a, vm.args_[f->arg_base + index]);
   NEXT();
@@ -593,7 +603,11 @@ op_MOV_SHARE : {
   READ_EVENT(in->b);
   SAVE_STATE();
   Value out;
-  if (!slow_share(vm, REG(in->b), out, error)) goto fail;
+  // The hook-free loop's register fields are scaled by 2 (translate.cpp, scale_registers).
+  if (!slow_share(vm, REG(in->b), kHooked ? in->a : in->a / 2, kHooked ? in->b : in->b / 2, out,
+                  error)) {
+    goto fail;
+  }
   WRITE_REG(in->a, out);
   if (vm.heap_.needs_collection()) vm.collect_garbage();
   NEXT();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "vm/arith.h"
+#include "vm/value_format.h"
 #include "vm/vm.h"
 
 namespace stoffel::vm {
@@ -68,7 +69,8 @@ Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {
     if (!enc) return enc.error();
     return make_share(vm, t, e.share_public(*enc));
   }
-  return make_error("Only primitive types (Int, Float, Bool) can be converted to shares");
+  return make_error("Only primitive types (Int, Float, Bool) can be converted to shares, got " +
+                    debug_string(v));
 }
 
 Value clear_from_int(int64_t value, const ShareType& type) {
@@ -186,9 +188,16 @@ Result<Value> open_shares_in(VirtualMachine& vm, const Value& v) {
 
 namespace {
 
-Error type_error(IOp op) {
-  return make_error("Type error in " + std::string(iop_name(op)) + " operation");
+// A share with an operand it cannot take: the reference's text (E5), the operand types, and the
+// rule (docs/semantics.md, "Secret registers").
+Error type_error(IOp op, const Value& a, const Value& b, std::string_view rule) {
+  std::string s;
+  s.append("Type error in ").append(iop_name(op)).append(" operation: ");
+  s.append(type_label(a.type)).append(" and ").append(type_label(b.type));
+  s.append(" (").append(rule).append(")");
+  return make_error(std::move(s));
 }
+constexpr std::string_view kScalarRule = "a share's clear operand must be an I64";
 
 // The scalar of a Share (op) I64 operation as a field element; for ADD/SUB on fixed point the
 // integer is first scaled by 2^f (M5); MUL/DIV scalars are not scaled (reference semantics).
@@ -212,7 +221,8 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
     if (op == IOp::DIV) return make_error("Share/Share division is not supported on secret shares");
     if (op == IOp::MOD) return make_error("Share/Share modulo is not supported on secret shares");
     if (!(t == b.share->share_type)) {
-      return make_error("Share type mismatch in " + std::string(iop_name(op)) + " operation");
+      return make_error("Share type mismatch in " + std::string(iop_name(op)) + " operation: " +
+                        share_type_label(t) + " and " + share_type_label(b.share->share_type));
     }
     const FieldBytes x = share_field(a.share), y = share_field(b.share);
     switch (op) {
@@ -233,14 +243,14 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
         return make_share(vm, t, (*prod)[0]);
       }
       default:
-        return type_error(op);
+        return type_error(op, a, b, "not an operation on two shares");
     }
   }
 
   // One share and one clear operand: only I64 scalars (docs/semantics.md, "Secret registers").
   const Value& s = sa ? a : b;
   const Value& k = sa ? b : a;
-  if (k.type != ValueType::I64) return type_error(op);
+  if (k.type != ValueType::I64) return type_error(op, a, b, kScalarRule);
   const ShareType& t = s.share->share_type;
   const FieldBytes x = share_field(s.share);
   auto scalar = scalar_for(e, op, t, k.i);
@@ -255,7 +265,7 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
     case IOp::MUL:
       return make_share(vm, t, e.mul_public(x, *scalar));
     case IOp::DIV: {
-      if (!sa) return type_error(op);  // I64 / Share
+      if (!sa) return type_error(op, a, b, "a share can be divided by an I64, not the reverse");
       if (k.i == 0) return make_error("Division by zero");
       if (t.kind == ShareType::Kind::SecretFixedPoint) {
         // FPDivConst (M5): multiply by round(2^(2f) / d) and truncate by 2^(2f). The extra f bits
@@ -274,7 +284,7 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
       return make_share(vm, t, e.mul_public(x, *inv));
     }
     default:
-      return type_error(op);
+      return type_error(op, a, b, "not an operation on a share and an I64");
   }
 }
 

@@ -54,6 +54,62 @@ std::string_view type_name(ValueType t) {
   return "unknown";
 }
 
+std::string_view type_label(ValueType t) {
+  switch (t) {
+    case ValueType::Unit:
+      return "Unit";
+    case ValueType::Bool:
+      return "Bool";
+    case ValueType::I8:
+      return "I8";
+    case ValueType::I16:
+      return "I16";
+    case ValueType::I32:
+      return "I32";
+    case ValueType::I64:
+      return "I64";
+    case ValueType::U8:
+      return "U8";
+    case ValueType::U16:
+      return "U16";
+    case ValueType::U32:
+      return "U32";
+    case ValueType::U64:
+      return "U64";
+    case ValueType::Float:
+      return "Float";
+    case ValueType::String:
+      return "String";
+    case ValueType::Object:
+      return "Object";
+    case ValueType::Array:
+      return "Array";
+    case ValueType::Foreign:
+      return "Foreign";
+    case ValueType::Closure:
+      return "Closure";
+    case ValueType::Share:
+      return "Share";
+    case ValueType::PendingReveal:
+      return "PendingReveal";
+  }
+  return "unknown";
+}
+
+std::string share_type_label(const ShareType& t) {
+  std::string s;
+  if (t.kind == ShareType::Kind::SecretInt) {
+    s.append("SecretInt(").append(std::to_string(t.bit_length)).append(")");
+  } else {
+    s.append("SecretFixedPoint(")
+        .append(std::to_string(t.k))
+        .append(", ")
+        .append(std::to_string(t.f))
+        .append(")");
+  }
+  return s;
+}
+
 void append_float(std::string& out, double d) {
   if (std::isnan(d)) {
     out += "NaN";

@@ -286,7 +286,7 @@ Result<Value> VirtualMachine::set_field(const Value& container, const Value& key
     }
     return container.arr->extra.set(key, value);
   }
-  return make_error("Expected object or array");
+  return make_error("Expected object or array, got " + debug_string(container));
 }
 
 int64_t VirtualMachine::array_length(const Value& array) const {

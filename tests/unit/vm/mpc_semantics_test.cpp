@@ -53,7 +53,9 @@ TEST(MpcSemantics, ShareAndRevealRoundTripsEveryPrimitiveType) {
   auto r = vm->execute_with_args("roundtrip", bad);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message,
-            "Only primitive types (Int, Float, Bool) can be converted to shares");
+            "Only primitive types (Int, Float, Bool) can be converted to shares, got \"s\" "
+            "(MOV r16, r0: registers r16 and above are secret, and a value moved into one is "
+            "secret-shared; keep other values in r0..r15)");
 }
 
 TEST(MpcSemantics, RevealsAreBatchedIntoOneOpening) {
@@ -159,7 +161,7 @@ TEST(MpcSemantics, ShareArithmeticFollowsTheReference) {
   check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n MOD r18, r16, r17\n RET r0",
         "error: Share/Share modulo is not supported on secret shares");
   check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 1.5f64\n MOV r17, r0\n ADD r18, r16, r17\n RET r0",
-        "error: Share type mismatch in ADD operation");
+        "error: Share type mismatch in ADD operation: SecretInt(64) and SecretFixedPoint(64, 16)");
   check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n CMP r16, r17\n RET r0",
         "error: Cannot compare secret shares; reveal them first");
   check(" LDI r0, 1\n MOV r16, r0\n LDI r0, 2\n MOV r17, r0\n AND r18, r16, r17\n RET r0",
@@ -167,7 +169,8 @@ TEST(MpcSemantics, ShareArithmeticFollowsTheReference) {
   check(" LDI r0, 1\n MOV r16, r0\n LDI r1, 0\n DIV r18, r16, r1\n RET r0",
         "error: Division by zero");
   check(" LDI r0, 1\n MOV r16, r0\n LDI r1, 1.5f64\n ADD r18, r16, r1\n RET r0",
-        "error: Type error in ADD operation");
+        "error: Type error in ADD operation: Share and Float (a share's clear operand must be an "
+        "I64)");
 }
 
 TEST(MpcSemantics, ShareBuiltinsAndBatchMul) {

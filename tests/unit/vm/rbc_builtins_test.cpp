@@ -179,8 +179,8 @@ TEST(RbcBuiltins, ArgumentErrors) {
             "error: Rbc.receive: timeout_ms must be a non-negative integer, got -1");
   EXPECT_EQ(run(*vm, "negative_party"),
             "error: Rbc.receive: from_party must be a non-negative integer, got -2");
-  EXPECT_EQ(run(*vm, "not_bytes"), "error: Expected U8 at index 0");
-  EXPECT_EQ(run(*vm, "arity"), "error: Aba.result expects 2 arguments");
+  EXPECT_EQ(run(*vm, "not_bytes"), "error: Expected U8 at index 0, got 300");
+  EXPECT_EQ(run(*vm, "arity"), "error: Aba.result expects 2 arguments but got 0");
 }
 
 TEST(RbcBuiltins, BackendWithoutTheProtocols) {
