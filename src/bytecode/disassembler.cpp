@@ -183,6 +183,16 @@ void write_function(std::string& out, const Program& program, const Function& fn
 
 }  // namespace
 
+std::string instruction_text(const Program& program, const Instruction& ins) {
+  // Every label counts as defined: the verifier has checked the jumps of a loaded program, and a
+  // `!` would only clutter a trace.
+  if (is_valid_opcode(static_cast<uint8_t>(ins.op)) && is_jump(ins.op)) {
+    return std::string(opcode_name(ins.op)) + " " + asm_text::format_name(ins.name);
+  }
+  const bool literal = ins.op == Opcode::LDI && ins.b < program.constants.size();
+  return format_instruction(program, ins, literal, {});
+}
+
 std::string disassemble(const Program& program) {
   const ConstantPlan plan = plan_constants(program);
   const auto count = [](size_t n, std::string_view noun) {

@@ -37,9 +37,9 @@ Error share_types_differ(std::string_view fn, std::string_view what, const Share
   std::string s(fn);
   s.append(": ").append(what).append(": ");
   if (!x_is.empty()) s.append(x_is).append(" is ");
-  s.append(share_type_label(x)).append(x_is.empty() ? " and " : ", ");
+  s.append(x.to_string()).append(x_is.empty() ? " and " : ", ");
   if (!y_is.empty()) s.append(y_is).append(" is ");
-  s.append(share_type_label(y));
+  s.append(y.to_string());
   return make_error(std::move(s));
 }
 

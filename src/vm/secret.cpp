@@ -221,8 +221,8 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
     if (op == IOp::DIV) return make_error("Share/Share division is not supported on secret shares");
     if (op == IOp::MOD) return make_error("Share/Share modulo is not supported on secret shares");
     if (!(t == b.share->share_type)) {
-      return make_error("Share type mismatch in " + std::string(iop_name(op)) + " operation: " +
-                        share_type_label(t) + " and " + share_type_label(b.share->share_type));
+      return make_error("Share type mismatch in " + std::string(iop_name(op)) +
+                        " operation: " + t.to_string() + " and " + b.share->share_type.to_string());
     }
     const FieldBytes x = share_field(a.share), y = share_field(b.share);
     switch (op) {

@@ -96,20 +96,6 @@ std::string_view type_label(ValueType t) {
   return "unknown";
 }
 
-std::string share_type_label(const ShareType& t) {
-  std::string s;
-  if (t.kind == ShareType::Kind::SecretInt) {
-    s.append("SecretInt(").append(std::to_string(t.bit_length)).append(")");
-  } else {
-    s.append("SecretFixedPoint(")
-        .append(std::to_string(t.k))
-        .append(", ")
-        .append(std::to_string(t.f))
-        .append(")");
-  }
-  return s;
-}
-
 void append_float(std::string& out, double d) {
   if (std::isnan(d)) {
     out += "NaN";

@@ -13,15 +13,11 @@
 
 namespace stoffel::vm {
 
-struct ShareType;
-
 // What error messages call a value's type: the names docs/semantics.md uses (`I64`, `I32`, ...,
 // `U64`, `Float`, `Bool`, `String`, `Unit`, `Object`, `Array`, `Foreign`, `Closure`, `Share`,
 // `PendingReveal`), not the reference's `type()` names (`int64`, `nil`, ...), which read oddly
 // in a sentence ("cannot add nil").
 std::string_view type_label(ValueType t);
-// A share type in error messages: `SecretInt(64)`, `SecretFixedPoint(64, 16)`.
-std::string share_type_label(const ShareType& t);
 
 std::string debug_string(const Value& v);
 void append_debug(std::string& out, const Value& v);

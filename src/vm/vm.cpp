@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "bytecode/assembler.h"
 #include "bytecode/reader.h"
 #include "vm/builtins.h"
 #include "vm/interpreter.h"
@@ -384,28 +385,9 @@ Value VirtualMachine::register_value(uint32_t reg) const {
 }
 
 std::string VirtualMachine::format_instruction(const FunctionProto& fn, uint32_t index) const {
-  if (index >= fn.instruction_count()) return "RET(0)";
-  const bytecode::Instruction& in = fn.source->code[index];
-  const Instr& t = fn.code[index];
-  std::string name(bytecode::opcode_name(in.op));
-  auto num = [](uint32_t v) { return std::to_string(v); };
-  switch (bytecode::opcode_format(in.op)) {
-    case bytecode::Format::RO:
-      return name + "(" + num(in.a) + ", " + std::to_string(in.offset) + ")";
-    case bytecode::Format::RK:
-      return name + "(" + num(in.a) + ", " + debug_string(fn.constants[in.b]) + ")";
-    case bytecode::Format::RR:
-      return name + "(" + num(in.a) + ", " + num(in.b) + ")";
-    case bytecode::Format::RRR:
-      return name + "(" + num(in.a) + ", " + num(in.b) + ", " + num(in.c) + ")";
-    case bytecode::Format::R:
-      return name + "(" + num(in.a) + ")";
-    case bytecode::Format::S:
-      // Jumps show the resolved target as label_<index>, as the reference's resolved code does.
-      if (bytecode::is_jump(in.op)) return name + "(\"label_" + std::to_string(t.x) + "\")";
-      return name + "(\"" + in.name + "\")";
-  }
-  return name;
+  // Past the last instruction is the implicit return (E2).
+  if (index >= fn.instruction_count()) return "RET r0";
+  return bytecode::instruction_text(fn.program->source, fn.source->code[index]);
 }
 
 }  // namespace stoffel::vm

@@ -144,7 +144,8 @@ class VirtualMachine {
   uint32_t current_instruction() const { return current_instruction_; }
   int32_t current_flag() const;
   Value register_value(uint32_t reg) const;  // of the current frame
-  // "LDI(0, 42)", "JMPGT(\"label_8\")", "CALL(\"print\")" — the reference's instruction debug form.
+  // The instruction in assembly syntax (docs/assembly.md), as stoffel-asm accepts it inside its
+  // function: "LDI r0, 42", "JMPGT done", "CALL \"print\"", "RET r0" past the end (E2).
   std::string format_instruction(const FunctionProto& fn, uint32_t index) const;
 
   // --- MPC (a backend, set by the embedder, runs the secret operations) -------------------------

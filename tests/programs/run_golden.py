@@ -17,6 +17,10 @@ substrings; `stderr_regex`, searched). Fields this runner adds (see docs/testing
     timeout      seconds per run (default 60; multiplied by --timeout-scale)
     max_rss_mb   the child's peak resident set must stay below this (times --rss-scale)
     no_trace     skip the differential run with the tracing (hooked) interpreter loop
+    stdin        text given to stoffel-run on its standard input (default: none, /dev/null)
+    combined     the exact text of stdout and stderr written into one pipe (`2>&1 | cat`), from
+                 one more run: what a user sees, in order
+    combined_tty true: check `combined` on a pseudo-terminal too (line endings normalised)
     doc          free text: why the case exists / where the expectation comes from
 
 An argument "{file}" in `args` stands for the program path; the path is then not put first.
@@ -59,7 +63,8 @@ STDOUT_LIMIT = 64 << 20  # a runaway program must not eat the runner's memory
 STDERR_KEEP = 1 << 20  # stderr kept for checks; the rest is only counted
 CASE_FIELDS = {
     "name", "file", "args", "stdout", "stdout_regex", "stderr_contains", "stderr_regex", "exit",
-    "entry", "source", "hex", "timeout", "max_rss_mb", "no_trace", "doc",
+    "entry", "source", "hex", "timeout", "max_rss_mb", "no_trace", "doc", "stdin", "combined",
+    "combined_tty",
 }
 FILE_FIELDS = {"format", "cases", "strict", "doc"}
 
@@ -116,6 +121,11 @@ def load_cases(path: Path) -> list[Case]:
             isinstance(a, str) for a in spec.get("args", [])
         ):
             raise CaseFileError(f"{where}: 'args' must be a list of strings")
+        if "combined_tty" in spec and "combined" not in spec:
+            raise CaseFileError(f"{where}: 'combined_tty' needs 'combined'")
+        for key in ("stdin", "combined"):
+            if key in spec and not isinstance(spec[key], str):
+                raise CaseFileError(f"{where}: '{key}' must be a string")
         for key in ("stdout_regex", "stderr_regex"):
             if key in spec:
                 try:
@@ -172,16 +182,32 @@ def _drain(stream, keep_limit: int, sink: list, counter: list, overflow: list) -
     stream.close()
 
 
-def run_process(argv: list[str], timeout: float, cwd: Path | None = None) -> Outcome:
+def _feed(stream, data: bytes) -> None:
+    """Writes a child's standard input and closes it (a child that stops reading is fine)."""
+    try:
+        stream.write(data)
+    except BrokenPipeError:
+        pass
+    finally:
+        try:
+            stream.close()
+        except BrokenPipeError:
+            pass
+
+
+def run_process(argv: list[str], timeout: float, cwd: Path | None = None,
+                stdin: bytes | None = None) -> Outcome:
     start = time.monotonic()
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, so a timeout can end exactly it
     )
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
     out_chunks: list = []
     err_chunks: list = []
     out_count, err_count = [0], [0]
@@ -225,6 +251,60 @@ def run_process(argv: list[str], timeout: float, cwd: Path | None = None) -> Out
         seconds=time.monotonic() - start,
         stdout_overflow=bool(out_overflow),
     )
+
+
+def run_combined(argv: list[str], timeout: float, cwd: Path | None, stdin: bytes | None,
+                 tty: bool) -> tuple[str | None, int | None]:
+    """Runs with stdout and stderr on one pipe, or on one pseudo-terminal: (text, exit code).
+
+    The text is None when the run timed out. On a terminal the line discipline turns "\n" into
+    "\r\n"; that is undone, so both runs are compared with the same expected text.
+    """
+    if tty:
+        import pty
+
+        leader, follower = pty.openpty()
+        out_target = follower
+    else:
+        leader = follower = None
+        out_target = subprocess.PIPE
+    proc = subprocess.Popen(argv, cwd=cwd,
+                            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                            stdout=out_target, stderr=subprocess.STDOUT, start_new_session=True)
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
+    chunks: list = []
+
+    def read_all() -> None:
+        if not tty:
+            _drain(proc.stdout, STDOUT_LIMIT, chunks, [0], [])
+            return
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: every writer of the terminal has closed it
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    if tty:
+        os.close(follower)  # only the child holds it now, so its exit ends the reader
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        code = None
+    reader.join(timeout=10)
+    if tty:
+        os.close(leader)
+    text = b"".join(chunks).decode("utf-8", errors="replace")
+    if tty:
+        text = text.replace("\r\n", "\n")
+    return (None if code is None else text), code
 
 
 # --- preparing a case's program ---------------------------------------------------------------
@@ -320,9 +400,21 @@ class Runner:
         except (OSError, RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
             return False, [f"cannot prepare the case: {e}"], ""
         timeout = float(spec.get("timeout", DEFAULT_TIMEOUT_S)) * self.timeout_scale
+        stdin = spec["stdin"].encode("utf-8") if "stdin" in spec else None
         # Like the fixtures' cases.json says: run from the case file's folder.
-        first = run_process(argv, timeout, cwd=case.base)
+        first = run_process(argv, timeout, cwd=case.base, stdin=stdin)
         problems = compare(spec, first)
+        if "combined" in spec:
+            for tty in (False, True) if spec.get("combined_tty") else (False,):
+                where = "on a terminal" if tty else "in one pipe"
+                text, code = run_combined(argv, timeout, case.base, stdin, tty)
+                if text is None:
+                    problems.append(f"stdout and stderr {where}: timed out")
+                elif trim_newline(text) != trim_newline(spec["combined"]):
+                    problems.append(f"stdout and stderr {where} differ:\n" + indent(
+                        short_diff(trim_newline(spec["combined"]), trim_newline(text))))
+                elif code != spec["exit"]:
+                    problems.append(f"stdout and stderr {where}: exit {code}")
         note = f"{first.seconds:.2f}s, {first.max_rss_mb:.0f} MB"
         if "max_rss_mb" in spec:
             limit = float(spec["max_rss_mb"]) * self.rss_scale
@@ -330,7 +422,7 @@ class Runner:
                 problems.append(f"peak RSS {first.max_rss_mb:.1f} MB, limit {limit:.0f} MB")
         if self.trace and not spec.get("no_trace", False) and first.exit is not None:
             traced_argv = argv + [f for f in TRACE_FLAGS if f not in argv]
-            second = run_process(traced_argv, timeout, cwd=case.base)
+            second = run_process(traced_argv, timeout, cwd=case.base, stdin=stdin)
             note += f"; traced {second.seconds:.2f}s, {second.stderr_bytes} bytes of trace"
             problems.extend(compare_runs(first, second))
         if self.verbose:

@@ -72,29 +72,29 @@ TEST(Hooks, GoldenSequenceOfReferenceSection5) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(debug_string(*r), "4");
   const std::vector<std::string> expected = {
-      "d1 Before LDI(0, 2)",
+      "d1 Before LDI r0, 2",
       "d1 RegisterWrite(0, (), 2)",
-      "d1 After LDI(0, 2)",
-      "d1 Before PUSHARG(0)",
+      "d1 After LDI r0, 2",
+      "d1 Before PUSHARG r0",
       "d1 StackPush(2)",
-      "d1 After PUSHARG(0)",
-      "d1 Before CALL(\"dbl\")",
+      "d1 After PUSHARG r0",
+      "d1 Before CALL \"dbl\"",
       "d1 StackPop(2)",
       "d1 BeforeFunctionCall(Function(dbl), [2])",
-      "d2 After CALL(\"dbl\")",
-      "d2 Before ADD(1, 0, 0)",
+      "d2 After CALL \"dbl\"",
+      "d2 Before ADD r1, r0, r0",
       "d2 RegisterWrite(1, (), 4)",
-      "d2 After ADD(1, 0, 0)",
-      "d2 Before RET(1)",
+      "d2 After ADD r1, r0, r0",
+      "d2 Before RET r1",
       "d1 RegisterWrite(0, 2, 4)",
       "d1 AfterFunctionCall(\"<function dbl>\", 4)",
-      "d1 After RET(1)",
-      "d1 Before MOV(1, 0)",
+      "d1 After RET r1",
+      "d1 Before MOV r1, r0",
       "d1 RegisterRead(0, 4)",
       "d1 RegisterWrite(1, (), 4)",
-      "d1 After MOV(1, 0)",
-      "d1 Before RET(1)",
-      "d1 After RET(1)",
+      "d1 After MOV r1, r0",
+      "d1 Before RET r1",
+      "d1 After RET r1",
   };
   EXPECT_EQ(log, expected);
 }
@@ -243,7 +243,7 @@ TEST(Hooks, HookRegisteredDuringExecutionTakesEffectAtOnce) {
   auto r = vm->execute("main");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(debug_string(*r), "7");
-  EXPECT_EQ(seen, (std::vector<std::string>{"LDI(1, 7)", "RET(1)"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"LDI r1, 7", "RET r1"}));
 }
 
 TEST(Hooks, RemovingTheLastHookMidRunReturnsToTheFastLoop) {
