@@ -1,9 +1,13 @@
 #include "distributed.h"
 
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -15,7 +19,44 @@
 
 namespace stoffel::cli {
 
+namespace {
+
+// `stoffel-run -`: the program from standard input (docs/cli.md), e.g. straight from
+// `stoffel-asm prog.stfa -o - | stoffel-run -`. Read once, bounded like a file.
+Result<LoadedProgram> program_from_stdin() {
+  const std::string what = "Error: cannot load '-' (standard input): ";
+  if (isatty(STDIN_FILENO) != 0) {
+    return make_error(ErrorKind::Load,
+                      what +
+                          "it is a terminal; give the program through a pipe or a redirection "
+                          "(stoffel-run - < prog.stflb)");
+  }
+  LoadedProgram lp;
+  uint8_t chunk[64 * 1024];
+  while (lp.bytes.size() <= bytecode::kMaxFileSize) {
+    const size_t got = std::fread(chunk, 1, sizeof chunk, stdin);
+    lp.bytes.insert(lp.bytes.end(), chunk, chunk + got);
+    if (got < sizeof chunk) break;
+  }
+  if (std::ferror(stdin) != 0) {
+    return make_error(ErrorKind::Load, what + "reading failed: " + std::strerror(errno));
+  }
+  if (lp.bytes.size() > bytecode::kMaxFileSize) {
+    return make_error(ErrorKind::Load,
+                      what + "larger than " + std::to_string(bytecode::kMaxFileSize) + " bytes");
+  }
+  auto program = bytecode::read_program(lp.bytes);
+  if (!program) return program.error().with_context(what);
+  if (program->functions.empty())
+    return make_error(ErrorKind::Load, "Error: compiled program contains no functions");
+  lp.program = std::move(*program);
+  return lp;
+}
+
+}  // namespace
+
 Result<LoadedProgram> load_program(const std::string& path) {
+  if (path == "-") return program_from_stdin();
   // The reader's own file function gives the errors (missing, a directory, unreadable); the
   // bytes are then read once more and parsed again, so the program that runs is exactly the one
   // whose SHA-256 names it.

@@ -18,7 +18,7 @@ struct LoadedProgram {
   bytecode::Program program;
 };
 
-// Reads and checks a program file; the error is the line to print (exit 3).
+// Reads and checks a program file (`-`: standard input); the error is the line to print (exit 3).
 Result<LoadedProgram> load_program(const std::string& path);
 
 // --mpc-backend, --mpc-curve, n >= 3t + 1; the error is the line to print (exit 2).

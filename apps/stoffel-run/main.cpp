@@ -102,6 +102,32 @@ int store_info(const stoffel::cli::RunOptions& opts) {
   return stoffel::cli::kExitOk;
 }
 
+// What to do about a failure whose cause is on this command line: the client inputs. Added here,
+// where the flags are known, and not by the VM, whose text stays the reference's (E5) and
+// neutral: a distributed party's clients come over the network (--wait-for-clients), an
+// embedding host's from its own API. The texts matched are those fixed messages.
+std::string with_hint(const std::string& message, const stoffel::cli::RunOptions& opts,
+                      const std::vector<std::vector<std::string>>& clients) {
+  const auto plural = [](size_t n, const char* noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+  };
+  if (message.starts_with("No client at index ")) {
+    if (!opts.client_inputs_given) {
+      return message +
+             " (give client inputs with --client-inputs: one ;-separated list per client, "
+             "e.g. --client-inputs '15;25' for clients 0 and 1)";
+    }
+    return message + " (--client-inputs gave " + plural(clients.size(), "client") +
+           ": one ;-separated list per client)";
+  }
+  if (message.starts_with("No share found for client ")) {
+    return message +
+           " (a client's inputs are the ,-separated values of its list in "
+           "--client-inputs, numbered from 0)";
+  }
+  return message;
+}
+
 int run(const stoffel::cli::RunOptions& opts) {
   using namespace stoffel;
   if (opts.role != cli::RunOptions::Role::kLocal) return cli::run_distributed(opts);
@@ -159,11 +185,16 @@ int run(const stoffel::cli::RunOptions& opts) {
   for (const auto& line : report->client_outputs) print_stdout(line + "\n");
   for (const auto& w : report->warnings) err_line(w);
   if (opts.stats) {
-    std::fflush(stdout);
-    std::fputs(report->stats.c_str(), stderr);
+    if (!report->used_engine) {
+      err_line("[stats] no MPC was needed: the program ran on one VM (no parties, no rounds)");
+    } else {
+      std::fflush(stdout);
+      std::fputs(report->stats.c_str(), stderr);
+    }
   }
   if (!report->ok) {
-    err_line("Execution error in '" + opts.entry + "': " + report->error.message);
+    err_line("Execution error in '" + opts.entry +
+             "': " + with_hint(report->error.message, opts, ro.engine.client_inputs));
     if (!report->error_location.empty()) err_line("  " + report->error_location);
     return cli::exit_code_for(report->error.kind);
   }

@@ -50,9 +50,10 @@ CLI::Validator whole_number(uint64_t lo, uint64_t hi) {
 void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
   app.set_help_flag();  // handled below: the reference prints usage to stderr and exits 1
   app.add_flag("-h,--help", help, "Print this help and exit");
-  app.add_option("program", o.program, "Compiled program (.stflb)");
+  app.add_option("program", o.program, "Compiled program (.stflb); - reads it from standard input");
   app.add_option("entry", o.entry, "Function to run (default: main)");
-  app.add_flag("--trace-instr", o.trace_instr, "Trace every instruction to stderr");
+  app.add_flag("--trace-instr", o.trace_instr,
+               "Trace every instruction to stderr, in assembly syntax (docs/assembly.md)");
   app.add_flag("--trace-regs", o.trace_regs, "Trace register reads and writes to stderr");
   app.add_flag("--trace-stack", o.trace_stack, "Trace calls, returns, pushes and pops to stderr");
   app.add_option("--max-call-depth", o.max_call_depth,

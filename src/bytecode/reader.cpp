@@ -28,6 +28,30 @@ constexpr size_t kMinFunctionSize = 2 + 2 + 2 + 2 + 1 + 2 + 4;  // all lists emp
 
 constexpr std::string_view kMagic = "STFL";
 
+// Whether bytes that are not STFL look like the text assembly format (docs/assembly.md), only to
+// say so in the error: no NUL byte in the first 64 KiB (text) and a line there whose first word
+// is `.function`. A wrong guess only costs a wrong hint, never a wrong program.
+bool looks_like_assembly_text(std::span<const uint8_t> bytes) {
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()),
+                              std::min<size_t>(bytes.size(), 64 * 1024));
+  if (text.find('\0') != std::string_view::npos) return false;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos) {
+      line.remove_prefix(first);
+      if (line.starts_with(".function") &&
+          (line.size() == 9 || line[9] == ' ' || line[9] == '\t' || line[9] == '\r')) {
+        return true;
+      }
+    }
+    at = end + 1;
+  }
+  return false;
+}
+
 // Payload width in bytes of each fixed-size constant tag; String is handled separately.
 constexpr size_t payload_width(ConstTag tag) {
   switch (tag) {
@@ -168,7 +192,13 @@ class Parser {
     // (memcmp is not called on an empty input: its data() may be null.)
     const size_t have = std::min(remaining(), kMagic.size());
     if (have > 0 && std::memcmp(in_.data(), kMagic.data(), have) != 0) {
-      return fail(0, "bad magic: expected \"STFL\"");
+      std::string message = "bad magic: expected \"STFL\"";
+      if (looks_like_assembly_text(in_)) {
+        message +=
+            "; this looks like assembly text (docs/assembly.md): assemble it with stoffel-asm "
+            "first (stoffel-asm prog.stfa -o prog.stflb)";
+      }
+      return fail(0, std::move(message));
     }
     if (!need(kMagic.size(), [] { return std::string("the magic \"STFL\""); })) return false;
     pos_ += kMagic.size();

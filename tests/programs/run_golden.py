@@ -17,7 +17,8 @@ substrings; `stderr_regex`, searched). Fields this runner adds (see docs/testing
     timeout      seconds per run (default 60; multiplied by --timeout-scale)
     max_rss_mb   the child's peak resident set must stay below this (times --rss-scale)
     no_trace     skip the differential run with the tracing (hooked) interpreter loop
-    stdin        text given to stoffel-run on its standard input (default: none, /dev/null)
+    stdin        text given to stoffel-run on its standard input (default: none, /dev/null);
+                 "{file}" gives the case's program bytes instead (then the path is not put first)
     combined     the exact text of stdout and stderr written into one pipe (`2>&1 | cat`), from
                  one more run: what a user sees, in order
     combined_tty true: check `combined` on a pseudo-terminal too (line endings normalised)
@@ -380,6 +381,8 @@ class Runner:
 
     def argv(self, case: Case, program: str | None) -> list[str]:
         args = list(case.spec.get("args", []))
+        if case.spec.get("stdin") == "{file}":
+            return [self.run_bin] + args  # the program comes on standard input
         if any("{file}" in a for a in args):
             if program is None:
                 raise RuntimeError("'{file}' in args but the case has no program")
@@ -400,7 +403,12 @@ class Runner:
         except (OSError, RuntimeError, ValueError, subprocess.TimeoutExpired) as e:
             return False, [f"cannot prepare the case: {e}"], ""
         timeout = float(spec.get("timeout", DEFAULT_TIMEOUT_S)) * self.timeout_scale
-        stdin = spec["stdin"].encode("utf-8") if "stdin" in spec else None
+        if spec.get("stdin") == "{file}":
+            if program is None:
+                return False, ["'stdin': '{file}' but the case has no program"], ""
+            stdin = Path(program).read_bytes()
+        else:
+            stdin = spec["stdin"].encode("utf-8") if "stdin" in spec else None
         # Like the fixtures' cases.json says: run from the case file's folder.
         first = run_process(argv, timeout, cwd=case.base, stdin=stdin)
         problems = compare(spec, first)

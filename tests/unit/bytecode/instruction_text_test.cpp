@@ -38,10 +38,9 @@ loop:
   std::vector<std::string> got;
   for (const auto& ins : p->functions[0].code) got.push_back(instruction_text(*p, ins));
   const std::vector<std::string> expected = {
-      "LDI r0, 1.5f64", "LDI r2, \"hi\"", "LDI r3, -7i8",      "ADD r3, r1, r2",
-      "NOT r1, r2",     "PUSHARG r2",     "LD r1, [sp-1]",     "LD r1, [sp+0]",
-      "CALL \"Share.mul\"", "CMP r1, r2", "JMPGT loop",        "JMP \"odd name\"",
-      "RET r0"};
+      "LDI r0, 1.5f64", "LDI r2, \"hi\"",   "LDI r3, -7i8",  "ADD r3, r1, r2",     "NOT r1, r2",
+      "PUSHARG r2",     "LD r1, [sp-1]",    "LD r1, [sp+0]", "CALL \"Share.mul\"", "CMP r1, r2",
+      "JMPGT loop",     "JMP \"odd name\"", "RET r0"};
   EXPECT_EQ(got, expected);
 }
 
