@@ -214,8 +214,9 @@ Result<Roster> read_roster(Reader& r) {
     p.address = r.str(kMaxAddress, "address");
   }
   if (auto ok = r.finish(); !ok) return ok.error();
+  // validate_parameters speaks of flags (ErrorKind::Usage); here the numbers are a peer's.
   if (auto ok = mpc::validate_parameters(n, ro.t); !ok) {
-    return ok.error().with_context("malformed roster: ");
+    return make_error(ErrorKind::Protocol, "malformed roster: " + ok.error().message);
   }
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = i + 1; j < n; ++j) {
