@@ -20,12 +20,15 @@
 // READY has arrived, which proves the peer accepted us.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "stoffel/result.h"
 
@@ -88,5 +91,74 @@ inline std::optional<Control> parse_control(std::span<const std::uint8_t> p) {
   }
   return std::nullopt;
 }
+
+// Cuts the byte stream of a link into frames, whatever pieces it arrives in. The header is
+// checked against `max_payload` as soon as its 8 bytes are there, before any buffer is sized for
+// the payload; the payload buffer then grows only with the bytes that arrived (at most
+// kInitialReserve ahead of them), so a peer that announces a large frame and sends nothing costs
+// nothing. After a malformed header the stream is broken: the caller closes the link.
+class Assembler {
+ public:
+  // Reserved for a payload when its header arrives (the payload's length if smaller).
+  static constexpr std::size_t kInitialReserve = 64 * 1024;
+
+  explicit Assembler(std::size_t max_payload) : max_payload_(max_payload) {}
+
+  // Consumes `bytes`, calling on_frame(channel, payload) for each frame completed, in order;
+  // payload is a std::vector<std::uint8_t>&& the callee may keep. Returns true when every byte
+  // was consumed, false as soon as on_frame returns false (the remaining bytes are dropped), and
+  // the header's error when a header is malformed.
+  template <typename OnFrame>
+  Result<bool> feed(std::span<const std::uint8_t> bytes, OnFrame&& on_frame) {
+    const std::uint8_t* p = bytes.data();
+    std::size_t n = bytes.size();
+    while (n > 0) {
+      if (!in_body_) {
+        const std::size_t take = std::min(n, kHeaderSize - hdr_got_);
+        std::copy(p, p + take, hdr_.begin() + static_cast<std::ptrdiff_t>(hdr_got_));
+        hdr_got_ += take;
+        p += take;
+        n -= take;
+        if (hdr_got_ < kHeaderSize) break;
+        hdr_got_ = 0;
+        auto h = parse_header(hdr_, max_payload_);
+        if (!h) return h.error();
+        cur_ = *h;
+        body_.clear();
+        if (cur_.length == 0) {
+          if (!on_frame(cur_.channel, std::move(body_))) return false;
+          body_ = {};
+          continue;
+        }
+        body_.reserve(std::min<std::size_t>(cur_.length, kInitialReserve));
+        in_body_ = true;
+      }
+      const std::size_t take = std::min<std::size_t>(n, cur_.length - body_.size());
+      body_.insert(body_.end(), p, p + take);
+      p += take;
+      n -= take;
+      if (body_.size() == cur_.length) {
+        in_body_ = false;
+        const bool go_on = on_frame(cur_.channel, std::move(body_));
+        body_ = {};
+        if (!go_on) return false;
+      }
+    }
+    return true;
+  }
+
+  // Bytes received of the frame in progress (header and payload); 0 between frames.
+  std::size_t pending() const { return in_body_ ? kHeaderSize + body_.size() : hdr_got_; }
+  // Memory held for the frame in progress (what a peer can make this link allocate).
+  std::size_t reserved() const { return body_.capacity(); }
+
+ private:
+  std::size_t max_payload_;
+  std::array<std::uint8_t, kHeaderSize> hdr_{};
+  std::size_t hdr_got_ = 0;
+  bool in_body_ = false;
+  Header cur_;
+  std::vector<std::uint8_t> body_;
+};
 
 }  // namespace stoffel::net::frame

@@ -376,47 +376,22 @@ class LinkImpl final : public Link, public std::enable_shared_from_this<LinkImpl
     start_read();
   }
 
-  // Cuts the bytes into frames. False once the link has failed.
+  // Cuts the bytes into frames (frame::Assembler). False once the link has failed.
   bool feed(const std::uint8_t* p, std::size_t n) {
-    while (n > 0) {
-      if (!in_body_) {
-        const std::size_t take = std::min(n, frame::kHeaderSize - hdr_got_);
-        std::memcpy(hdr_.data() + hdr_got_, p, take);
-        hdr_got_ += take;
-        p += take;
-        n -= take;
-        if (hdr_got_ < frame::kHeaderSize) break;
-        hdr_got_ = 0;
-        auto h = frame::parse_header(hdr_, core_->options.max_frame);
-        if (!h) {
-          fail("protocol error: " + h.error().message);
-          return false;
-        }
-        cur_ = *h;
-        body_.clear();
-        if (cur_.length == 0) {
-          if (!deliver()) return false;
-          continue;
-        }
-        body_.reserve(std::min<std::size_t>(cur_.length, kReadChunk));
-        in_body_ = true;
-      }
-      const std::size_t take = std::min<std::size_t>(n, cur_.length - body_.size());
-      // Grows with the bytes that really arrived, never with what the header announced.
-      body_.insert(body_.end(), p, p + take);
-      p += take;
-      n -= take;
-      if (body_.size() == cur_.length) {
-        in_body_ = false;
-        if (!deliver()) return false;
-      }
+    auto fed = assembler_.feed(std::span<const std::uint8_t>(p, n),
+                               [this](std::uint8_t channel, Bytes&& payload) {
+                                 return deliver(channel, std::move(payload));
+                               });
+    if (!fed) {
+      fail("protocol error: " + fed.error().message);
+      return false;
     }
-    return true;
+    return *fed;
   }
 
-  bool deliver() {
-    if (cur_.channel == frame::kTransportChannel) {
-      const auto c = frame::parse_control(body_);
+  bool deliver(std::uint8_t channel, Bytes&& payload) {
+    if (channel == frame::kTransportChannel) {
+      const auto c = frame::parse_control(payload);
       if (c == frame::Control::kReady && state_ == State::kAwaitReady) {
         established();
         return true;
@@ -441,8 +416,7 @@ class LinkImpl final : public Link, public std::enable_shared_from_this<LinkImpl
       fail("protocol error: data after goodbye");
       return false;
     }
-    Frame f{0, cur_.channel, std::move(body_)};
-    body_ = Bytes();
+    Frame f{0, channel, std::move(payload)};
     // Held by the mailbox, which the link holds: weak, or the two would keep each other alive.
     std::weak_ptr<LinkImpl> weak = weak_from_this();
     auto resume = [weak]() {
@@ -590,11 +564,7 @@ class LinkImpl final : public Link, public std::enable_shared_from_this<LinkImpl
   // I/O thread only.
   State state_ = State::kHandshake;
   std::array<std::uint8_t, kReadChunk> rbuf_{};
-  std::array<std::uint8_t, frame::kHeaderSize> hdr_{};
-  std::size_t hdr_got_ = 0;
-  bool in_body_ = false;
-  frame::Header cur_;
-  Bytes body_;
+  frame::Assembler assembler_{core_->options.max_frame};
   bool reading_ = false;
   bool paused_ = false;
   bool peer_eof_ = false;

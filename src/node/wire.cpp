@@ -50,6 +50,10 @@ class Writer {
   net::Bytes b_;
 };
 
+bool is_control(char c) {
+  return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+}
+
 // Reads fields in order; the first shortfall sets an error, after which reads return zeros.
 class Reader {
  public:
@@ -67,7 +71,12 @@ class Reader {
     }
     return a;
   }
-  std::string str(std::size_t max, const char* field) {
+  // A string field. Entry names and addresses end up in logs and on terminals (the bootnode
+  // logs where a party joined from and names a mismatched entry): control characters in them
+  // (terminal escapes, newlines forging log lines) are refused like NUL. A REFUSED reason is
+  // read with `controls` allowed and sanitised by its decoder instead, so the refusal is still
+  // shown.
+  std::string str(std::size_t max, const char* field, bool controls = false) {
     const std::size_t n = u16();
     if (n > max) {
       fail(std::string(field) + " of " + std::to_string(n) + " bytes (at most " +
@@ -77,7 +86,11 @@ class Reader {
     if (!need(n)) return {};
     std::string s(reinterpret_cast<const char*>(b_.data() + pos_), n);
     pos_ += n;
-    if (s.find('\0') != std::string::npos) fail(std::string(field) + " contains a NUL byte");
+    if (s.find('\0') != std::string::npos) {
+      fail(std::string(field) + " contains a NUL byte");
+    } else if (!controls && std::any_of(s.begin(), s.end(), is_control)) {
+      fail(std::string(field) + " contains a control character");
+    }
     return s;
   }
   void fail(std::string why) {
@@ -201,8 +214,9 @@ Result<Roster> read_roster(Reader& r) {
     p.address = r.str(kMaxAddress, "address");
   }
   if (auto ok = r.finish(); !ok) return ok.error();
+  // validate_parameters speaks of flags (ErrorKind::Usage); here the numbers are a peer's.
   if (auto ok = mpc::validate_parameters(n, ro.t); !ok) {
-    return ok.error().with_context("malformed roster: ");
+    return make_error(ErrorKind::Protocol, "malformed roster: " + ok.error().message);
   }
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = i + 1; j < n; ++j) {
@@ -383,14 +397,14 @@ Result<Refusal> decode_refusal(std::span<const std::uint8_t> msg) {
   if (!r) return r.error();
   Refusal m;
   const std::uint8_t code = r->u8();
-  m.reason = r->str(kMaxReason, "reason");
+  m.reason = r->str(kMaxReason, "reason", /*controls=*/true);
   if (code < 1 || code > static_cast<std::uint8_t>(RefuseCode::kSessionFull)) {
     r->fail("unknown code " + std::to_string(code));
   }
   m.code = static_cast<RefuseCode>(code);
   // The reason is shown to a user: control characters (terminal escapes) are replaced.
   for (char& c : m.reason) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    if (is_control(c)) c = '?';
   }
   if (auto ok = r->finish(); !ok) return ok.error();
   return m;

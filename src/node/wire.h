@@ -4,7 +4,8 @@
 // sender of a message is the link it arrived on, whose key the TLS handshake checked.
 //
 // Every message is one frame: a type byte, then the fields below, little-endian, with no
-// padding. A string is a u16 length and that many bytes (UTF-8, no NUL). Every length is
+// padding. A string is a u16 length and that many bytes (UTF-8, no NUL; entry names and
+// addresses, which reach logs and terminals, have no control character either). Every length is
 // checked against the bound given here before anything is read, and a message must be consumed
 // exactly: a short, long or out-of-range message is malformed and closes the link.
 //

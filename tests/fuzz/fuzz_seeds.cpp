@@ -12,6 +12,11 @@
 //       mpc_client_robust/  the messages of party n - 1 to the client, for the one-malicious-party
 //                target (its honest part is read from mpc_client/)
 //       mpc_wire/   one of those messages of each channel and length, for the decoders alone
+//   fuzz_seeds net <corpus dir>
+//       node_wire/  every session message (node/wire.h) as the parties, bootnode and clients
+//                encode it
+//       net_frame/  streams of a TLS link: READY, session and MPC frames, BYE; a frame of
+//                exactly the 64 MiB limit and one byte over it (headers only)
 //
 // Inputs that do not assemble or read (error cases) become raw seeds of asm/ and stfl/. Old
 // seed-* files of the folders written are removed first; other files (regression inputs) are
@@ -19,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -34,7 +40,9 @@
 #include "bytecode/reader.h"
 #include "bytecode/writer.h"
 #include "mpc_script.h"
+#include "net/frame.h"
 #include "net/memory_network.h"
+#include "node/wire.h"
 
 namespace fs = std::filesystem;
 using namespace stoffel;
@@ -330,6 +338,130 @@ int mpc_seeds(const fs::path& corpus) {
   return 0;
 }
 
+// Real encodings of every session message, with the values of a session of 4 parties.
+std::vector<std::pair<std::string, net::Bytes>> session_messages() {
+  using namespace stoffel::node;
+  const auto fill = [](auto& a, std::uint8_t from) {
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<std::uint8_t>(from + i);
+  };
+  Challenge challenge;
+  fill(challenge.nonce, 1);
+  fill(challenge.session, 100);
+  Proof proof;
+  fill(proof.nonce, 40);
+  fill(proof.mac, 80);
+  net::Mac confirm;
+  fill(confirm, 120);
+  const std::string program = "the program's bytes";
+  Registration reg;
+  reg.party_id = 2;
+  reg.n = 4;
+  reg.t = 1;
+  reg.field = math::FieldKind::Bls12_381;
+  reg.clients = 2;
+  reg.program = sha256(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(program.data()), program.size()));
+  reg.entry = "main";
+  reg.address = "127.0.0.1:40002";
+  Roster roster;
+  roster.field = math::FieldKind::Bn254;
+  roster.t = 1;
+  roster.clients = 2;
+  roster.instance_id = 0x0123456789abcdefULL;
+  fill(roster.session, 100);
+  roster.program = reg.program;
+  roster.entry = "main";
+  const char* addresses[] = {"127.0.0.1:40000", "[::1]:40001", "localhost:40002", "10.0.0.4:0"};
+  for (std::uint8_t i = 0; i < 4; ++i) {
+    RosterEntry e;
+    fill(e.key, static_cast<std::uint8_t>(32 * i));
+    e.address = addresses[i];
+    roster.parties.push_back(e);
+  }
+  std::vector<ClientEntry> set(2);
+  fill(set[0].key, 7);
+  set[0].inputs = 2;
+  fill(set[1].key, 9);
+  set[1].index = 1;
+  set[1].inputs = 0;
+  PeerHello hello{roster.digest(), 3};
+  return {
+      {"challenge", encode(challenge)},
+      {"proof", encode(proof)},
+      {"confirm", encode_confirm(confirm)},
+      {"register", encode(reg)},
+      {"status", encode(Status{3, 4})},
+      {"roster", encode_roster(roster, MsgType::kRoster)},
+      {"session_info", encode_roster(roster, MsgType::kSessionInfo)},
+      {"refused", encode(Refusal{RefuseCode::kProgramMismatch,
+                                 "another program than the session's (sha256 0123...)"})},
+      {"peer_hello", encode(hello)},
+      {"client_hello_any", encode(ClientHello{kAnyIndex, 2})},
+      {"client_hello_index", encode(ClientHello{3, 65536})},
+      {"client_set", encode(std::span<const ClientEntry>(set))},
+      {"assign", encode(Assignment{1, 2, 2, roster.instance_id})},
+      {"done", encode(Done{})},
+      {"finished", encode(Finished{})},
+  };
+}
+
+int net_seeds(const fs::path& corpus) {
+  clear_seeds(corpus / "node_wire");
+  clear_seeds(corpus / "net_frame");
+  const auto messages = session_messages();
+  for (const auto& [name, bytes] : messages) {
+    write_file(corpus / "node_wire" / ("seed-" + name), bytes);
+  }
+  // net_frame inputs: limit selector (>= 4: the real 64 MiB limit), chunking seed, stream.
+  const auto frame_of = [](std::uint8_t channel, std::span<const std::uint8_t> payload) {
+    const auto h = net::frame::encode_header(static_cast<std::uint32_t>(payload.size()), channel);
+    // Sized once and filled by memcpy, as net/tls.cpp does: growing the vector makes GCC 12
+    // misjudge the copy (-Warray-bounds, -Wstringop-overflow).
+    std::vector<std::uint8_t> f(h.size() + payload.size());
+    std::memcpy(f.data(), h.data(), h.size());
+    if (!payload.empty()) std::memcpy(f.data() + h.size(), payload.data(), payload.size());
+    return f;
+  };
+  std::vector<std::uint8_t> ready(net::frame::kReadyMagic.begin(), net::frame::kReadyMagic.end());
+  ready.push_back(1);
+  ready.push_back(0);
+  const std::vector<std::uint8_t> bye(net::frame::kByeMagic.begin(), net::frame::kByeMagic.end());
+  const std::vector<std::uint8_t> mpc_message{0x02, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+  const auto stream = [&](std::uint8_t selector, std::uint8_t seed,
+                          std::initializer_list<std::vector<std::uint8_t>> frames) {
+    std::vector<std::uint8_t> s{selector, seed};
+    for (const auto& f : frames) s.insert(s.end(), f.begin(), f.end());
+    return s;
+  };
+  // A session: READY, the messages on the session channel, an MPC message, BYE.
+  std::vector<std::uint8_t> session{0xff, 7};
+  for (const auto& f : {frame_of(0, ready), frame_of(1, mpc_message)}) {
+    session.insert(session.end(), f.begin(), f.end());
+  }
+  for (const auto& [name, bytes] : messages) {
+    const auto f = frame_of(2, bytes);
+    session.insert(session.end(), f.begin(), f.end());
+  }
+  const auto bye_frame = frame_of(0, bye);
+  session.insert(session.end(), bye_frame.begin(), bye_frame.end());
+  write_file(corpus / "net_frame" / "seed-session", session);
+  write_file(corpus / "net_frame" / "seed-ready-bye",
+             stream(0xff, 0, {frame_of(0, ready), frame_of(15, {}), frame_of(0, bye)}));
+  // Headers at the limit: 64 MiB announced (accepted, the payload never comes) and one more.
+  const auto at_limit = net::frame::encode_header(64u << 20, 2);
+  const auto over_limit = net::frame::encode_header((64u << 20) + 1, 2);
+  write_file(corpus / "net_frame" / "seed-at-limit",
+             stream(0xff, 3, {std::vector<std::uint8_t>(at_limit.begin(), at_limit.end()),
+                              std::vector<std::uint8_t>(100, 0xab)}));
+  write_file(corpus / "net_frame" / "seed-over-limit",
+             stream(0xff, 3, {std::vector<std::uint8_t>(over_limit.begin(), over_limit.end())}));
+  // A small limit (selector 2: 10 bytes): one frame within it, then one over it.
+  write_file(corpus / "net_frame" / "seed-small-limit",
+             stream(2, 1, {frame_of(3, bye), frame_of(3, ready), frame_of(3, ready)}));
+  std::printf("fuzz_seeds: %zu session messages, 5 frame streams\n", messages.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -338,8 +470,10 @@ int main(int argc, char** argv) {
     return programs(args[1], std::vector<std::string>(args.begin() + 2, args.end()));
   }
   if (args.size() == 2 && args[0] == "mpc") return mpc_seeds(args[1]);
+  if (args.size() == 2 && args[0] == "net") return net_seeds(args[1]);
   std::fprintf(stderr,
                "usage: fuzz_seeds programs <corpus dir> <.stfa/.stflb files or folders...>\n"
-               "       fuzz_seeds mpc <corpus dir>\n");
+               "       fuzz_seeds mpc <corpus dir>\n"
+               "       fuzz_seeds net <corpus dir>\n");
   return 2;
 }

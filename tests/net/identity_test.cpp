@@ -225,5 +225,64 @@ TEST(Frame, HeaderChecks) {
   EXPECT_FALSE(frame::parse_header(reserved, 10).ok());
 }
 
+// The stream side of the framing (what every TLS link runs on its reads): frames come out whole
+// and in order however the bytes are cut, a large announced length allocates nothing ahead of
+// the bytes, and a malformed header is an error.
+TEST(Frame, AssemblerCutsAStreamIntoFrames) {
+  Bytes stream;
+  const auto add = [&](std::uint8_t channel, const Bytes& payload) {
+    const auto h = frame::encode_header(static_cast<std::uint32_t>(payload.size()), channel);
+    stream.insert(stream.end(), h.begin(), h.end());
+    stream.insert(stream.end(), payload.begin(), payload.end());
+  };
+  add(1, Bytes{1, 2, 3});
+  add(2, Bytes{});
+  add(15, Bytes(300, 0xab));
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{8}, stream.size()}) {
+    frame::Assembler a(1000);
+    std::vector<std::pair<std::uint8_t, Bytes>> got;
+    for (std::size_t at = 0; at < stream.size(); at += piece) {
+      const std::size_t n = std::min(piece, stream.size() - at);
+      auto r = a.feed(std::span<const std::uint8_t>(stream).subspan(at, n),
+                      [&](std::uint8_t ch, Bytes&& p) {
+                        got.emplace_back(ch, std::move(p));
+                        return true;
+                      });
+      ASSERT_TRUE(r.ok() && *r) << piece;
+    }
+    ASSERT_EQ(got.size(), 3u) << piece;
+    EXPECT_EQ(got[0], (std::pair<std::uint8_t, Bytes>{1, Bytes{1, 2, 3}}));
+    EXPECT_EQ(got[1], (std::pair<std::uint8_t, Bytes>{2, Bytes{}}));
+    EXPECT_EQ(got[2], (std::pair<std::uint8_t, Bytes>{15, Bytes(300, 0xab)}));
+    EXPECT_EQ(a.pending(), 0u);
+  }
+
+  // 64 MiB announced, 10 bytes sent: at most the initial reservation is held.
+  frame::Assembler a(64u << 20);
+  const auto h = frame::encode_header(64u << 20, 1);
+  Bytes big(h.begin(), h.end());
+  big.resize(big.size() + 10, 7);
+  const auto none = [](std::uint8_t, Bytes&&) { return true; };
+  auto r = a.feed(big, none);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(a.pending(), frame::kHeaderSize + 10);
+  EXPECT_LE(a.reserved(), frame::Assembler::kInitialReserve);
+
+  // One byte over the limit: refused at the header.
+  frame::Assembler b(64u << 20);
+  const auto over = frame::encode_header((64u << 20) + 1, 1);
+  auto bad = b.feed(over, none);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("exceeds the limit of 67108864 bytes"), std::string::npos);
+
+  // The callback stops the assembler: the rest of the bytes are not read.
+  frame::Assembler c(1000);
+  int calls = 0;
+  auto stopped = c.feed(stream, [&](std::uint8_t, Bytes&&) { return ++calls < 2; });
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_FALSE(*stopped);
+  EXPECT_EQ(calls, 2);
+}
+
 }  // namespace
 }  // namespace stoffel::net

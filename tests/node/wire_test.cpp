@@ -66,7 +66,12 @@ TEST(Wire, RosterRefusesBadContent) {
     return Roster::decode(r.encode());
   };
   EXPECT_FALSE(bad([](Roster& r) { r.parties[1].key = r.parties[2].key; }).ok());
-  EXPECT_FALSE(bad([](Roster& r) { r.t = 2; }).ok());  // 4 < 3*2 + 1
+  // 4 < 3*2 + 1: a peer's malformed message (Protocol), not a usage error as for the flags (found
+  // by fuzz target node_wire).
+  auto t2 = bad([](Roster& r) { r.t = 2; });
+  ASSERT_FALSE(t2.ok());
+  EXPECT_EQ(t2.error().kind, ErrorKind::Protocol);
+  EXPECT_NE(t2.error().message.find("malformed roster: invalid MPC parameters"), std::string::npos);
   EXPECT_FALSE(bad([](Roster& r) { r.parties.clear(); }).ok());
   EXPECT_FALSE(bad([](Roster& r) { r.clients = kMaxClients + 1; }).ok());
   EXPECT_FALSE(bad([](Roster& r) { r.entry = std::string("ma\0in", 5); }).ok());
@@ -80,6 +85,43 @@ TEST(Wire, RosterRefusesBadContent) {
   b = sample_roster().encode();
   b[0] = 'X';
   EXPECT_FALSE(Roster::decode(b).ok());
+}
+
+// Entry names and addresses reach logs and terminals (the bootnode logs where a party joined
+// from): a control character in them is refused, not passed on (found by the node_wire fuzz
+// target: a roster address with \x01 decoded).
+TEST(Wire, ControlCharactersInEntryAndAddressAreRefused) {
+  for (const char* s : {"127.0.0.1:9000\x1b[2J", "a\nParty 3 joined", "x\x7f:1", "\x01"}) {
+    auto r = Roster::decode([&] {
+      Roster ro = sample_roster();
+      ro.parties[2].address = s;
+      return ro.encode();
+    }());
+    ASSERT_FALSE(r.ok()) << s;
+    EXPECT_NE(r.error().message.find("address contains a control character"), std::string::npos)
+        << r.error().message;
+    Roster ro = sample_roster();
+    ro.entry = s;
+    EXPECT_FALSE(Roster::decode(ro.encode()).ok()) << s;
+
+    Registration reg;
+    reg.n = 4;
+    reg.t = 1;
+    reg.entry = "main";
+    reg.address = s;
+    auto bad = decode_registration(encode(reg));
+    ASSERT_FALSE(bad.ok()) << s;
+    EXPECT_NE(bad.error().message.find("malformed REGISTER: address contains a control"),
+              std::string::npos)
+        << bad.error().message;
+    reg.address = "10.0.0.1:9000";
+    reg.entry = s;
+    EXPECT_FALSE(decode_registration(encode(reg)).ok()) << s;
+  }
+  // UTF-8 is not a control character.
+  Roster ro = sample_roster();
+  ro.entry = "gr\xc3\xbc\xc3\x9f" "e";
+  EXPECT_TRUE(Roster::decode(ro.encode()).ok());
 }
 
 // A registration whose n and t violate n >= 3t + 1 is refused where it is decoded (W12), so a
