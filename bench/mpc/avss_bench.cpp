@@ -91,7 +91,7 @@ double deal_compute(std::size_t n, std::size_t t, std::size_t repeat) {
 template <typename F>
 void bench_field(math::FieldKind field, const char* name, std::size_t n, std::size_t repeat) {
   const std::size_t t = (n - 1) / 3;
-  mpc::SessionConfig c;
+  mpc::SessionParams c;
   c.n = n;
   c.t = t;
   c.field = field;

@@ -29,7 +29,7 @@ struct KeyOut {
   std::vector<std::size_t> suspected, silent, disqualified;
 };
 
-SessionConfig avss_config(std::size_t n, math::FieldKind field) {
+SessionParams avss_config(std::size_t n, math::FieldKind field) {
   auto c = config_for(n, field);
   c.avss = true;
   c.receive_timeout_ms = 3'000;
