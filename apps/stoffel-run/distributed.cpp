@@ -169,11 +169,6 @@ int run_distributed(const RunOptions& opts) {
     err_line(field.error().message);
     return kExitBadFlags;
   }
-  if (avss_backend(opts)) {
-    err_line("Error: the avss backend runs on the embedded engine only so far (distributed "
-             "sessions: use honeybadger)");
-    return kExitBadFlags;
-  }
   node::PartyOptions po;
   po.common = common;
   if (program) {
@@ -192,6 +187,7 @@ int run_distributed(const RunOptions& opts) {
   po.session.n = opts.n_parties;
   po.session.t = opts.threshold;
   po.session.field = *field;
+  po.session.avss = avss_backend(opts);
   po.wait_for_clients = opts.wait_for_clients;
   po.token = token;
   po.stats = opts.stats;
