@@ -113,7 +113,10 @@ void bench_field(math::FieldKind field, const char* name, std::size_t n, std::si
   // The first key: key setup plus one dealing.
   const double first = on_parties(n, [&](std::size_t i) {
     auto k = party(i).random_committed();
-    if (!k) failed = true; else key[i] = *k;
+    if (!k)
+      failed = true;
+    else
+      key[i] = *k;
     // Drain the rest of this dealing's outputs so every timed dealing below starts afresh.
     for (std::size_t r = 1; r < n - t; ++r) {
       if (!party(i).random_committed()) failed = true;
@@ -153,13 +156,15 @@ int main(int argc, char** argv) {
   std::size_t repeat = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--parties") parties = parse_list(argv[i + 1]);
-    else if (a == "--repeat") repeat = std::stoul(argv[i + 1]);
+    if (a == "--parties")
+      parties = parse_list(argv[i + 1]);
+    else if (a == "--repeat")
+      repeat = std::stoul(argv[i + 1]);
   }
   std::printf("%-10s %3s %2s %10s %10s %12s %9s %9s %10s\n", "field", "n", "t", "first key",
               "dealing", "KiB/deal p0", "open", "open_exp", "deal cpu");
-  std::printf("%-10s %3s %2s %10s %10s %12s %9s %9s %10s\n", "", "", "", "ms", "ms", "", "ms",
-              "ms", "ms");
+  std::printf("%-10s %3s %2s %10s %10s %12s %9s %9s %10s\n", "", "", "", "ms", "ms", "", "ms", "ms",
+              "ms");
   for (std::size_t n : parties) {
     bench_field<math::Bls12_381_Fr>(math::FieldKind::Bls12_381, "bls12-381", n, repeat);
     bench_field<math::Bn254_Fr>(math::FieldKind::Bn254, "bn254", n, repeat);

@@ -11,13 +11,13 @@
 // into the message: the transport tells the receiver who sent it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
-#include <algorithm>
 #include <span>
 #include <string>
 

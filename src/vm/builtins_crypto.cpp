@@ -47,8 +47,9 @@ Result<std::vector<uint8_t>> bytes_arg(VirtualMachine& vm, const Value& a, std::
   for (int64_t i = 0; i < n; ++i) {
     const Value v = vm.get_field(a, Value::i64(i));
     if (v.type != ValueType::U8) {
-      return make_error(std::string(fn) + ": " + std::string(what) + " must be a byte array (U8 at index " +
-                        std::to_string(i) + ", got " + debug_string(v) + ")");
+      return make_error(std::string(fn) + ": " + std::string(what) +
+                        " must be a byte array (U8 at index " + std::to_string(i) + ", got " +
+                        debug_string(v) + ")");
     }
     out.push_back(static_cast<uint8_t>(v.u));
   }
@@ -130,8 +131,8 @@ Result<Value> bytes_from_string(VirtualMachine& vm, Args a) {
     return make_error("Bytes.from_string: expected a string, got " + debug_string(a[0]));
   }
   const std::string_view s = a[0].str->view();
-  return byte_array(vm, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()),
-                                                 s.size()));
+  return byte_array(vm,
+                    std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
 }  // namespace

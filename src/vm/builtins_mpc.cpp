@@ -183,9 +183,9 @@ Result<Value> share_neg(VirtualMachine& vm, Args a) {
   if (!x) return x.error();
   auto e = engine_of(vm);
   if (!e) return e.error();
-  return share_object(vm, make_share(vm, x->share->share_type, (*e)->neg(share_field(x->share)),
-                                     scaled_commitments(**e, x->share, (*e)->encode_int(-1),
-                                                        FieldBytes{})));
+  return share_object(
+      vm, make_share(vm, x->share->share_type, (*e)->neg(share_field(x->share)),
+                     scaled_commitments(**e, x->share, (*e)->encode_int(-1), FieldBytes{})));
 }
 
 Result<Value> scalar_op(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
@@ -419,9 +419,9 @@ Result<Value> mul_field(VirtualMachine& vm, Args a) {
   auto canonical = (*e)->check_canonical(scalar);
   if (!canonical) return canonical.error();
   // Unlike the reference, the commitments follow (scaled by the same element).
-  return share_object(vm, make_share(vm, x->share->share_type,
-                                     (*e)->mul_public(share_field(x->share), *canonical),
-                                     scaled_commitments(**e, x->share, *canonical, FieldBytes{})));
+  return share_object(
+      vm, make_share(vm, x->share->share_type, (*e)->mul_public(share_field(x->share), *canonical),
+                     scaled_commitments(**e, x->share, *canonical, FieldBytes{})));
 }
 
 // The commitments of a share as points: the count, then each encoded point (mpc/avss/feldman.h).
@@ -448,8 +448,9 @@ Result<Value> get_commitment(VirtualMachine& vm, Args a) {
   }
   const auto points = commitment_points(x->share);
   if (points.empty()) {
-    return make_error("Share.get_commitment: the share has no commitments (only AVSS shares "
-                      "from Share.random and linear operations on them have)");
+    return make_error(
+        "Share.get_commitment: the share has no commitments (only AVSS shares "
+        "from Share.random and linear operations on them have)");
   }
   if (a[1].u >= points.size()) {
     return make_error("Share.get_commitment: index " + std::to_string(a[1].u) +

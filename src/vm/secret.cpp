@@ -341,8 +341,8 @@ Result<void> VirtualMachine::flush_reveals() {
   }
   // One robust batch opening for all queued reveals, whatever their types (one round); shares
   // with commitments are checked against them.
-  auto opened = any_commitments ? (*engine)->open_committed(shares, commitments)
-                                : (*engine)->open(shares);
+  auto opened =
+      any_commitments ? (*engine)->open_committed(shares, commitments) : (*engine)->open(shares);
   std::vector<PendingRevealEntry> entries;
   entries.swap(pending_reveals_);
   if (!opened) return opened.error();

@@ -84,7 +84,9 @@ Signed run_example(const std::string& name, math::FieldKind field, size_t n,
   return s;
 }
 
-std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> bytes_of(const std::string& s) {
+  return {s.begin(), s.end()};
+}
 
 TEST(ThresholdSignatures, EdDsaVerifiesWithLibsodium) {
   ASSERT_GE(sodium_init(), 0);
@@ -142,9 +144,9 @@ TEST(ThresholdSignatures, SchnorrVerifiesWithLibsodium) {
 std::string node_verify(const Signed& s, const std::vector<uint8_t>& msg) {
   const char* node_env = std::getenv("STOFFEL_NODE");
   const std::string node = node_env ? node_env : "node";
-  const std::string cmd = "cd '" + std::string(STOFFEL_SOURCE_DIR) + "/tests/oracle' && '" +
-                          node + "' bls_verify.js " + hex(s.pk) + " " + hex(s.sig) + " " +
-                          hex(msg) + " 2>&1";
+  const std::string cmd = "cd '" + std::string(STOFFEL_SOURCE_DIR) + "/tests/oracle' && '" + node +
+                          "' bls_verify.js " + hex(s.pk) + " " + hex(s.sig) + " " + hex(msg) +
+                          " 2>&1";
   FILE* f = popen(cmd.c_str(), "r");
   if (f == nullptr) return "popen failed";
   std::string out;

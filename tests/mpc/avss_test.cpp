@@ -156,9 +156,15 @@ void dkg_agrees(math::FieldKind field) {
   }
 }
 
-TEST(Avss, DkgAgreesBls12_381) { dkg_agrees<math::Bls12_381_Fr>(math::FieldKind::Bls12_381); }
-TEST(Avss, DkgAgreesBn254) { dkg_agrees<math::Bn254_Fr>(math::FieldKind::Bn254); }
-TEST(Avss, DkgAgreesEd25519) { dkg_agrees<math::Curve25519_Fr>(math::FieldKind::Curve25519); }
+TEST(Avss, DkgAgreesBls12_381) {
+  dkg_agrees<math::Bls12_381_Fr>(math::FieldKind::Bls12_381);
+}
+TEST(Avss, DkgAgreesBn254) {
+  dkg_agrees<math::Bn254_Fr>(math::FieldKind::Bn254);
+}
+TEST(Avss, DkgAgreesEd25519) {
+  dkg_agrees<math::Curve25519_Fr>(math::FieldKind::Curve25519);
+}
 
 // Honest parties all name exactly `culprit` (as suspected) and agree on `disqualified`.
 void expect_named(const std::vector<KeyOut>& out, std::size_t culprit,
@@ -254,10 +260,11 @@ TEST(Avss, CommitmentsFollowLinearOperations) {
     const std::span<const std::uint8_t> in[2] = {a->commitments, b->commitments};
     const FieldBytes factors[2] = {three, minus_one};
     const auto c = p.commitments_linear(in, factors, seven);
-    const FieldBytes v = p.add(p.sub(p.mul_public(a->value, three), b->value), p.share_public(seven));
-    auto opened = p.open_committed(std::vector<FieldBytes>{v, a->value, b->value},
-                                   std::vector<std::vector<std::uint8_t>>{c, a->commitments,
-                                                                          b->commitments});
+    const FieldBytes v =
+        p.add(p.sub(p.mul_public(a->value, three), b->value), p.share_public(seven));
+    auto opened =
+        p.open_committed(std::vector<FieldBytes>{v, a->value, b->value},
+                         std::vector<std::vector<std::uint8_t>>{c, a->commitments, b->commitments});
     if (!opened) {
       errors[i] = opened.error().message;
       return;

@@ -105,12 +105,12 @@ TEST(OpenExpHb, Edwards25519) {
 
 TEST(OpenExpHb, HashToG1Base) {
   const std::string msg = "threshold BLS";
-  auto h = math::hash_to_g1(std::span<const std::uint8_t>(
-      reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()));
+  auto h = math::hash_to_g1(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()));
   ASSERT_TRUE(h.ok());
   const auto enc = h->to_bytes();
-  check_group<math::Bls12_381_Fr, math::Bls12_381_G1>(5, math::FieldKind::Bls12_381,
-                                                      "bls12-381-g1", enc, *h, std::nullopt);
+  check_group<math::Bls12_381_Fr, math::Bls12_381_G1>(5, math::FieldKind::Bls12_381, "bls12-381-g1",
+                                                      enc, *h, std::nullopt);
 }
 
 TEST(OpenExpHb, BadArguments) {

@@ -1,7 +1,7 @@
 // The AVSS party compiled for the bn254 scalar field (as the HoneyBadger engine, one
 // translation unit per field).
-#include "mpc/avss/dealing.inl"
 #include "mpc/avss/committed_open.inl"
+#include "mpc/avss/dealing.inl"
 
 namespace stoffel::mpc {
 template class AvssPartyImpl<math::Bn254_Fr>;

@@ -36,8 +36,8 @@ Result<std::unique_ptr<HbParty>> make_avss_party(const PartyConfig& config,
                                                  net::Endpoint& endpoint) {
   if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
   if (config.id >= config.n) {
-    return make_error("party id " + std::to_string(config.id) + " is not below n = " +
-                      std::to_string(config.n));
+    return make_error("party id " + std::to_string(config.id) +
+                      " is not below n = " + std::to_string(config.n));
   }
   return math::visit_field(config.field, [&](auto tag) -> Result<std::unique_ptr<HbParty>> {
     using F = typename decltype(tag)::type;

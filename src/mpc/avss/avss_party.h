@@ -50,7 +50,8 @@ class AvssParty : public HbParty {
   virtual Result<Committed> random_committed() = 0;
   // commitments[i] empty: shares[i] has none (opened by the HoneyBadger robust opening).
   virtual Result<std::vector<FieldBytes>> open_committed(
-      std::span<const FieldBytes> shares, std::span<const std::vector<std::uint8_t>> commitments) = 0;
+      std::span<const FieldBytes> shares,
+      std::span<const std::vector<std::uint8_t>> commitments) = 0;
   // As Party::open_exp for one share with its commitments (empty: the HoneyBadger path).
   virtual Result<std::vector<std::uint8_t>> open_exp_committed(
       const FieldBytes& share, std::span<const std::uint8_t> commitments, std::string_view group,

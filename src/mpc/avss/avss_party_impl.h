@@ -116,9 +116,9 @@ class AvssPartyImpl final : public AvssParty {
                                                        std::span<const std::uint8_t> commitments,
                                                        std::string_view group,
                                                        std::span<const std::uint8_t> base) override;
-  std::vector<std::uint8_t> commitments_linear(std::span<const std::span<const std::uint8_t>> inputs,
-                                               std::span<const FieldBytes> factors,
-                                               const FieldBytes& constant) const override;
+  std::vector<std::uint8_t> commitments_linear(
+      std::span<const std::span<const std::uint8_t>> inputs, std::span<const FieldBytes> factors,
+      const FieldBytes& constant) const override;
   std::vector<std::size_t> disqualified_dealers() const override { return disqualified_; }
   std::uint64_t dealings() const override { return dealings_; }
   void set_test_faults(AvssTestFaults faults) override { faults_ = std::move(faults); }

@@ -161,8 +161,8 @@ Result<H> AvssPartyImpl<F>::open_exp_checked(const F& share, const std::vector<G
   msg.insert(msg.end(), enc.begin(), enc.end());
   if (!standard) {
     const G a = G::generator().mul(share);
-    const auto proof = dleq::prove<G, H>(context(round, self, 0), G::generator(), a, base,
-                                         partial, share, hb_->rng());
+    const auto proof = dleq::prove<G, H>(context(round, self, 0), G::generator(), a, base, partial,
+                                         share, hb_->rng());
     msg.insert(msg.end(), proof.begin(), proof.end());
   }
   if (auto ok = hb_->broadcast_to_others(wire::encode_bytes(wire::Channel::kRound, round, msg));
@@ -239,7 +239,8 @@ Result<std::vector<std::uint8_t>> AvssPartyImpl<F>::open_exp_committed(
     if (!r) return r.error();
     return std::move((*r)[0]);
   }
-  auto kind = group.empty() ? Result<GroupKind>(base_group<F>(base.size())) : parse_group_name(group);
+  auto kind =
+      group.empty() ? Result<GroupKind>(base_group<F>(base.size())) : parse_group_name(group);
   if (!kind) return kind.error();
   auto s = F::from_bytes(share);
   if (!s) return make_error("open_exp: the share is not a field element");

@@ -100,8 +100,7 @@ Result<void> AvssPartyImpl<F>::setup_keys() {
 
 template <typename F>
 std::array<std::uint8_t, 32> AvssPartyImpl<F>::share_key(const G& ecdh, std::uint64_t dealing,
-                                                         std::size_t dealer,
-                                                         std::size_t to) const {
+                                                         std::size_t dealer, std::size_t to) const {
   static constexpr char kTag[] = "stoffel-avss-share-key-v1";
   std::vector<std::uint8_t> msg(kTag, kTag + sizeof(kTag) - 1);
   const auto c = context(dealing, dealer, to);
@@ -189,7 +188,7 @@ Result<void> AvssPartyImpl<F>::ransha(std::size_t k) {
   struct Dealing {
     bool ok = false;
     G e;
-    std::vector<G> commits;  // k x (t + 1)
+    std::vector<G> commits;            // k x (t + 1)
     std::span<const std::uint8_t> ct;  // n x ct_bytes
   };
   std::vector<Dealing> d(n);
@@ -202,7 +201,8 @@ Result<void> AvssPartyImpl<F>::ransha(std::size_t k) {
       continue;
     }
     auto e = G::from_bytes(std::span<const std::uint8_t>(v).first(pb));
-    auto commits = decode_points<G>(std::span<const std::uint8_t>(v).subspan(pb, ncoef * pb), ncoef);
+    auto commits =
+        decode_points<G>(std::span<const std::uint8_t>(v).subspan(pb, ncoef * pb), ncoef);
     if (!e || !commits) {
       hb_->report_suspect(i);
       continue;
@@ -211,9 +211,9 @@ Result<void> AvssPartyImpl<F>::ransha(std::size_t k) {
     d[i].e = *e;
     d[i].commits = std::move(*commits);
     d[i].ct = std::span<const std::uint8_t>(v).subspan(pb + ncoef * pb);
-    std::vector<std::uint8_t> block(d[i].ct.begin() + static_cast<std::ptrdiff_t>(self * ct_bytes),
-                                    d[i].ct.begin() +
-                                        static_cast<std::ptrdiff_t>((self + 1) * ct_bytes));
+    std::vector<std::uint8_t> block(
+        d[i].ct.begin() + static_cast<std::ptrdiff_t>(self * ct_bytes),
+        d[i].ct.begin() + static_cast<std::ptrdiff_t>((self + 1) * ct_bytes));
     auto key = share_key(d[i].e.mul(sk_), dealing, i, self);
     xor_stream(key, block);
     sodium_memzero(key.data(), key.size());
@@ -225,13 +225,12 @@ Result<void> AvssPartyImpl<F>::ransha(std::size_t k) {
         break;
       }
       my_shares[i * k + s] = *share;
-      good = share_valid(std::span<const G>(d[i].commits).subspan(s * (t + 1), t + 1), self,
-                         *share);
+      good =
+          share_valid(std::span<const G>(d[i].commits).subspan(s * (t + 1), t + 1), self, *share);
     }
     sodium_memzero(block.data(), block.size());
-    if (!good ||
-        std::find(faults_.complain_against.begin(), faults_.complain_against.end(), i) !=
-            faults_.complain_against.end()) {
+    if (!good || std::find(faults_.complain_against.begin(), faults_.complain_against.end(), i) !=
+                     faults_.complain_against.end()) {
       complain[i] = 1;
     }
   }
@@ -246,8 +245,8 @@ Result<void> AvssPartyImpl<F>::ransha(std::size_t k) {
     if (!complain[i]) continue;
     const G ecdh = d[i].e.mul(sk_);
     const auto enc = ecdh.to_bytes();
-    const auto proof = dleq::prove<G, G>(context(dealing, self, i), G::generator(), my_pk, d[i].e,
-                                         ecdh, sk_, rng);
+    const auto proof =
+        dleq::prove<G, G>(context(dealing, self, i), G::generator(), my_pk, d[i].e, ecdh, sk_, rng);
     claim.insert(claim.end(), enc.begin(), enc.end());
     claim.insert(claim.end(), proof.begin(), proof.end());
   }
@@ -276,22 +275,21 @@ Result<void> AvssPartyImpl<F>::ransha(std::size_t k) {
       pos += entry;
       if (!d[i].ok || !pks_[j]) continue;  // dealer already out, or j cannot be dealt to
       auto ecdh = G::from_bytes(point);
-      if (!ecdh ||
-          !dleq::verify<G, G>(context(dealing, j, i), G::generator(), *pks_[j], d[i].e, *ecdh,
-                              proof)) {
+      if (!ecdh || !dleq::verify<G, G>(context(dealing, j, i), G::generator(), *pks_[j], d[i].e,
+                                       *ecdh, proof)) {
         hb_->report_suspect(j);  // a complaint it cannot back: its own fault
         continue;
       }
-      std::vector<std::uint8_t> block(d[i].ct.begin() + static_cast<std::ptrdiff_t>(j * ct_bytes),
-                                      d[i].ct.begin() +
-                                          static_cast<std::ptrdiff_t>((j + 1) * ct_bytes));
+      std::vector<std::uint8_t> block(
+          d[i].ct.begin() + static_cast<std::ptrdiff_t>(j * ct_bytes),
+          d[i].ct.begin() + static_cast<std::ptrdiff_t>((j + 1) * ct_bytes));
       auto key = share_key(*ecdh, dealing, i, j);
       xor_stream(key, block);
       bool good = true;
       for (std::size_t s = 0; s < k && good; ++s) {
         auto share = F::from_bytes(std::span<const std::uint8_t>(block).subspan(32 * s, 32));
-        good = share && share_valid(std::span<const G>(d[i].commits).subspan(s * (t + 1), t + 1),
-                                    j, *share);
+        good = share &&
+               share_valid(std::span<const G>(d[i].commits).subspan(s * (t + 1), t + 1), j, *share);
       }
       if (good) {
         hb_->report_suspect(j);  // the share checks out: the complaint was false

@@ -80,8 +80,8 @@ std::array<std::uint8_t, kProofBytes> prove(std::span<const std::uint8_t> contex
 
 // Public inputs only, so variable-time arithmetic.
 template <typename G, typename H>
-bool verify(std::span<const std::uint8_t> context, const G& g, const G& a, const H& h,
-            const H& b, std::span<const std::uint8_t> proof) {
+bool verify(std::span<const std::uint8_t> context, const G& g, const G& a, const H& h, const H& b,
+            std::span<const std::uint8_t> proof) {
   using F = typename G::Scalar;
   if (proof.size() != kProofBytes) return false;
   auto c = F::from_bytes(proof.subspan(0, 32));

@@ -49,8 +49,8 @@ Result<std::vector<G>> HbPartyImpl<F>::open_exp_values(std::span<const F> shares
     mine[2 * k + 1] = base.mul(masks[k]);
   }
   const std::uint64_t round = router_.next_round();
-  if (auto ok = send_to_others(wire::encode_bytes(wire::Channel::kRound, round,
-                                                  encode_points<G>(mine)));
+  if (auto ok =
+          send_to_others(wire::encode_bytes(wire::Channel::kRound, round, encode_points<G>(mine)));
       !ok) {
     return ok.error();
   }
@@ -126,8 +126,10 @@ Result<std::vector<G>> HbPartyImpl<F>::open_exp_values(std::span<const F> shares
     auto dec = alg_->dec_t.decode(present, column);
     if (!dec) return dec.error();
     if (!dec->has_value()) {
-      return make_error("opening in the exponent failed: the masked shares do not determine a "
-                        "value (more than t = " + std::to_string(t) + " parties faulty or silent)");
+      return make_error(
+          "opening in the exponent failed: the masked shares do not determine a "
+          "value (more than t = " +
+          std::to_string(t) + " parties faulty or silent)");
     }
     for (std::size_t p : (*dec)->faulty) suspect(p);
     u_coeffs[k] = std::move((*dec)->coeffs);
@@ -181,8 +183,10 @@ Result<std::vector<G>> HbPartyImpl<F>::open_exp_values(std::span<const F> shares
 
 template <typename F>
 Result<std::vector<std::vector<std::uint8_t>>> HbPartyImpl<F>::open_exp(
-    std::span<const FieldBytes> shares, std::string_view group, std::span<const std::uint8_t> base) {
-  auto kind = group.empty() ? Result<GroupKind>(base_group<F>(base.size())) : parse_group_name(group);
+    std::span<const FieldBytes> shares, std::string_view group,
+    std::span<const std::uint8_t> base) {
+  auto kind =
+      group.empty() ? Result<GroupKind>(base_group<F>(base.size())) : parse_group_name(group);
   if (!kind) return kind.error();
   auto in = load_all(shares, "open_exp");
   if (!in) return in.error();

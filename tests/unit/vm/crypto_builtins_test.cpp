@@ -119,9 +119,10 @@ TEST_F(CryptoBuiltins, Bytes) {
   EXPECT_EQ(call_hex("Bytes.concat", {bytes("ab"), bytes("c")}), "616263");
   EXPECT_EQ(call_hex("Bytes.concat", {bytes(""), bytes("")}), "");
   // The concatenation hashes like the whole message.
-  EXPECT_EQ(call_hex("Crypto.sha256", {*vm.execute_with_args(
-                                          "Bytes.concat", std::vector<Value>{bytes("a"), bytes("bc")})}),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(
+      call_hex("Crypto.sha256", {*vm.execute_with_args(
+                                    "Bytes.concat", std::vector<Value>{bytes("a"), bytes("bc")})}),
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_F(CryptoBuiltins, ArgumentErrors) {
