@@ -23,6 +23,19 @@
 namespace stoffel::embed {
 namespace {
 
+// Sanitizer builds run BLS12-381 arithmetic 100x slower or more: BLS at n = 4 only there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 std::vector<uint8_t> unhex(const std::string& s) {
   std::vector<uint8_t> out(s.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
@@ -161,7 +174,7 @@ std::string node_verify(const Signed& s, const std::vector<uint8_t>& msg) {
 
 TEST(ThresholdSignatures, BlsVerifiesWithNoblePairing) {
   const auto msg = bytes_of("Stoffel threshold BLS");
-  for (size_t n : {4u, 5u, 7u}) {
+  for (size_t n : kSanitized ? std::vector<size_t>{4} : std::vector<size_t>{4, 5, 7}) {
     SCOPED_TRACE("n = " + std::to_string(n));
     const Signed s = run_example("threshold_bls", math::FieldKind::Bls12_381, n);
     ASSERT_EQ(s.pk.size(), 96u);
