@@ -21,9 +21,9 @@ namespace {
 
 using Args = std::span<const Value>;
 
-Error arity(std::string_view name, size_t n) {
+Error arity(std::string_view name, size_t n, size_t got) {
   return make_error(std::string(name) + " expects " + std::to_string(n) +
-                    (n == 1 ? " argument" : " arguments"));
+                    (n == 1 ? " argument" : " arguments") + " but got " + std::to_string(got));
 }
 
 Value byte_array(VirtualMachine& vm, std::span<const uint8_t> bytes) {
@@ -57,14 +57,14 @@ Result<std::vector<uint8_t>> bytes_arg(VirtualMachine& vm, const Value& a, std::
 }
 
 Result<Value> sha256(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Crypto.sha256", 1);
+  if (a.size() != 1) return arity("Crypto.sha256", 1, a.size());
   auto data = bytes_arg(vm, a[0], "Crypto.sha256", "data");
   if (!data) return data.error();
   return byte_array(vm, math::sha256(*data));
 }
 
 Result<Value> sha512(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Crypto.sha512", 1);
+  if (a.size() != 1) return arity("Crypto.sha512", 1, a.size());
   auto data = bytes_arg(vm, a[0], "Crypto.sha512", "data");
   if (!data) return data.error();
   return byte_array(vm, math::sha512(*data));
@@ -89,7 +89,7 @@ std::array<uint8_t, 32> reduce_mod_order(std::span<const uint8_t> bytes, bool bi
 // reference's choice: Ed25519 reads its SHA-512 challenge little-endian, RFC 8032 §5.1.7).
 // Result: 32 bytes, canonical little-endian (the VM's field encoding).
 Result<Value> hash_to_field(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Crypto.hash_to_field", 2);
+  if (a.size() != 2) return arity("Crypto.hash_to_field", 2, a.size());
   auto data = bytes_arg(vm, a[0], "Crypto.hash_to_field", "data");
   if (!data) return data.error();
   if (a[1].type != ValueType::String) {
@@ -106,7 +106,7 @@ Result<Value> hash_to_field(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> hash_to_g1(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Crypto.hash_to_g1", 1);
+  if (a.size() != 1) return arity("Crypto.hash_to_g1", 1, a.size());
   auto data = bytes_arg(vm, a[0], "Crypto.hash_to_g1", "data");
   if (!data) return data.error();
   auto point = math::hash_to_g1(*data);
@@ -115,7 +115,7 @@ Result<Value> hash_to_g1(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> bytes_concat(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Bytes.concat", 2);
+  if (a.size() != 2) return arity("Bytes.concat", 2, a.size());
   auto x = bytes_arg(vm, a[0], "Bytes.concat", "first argument");
   if (!x) return x.error();
   auto y = bytes_arg(vm, a[1], "Bytes.concat", "second argument");
@@ -126,7 +126,7 @@ Result<Value> bytes_concat(VirtualMachine& vm, Args a) {
 
 // The UTF-8 bytes of a string (VM strings are byte strings; nothing is re-encoded).
 Result<Value> bytes_from_string(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Bytes.from_string", 1);
+  if (a.size() != 1) return arity("Bytes.from_string", 1, a.size());
   if (a[0].type != ValueType::String) {
     return make_error("Bytes.from_string: expected a string, got " + debug_string(a[0]));
   }

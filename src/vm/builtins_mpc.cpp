@@ -439,7 +439,7 @@ std::vector<std::span<const uint8_t>> commitment_points(const ShareObj* s) {
 }
 
 Result<Value> get_commitment(VirtualMachine& vm, Args a) {
-  if (a.size() != 2) return arity("Share.get_commitment", 2);
+  if (a.size() != 2) return arity("Share.get_commitment", 2, a.size());
   auto x = raw_share(vm, a[0], "Share.get_commitment");
   if (!x) return x.error();
   if (!a[1].is_int() || (a[1].is_signed_int() && a[1].i < 0)) {
@@ -461,14 +461,14 @@ Result<Value> get_commitment(VirtualMachine& vm, Args a) {
 }
 
 Result<Value> commitment_count(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.commitment_count", 1);
+  if (a.size() != 1) return arity("Share.commitment_count", 1, a.size());
   auto x = raw_share(vm, a[0], "Share.commitment_count");
   if (!x) return x.error();
   return Value::i64(static_cast<int64_t>(commitment_points(x->share).size()));
 }
 
 Result<Value> has_commitments(VirtualMachine& vm, Args a) {
-  if (a.size() != 1) return arity("Share.has_commitments", 1);
+  if (a.size() != 1) return arity("Share.has_commitments", 1, a.size());
   auto x = raw_share(vm, a[0], "Share.has_commitments");
   if (!x) return x.error();
   return Value::boolean(!commitment_points(x->share).empty());
@@ -478,7 +478,7 @@ Result<Value> has_commitments(VirtualMachine& vm, Args a) {
 // the group's generator or the given base, as an encoded point (byte array).
 Result<Value> open_exp(VirtualMachine& vm, Args a, bool custom) {
   const char* fn = custom ? "Share.open_exp_custom" : "Share.open_exp";
-  if (a.size() != 2) return arity(fn, 2);
+  if (a.size() != 2) return arity(fn, 2, a.size());
   auto x = raw_share(vm, a[0], fn);
   if (!x) return x.error();
   std::string group;
@@ -747,17 +747,17 @@ void register_mpc_builtins(VirtualMachine& vm) {
   vm.register_native("Share.open_exp_custom",
                      [](VirtualMachine& m, Args a) { return open_exp(m, a, true); });
   vm.register_native("Avss.is_avss_share", [](VirtualMachine& m, Args a) -> Result<Value> {
-    if (a.size() != 1) return arity("Avss.is_avss_share", 1);
+    if (a.size() != 1) return arity("Avss.is_avss_share", 1, a.size());
     return Value::boolean(avss_object(m, a[0], "Avss.is_avss_share").ok());
   });
   vm.register_native("Avss.get_key_name", [](VirtualMachine& m, Args a) -> Result<Value> {
-    if (a.size() != 1) return arity("Avss.get_key_name", 1);
+    if (a.size() != 1) return arity("Avss.get_key_name", 1, a.size());
     auto o = avss_object(m, a[0], "Avss.get_key_name");
     if (!o) return o.error();
     return field_of(m, *o, "__key_name");
   });
   vm.register_native("Avss.commitment_count", [](VirtualMachine& m, Args a) -> Result<Value> {
-    if (a.size() != 1) return arity("Avss.commitment_count", 1);
+    if (a.size() != 1) return arity("Avss.commitment_count", 1, a.size());
     auto o = avss_object(m, a[0], "Avss.commitment_count");
     if (!o) return o.error();
     auto c = avss_commitments(m, *o, "Avss.commitment_count");
@@ -765,7 +765,7 @@ void register_mpc_builtins(VirtualMachine& vm) {
     return Value::i64(m.array_length(*c));
   });
   vm.register_native("Avss.get_commitment", [](VirtualMachine& m, Args a) -> Result<Value> {
-    if (a.size() != 2) return arity("Avss.get_commitment", 2);
+    if (a.size() != 2) return arity("Avss.get_commitment", 2, a.size());
     auto o = avss_object(m, a[0], "Avss.get_commitment");
     if (!o) return o.error();
     auto c = avss_commitments(m, *o, "Avss.get_commitment");
