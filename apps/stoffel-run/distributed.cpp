@@ -74,16 +74,18 @@ Result<LoadedProgram> load_program(const std::string& path) {
   return lp;
 }
 
+bool avss_backend(const RunOptions& opts) {
+  std::string backend = opts.mpc_backend;
+  for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return backend == "avss" || backend == "adkg";
+}
+
 Result<math::FieldKind> check_mpc_settings(const RunOptions& opts) {
   std::string backend = opts.mpc_backend;
   for (char& c : backend) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (backend == "avss" || backend == "adkg") {
-    return make_error(ErrorKind::Usage,
-                      "Error: the avss backend is not available yet (use honeybadger)");
-  }
-  if (backend != "honeybadger" && backend != "hb") {
-    return make_error(ErrorKind::Usage,
-                      "Error: unknown --mpc-backend '" + opts.mpc_backend + "' (honeybadger, hb)");
+  if (backend != "honeybadger" && backend != "hb" && !avss_backend(opts)) {
+    return make_error(ErrorKind::Usage, "Error: unknown --mpc-backend '" + opts.mpc_backend +
+                                            "' (honeybadger, hb, avss, adkg)");
   }
   auto field = math::parse_curve_name(opts.mpc_curve);
   if (!field) return field.error().with_context("Error: ");
@@ -185,6 +187,7 @@ int run_distributed(const RunOptions& opts) {
   po.session.n = opts.n_parties;
   po.session.t = opts.threshold;
   po.session.field = *field;
+  po.session.avss = avss_backend(opts);
   po.wait_for_clients = opts.wait_for_clients;
   po.token = token;
   po.stats = opts.stats;

@@ -23,6 +23,8 @@ Result<LoadedProgram> load_program(const std::string& path);
 
 // --mpc-backend, --mpc-curve, n >= 3t + 1; the error is the line to print (exit 2).
 Result<math::FieldKind> check_mpc_settings(const RunOptions& opts);
+// --mpc-backend avss (alias adkg), case-insensitively.
+bool avss_backend(const RunOptions& opts);
 
 // --leader, --bootnode, --bootstrap, --client: returns the exit code.
 int run_distributed(const RunOptions& opts);

@@ -155,6 +155,7 @@ int run(const stoffel::cli::RunOptions& opts) {
   eo.max_call_depth = opts.max_call_depth;
   eo.max_steps = opts.max_steps;
   eo.trace = {opts.trace_instr, opts.trace_regs, opts.trace_stack};
+  eo.session.avss = cli::avss_backend(opts);
   eo.corrupt_parties.assign(opts.fault_corrupt.begin(), opts.fault_corrupt.end());
   eo.crash_parties.assign(opts.fault_crash.begin(), opts.fault_crash.end());
   eo.crash_after_messages = opts.fault_crash_after;

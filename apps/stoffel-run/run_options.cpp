@@ -69,7 +69,7 @@ void configure(CLI::App& app, RunOptions& o, bool& help, RoleFlags& r) {
       ->check(whole_number(0, 84));
   app.add_option("--mpc-curve", o.mpc_curve,
                  "Field: bls12-381 (default), bn254, curve25519, ed25519");
-  app.add_option("--mpc-backend", o.mpc_backend, "MPC backend: honeybadger (default, alias hb)");
+  app.add_option("--mpc-backend", o.mpc_backend, "MPC backend: honeybadger (default, alias hb) or avss (alias adkg)");
   app.add_option("--client-inputs", o.client_inputs,
                  "Client inputs 'a,b;c' (one ;-separated list per client, in client order; "
                  "integers are field integers, decimals are fixed point scaled by 2^16)");

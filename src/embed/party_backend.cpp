@@ -13,7 +13,8 @@ PartyBackend::PartyBackend(mpc::Party& party) : party_(party) {
   info_.n_parties = static_cast<uint32_t>(party.n());
   info_.threshold = static_cast<uint32_t>(party.t());
   info_.instance_id = party.instance_id();
-  info_.backend = "honeybadger";
+  avss_ = dynamic_cast<mpc::AvssParty*>(&party);
+  info_.backend = avss_ != nullptr ? "avss" : "honeybadger";
   info_.field = std::string(math::field_kind_name(party.field()));
 }
 
@@ -57,6 +58,36 @@ Result<std::pair<uint32_t, std::vector<uint8_t>>> PartyBackend::rbc_receive_any(
   auto got = party_.rbc_receive_any(std::chrono::milliseconds(timeout_ms));
   if (!got) return got.error();
   return std::make_pair(static_cast<uint32_t>(got->first), std::move(got->second));
+}
+
+Result<std::vector<uint8_t>> PartyBackend::open_exp(const vm::FieldBytes& share,
+                                                    std::span<const uint8_t> commitments,
+                                                    std::string_view group,
+                                                    std::span<const uint8_t> base) {
+  if (avss_ != nullptr) return avss_->open_exp_committed(share, commitments, group, base);
+  auto points = party_.open_exp(std::span<const vm::FieldBytes>(&share, 1), group, base);
+  if (!points) return points.error();
+  return std::move((*points)[0]);
+}
+
+std::vector<uint8_t> PartyBackend::commitments_linear(
+    std::span<const std::span<const uint8_t>> inputs, std::span<const vm::FieldBytes> factors,
+    const vm::FieldBytes& constant) const {
+  if (avss_ == nullptr) return {};
+  return avss_->commitments_linear(inputs, factors, constant);
+}
+
+Result<std::pair<vm::FieldBytes, std::vector<uint8_t>>> PartyBackend::random_committed() {
+  if (avss_ == nullptr) return vm::MpcBackend::random_committed();
+  auto r = avss_->random_committed();
+  if (!r) return r.error();
+  return std::make_pair(r->value, std::move(r->commitments));
+}
+
+Result<std::vector<vm::FieldBytes>> PartyBackend::open_committed(
+    std::span<const vm::FieldBytes> shares, std::span<const std::vector<uint8_t>> commitments) {
+  if (avss_ == nullptr) return party_.open(shares);
+  return avss_->open_committed(shares, commitments);
 }
 
 }  // namespace stoffel::embed

@@ -2,6 +2,7 @@
 // the only place that knows both the VM and the MPC layer.
 #pragma once
 
+#include "mpc/avss/avss_party.h"
 #include "mpc/party.h"
 #include "vm/mpc_backend.h"
 
@@ -70,6 +71,18 @@ class PartyBackend final : public vm::MpcBackend {
   Result<bool> aba_result(uint64_t session, uint64_t timeout_ms) override {
     return party_.aba_result(session, std::chrono::milliseconds(timeout_ms));
   }
+  Result<std::vector<uint8_t>> open_exp(const vm::FieldBytes& share,
+                                        std::span<const uint8_t> commitments,
+                                        std::string_view group,
+                                        std::span<const uint8_t> base) override;
+  // Verifiable sharings: only on the AVSS backend (an mpc::AvssParty); the defaults otherwise.
+  std::vector<uint8_t> commitments_linear(std::span<const std::span<const uint8_t>> inputs,
+                                          std::span<const vm::FieldBytes> factors,
+                                          const vm::FieldBytes& constant) const override;
+  Result<std::pair<vm::FieldBytes, std::vector<uint8_t>>> random_committed() override;
+  Result<std::vector<vm::FieldBytes>> open_committed(
+      std::span<const vm::FieldBytes> shares,
+      std::span<const std::vector<uint8_t>> commitments) override;
 
   // One entry per value sent with send_output, in the order sent.
   struct SentOutput {
@@ -80,6 +93,7 @@ class PartyBackend final : public vm::MpcBackend {
 
  private:
   mpc::Party& party_;
+  mpc::AvssParty* avss_ = nullptr;  // the same party when it is an AVSS party
   vm::EngineInfo info_;
   std::vector<SentOutput> sent_;
 };

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "vm/builtins.h"
 #include "vm/secret.h"
 #include "vm/value_format.h"
 #include "vm/vm.h"
@@ -41,6 +42,7 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
     if (c < options.client_input_types.size()) client.types = options.client_input_types[c];
     machine.client_store().clients.push_back(std::move(client));
   }
+  vm::register_crypto_builtins(machine);  // Crypto.*, Bytes.* (stoffel_vm_crypto)
   if (auto r = machine.load_program(program); !r) return fail(r.error());
   if (options.trace.instructions || options.trace.registers || options.trace.stack) {
     vm::install_trace_hooks(machine, options.trace, [&sinks](std::string_view line) {

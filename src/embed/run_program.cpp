@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mpc/session_params.h"
+#include "vm/builtins.h"
 #include "vm/value_format.h"
 #include "vm/vm.h"
 
@@ -54,6 +55,7 @@ Result<RunReport> run_program(const bytecode::Program& program, const std::strin
   vm::VirtualMachine machine(vm_options);
   Transcript held;
   machine.set_output([&held](std::string_view text) { held.output(text); });
+  vm::register_crypto_builtins(machine);  // Crypto.*, Bytes.* (stoffel_vm_crypto)
   if (auto r = machine.load_program(program); !r) return Error{r.error().message, ErrorKind::Load};
 
   const bool faults = !engine.corrupt_parties.empty() || !engine.crash_parties.empty();

@@ -18,6 +18,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -133,6 +134,19 @@ class Party {
   // Handles incoming messages for `wait` (the asynchronous protocols advance; round messages are
   // kept for their rounds).
   virtual Result<void> serve(std::chrono::milliseconds wait) = 0;
+
+  // --- opening in the exponent (Share.open_exp / open_exp_custom; docs/mpc.md) ----------------
+  // For each share, the point secret·B, encoded: B is the standard generator of `group` (the
+  // reference's names: bls12-381-g1, bls12-381-g2, bn254-g1, curve25519-edwards,
+  // ed25519-edwards; its scalar field must be the session's), or the encoded point `base` when
+  // that is not empty (an empty `group` then means the group the base's size names: G2 for 96
+  // bytes on BLS12-381, else the field's commitment group). Every party passes the same group
+  // and base. Every other party's partial
+  // s_i·B is verified before it is combined (a party whose partial fails is suspected, like a
+  // wrong share in an opening), so the result is right with up to t faulty parties.
+  virtual Result<std::vector<std::vector<std::uint8_t>>> open_exp(
+      std::span<const FieldBytes> shares, std::string_view group,
+      std::span<const std::uint8_t> base) = 0;
 
   virtual const PartyStats& stats() const = 0;
 };

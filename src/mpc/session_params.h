@@ -34,6 +34,9 @@ struct SessionParams {
   std::size_t rbc_max_payload = std::size_t{16} << 20;
   // Binary agreement: random shares reserved as coins per session (async_hub.h, aba.h).
   std::size_t aba_coins = 16;
+  // The AVSS backend (--mpc-backend avss; mpc/avss/avss_party.h): HoneyBadger plus
+  // Feldman-committed sharings, instead of plain HoneyBadger.
+  bool avss = false;
 };
 
 // The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1

@@ -11,11 +11,13 @@
 // into the message: the transport tells the receiver who sent it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -117,6 +119,28 @@ net::Bytes encode_elements(Channel channel, std::uint64_t id, std::span<const F>
     std::memcpy(dst + kElementSize * k, x.data(), kElementSize);
   }
   return b;
+}
+
+// Arbitrary bytes in a message (encoded points and proofs of openings in the exponent, AVSS
+// commitments): zero-padded to whole 32-byte blocks, `count` = blocks. The receiver knows the
+// exact length to expect and checks the block count and the padding.
+inline net::Bytes encode_bytes(Channel channel, std::uint64_t id,
+                               std::span<const std::uint8_t> data) {
+  net::Bytes b = make_message(channel, id, (data.size() + kElementSize - 1) / kElementSize);
+  std::copy(data.begin(), data.end(), b.begin() + kHeaderSize);
+  return b;
+}
+
+// The `length` bytes of a body of `count` blocks, or nullopt if the count or padding is wrong.
+inline std::optional<std::span<const std::uint8_t>> decode_bytes(std::span<const std::uint8_t> body,
+                                                                 std::uint32_t count,
+                                                                 std::size_t length) {
+  if (std::size_t{count} != (length + kElementSize - 1) / kElementSize) return std::nullopt;
+  if (body.size() != std::size_t{count} * kElementSize) return std::nullopt;
+  for (std::size_t i = length; i < body.size(); ++i) {
+    if (body[i] != 0) return std::nullopt;
+  }
+  return body.first(length);
 }
 
 }  // namespace stoffel::mpc::wire

@@ -224,6 +224,7 @@ class Server final : public BootnodeServer {
       cmp("t =", std::to_string(reg.t), std::to_string(p.t));
       cmp("field", std::string(math::field_kind_name(reg.field)),
           std::string(math::field_kind_name(p.field)));
+      cmp("--mpc-backend", reg.avss ? "avss" : "honeybadger", p.avss ? "avss" : "honeybadger");
       cmp("--wait-for-clients", std::to_string(reg.clients), std::to_string(p.clients));
       cmp("entry", "'" + reg.entry + "'", "'" + p.entry + "'");
       if (!diff.empty()) return refuse(RefuseCode::kParameterMismatch, "this party's " + diff);
@@ -266,6 +267,7 @@ class Server final : public BootnodeServer {
     Roster roster;
     const Registration& p = *params_;
     roster.field = p.field;
+    roster.avss = p.avss;
     roster.t = p.t;
     roster.clients = p.clients;
     roster.session = session_;

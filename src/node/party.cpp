@@ -179,6 +179,7 @@ class PartySession {
     reg.n = static_cast<std::uint16_t>(o_.session.n);
     reg.t = static_cast<std::uint16_t>(o_.session.t);
     reg.field = o_.session.field;
+    reg.avss = o_.session.avss;
     reg.clients = static_cast<std::uint16_t>(o_.wait_for_clients);
     reg.program = program_hash_;
     reg.entry = work_.entry;
@@ -219,6 +220,7 @@ class PartySession {
   std::optional<std::string> check_roster(const Roster& r, const net::SessionId& session) {
     if (r.session != session) return "the roster is for another session";
     if (r.n() != o_.session.n || r.t != o_.session.t || r.field != o_.session.field ||
+        r.avss != o_.session.avss ||
         r.clients != o_.wait_for_clients || r.entry != work_.entry) {
       return "the roster's parameters differ from this party's";
     }
@@ -623,7 +625,8 @@ class PartySession {
       cfg.initial_triples = 0;
       cfg.initial_randoms = 0;
     }
-    note("Creating MPC engine (backend=honeybadger, n=" + std::to_string(n) +
+    note(std::string("Creating MPC engine (backend=") + (cfg.avss ? "avss" : "honeybadger") +
+         ", n=" + std::to_string(n) +
          ", t=" + std::to_string(roster_.t) +
          ", field=" + std::string(math::field_kind_name(roster_.field)) + ")");
     auto party = mpc::make_party(cfg, *ep_);
@@ -744,6 +747,7 @@ int run_leader(const PartyOptions& options, NodeIo& io) {
   expect.n = static_cast<std::uint16_t>(options.session.n);
   expect.t = static_cast<std::uint16_t>(options.session.t);
   expect.field = options.session.field;
+  expect.avss = options.session.avss;
   expect.clients = static_cast<std::uint16_t>(options.wait_for_clients);
   const SessionWork work = session_work(options);
   expect.program = work.program;

@@ -170,6 +170,7 @@ net::Bytes Roster::encode() const {
   w.raw(kRosterMagic);
   w.u8(kVersion);
   w.u8(static_cast<std::uint8_t>(field));
+  w.u8(avss ? 1 : 0);
   w.u16(static_cast<std::uint16_t>(parties.size()));
   w.u16(t);
   w.u16(clients);
@@ -190,6 +191,7 @@ Result<Roster> read_roster(Reader& r) {
   if (r.raw<4>() != kRosterMagic) r.fail("bad magic");
   if (r.u8() != kVersion) r.fail("unknown version");
   const std::uint8_t field = r.u8();
+  const std::uint8_t backend = r.u8();
   const std::size_t n = r.u16();
   ro.t = r.u16();
   ro.clients = r.u16();
@@ -202,6 +204,8 @@ Result<Roster> read_roster(Reader& r) {
   } else {
     r.fail(f.error().message);
   }
+  if (backend > 1) r.fail("unknown backend " + std::to_string(backend));
+  ro.avss = backend == 1;
   if (n == 0 || n > kMaxParties) r.fail("n = " + std::to_string(n));
   if (ro.clients > kMaxClients) r.fail(std::to_string(ro.clients) + " clients");
   // Each entry takes at least 34 bytes: a count the bytes cannot hold is refused before the
@@ -327,6 +331,7 @@ net::Bytes encode(const Registration& m) {
   w.u16(m.n);
   w.u16(m.t);
   w.u8(static_cast<std::uint8_t>(m.field));
+  w.u8(m.avss ? 1 : 0);
   w.u16(m.clients);
   w.raw(m.program);
   w.str(m.entry, kMaxEntry);
@@ -342,6 +347,7 @@ Result<Registration> decode_registration(std::span<const std::uint8_t> msg) {
   m.n = r->u16();
   m.t = r->u16();
   const std::uint8_t field = r->u8();
+  const std::uint8_t backend = r->u8();
   m.clients = r->u16();
   m.program = r->raw<32>();
   m.entry = r->str(kMaxEntry, "entry");
@@ -351,6 +357,8 @@ Result<Registration> decode_registration(std::span<const std::uint8_t> msg) {
   } else {
     r->fail(f.error().message);
   }
+  if (backend > 1) r->fail("unknown backend " + std::to_string(backend));
+  m.avss = backend == 1;
   if (auto ok = r->finish(); !ok) return ok.error();
   if (m.n == 0 || m.n > kMaxParties || m.party_id >= m.n) {
     return make_error(ErrorKind::Protocol, "malformed REGISTER: party id " +

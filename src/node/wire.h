@@ -14,6 +14,7 @@
 //  2     PROOF         party -> bootnode   nonce[32] ‖ mac[32]                (net/auth.h)
 //  3     CONFIRM       bootnode -> party   mac[32]
 //  4     REGISTER      party -> bootnode   party id u16 ‖ n u16 ‖ t u16 ‖ field u8 ‖
+//                                          backend u8 (0 honeybadger, 1 avss) ‖
 //                                          clients u16 ‖ program sha256[32] ‖ entry str ‖
 //                                          address str
 //  5     STATUS        bootnode -> party   registered u16 ‖ n u16
@@ -36,13 +37,14 @@
 //   0       4      magic "STRO"
 //   4       1      version (= 1)
 //   5       1      field (math::FieldKind)
-//   6       2      n u16 (1..255)
-//   8       2      t u16 (n >= 3t + 1)
-//   10      2      clients u16 (--wait-for-clients)
-//   12      8      instance id u64
-//   20      16     session id
-//   36      32     program sha256
-//   68      str    entry function
+//   6       1      backend (0 honeybadger, 1 avss: --mpc-backend)
+//   7       2      n u16 (1..255)
+//   9       2      t u16 (n >= 3t + 1)
+//   11      2      clients u16 (--wait-for-clients)
+//   13      8      instance id u64
+//   21      16     session id
+//   37      32     program sha256
+//   69      str    entry function
 //   ..      n × { key[32] ‖ address str }      party i is entry i (decision N2)
 #pragma once
 
@@ -110,6 +112,7 @@ struct RosterEntry {
 // what they run.
 struct Roster {
   math::FieldKind field = math::FieldKind::Bls12_381;
+  bool avss = false;  // the MPC backend: AVSS (mpc::SessionParams::avss) or HoneyBadger
   std::uint16_t t = 0;
   std::uint16_t clients = 0;
   std::uint64_t instance_id = 0;
@@ -143,6 +146,7 @@ struct Registration {
   Digest program{};
   std::string entry;
   std::string address;
+  bool avss = false;  // the MPC backend (--mpc-backend): AVSS or HoneyBadger; sent after field
 };
 struct Status {
   std::uint16_t registered = 0;

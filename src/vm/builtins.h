@@ -8,5 +8,8 @@ class VirtualMachine;
 void register_standard_builtins(VirtualMachine& vm);
 // Share.*, Mpc.* and MpcOutput.* (builtins_mpc.cpp); they need an engine to do anything.
 void register_mpc_builtins(VirtualMachine& vm);
+// Crypto.* and Bytes.* (builtins_crypto.cpp, library stoffel_vm_crypto): local hashing and byte
+// helpers, no engine needed. Not registered by default: the layers that link the library do.
+void register_crypto_builtins(VirtualMachine& vm);
 
 }  // namespace stoffel::vm

@@ -124,8 +124,8 @@ Result<Value> from_clear_int(VirtualMachine& vm, Args a) {
   }
   auto e = engine_of(vm);
   if (!e) return e.error();
-  Value raw = make_share(vm, ShareType::secret_int(static_cast<uint32_t>(a[1].i)),
-                         (*e)->share_public((*e)->encode_int(a[0].i)));
+  Value raw = make_public_share(vm, **e, ShareType::secret_int(static_cast<uint32_t>(a[1].i)),
+                                (*e)->encode_int(a[0].i));
   return share_object(vm, raw);
 }
 
@@ -150,7 +150,7 @@ Result<Value> from_clear_fixed(VirtualMachine& vm, Args a) {
       ShareType::fixed_point(static_cast<uint32_t>(a[1].i), static_cast<uint32_t>(a[2].i));
   auto enc = encode_fixed(**e, v, t.f);
   if (!enc) return enc.error();
-  return share_object(vm, make_share(vm, t, (*e)->share_public(*enc)));
+  return share_object(vm, make_public_share(vm, **e, t, *enc));
 }
 
 Result<Value> binary(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
@@ -183,7 +183,9 @@ Result<Value> share_neg(VirtualMachine& vm, Args a) {
   if (!x) return x.error();
   auto e = engine_of(vm);
   if (!e) return e.error();
-  return share_object(vm, make_share(vm, x->share->share_type, (*e)->neg(share_field(x->share))));
+  return share_object(
+      vm, make_share(vm, x->share->share_type, (*e)->neg(share_field(x->share)),
+                     scaled_commitments(**e, x->share, (*e)->encode_int(-1), FieldBytes{})));
 }
 
 Result<Value> scalar_op(VirtualMachine& vm, Args a, std::string_view fn, IOp op) {
@@ -219,7 +221,10 @@ Result<Opened> open_single(VirtualMachine& vm, Args a, std::string_view fn) {
   auto e = engine_of(vm);
   if (!e) return e.error();
   const FieldBytes f = share_field(x->share);
-  auto opened = (*e)->open(std::span<const FieldBytes>(&f, 1));
+  const auto c = share_commitments(x->share);
+  const std::vector<uint8_t> commitments(c.begin(), c.end());
+  auto opened = (*e)->open_committed(std::span<const FieldBytes>(&f, 1),
+                                     std::span<const std::vector<uint8_t>>(&commitments, 1));
   if (!opened) return opened.error();
   return Opened{x->share->share_type, (*opened)[0], *e};
 }
@@ -263,8 +268,13 @@ Result<Value> batch_open(VirtualMachine& vm, Args a) {
   auto e = engine_of(vm);
   if (!e) return e.error();
   std::vector<FieldBytes> fields;
-  for (const Value& s : *shares) fields.push_back(share_field(s.share));
-  auto opened = (*e)->open(fields);  // one round for the whole batch
+  std::vector<std::vector<uint8_t>> commitments;
+  for (const Value& s : *shares) {
+    fields.push_back(share_field(s.share));
+    const auto c = share_commitments(s.share);
+    commitments.emplace_back(c.begin(), c.end());
+  }
+  auto opened = (*e)->open_committed(fields, commitments);  // one round for the whole batch
   if (!opened) return opened.error();
   for (size_t i = 0; i < fields.size(); ++i) {
     auto v = clear_from_field(**e, (*shares)[i].share->share_type, (*opened)[i]);
@@ -381,9 +391,9 @@ Result<Value> get_party_id(VirtualMachine& vm, Args a) {
 Result<Value> random_share(VirtualMachine& vm, Args) {
   auto e = engine_of(vm);
   if (!e) return e.error();
-  auto r = (*e)->random();
+  auto r = (*e)->random_committed();
   if (!r) return r.error();
-  return share_object(vm, make_share(vm, ShareType::secret_int(64), *r));
+  return share_object(vm, make_share(vm, ShareType::secret_int(64), r->first, r->second));
 }
 
 Result<Value> open_field(VirtualMachine& vm, Args a) {
@@ -408,12 +418,107 @@ Result<Value> mul_field(VirtualMachine& vm, Args a) {
   std::copy(bytes->begin(), bytes->end(), scalar.begin());
   auto canonical = (*e)->check_canonical(scalar);
   if (!canonical) return canonical.error();
-  return share_object(vm, make_share(vm, x->share->share_type,
-                                     (*e)->mul_public(share_field(x->share), *canonical)));
+  // Unlike the reference, the commitments follow (scaled by the same element).
+  return share_object(
+      vm, make_share(vm, x->share->share_type, (*e)->mul_public(share_field(x->share), *canonical),
+                     scaled_commitments(**e, x->share, *canonical, FieldBytes{})));
 }
 
-Result<Value> not_on_honeybadger(std::string_view name) {
-  return make_error(std::string(name) + " is not supported by the honeybadger backend");
+// The commitments of a share as points: the count, then each encoded point (mpc/avss/feldman.h).
+// Empty when the share has none.
+std::vector<std::span<const uint8_t>> commitment_points(const ShareObj* s) {
+  const auto c = share_commitments(s);
+  std::vector<std::span<const uint8_t>> out;
+  if (c.size() < 8) return out;
+  uint64_t count = 0;
+  for (int i = 0; i < 8; ++i) count |= static_cast<uint64_t>(c[i]) << (8 * i);
+  if (count == 0 || (c.size() - 8) % count != 0) return out;
+  const size_t size = (c.size() - 8) / count;
+  for (uint64_t i = 0; i < count; ++i) out.push_back(c.subspan(8 + i * size, size));
+  return out;
+}
+
+Result<Value> get_commitment(VirtualMachine& vm, Args a) {
+  if (a.size() != 2) return arity("Share.get_commitment", 2, a.size());
+  auto x = raw_share(vm, a[0], "Share.get_commitment");
+  if (!x) return x.error();
+  if (!a[1].is_int() || (a[1].is_signed_int() && a[1].i < 0)) {
+    return make_error("Share.get_commitment: index must be a non-negative integer, got " +
+                      debug_string(a[1]));
+  }
+  const auto points = commitment_points(x->share);
+  if (points.empty()) {
+    return make_error(
+        "Share.get_commitment: the share has no commitments (only AVSS shares "
+        "from Share.random and linear operations on them have)");
+  }
+  if (a[1].u >= points.size()) {
+    return make_error("Share.get_commitment: index " + std::to_string(a[1].u) +
+                      " out of range (the share has " + std::to_string(points.size()) +
+                      " commitments)");
+  }
+  return byte_array(vm, points[a[1].u]);
+}
+
+Result<Value> commitment_count(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.commitment_count", 1, a.size());
+  auto x = raw_share(vm, a[0], "Share.commitment_count");
+  if (!x) return x.error();
+  return Value::i64(static_cast<int64_t>(commitment_points(x->share).size()));
+}
+
+Result<Value> has_commitments(VirtualMachine& vm, Args a) {
+  if (a.size() != 1) return arity("Share.has_commitments", 1, a.size());
+  auto x = raw_share(vm, a[0], "Share.has_commitments");
+  if (!x) return x.error();
+  return Value::boolean(!commitment_points(x->share).empty());
+}
+
+// Share.open_exp(s, group) and Share.open_exp_custom(s, base bytes): the opened secret times
+// the group's generator or the given base, as an encoded point (byte array).
+Result<Value> open_exp(VirtualMachine& vm, Args a, bool custom) {
+  const char* fn = custom ? "Share.open_exp_custom" : "Share.open_exp";
+  if (a.size() != 2) return arity(fn, 2, a.size());
+  auto x = raw_share(vm, a[0], fn);
+  if (!x) return x.error();
+  std::string group;
+  std::vector<uint8_t> base;
+  if (custom) {
+    auto b = bytes_of(vm, a[1], fn);
+    if (!b) return b.error();
+    base = std::move(*b);
+    if (base.empty()) return make_error(std::string(fn) + ": the base point is empty");
+  } else {
+    if (a[1].type != ValueType::String) {
+      return make_error(std::string(fn) + ": the group must be a string, got " +
+                        debug_string(a[1]));
+    }
+    group = std::string(a[1].str->view());
+  }
+  auto e = engine_of(vm);
+  if (!e) return e.error();
+  auto point = (*e)->open_exp(share_field(x->share), share_commitments(x->share), group, base);
+  if (!point) return point.error();
+  return byte_array(vm, *point);
+}
+
+// --- Avss.* (objects {__type: "AvssShare", __key_name, __share_data, __commitments (array of
+// byte arrays), __party_id}, built by host code) --------------------------------------------
+
+Result<Value> avss_object(VirtualMachine& vm, const Value& v, std::string_view fn) {
+  if (v.type == ValueType::Object) {
+    const Value type = field_of(vm, v, "__type");
+    if (type.type == ValueType::String && type.str->view() == "AvssShare") return v;
+  }
+  return make_error(std::string(fn) + ": expected an AvssShare object, got " + debug_string(v));
+}
+
+Result<Value> avss_commitments(VirtualMachine& vm, const Value& obj, std::string_view fn) {
+  const Value c = field_of(vm, obj, "__commitments");
+  if (c.type != ValueType::Array) {
+    return make_error(std::string(fn) + ": the AvssShare has no __commitments array");
+  }
+  return c;
 }
 
 // --- Mpc.* ----------------------------------------------------------------------------------
@@ -634,12 +739,44 @@ void register_mpc_builtins(VirtualMachine& vm) {
   vm.register_native("Share.random", random_share);
   vm.register_native("Share.open_field", open_field);
   vm.register_native("Share.mul_field", mul_field);
-  for (std::string_view name : {"Share.open_exp", "Share.open_exp_custom", "Share.get_commitment",
-                                "Share.commitment_count", "Share.has_commitments"}) {
-    vm.register_native(std::string(name), [name](VirtualMachine&, Args) -> Result<Value> {
-      return not_on_honeybadger(name);
-    });
-  }
+  vm.register_native("Share.get_commitment", get_commitment);
+  vm.register_native("Share.commitment_count", commitment_count);
+  vm.register_native("Share.has_commitments", has_commitments);
+  vm.register_native("Share.open_exp",
+                     [](VirtualMachine& m, Args a) { return open_exp(m, a, false); });
+  vm.register_native("Share.open_exp_custom",
+                     [](VirtualMachine& m, Args a) { return open_exp(m, a, true); });
+  vm.register_native("Avss.is_avss_share", [](VirtualMachine& m, Args a) -> Result<Value> {
+    if (a.size() != 1) return arity("Avss.is_avss_share", 1, a.size());
+    return Value::boolean(avss_object(m, a[0], "Avss.is_avss_share").ok());
+  });
+  vm.register_native("Avss.get_key_name", [](VirtualMachine& m, Args a) -> Result<Value> {
+    if (a.size() != 1) return arity("Avss.get_key_name", 1, a.size());
+    auto o = avss_object(m, a[0], "Avss.get_key_name");
+    if (!o) return o.error();
+    return field_of(m, *o, "__key_name");
+  });
+  vm.register_native("Avss.commitment_count", [](VirtualMachine& m, Args a) -> Result<Value> {
+    if (a.size() != 1) return arity("Avss.commitment_count", 1, a.size());
+    auto o = avss_object(m, a[0], "Avss.commitment_count");
+    if (!o) return o.error();
+    auto c = avss_commitments(m, *o, "Avss.commitment_count");
+    if (!c) return c.error();
+    return Value::i64(m.array_length(*c));
+  });
+  vm.register_native("Avss.get_commitment", [](VirtualMachine& m, Args a) -> Result<Value> {
+    if (a.size() != 2) return arity("Avss.get_commitment", 2, a.size());
+    auto o = avss_object(m, a[0], "Avss.get_commitment");
+    if (!o) return o.error();
+    auto c = avss_commitments(m, *o, "Avss.get_commitment");
+    if (!c) return c.error();
+    if (!a[1].is_signed_int() || a[1].i < 0 || a[1].i >= m.array_length(*c)) {
+      return make_error("Avss.get_commitment: index " + debug_string(a[1]) +
+                        " out of range (the share has " + std::to_string(m.array_length(*c)) +
+                        " commitments)");
+    }
+    return m.get_field(*c, Value::i64(a[1].i));
+  });
   vm.register_native("Mpc.party_id", [](VirtualMachine& m, Args) { return mpc_info(m, 0); });
   vm.register_native("Mpc.n_parties", [](VirtualMachine& m, Args) { return mpc_info(m, 1); });
   vm.register_native("Mpc.threshold", [](VirtualMachine& m, Args) { return mpc_info(m, 2); });

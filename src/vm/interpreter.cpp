@@ -179,8 +179,10 @@ struct VirtualMachine::Internals {
       return false;
     }
     const int64_t id = vm.next_reveal_id_++;
+    const auto commitments = share_commitments(share.share);
     vm.pending_reveals_.push_back(VirtualMachine::PendingRevealEntry{
-        id, slot, share.share->share_type, share_field(share.share)});
+        id, slot, share.share->share_type, share_field(share.share),
+        std::vector<uint8_t>(commitments.begin(), commitments.end())});
     marker = Value::pending_reveal(id);
     if (vm.pending_reveals_.size() >= 1024) {
       vm.stack_[slot] = marker;  // so the flush finds it

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -81,6 +82,45 @@ class MpcBackend {
   virtual Result<uint64_t> aba_propose(bool /*value*/) { return unsupported("Aba.propose"); }
   virtual Result<bool> aba_result(uint64_t /*session*/, uint64_t /*timeout_ms*/) {
     return unsupported("Aba.result");
+  }
+
+  // Opening in the exponent (Share.open_exp / open_exp_custom): the encoded point secret·B, B
+  // the standard generator of `group`, or the encoded point `base` when that is not empty (with
+  // an empty group: the group of the base). `commitments` are the share's (below; empty when it
+  // has none). Interactive; every party passes the same arguments.
+  virtual Result<std::vector<uint8_t>> open_exp(const FieldBytes& /*share*/,
+                                                std::span<const uint8_t> /*commitments*/,
+                                                std::string_view /*group*/,
+                                                std::span<const uint8_t> /*base*/) {
+    return unsupported("Share.open_exp");
+  }
+
+  // --- verifiable sharings (AVSS backend; docs/mpc.md, "AVSS") -------------------------------
+  // A share may carry the public Feldman commitments of its sharing. The VM keeps them in the
+  // share's data after the 32-byte field element (ShareObj::data = value || commitments) and
+  // hands them back with every operation; to the VM they are opaque bytes in the layout of
+  // mpc/avss/feldman.h (u64 LE count, then count encoded points). Backends without them keep
+  // these defaults: no share ever has commitments, and openings ignore them.
+  //
+  // The commitments of sum_i factors[i]·input_i + constant, where input_i are the commitments
+  // of shares (constant: a public value added, i.e. constant·G on C_0). With no inputs: the
+  // commitments of the public constant. Empty if any input is empty (the result then has none).
+  virtual std::vector<uint8_t> commitments_linear(
+      std::span<const std::span<const uint8_t>> /*inputs*/, std::span<const FieldBytes> /*factors*/,
+      const FieldBytes& /*constant*/) const {
+    return {};
+  }
+  // A random share with commitments (AVSS: multi-dealer RanSha, a DKG); default: random().
+  virtual Result<std::pair<FieldBytes, std::vector<uint8_t>>> random_committed() {
+    auto r = random();
+    if (!r) return r.error();
+    return std::make_pair(*r, std::vector<uint8_t>{});
+  }
+  // Opening of shares with their commitments (commitments[i] may be empty): every received
+  // share is checked against its commitments before it is used; default: open(shares).
+  virtual Result<std::vector<FieldBytes>> open_committed(
+      std::span<const FieldBytes> shares, std::span<const std::vector<uint8_t>> /*commitments*/) {
+    return open(shares);
   }
 
  private:

@@ -29,9 +29,21 @@ FieldBytes share_field(const ShareObj* s) {
   return out;
 }
 
-Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value) {
-  return Value::share_value(
-      vm.heap().new_share(type, std::vector<uint8_t>(value.begin(), value.end())));
+std::span<const uint8_t> share_commitments(const ShareObj* s) {
+  if (s->data.size() <= 32) return {};
+  return std::span<const uint8_t>(s->data).subspan(32);
+}
+
+Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value,
+                 std::span<const uint8_t> commitments) {
+  std::vector<uint8_t> data(value.begin(), value.end());
+  data.insert(data.end(), commitments.begin(), commitments.end());
+  return Value::share_value(vm.heap().new_share(type, std::move(data)));
+}
+
+Value make_public_share(VirtualMachine& vm, MpcBackend& e, ShareType type,
+                        const FieldBytes& value) {
+  return make_share(vm, type, e.share_public(value), e.commitments_linear({}, {}, value));
 }
 
 Result<int64_t> fixed_point_scaled(double v, uint32_t f) {
@@ -58,16 +70,16 @@ Result<Value> share_clear_value(VirtualMachine& vm, const Value& v) {
   MpcBackend& e = **engine;
   if (v.is_int()) {
     // U64 is reinterpreted as i64 bits (reference `from_clear`); other widths are widened.
-    return make_share(vm, ShareType::secret_int(64), e.share_public(e.encode_int(v.i)));
+    return make_public_share(vm, e, ShareType::secret_int(64), e.encode_int(v.i));
   }
   if (v.type == ValueType::Bool) {
-    return make_share(vm, ShareType::secret_int(1), e.share_public(e.encode_int(v.b ? 1 : 0)));
+    return make_public_share(vm, e, ShareType::secret_int(1), e.encode_int(v.b ? 1 : 0));
   }
   if (v.type == ValueType::Float) {
     const ShareType t = ShareType::fixed_point(64, 16);
     auto enc = encode_fixed(e, v.f, t.f);
     if (!enc) return enc.error();
-    return make_share(vm, t, e.share_public(*enc));
+    return make_public_share(vm, e, t, *enc);
   }
   return make_error("Only primitive types (Int, Float, Bool) can be converted to shares, got " +
                     debug_string(v));
@@ -210,6 +222,21 @@ Result<FieldBytes> scalar_for(MpcBackend& e, IOp op, const ShareType& t, int64_t
 
 }  // namespace
 
+std::vector<uint8_t> linear_commitments(MpcBackend& e, const ShareObj* a, const ShareObj* b,
+                                        const FieldBytes& b_factor) {
+  const std::span<const uint8_t> in[2] = {share_commitments(a), share_commitments(b)};
+  if (in[0].empty() || in[1].empty()) return {};
+  const FieldBytes factors[2] = {e.encode_int(1), b_factor};
+  return e.commitments_linear(in, factors, FieldBytes{});
+}
+
+std::vector<uint8_t> scaled_commitments(MpcBackend& e, const ShareObj* a, const FieldBytes& factor,
+                                        const FieldBytes& constant) {
+  const std::span<const uint8_t> in[1] = {share_commitments(a)};
+  if (in[0].empty()) return {};
+  return e.commitments_linear(in, std::span<const FieldBytes>(&factor, 1), constant);
+}
+
 Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Value& b) {
   auto engine = require_engine(vm);
   if (!engine) return engine.error();
@@ -227,9 +254,11 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
     const FieldBytes x = share_field(a.share), y = share_field(b.share);
     switch (op) {
       case IOp::ADD:
-        return make_share(vm, t, e.add(x, y));
+        return make_share(vm, t, e.add(x, y),
+                          linear_commitments(e, a.share, b.share, e.encode_int(1)));
       case IOp::SUB:
-        return make_share(vm, t, e.sub(x, y));
+        return make_share(vm, t, e.sub(x, y),
+                          linear_commitments(e, a.share, b.share, e.encode_int(-1)));
       case IOp::MUL: {
         auto prod = e.mul(std::span<const FieldBytes>(&x, 1), std::span<const FieldBytes>(&y, 1));
         if (!prod) return prod.error();
@@ -255,15 +284,22 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
   const FieldBytes x = share_field(s.share);
   auto scalar = scalar_for(e, op, t, k.i);
   if (!scalar) return scalar.error();
+  const FieldBytes one = e.encode_int(1), minus_one = e.encode_int(-1), zero{};
   switch (op) {
     case IOp::ADD:
-      return make_share(vm, t, e.add(x, e.share_public(*scalar)));
+      return make_share(vm, t, e.add(x, e.share_public(*scalar)),
+                        scaled_commitments(e, s.share, one, *scalar));
     case IOp::SUB:
       // Share - I64, or I64 - Share.
-      if (sa) return make_share(vm, t, e.sub(x, e.share_public(*scalar)));
-      return make_share(vm, t, e.sub(e.share_public(*scalar), x));
+      if (sa) {
+        return make_share(vm, t, e.sub(x, e.share_public(*scalar)),
+                          scaled_commitments(e, s.share, one, e.neg(*scalar)));
+      }
+      return make_share(vm, t, e.sub(e.share_public(*scalar), x),
+                        scaled_commitments(e, s.share, minus_one, *scalar));
     case IOp::MUL:
-      return make_share(vm, t, e.mul_public(x, *scalar));
+      return make_share(vm, t, e.mul_public(x, *scalar),
+                        scaled_commitments(e, s.share, *scalar, zero));
     case IOp::DIV: {
       if (!sa) return type_error(op, a, b, "a share can be divided by an I64, not the reverse");
       if (k.i == 0) return make_error("Division by zero");
@@ -281,7 +317,7 @@ Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Val
       // SecretInt: multiply by the field inverse (exact when divisible; reference semantics).
       auto inv = e.inverse(*scalar);
       if (!inv) return inv.error();
-      return make_share(vm, t, e.mul_public(x, *inv));
+      return make_share(vm, t, e.mul_public(x, *inv), scaled_commitments(e, s.share, *inv, zero));
     }
     default:
       return type_error(op, a, b, "not an operation on a share and an I64");
@@ -293,10 +329,20 @@ Result<void> VirtualMachine::flush_reveals() {
   auto engine = require_engine(*this);
   if (!engine) return engine.error();
   std::vector<FieldBytes> shares;
+  std::vector<std::vector<uint8_t>> commitments;
   shares.reserve(pending_reveals_.size());
-  for (const auto& p : pending_reveals_) shares.push_back(p.share);
-  // One robust batch opening for all queued reveals, whatever their types (one round).
-  auto opened = (*engine)->open(shares);
+  bool any_commitments = false;
+  for (const auto& p : pending_reveals_) {
+    shares.push_back(p.share);
+    any_commitments = any_commitments || !p.commitments.empty();
+  }
+  if (any_commitments) {
+    for (const auto& p : pending_reveals_) commitments.push_back(p.commitments);
+  }
+  // One robust batch opening for all queued reveals, whatever their types (one round); shares
+  // with commitments are checked against them.
+  auto opened =
+      any_commitments ? (*engine)->open_committed(shares, commitments) : (*engine)->open(shares);
   std::vector<PendingRevealEntry> entries;
   entries.swap(pending_reveals_);
   if (!opened) return opened.error();

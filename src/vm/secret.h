@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "stoffel/result.h"
 #include "vm/mpc_backend.h"
@@ -21,7 +23,14 @@ class VirtualMachine;
 Result<MpcBackend*> require_engine(VirtualMachine& vm);
 
 FieldBytes share_field(const ShareObj* s);
-Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value);
+// The commitments a share carries after its field element (MpcBackend::commitments_linear;
+// empty on backends without them).
+std::span<const uint8_t> share_commitments(const ShareObj* s);
+Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value,
+                 std::span<const uint8_t> commitments = {});
+// A share of a public value: the engine's deterministic sharing (E10) with its commitments.
+Value make_public_share(VirtualMachine& vm, MpcBackend& e, ShareType type,
+                        const FieldBytes& value);
 
 // A clear value as a share (MOV clear -> secret; Share.from_clear): integers -> SecretInt(64)
 // (U64 reinterpreted as i64), Float -> SecretFixedPoint(64, 16) (value * 2^16, rounded), Bool ->
@@ -54,6 +63,12 @@ ShareObj* share_behind(const Value& v);
 // are opened in one robust batch (one round, every party takes part, in the same order since
 // the traversal follows insertion order). Used for the value a program returns.
 Result<Value> open_shares_in(VirtualMachine& vm, const Value& v);
+
+// Commitments of a + b_factor·b, and of factor·a + constant (empty when a share has none).
+std::vector<uint8_t> linear_commitments(MpcBackend& e, const ShareObj* a, const ShareObj* b,
+                                        const FieldBytes& b_factor);
+std::vector<uint8_t> scaled_commitments(MpcBackend& e, const ShareObj* a, const FieldBytes& factor,
+                                        const FieldBytes& constant);
 
 // ADD SUB MUL DIV MOD with at least one Share operand.
 Result<Value> share_binary(VirtualMachine& vm, IOp op, const Value& a, const Value& b);

@@ -329,6 +329,7 @@ class VirtualMachine {
     size_t slot;  // absolute index in stack_ of the destination register
     ShareType type;
     FieldBytes share;
+    std::vector<uint8_t> commitments;  // the share's, checked by the opening (empty: none)
   };
   std::vector<PendingRevealEntry> pending_reveals_;
   int64_t next_reveal_id_ = 0;

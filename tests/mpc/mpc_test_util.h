@@ -23,6 +23,20 @@
 
 namespace stoffel::mpc::test {
 
+// Sanitizer builds run BLS12-381 arithmetic (6-limb portable kernel) 100x slower or more: tests
+// heavy on it run fewer or smaller cases there (the same code paths, bounded time in CI).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
 // Time limit for one multi-party step of a test. Generous: ASan builds on a shared 2-core machine
 // are slow, and a hang must turn into a failure, not a stuck test run.
 inline constexpr std::chrono::seconds kStepLimit{60};

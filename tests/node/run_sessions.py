@@ -427,6 +427,46 @@ def rbc_aba(s):
         raise AssertionError("the parties do not agree on the vote")
 
 
+def oracle(script, *hex_args):
+    """Runs a @noble/curves oracle of tests/oracle (installed by scripts/install-deps)."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracle")
+    out = subprocess.run([os.environ.get("STOFFEL_NODE", "node"), script] + list(hex_args),
+                         cwd=folder, capture_output=True, text=True, timeout=STEP)
+    if out.returncode != 0:
+        raise AssertionError(f"oracle {script} failed: {out.stdout}{out.stderr}")
+    return out.stdout.strip()
+
+
+def avss_sign(s):
+    """Threshold signatures with distributed keys over five processes (--mpc-backend avss):
+    examples/threshold_eddsa.stfa on ed25519 and examples/threshold_bls.stfa on bls12-381. Every
+    party returns the same signature, and @noble/curves verifies it (RFC 8032 for EdDSA, the
+    pairing equation for BLS)."""
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
+    for name, curve, pk_len, sig_len, verifier, text in (
+            ("threshold_eddsa", "ed25519", 32, 64, "ed25519_verify.js", "Stoffel threshold EdDSA"),
+            ("threshold_bls", "bls12-381", 96, 48, "bls_verify.js", "Stoffel threshold BLS")):
+        prog = program(name, folder=examples)
+        procs, _, _ = start_parties(s, prog, 5, 1, extra=["--mpc-backend", "avss",
+                                                          "--mpc-curve", curve])
+        sigs = set()
+        for p in procs:
+            expect_exit(p, 0)
+            out = p.stdout()
+            pk = re.search(rf"public key: byte\[{pk_len}\] 0x([0-9a-f]+)", out).group(1)
+            sig = re.search(rf"signature: byte\[{sig_len}\] 0x([0-9a-f]+)", out).group(1)
+            if f"Program returned: byte[{sig_len}] 0x{sig}" not in out.splitlines():
+                raise AssertionError(f"{p.name}: returned something else than its signature")
+            if "backend=avss" not in p.stderr():
+                raise AssertionError(f"{p.name}: the engine line does not name avss")
+            sigs.add((pk, sig))
+        if len(sigs) != 1:
+            raise AssertionError(f"{name}: the parties disagree: {sigs}")
+        pk, sig = sigs.pop()
+        if oracle(verifier, pk, sig, text.encode().hex()) != "valid":
+            raise AssertionError(f"{name}: @noble/curves rejects the signature {sig} under {pk}")
+
+
 def identities(s):
     """Keys from `stoffel-run keygen` (mode 0600) used with --identity: each process presents
     exactly its key; a key file others can read is refused (exit 2) with the fix named."""
@@ -705,7 +745,8 @@ def store_refused(s):
 
 SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
                                       wrong_token, wrong_program, client_wrong_server,
-                                      rbc_aba, identities, hostile_bytes, store_online,
+                                      rbc_aba, avss_sign, identities, hostile_bytes,
+                                      store_online,
                                       store_sigkill, store_refused)}
 
 

@@ -49,6 +49,23 @@ TEST(Wire, RosterRoundTripAndDigest) {
   EXPECT_FALSE(decode_roster(encode_roster(r, MsgType::kRoster), MsgType::kSessionInfo).ok());
 }
 
+TEST(Wire, RosterAndRegistrationCarryTheBackend) {
+  Roster r = sample_roster();
+  r.avss = true;
+  auto d = Roster::decode(r.encode());
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_TRUE(d->avss);
+  EXPECT_NE(d->digest(), sample_roster().digest());  // the backend is part of the session
+  Registration reg{1, 4, 1, math::FieldKind::Bls12_381, 0, {}, "main", "h:1"};
+  reg.avss = true;
+  auto back = decode_registration(encode(reg));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->avss);
+  net::Bytes bytes = encode(reg);
+  bytes[8] = 7;  // type, party id, n, t, field, then the backend byte
+  EXPECT_FALSE(decode_registration(bytes).ok());
+}
+
 TEST(Wire, RosterRefusesEveryTruncationAndExtraBytes) {
   const net::Bytes b = sample_roster().encode();
   for (std::size_t len = 0; len < b.size(); ++len) {
@@ -79,7 +96,10 @@ TEST(Wire, RosterRefusesBadContent) {
   b[5] = 9;  // unknown field
   EXPECT_FALSE(Roster::decode(b).ok());
   b = sample_roster().encode();
-  b[6] = 0xff, b[7] = 0xff;  // n = 65535: refused before anything is sized for it
+  b[6] = 2;  // unknown backend
+  EXPECT_FALSE(Roster::decode(b).ok());
+  b = sample_roster().encode();
+  b[7] = 0xff, b[8] = 0xff;  // n = 65535: refused before anything is sized for it
   auto r = Roster::decode(b);
   ASSERT_FALSE(r.ok());
   b = sample_roster().encode();

@@ -30,7 +30,9 @@ A case with none of file/source/hex runs stoffel-run with `args` alone (CLI case
 Unless a case says `"no_trace": true`, it is run a second time with --trace-instr --trace-regs
 --trace-stack, which makes the VM use its hooked interpreter loop instead of the hook-free one;
 both runs must give identical stdout and exit code (the trace itself goes to stderr, which is
-counted and discarded).
+counted and discarded). A case with `stdout_regex` declares that its output varies from run to
+run (a freshly generated key, say): there the traced run's stdout must match the regex too,
+rather than equal the first run's.
 
 Cases named in the expected-failures file (`name<TAB>reason` per line) may fail (XFAIL); if
 one passes, that is a failure, so the list cannot go stale. The last line printed is
@@ -432,7 +434,7 @@ class Runner:
             traced_argv = argv + [f for f in TRACE_FLAGS if f not in argv]
             second = run_process(traced_argv, timeout, cwd=case.base, stdin=stdin)
             note += f"; traced {second.seconds:.2f}s, {second.stderr_bytes} bytes of trace"
-            problems.extend(compare_runs(first, second))
+            problems.extend(compare_runs(first, second, spec.get("stdout_regex")))
         if self.verbose:
             problems_note = "" if not problems else f" ({len(problems)} problems)"
             print(f"  [{case.name}] {' '.join(argv)} -> {note}{problems_note}", flush=True)
@@ -514,14 +516,20 @@ def compare(spec: dict, got: Outcome) -> list[str]:
     return problems
 
 
-def compare_runs(plain: Outcome, traced: Outcome) -> list[str]:
+def compare_runs(plain: Outcome, traced: Outcome, stdout_regex: str | None = None) -> list[str]:
     """The hooked loop must behave exactly like the hook-free loop."""
     if traced.exit is None:
         return [f"traced run timed out after {traced.seconds:.1f}s"]
     problems = []
     if traced.exit != plain.exit:
         problems.append(f"traced run: exit {traced.exit}, untraced {plain.exit}")
-    if traced.stdout != plain.stdout:
+    if stdout_regex is not None:
+        # Output that varies between runs: both runs must match the case's regex.
+        b = trim_newline(traced.stdout.decode("utf-8", errors="replace"))
+        if not re.fullmatch(stdout_regex, b):
+            problems.append(f"traced run: stdout does not match /{stdout_regex}/:\n"
+                            + indent(excerpt(traced.stdout)))
+    elif traced.stdout != plain.stdout:
         a = plain.stdout.decode("utf-8", errors="replace")
         b = traced.stdout.decode("utf-8", errors="replace")
         problems.append("traced run: stdout differs from the untraced run:\n"

@@ -9,6 +9,7 @@
 #include "mpc/hb/client_io.inl"
 #include "mpc/hb/stored_material.inl"
 #include "mpc/hb/broadcast.inl"
+#include "mpc/hb/exp_opening.inl"
 
 namespace stoffel::mpc {
 template struct Algebra<math::Bn254_Fr>;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "mpc/avss/avss_party.h"
 #include "mpc/hb/party_impl.h"
 
 namespace stoffel::mpc {
@@ -19,6 +20,7 @@ Result<void> check_config(const PartyConfig& config) {
 
 Result<std::unique_ptr<HbParty>> make_party(const PartyConfig& config, net::Endpoint& endpoint) {
   if (auto ok = check_config(config); !ok) return ok.error();
+  if (config.avss) return make_avss_party(config, endpoint);
   return math::visit_field(config.field, [&](auto tag) -> Result<std::unique_ptr<HbParty>> {
     using F = typename decltype(tag)::type;
     auto alg = Algebra<F>::create(config.n, config.t);
@@ -34,6 +36,7 @@ Result<std::vector<std::unique_ptr<HbParty>>> make_parties(
                                             " endpoints for n = " + std::to_string(config.n));
   }
   if (auto ok = validate_parameters(config.n, config.t); !ok) return ok.error();
+  if (config.avss) return make_avss_parties(config, endpoints);
   return math::visit_field(
       config.field, [&](auto tag) -> Result<std::vector<std::unique_ptr<HbParty>>> {
         using F = typename decltype(tag)::type;

@@ -104,6 +104,9 @@ class HbPartyImpl final : public HbParty {
   Result<std::uint64_t> aba_propose(bool value) override;
   Result<bool> aba_result(std::uint64_t session, std::chrono::milliseconds timeout) override;
   Result<void> serve(std::chrono::milliseconds wait) override;
+  Result<std::vector<std::vector<std::uint8_t>>> open_exp(
+      std::span<const FieldBytes> shares, std::string_view group,
+      std::span<const std::uint8_t> base) override;
   const PartyStats& stats() const override;
 
   Result<void> preprocess(const PoolSizes& at_least) override;
@@ -124,6 +127,23 @@ class HbPartyImpl final : public HbParty {
   Result<void> mul_values(std::span<const F> a, std::span<const F> b, std::span<F> out);
   Result<void> truncate_values(std::span<const F> a, std::uint32_t k, std::uint32_t f,
                                std::span<F> out);
+  // Opening in the exponent with every partial checked by a masked opening (exp_opening.inl).
+  template <typename G>
+  Result<std::vector<G>> open_exp_values(std::span<const F> shares, const G& base);
+
+  // For protocols layered on this engine (the AVSS backend, src/mpc/avss/): they take their
+  // rounds from this router in call order, so at every party their rounds interleave with this
+  // engine's in the same way; they report offenders and silent parties here, so the warnings
+  // name them like the engine's own.
+  Router& router() { return router_; }
+  math::Rng& rng() { return *rng_; }
+  const Algebra<F>& algebra() const { return *alg_; }
+  void report_suspect(std::size_t party) { suspect(party); }
+  void report_silent(std::size_t party) { mark_silent(party); }
+  bool awaits(std::size_t party) const { return wait_for(party); }
+  Agreement agreement() { return make_agreement(); }
+  PartyStats& counters() { return stats_; }
+  Result<void> broadcast_to_others(net::Bytes payload) { return send_to_others(std::move(payload)); }
 
  private:
   struct Needs {
