@@ -44,8 +44,8 @@ Result<FieldBytes> operand_as(MpcBackend& e, const Value& v, const ShareType& t,
                               std::string_view fn) {
   if (ShareObj* s = share_behind(v)) {
     if (!(s->share_type == t)) {
-      return make_error(std::string(fn) + ": share types differ (" + s->share_type.to_string() +
-                        " and " + t.to_string() + ")");
+      return make_error(std::string(fn) + ": share types differ (" + t.to_string() + " and " +
+                        s->share_type.to_string() + ")");
     }
     return share_field(s);
   }

@@ -144,7 +144,7 @@ TEST_F(CompareBuiltins, BatchesTakeOneEngineCall) {
 
 TEST_F(CompareBuiltins, Errors) {
   EXPECT_EQ(call("lt", {int_share(1), fixed_share(1.0)}),
-            "error: Share.lt: share types differ (SecretFixedPoint(64, 16) and SecretInt(64))");
+            "error: Share.lt: share types differ (SecretInt(64) and SecretFixedPoint(64, 16))");
   EXPECT_EQ(call("lt", {int_share(1), Value::f64(1.5)}),
             "error: Share.lt: cannot use 1.5f64 as SecretInt(64)");
   EXPECT_EQ(call("batch_lt", {array({int_share(1)}), array({})}),
