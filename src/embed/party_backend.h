@@ -52,6 +52,14 @@ class PartyBackend final : public vm::MpcBackend {
                                                uint32_t f) override {
     return party_.truncate(s, k, f);
   }
+  Result<std::vector<vm::FieldBytes>> less_than_zero(std::span<const vm::FieldBytes> s,
+                                                     uint32_t k) override {
+    return party_.less_than_zero(s, k);
+  }
+  Result<std::vector<vm::FieldBytes>> equal_zero(std::span<const vm::FieldBytes> s,
+                                                 uint32_t k) override {
+    return party_.equal_zero(s, k);
+  }
   // The MPC layer speaks field elements only; the types of the outputs are recorded here, so
   // whoever shows a client its outputs can read them (integer, fixed point, bool).
   Result<void> send_output(uint64_t client, std::span<const vm::FieldBytes> s,

@@ -690,15 +690,15 @@ std::optional<Fp<P>> Fp<P>::sqrt() const {
     if (!(r.square() == *this)) return std::nullopt;
     return r;
   }
-  // Tonelli-Shanks with p - 1 = Q * 2^s.
+  // Tonelli-Shanks with p - 1 = Q * 2^s. One exponentiation per root (random bits take one root
+  // each, so this is on the preprocessing path): w = x^((Q-1)/2), r = x^((Q+1)/2) = x w and
+  // t = x^Q = r w; c = g^Q is the same for every call and computed once.
   unsigned m = P::kTwoAdicity;
-  Fp c = from_u64(P::kGenerator).pow(C::kOddPart);
-  Fp t = pow(C::kOddPart);
-  // (Q + 1) / 2 = (Q >> 1) + 1 since Q is odd.
-  Repr q_half = detail::shr(C::kOddPart, 1);
-  std::uint64_t carry = 1;
-  for (auto& limb : q_half) limb = detail::adc(limb, 0, carry);
-  Fp r = pow(q_half);
+  static const Fp c_start = from_u64(P::kGenerator).pow(C::kOddPart);
+  Fp c = c_start;
+  const Fp w = pow(detail::shr(C::kOddPart, 1));  // (Q - 1) / 2 = Q >> 1 since Q is odd
+  Fp r = *this * w;
+  Fp t = r * w;
   while (!(t == one())) {
     unsigned i = 0;
     Fp t2 = t;

@@ -41,6 +41,7 @@ struct PartyStats {
   uint64_t randoms_generated = 0, randoms_consumed = 0;
   uint64_t masks_generated = 0, masks_consumed = 0;
   uint64_t bits_generated = 0, bits_consumed = 0;  // random bits for truncation (added by mpc)
+  uint64_t comparisons = 0;  // values compared (mod2m, less_than_zero, equal_zero)
   // Items taken from a preprocessing store (HbParty::use_store) instead of being generated.
   uint64_t triples_loaded = 0, randoms_loaded = 0, masks_loaded = 0, bits_loaded = 0;
   std::vector<size_t> suspected_parties;           // parties caught sending wrong shares (warnings)
@@ -95,6 +96,17 @@ class Party {
   // fixed-point multiplication and division by a public integer (M5).
   virtual Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, uint32_t k,
                                                    uint32_t f) = 0;
+  // Secret comparisons (docs/mpc.md, "Comparisons"; Catrina–de Hoogh) of k-bit signed values
+  // (|a| < 2^(k-1)), batched: one robust opening, then one multiplication round per level of a
+  // logarithmic tree for the whole batch. Results are shares of exact values: a mod 2^m
+  // (0 < m < k), the bit [a < 0], the bit [a = 0]. Values outside the k-bit range give
+  // meaningless results. Requires k + 42 <= bits(p), else an error.
+  virtual Result<std::vector<FieldBytes>> mod2m(std::span<const FieldBytes> shares, uint32_t k,
+                                                uint32_t m) = 0;
+  virtual Result<std::vector<FieldBytes>> less_than_zero(std::span<const FieldBytes> shares,
+                                                         uint32_t k) = 0;
+  virtual Result<std::vector<FieldBytes>> equal_zero(std::span<const FieldBytes> shares,
+                                                     uint32_t k) = 0;
 
   // --- clients (docs/mpc.md, "Client input", "Output to a client"; decision N4) ---------------------------------
   // The input protocol for every client in `input_counts` (client id -> number of inputs, in

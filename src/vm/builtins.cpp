@@ -281,6 +281,7 @@ void register_standard_builtins(VirtualMachine& vm) {
   vm.register_native("ClientStore.take_share", take_share);
   vm.register_native("ClientStore.take_share_fixed", take_share_fixed);
   register_mpc_builtins(vm);
+  register_compare_builtins(vm);
 }
 
 }  // namespace stoffel::vm

@@ -719,6 +719,10 @@ Result<Value> aba_result(VirtualMachine& vm, const Value& session, const Value& 
 
 }  // namespace
 
+Result<Value> share_object_of(VirtualMachine& vm, const Value& raw) {
+  return share_object(vm, raw);
+}
+
 void register_mpc_builtins(VirtualMachine& vm) {
   vm.register_native("Share.from_clear", from_clear);
   vm.register_native("Share.from_clear_int", from_clear_int);

@@ -60,6 +60,12 @@ class MpcBackend {
   virtual Result<FieldBytes> random() = 0;
   virtual Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, uint32_t k,
                                                    uint32_t f) = 0;
+  // Secret comparisons of k-bit signed values (-2^(k-1) <= a < 2^(k-1)), batched: shares of the
+  // bits [a < 0] and [a = 0] (docs/mpc.md, "Comparisons"; Share.lt and the others).
+  virtual Result<std::vector<FieldBytes>> less_than_zero(std::span<const FieldBytes> shares,
+                                                         uint32_t k) = 0;
+  virtual Result<std::vector<FieldBytes>> equal_zero(std::span<const FieldBytes> shares,
+                                                     uint32_t k) = 0;
   // Sends this party's shares of `shares`, all of type `type`, to a client. The type travels
   // with the output so the receiver can read it (an integer, a fixed-point value, a bool).
   virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares,

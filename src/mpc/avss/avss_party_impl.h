@@ -66,6 +66,18 @@ class AvssPartyImpl final : public AvssParty {
                                            std::uint32_t f) override {
     return hb_->truncate(s, k, f);
   }
+  Result<std::vector<FieldBytes>> mod2m(std::span<const FieldBytes> s, std::uint32_t k,
+                                        std::uint32_t m) override {
+    return hb_->mod2m(s, k, m);
+  }
+  Result<std::vector<FieldBytes>> less_than_zero(std::span<const FieldBytes> s,
+                                                 std::uint32_t k) override {
+    return hb_->less_than_zero(s, k);
+  }
+  Result<std::vector<FieldBytes>> equal_zero(std::span<const FieldBytes> s,
+                                             std::uint32_t k) override {
+    return hb_->equal_zero(s, k);
+  }
   Result<std::vector<std::vector<FieldBytes>>> receive_client_inputs(
       std::span<const ClientInputCount> counts) override {
     return hb_->receive_client_inputs(counts);

@@ -6,6 +6,7 @@
 #include "mpc/hb/opening.inl"
 #include "mpc/hb/preprocessing.inl"
 #include "mpc/hb/multiplication.inl"
+#include "mpc/hb/comparison.inl"
 #include "mpc/hb/client_io.inl"
 #include "mpc/hb/stored_material.inl"
 #include "mpc/hb/broadcast.inl"

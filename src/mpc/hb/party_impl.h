@@ -4,9 +4,9 @@
 // The engine owns no thread and no socket: it runs on its caller's thread and talks through a
 // Router on a transport endpoint. Member functions are defined in the parts beside this file,
 // each named for what it does: core.inl (construction, local operations), opening.inl (robust
-// openings), multiplication.inl (Beaver multiplication, truncation), client_io.inl (client
-// input and output), preprocessing.inl and robust_preprocessing.inl. They are compiled once per
-// field in field_<name>.cpp.
+// openings), multiplication.inl (Beaver multiplication, truncation), comparison.inl (Mod2m,
+// less-than-zero, equality to zero), client_io.inl (client input and output), preprocessing.inl
+// and robust_preprocessing.inl. They are compiled once per field in field_<name>.cpp.
 #pragma once
 
 #include <array>
@@ -93,6 +93,12 @@ class HbPartyImpl final : public HbParty {
   Result<FieldBytes> random() override;
   Result<std::vector<FieldBytes>> truncate(std::span<const FieldBytes> shares, std::uint32_t k,
                                            std::uint32_t f) override;
+  Result<std::vector<FieldBytes>> mod2m(std::span<const FieldBytes> shares, std::uint32_t k,
+                                        std::uint32_t m) override;
+  Result<std::vector<FieldBytes>> less_than_zero(std::span<const FieldBytes> shares,
+                                                 std::uint32_t k) override;
+  Result<std::vector<FieldBytes>> equal_zero(std::span<const FieldBytes> shares,
+                                             std::uint32_t k) override;
   Result<std::vector<std::vector<FieldBytes>>> receive_client_inputs(
       std::span<const ClientInputCount> input_counts) override;
   Result<void> send_output(std::uint64_t client_id, std::span<const FieldBytes> shares) override;
@@ -144,6 +150,10 @@ class HbPartyImpl final : public HbParty {
   Agreement agreement() { return make_agreement(); }
   PartyStats& counters() { return stats_; }
   Result<void> broadcast_to_others(net::Bytes payload) { return send_to_others(std::move(payload)); }
+  Result<void> mod2m_values(std::span<const F> a, std::uint32_t k, std::uint32_t m,
+                            std::span<F> out);
+  Result<void> less_than_zero_values(std::span<const F> a, std::uint32_t k, std::span<F> out);
+  Result<void> equal_zero_values(std::span<const F> a, std::uint32_t k, std::span<F> out);
 
  private:
   struct Needs {
@@ -220,6 +230,16 @@ class HbPartyImpl final : public HbParty {
   Result<void> resolve_open(const Run& run, std::size_t party, const BaValue& status);
   // After a change of the fault state: conviction by dispute count, and names for the warnings.
   void settle_faults();
+
+  // Comparisons (comparison.inl).
+  Result<void> check_comparison(const char* what, std::size_t count, std::uint32_t k) const;
+  Result<void> open_masked(std::span<const F> a, std::uint32_t k, std::uint32_t m,
+                           std::vector<F>& low, std::vector<math::Limbs>& c);
+  Result<void> bit_less_than(std::span<const math::Limbs> c, std::span<const F> r, std::size_t m,
+                             std::span<F> out);
+  Result<std::vector<FieldBytes>> run_comparison(
+      std::span<const FieldBytes> shares, const char* what,
+      const std::function<Result<void>(std::span<const F>, std::span<F>)>& op);
 
   // Degree-t opening (opening.inl).
   Result<void> open_t(std::span<const F> shares, std::span<F> out);

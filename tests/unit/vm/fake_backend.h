@@ -101,6 +101,23 @@ class FakeBackend final : public MpcBackend {
     }
     return out;
   }
+  // Comparisons on the decoded values (the fake's values are small, so k is not needed); one call
+  // per batch, counted.
+  Result<std::vector<FieldBytes>> less_than_zero(std::span<const FieldBytes> s,
+                                                 uint32_t k) override {
+    ++compare_calls;
+    last_compare_bits = k;
+    std::vector<FieldBytes> out;
+    for (const auto& x : s) out.push_back(encode_int(*decode_int(x) < 0 ? 1 : 0));
+    return out;
+  }
+  Result<std::vector<FieldBytes>> equal_zero(std::span<const FieldBytes> s, uint32_t k) override {
+    ++compare_calls;
+    last_compare_bits = k;
+    std::vector<FieldBytes> out;
+    for (const auto& x : s) out.push_back(encode_int(*decode_int(x) == 0 ? 1 : 0));
+    return out;
+  }
   Result<void> send_output(uint64_t client, std::span<const FieldBytes> s,
                            const ShareType&) override {
     for (const auto& x : s) outputs.emplace_back(client, *decode_int(x));
@@ -146,6 +163,8 @@ class FakeBackend final : public MpcBackend {
   std::vector<std::vector<uint8_t>> delivered;
   std::vector<bool> proposals;
   int mul_calls = 0;
+  int compare_calls = 0;
+  uint32_t last_compare_bits = 0;
   int open_calls = 0;
   size_t opened_values = 0;
   std::vector<std::pair<uint64_t, int64_t>> outputs;

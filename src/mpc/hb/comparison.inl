@@ -1,0 +1,323 @@
+// HbPartyImpl<F>: secret comparisons (issue 18; docs/mpc.md, "Comparisons"): Mod2m,
+// less-than-zero and equality-to-zero of k-bit signed shares, after Catrina and de Hoogh
+// ("Improved primitives for secure multiparty integer computation", SCN 2010). Included only by
+// the per-field translation units (field_<name>.cpp).
+//
+// Every protocol here starts like probabilistic truncation (multiplication.inl, M5): k + kappa
+// random bits per value from the bit pool (RandBit: opened squares, so each is provably 0 or 1),
+// r = sum_i 2^i b_i, and one robust opening of c = 2^(k-1) + a + r for the whole batch. What
+// follows works on the opened c and the shared low bits of r with Beaver multiplications, one
+// batch (one round) per level of a logarithmic tree, for all values of the call at once.
+#pragma once
+
+#include <string>
+
+#include "mpc/hb/party_impl.h"
+
+namespace stoffel::mpc {
+
+namespace comparison {
+
+// 2^e as an element of F (e < 256; every field here has 4 limbs).
+template <typename F>
+F pow2(std::size_t e) {
+  math::Limbs l{};
+  l[e / 64] = std::uint64_t{1} << (e % 64);
+  return F::from_canonical(l);
+}
+
+inline bool bit_of(const math::Limbs& x, std::size_t i) {
+  return ((x[i / 64] >> (i % 64)) & 1) != 0;
+}
+
+// x mod 2^m of a canonical integer (m <= 256).
+inline math::Limbs low_bits(math::Limbs x, std::size_t m) {
+  for (std::size_t limb = 0; limb < 4; ++limb) {
+    const std::size_t lo = limb * 64;
+    if (lo >= m) {
+      x[limb] = 0;
+    } else if (m - lo < 64) {
+      x[limb] &= (std::uint64_t{1} << (m - lo)) - 1;
+    }
+  }
+  return x;
+}
+
+// Products the bitwise less-than tree of m bits takes per value: per level, two per pair of
+// groups except the lowest pair, whose "all equal" flag is never needed.
+inline std::size_t bit_less_than_triples(std::size_t m) {
+  std::size_t total = 0;
+  for (std::size_t w = m; w > 1; w = w / 2 + w % 2) total += 2 * (w / 2) - 1;
+  return total;
+}
+
+// Rounds (multiplication levels) of a tree over m leaves.
+inline std::size_t tree_levels(std::size_t m) {
+  std::size_t levels = 0;
+  for (std::size_t w = m; w > 1; w = w / 2 + w % 2) ++levels;
+  return levels;
+}
+
+}  // namespace comparison
+
+template <typename F>
+Result<void> HbPartyImpl<F>::check_comparison(const char* what, std::size_t count,
+                                              std::uint32_t k) const {
+  if (k < 2) {
+    return make_error(ErrorKind::Usage, std::string(what) + ": need k >= 2 (k = " +
+                                            std::to_string(k) + ")");
+  }
+  if (std::size_t{k} + kTruncKappa + 2 > F::bits()) {
+    return make_error(ErrorKind::Usage,
+                      std::string(what) + ": k = " + std::to_string(k) + " is too large for " +
+                          F::name() + " (k + " + std::to_string(kTruncKappa) +
+                          " + 2 must not exceed " + std::to_string(F::bits()) + " bits)");
+  }
+  // Bounds the bits and triples one call asks for (k + kappa bits per value).
+  if (count > (std::size_t{1} << 24)) {
+    return make_error(ErrorKind::Usage, std::string(what) + ": at most 2^24 values per call");
+  }
+  return {};
+}
+
+// Takes k + kappa bits per value, opens c = 2^(k-1) + a + r in one robust opening and returns
+// the opened integers and the low m bits of every r (value-major, m per value). The caller has
+// made sure the pool holds the bits (one `ensure` for everything the call needs).
+// a + 2^(k-1) + r < 2^(k + kappa + 1) < p, so c is that integer, and it hides a up to a
+// statistical distance of 2^-kappa (|a| < 2^(k-1)).
+template <typename F>
+Result<void> HbPartyImpl<F>::open_masked(std::span<const F> a, std::uint32_t k, std::uint32_t m,
+                                         std::vector<F>& low, std::vector<math::Limbs>& c) {
+  const std::size_t count = a.size();
+  const std::size_t nbits = std::size_t{k} + kTruncKappa;
+  const std::span<const F> bits = bits_.take(count * nbits);
+  const F offset = comparison::pow2<F>(k - 1);
+  low.assign(count * m, F::zero());
+  std::vector<F> masked(count), opened(count);
+  for (std::size_t v = 0; v < count; ++v) {
+    const F* b = bits.data() + v * nbits;
+    F r = F::zero();
+    for (std::size_t i = nbits; i-- > 0;) r = r.dbl() + b[i];
+    for (std::size_t i = 0; i < m; ++i) low[v * m + i] = b[i];
+    masked[v] = a[v] + offset + r;
+  }
+  if (auto ok = open_t(masked, opened); !ok) return ok;
+  c.resize(count);
+  for (std::size_t v = 0; v < count; ++v) c[v] = opened[v].to_canonical();
+  return {};
+}
+
+// [c < r] for public m-bit integers c and shared bits r (value-major, m per value), by a tree
+// over the bit positions: a group of positions holds G = [r > c on the group] and P = [r = c on
+// the group]; a higher group H and the lower group L next to it combine to
+//   G = G_H + P_H G_L,  P = P_H P_L
+// (the highest differing position decides). Leaves: G_i = r_i (1 - c_i), P_i = 1 - (c_i xor r_i),
+// both linear since c is public. ceil(log2 m) levels, one multiplication batch each.
+template <typename F>
+Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::span<const F> r,
+                                           std::size_t m, std::span<F> out) {
+  const std::size_t count = c.size();
+  std::vector<F> g(count * m), p(count * m);
+  for (std::size_t v = 0; v < count; ++v) {
+    for (std::size_t i = 0; i < m; ++i) {
+      const F& ri = r[v * m + i];
+      const bool ci = comparison::bit_of(c[v], i);
+      g[v * m + i] = ci ? F::zero() : ri;
+      p[v * m + i] = ci ? ri : F::one() - ri;
+    }
+  }
+  std::vector<F> x, y, z, g2, p2;
+  for (std::size_t w = m; w > 1;) {
+    const std::size_t pairs = w / 2;
+    const std::size_t next = pairs + w % 2;
+    // Per value: pairs products P_H G_L, then pairs - 1 products P_H P_L (none for the lowest
+    // pair: its P is never used, the lowest group is never the higher one of a pair).
+    const std::size_t per = 2 * pairs - 1;
+    x.assign(count * per, F::zero());
+    y.assign(count * per, F::zero());
+    z.assign(count * per, F::zero());
+    for (std::size_t v = 0; v < count; ++v) {
+      const std::size_t base = v * w;
+      for (std::size_t j = 0; j < pairs; ++j) {
+        const std::size_t lo = base + 2 * j, hi = lo + 1;
+        x[v * per + j] = p[hi];
+        y[v * per + j] = g[lo];
+        if (j > 0) {
+          x[v * per + pairs + j - 1] = p[hi];
+          y[v * per + pairs + j - 1] = p[lo];
+        }
+      }
+    }
+    if (auto ok = mul_values(x, y, z); !ok) return ok;
+    g2.assign(count * next, F::zero());
+    p2.assign(count * next, F::zero());
+    for (std::size_t v = 0; v < count; ++v) {
+      const std::size_t base = v * w;
+      for (std::size_t j = 0; j < pairs; ++j) {
+        g2[v * next + j] = g[base + 2 * j + 1] + z[v * per + j];
+        if (j > 0) p2[v * next + j] = z[v * per + pairs + j - 1];
+      }
+      if (w % 2 != 0) {
+        g2[v * next + pairs] = g[base + w - 1];
+        p2[v * next + pairs] = p[base + w - 1];
+      }
+    }
+    g.swap(g2);
+    p.swap(p2);
+    w = next;
+  }
+  for (std::size_t v = 0; v < count; ++v) out[v] = g[v];
+  math::wipe(std::span<F>(p));
+  math::wipe(std::span<F>(x));
+  math::wipe(std::span<F>(y));
+  return {};
+}
+
+// Mod2m(a, k, m) = a mod 2^m exactly, for k-bit signed a and 0 < m < k:
+//   c = open(2^(k-1) + a + r), c' = c mod 2^m, u = [c' < r mod 2^m],
+//   a mod 2^m = c' - (r mod 2^m) + 2^m u.
+// 1 + ceil(log2 m) rounds; k + kappa bits and bit_less_than_triples(m) triples per value.
+template <typename F>
+Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k, std::uint32_t m,
+                                          std::span<F> out) {
+  if (out.size() != a.size()) return make_error("mod2m: output size mismatch");
+  if (auto ok = check_comparison("mod2m", a.size(), k); !ok) return ok;
+  if (m == 0 || m >= k) {
+    return make_error(ErrorKind::Usage, "mod2m: need 0 < m < k (k = " + std::to_string(k) +
+                                            ", m = " + std::to_string(m) + ")");
+  }
+  const std::size_t count = a.size();
+  if (count == 0) return {};
+  // One refill for everything the call takes, so it is one preprocessing run, not one per level.
+  if (auto ok = ensure(Needs{0, 0, count * comparison::bit_less_than_triples(m),
+                             count * (std::size_t{k} + kTruncKappa)});
+      !ok) {
+    return ok;
+  }
+  std::vector<F> low;
+  std::vector<math::Limbs> c;
+  if (auto ok = open_masked(a, k, m, low, c); !ok) return ok;
+  for (auto& cv : c) cv = comparison::low_bits(cv, m);
+  std::vector<F> u(count);
+  if (auto ok = bit_less_than(c, low, m, u); !ok) return ok;
+  const F two_m = comparison::pow2<F>(m);
+  for (std::size_t v = 0; v < count; ++v) {
+    F r_low = F::zero();
+    for (std::size_t i = m; i-- > 0;) r_low = r_low.dbl() + low[v * m + i];
+    out[v] = F::from_canonical(c[v]) - r_low + two_m * u[v];
+  }
+  math::wipe(std::span<F>(low));
+  stats_.comparisons += count;
+  return {};
+}
+
+// LTZ(a, k) = [a < 0] for k-bit signed a (|a| < 2^(k-1)): with a' = Mod2m(a, k, k - 1),
+// a = 2^(k-1) d + a' where d = floor(a / 2^(k-1)) is -1 or 0, so [a < 0] = (a' - a) / 2^(k-1).
+// 1 + ceil(log2(k - 1)) rounds.
+template <typename F>
+Result<void> HbPartyImpl<F>::less_than_zero_values(std::span<const F> a, std::uint32_t k,
+                                                   std::span<F> out) {
+  if (out.size() != a.size()) return make_error("less_than_zero: output size mismatch");
+  if (auto ok = check_comparison("less_than_zero", a.size(), k); !ok) return ok;
+  if (auto ok = mod2m_values(a, k, k - 1, out); !ok) return ok;
+  const F inv = comparison::pow2<F>(k - 1).inverse();
+  for (std::size_t v = 0; v < a.size(); ++v) out[v] = (out[v] - a[v]) * inv;
+  return {};
+}
+
+// EQZ(a, k) = [a = 0] for k-bit signed a: c = open(2^(k-1) + a + r); c'' = (c - 2^(k-1)) mod 2^k
+// = (a + r) mod 2^k, and since |a| < 2^(k-1), a = 0 exactly when c'' equals the low k bits of r.
+// So [a = 0] = prod_i (1 - (c''_i xor r_i)), a product of k shared bits by a tree:
+// 1 + ceil(log2 k) rounds, k + kappa bits and k - 1 triples per value.
+template <typename F>
+Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32_t k,
+                                               std::span<F> out) {
+  if (out.size() != a.size()) return make_error("equal_zero: output size mismatch");
+  if (auto ok = check_comparison("equal_zero", a.size(), k); !ok) return ok;
+  const std::size_t count = a.size();
+  if (count == 0) return {};
+  if (auto ok = ensure(Needs{0, 0, count * (k - 1), count * (std::size_t{k} + kTruncKappa)}); !ok) {
+    return ok;
+  }
+  std::vector<F> low;
+  std::vector<math::Limbs> c;
+  if (auto ok = open_masked(a, k, k, low, c); !ok) return ok;
+  // c'' = (c mod 2^k) - 2^(k-1) mod 2^k: the same as flipping bit k - 1.
+  std::vector<F> x(count * k);
+  for (std::size_t v = 0; v < count; ++v) {
+    math::Limbs cv = comparison::low_bits(c[v], k);
+    cv[(k - 1) / 64] ^= std::uint64_t{1} << ((k - 1) % 64);
+    for (std::size_t i = 0; i < k; ++i) {
+      const F& ri = low[v * k + i];
+      x[v * k + i] = comparison::bit_of(cv, i) ? ri : F::one() - ri;
+    }
+  }
+  std::vector<F> lhs, rhs, prod, next_x;
+  for (std::size_t w = k; w > 1;) {
+    const std::size_t pairs = w / 2;
+    const std::size_t next = pairs + w % 2;
+    lhs.resize(count * pairs);
+    rhs.resize(count * pairs);
+    prod.resize(count * pairs);
+    for (std::size_t v = 0; v < count; ++v) {
+      for (std::size_t j = 0; j < pairs; ++j) {
+        lhs[v * pairs + j] = x[v * w + 2 * j];
+        rhs[v * pairs + j] = x[v * w + 2 * j + 1];
+      }
+    }
+    if (auto ok = mul_values(lhs, rhs, prod); !ok) return ok;
+    next_x.assign(count * next, F::zero());
+    for (std::size_t v = 0; v < count; ++v) {
+      for (std::size_t j = 0; j < pairs; ++j) next_x[v * next + j] = prod[v * pairs + j];
+      if (w % 2 != 0) next_x[v * next + pairs] = x[v * w + w - 1];
+    }
+    x.swap(next_x);
+    w = next;
+  }
+  for (std::size_t v = 0; v < count; ++v) out[v] = x[v];
+  math::wipe(std::span<F>(low));
+  math::wipe(std::span<F>(lhs));
+  math::wipe(std::span<F>(rhs));
+  stats_.comparisons += count;
+  return {};
+}
+
+// The byte-level entry points of mpc::Party.
+template <typename F>
+Result<std::vector<FieldBytes>> HbPartyImpl<F>::run_comparison(
+    std::span<const FieldBytes> shares, const char* what,
+    const std::function<Result<void>(std::span<const F>, std::span<F>)>& op) {
+  auto in = load_all(shares, what);
+  if (!in) return in.error();
+  std::vector<F> out(in->size());
+  if (auto ok = op(*in, out); !ok) return ok.error();
+  std::vector<FieldBytes> res(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  return res;
+}
+
+template <typename F>
+Result<std::vector<FieldBytes>> HbPartyImpl<F>::mod2m(std::span<const FieldBytes> shares,
+                                                      std::uint32_t k, std::uint32_t m) {
+  return run_comparison(shares, "mod2m", [&](std::span<const F> a, std::span<F> out) {
+    return mod2m_values(a, k, m, out);
+  });
+}
+
+template <typename F>
+Result<std::vector<FieldBytes>> HbPartyImpl<F>::less_than_zero(std::span<const FieldBytes> shares,
+                                                               std::uint32_t k) {
+  return run_comparison(shares, "less_than_zero", [&](std::span<const F> a, std::span<F> out) {
+    return less_than_zero_values(a, k, out);
+  });
+}
+
+template <typename F>
+Result<std::vector<FieldBytes>> HbPartyImpl<F>::equal_zero(std::span<const FieldBytes> shares,
+                                                           std::uint32_t k) {
+  return run_comparison(shares, "equal_zero", [&](std::span<const F> a, std::span<F> out) {
+    return equal_zero_values(a, k, out);
+  });
+}
+
+}  // namespace stoffel::mpc
