@@ -467,6 +467,30 @@ def avss_sign(s):
             raise AssertionError(f"{name}: @noble/curves rejects the signature {sig} under {pk}")
 
 
+def auction(s):
+    """examples/sealed_bid_auction.stfa over five processes and four clients (issue 18): bids 120,
+    340, 275 and 340; the highest bid is 340 and the earliest bidder of it, client 1, wins (ties
+    go to the earliest). Every party prints and returns the same two values, and each client
+    learns only whether it won (in a distributed session the output's type does not travel, so a
+    client prints the bit as 0 or 1; docs/decisions.md, W13)."""
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
+    procs, addrs, _ = start_parties(s, program("sealed_bid_auction", folder=examples), 5, 1,
+                                    clients=4)
+    bids = [120, 340, 275, 340]
+    c = [start_client(s, f"client{k}", [bid], addrs, index=k) for k, bid in enumerate(bids)]
+    for p in c:
+        expect_exit(p, 0)
+    expect_result(procs, "[340, 1]")
+    for p in procs:
+        lines = p.stdout().splitlines()
+        if "highest bid: 340" not in lines or "winner: 1" not in lines:
+            raise AssertionError(f"{p.name}: printed {p.stdout()!r}")
+    for k, p in enumerate(c):
+        want = f"Client {k} output: {1 if k == 1 else 0}"
+        if p.stdout().strip() != want:
+            raise AssertionError(f"client{k} printed {p.stdout()!r}, expected {want!r}")
+
+
 def identities(s):
     """Keys from `stoffel-run keygen` (mode 0600) used with --identity: each process presents
     exactly its key; a key file others can read is refused (exit 2) with the fix named."""
@@ -745,7 +769,7 @@ def store_refused(s):
 
 SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
                                       wrong_token, wrong_program, client_wrong_server,
-                                      rbc_aba, avss_sign, identities, hostile_bytes,
+                                      rbc_aba, avss_sign, auction, identities, hostile_bytes,
                                       store_online,
                                       store_sigkill, store_refused)}
 
