@@ -290,6 +290,11 @@ Result<void> Interpreter::push_frame(VirtualMachine& vm, const FunctionProto* fn
     return make_error("stack overflow: more than " + std::to_string(vm.options_.max_call_depth) +
                       " nested calls");
   }
+  if (vm.frames_.size() >= VirtualMachine::kMaxFrames) {
+    return make_error("stack overflow: more than " +
+                      std::to_string(VirtualMachine::kMaxFrames) +
+                      " nested calls (the most the VM holds, whatever the depth limit)");
+  }
   // A function with declared upvalues, called directly, resolves them from the caller chain
   // (reference behaviour), sharing the cells it finds.
   if (upvalues == nullptr && !fn->upvalue_names.empty()) {

@@ -16,7 +16,7 @@ namespace stoffel::vm {
 VirtualMachine::VirtualMachine(VmOptions options) : options_(options) {
   // An instruction budget is counted by the plain loop only (see force_plain_loop_).
   if (options_.max_steps != 0) force_plain_loop_ = true;
-  frames_.set_max_depth(options_.max_call_depth);
+  frames_.set_max_depth(std::min<size_t>(options_.max_call_depth, kMaxFrames));
   frames_.reserve(256);
   ensure_stack(4096);
   ensure_args(256);

@@ -47,7 +47,8 @@ struct ErrorLocation {
 };
 
 struct VmOptions {
-  // Maximum number of nested frames; exceeding it is the error "stack overflow".
+  // Maximum number of nested frames; exceeding it is the error "stack overflow". Whatever it
+  // says, the VM holds at most VirtualMachine::kMaxFrames frames and kMaxStackValues registers.
   uint32_t max_call_depth = 1'000'000;
   // Instruction budget: the most instructions one run started by the host (execute,
   // execute_with_args, call_value) may execute, nested calls and re-entries included; running
@@ -273,6 +274,11 @@ class VirtualMachine {
   // value stack never grows beyond it, so the interpreter's fast call paths (which only check
   // the allocated capacity) stay within it too.
   static constexpr size_t kMaxStackValues = size_t{1} << 24;
+  // Bound on nested frames whatever max_call_depth asks (40 bytes each: 160 MiB). A call costs
+  // one frame plus 16 bytes per register of the callee, so the deepest recursion holds at most
+  // 160 MiB of frames and 256 MiB of registers (twice that for a moment while an array doubles)
+  // and fails within seconds, instead of growing until the machine runs out of memory.
+  static constexpr size_t kMaxFrames = size_t{1} << 22;
   void ensure_stack(size_t needed);
   void ensure_args(size_t needed);
 
