@@ -173,17 +173,64 @@ Result<std::vector<std::optional<Agreement::Slots>>> Agreement::exchange(
 Result<std::vector<BaValue>> Agreement::agree(std::vector<BaValue> input,
                                               std::size_t max_value_bytes) {
   const std::size_t m = input.size();
+  const std::uint64_t first_round = router_.rounds();
+  // The fast path (docs/decisions.md, P5): one exchange of the values, then a one-bit agreement
+  // on "every party sent me exactly my input". Decided 1 means some honest party saw all n
+  // parties send it the same vector; honest parties send the same to everybody, so every honest
+  // input is that vector and every honest party can output its own. Decided anything else: the
+  // full Phase King on the vector, whose first round is the exchange already done.
+  Slots mine(m);
+  for (std::size_t i = 0; i < m; ++i) mine[i] = input[i];
   std::vector<std::size_t> everyone(n_);
   for (std::size_t p = 0; p < n_; ++p) everyone[p] = p;
-  std::vector<BaValue>& x = input;
+  auto values = exchange(&mine, everyone, m, max_value_bytes, "agreement values");
+  if (!values) return values.error();
+  bool unanimous = true;
+  for (std::size_t p = 0; p < n_ && unanimous; ++p) {
+    if (p == self_) continue;
+    const auto& got = (*values)[p];
+    if (!got) {
+      unanimous = false;
+      break;
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      if (!(*got)[i] || *(*got)[i] != input[i]) {
+        unanimous = false;
+        break;
+      }
+    }
+  }
+  static const BaValue kYes{1}, kNo{0};
+  auto decided = phase_king({unanimous ? kYes : kNo}, 1, nullptr);
+  if (!decided) return decided.error();
+  if ((*decided)[0] == kYes) {
+    last_rounds_ = router_.rounds() - first_round;
+    return input;
+  }
+  auto out = phase_king(std::move(input), max_value_bytes, &*values);
+  last_rounds_ = router_.rounds() - first_round;
+  return out;
+}
+
+Result<std::vector<BaValue>> Agreement::phase_king(
+    std::vector<BaValue> x, std::size_t max_value_bytes,
+    std::vector<std::optional<Slots>>* first_values) {
+  const std::size_t m = x.size();
+  std::vector<std::size_t> everyone(n_);
+  for (std::size_t p = 0; p < n_; ++p) everyone[p] = p;
   static const BaValue kBottom;
   for (std::size_t phase = 0; phase <= t_; ++phase) {
     const std::size_t king = phase;  // t + 1 distinct kings: at least one is honest
-    // R1: values.
-    Slots mine(m);
-    for (std::size_t i = 0; i < m; ++i) mine[i] = x[i];
-    auto r1 = exchange(&mine, everyone, m, max_value_bytes, "agreement values");
-    if (!r1) return r1.error();
+    // R1: values (phase 0's may have been exchanged already).
+    Result<std::vector<std::optional<Slots>>> r1 = std::vector<std::optional<Slots>>{};
+    if (phase == 0 && first_values != nullptr) {
+      r1 = std::move(*first_values);
+    } else {
+      Slots mine(m);
+      for (std::size_t i = 0; i < m; ++i) mine[i] = x[i];
+      r1 = exchange(&mine, everyone, m, max_value_bytes, "agreement values");
+      if (!r1) return r1.error();
+    }
     // R2: propose a value held by >= n - t parties (unique: two such values would need
     // 2(n - t) > n senders).
     Slots propose(m);
@@ -231,7 +278,7 @@ Result<std::vector<BaValue>> Agreement::agree(std::vector<BaValue> input,
       }
     }
   }
-  return std::move(x);
+  return x;
 }
 
 Result<std::vector<BaValue>> Agreement::broadcast(std::span<const std::size_t> senders,

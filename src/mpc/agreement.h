@@ -12,6 +12,12 @@
 // king all honest parties hold one value and keep it. Validity: if all honest parties start
 // with v, they all propose v and keep it.
 //
+// Fast path: the values are exchanged once, and the parties agree (Phase King on one bit) on
+// whether every party sent them exactly their own vector; if so, each outputs its input (all
+// honest inputs are then equal), in 1 + 3(t + 1) rounds whose messages after the first carry
+// one byte, instead of 3(t + 1) rounds of whole vectors. Otherwise the full Phase King follows,
+// reusing the first exchange as its first round (6(t + 1) rounds in all).
+//
 // It runs on a VECTOR of values (coordinates independent) with one message per round per peer.
 // A value is any byte string, compared for equality; the empty string is "bottom" (nothing,
 // missing, malformed), so callers encode real values non-empty. A round is complete when every
@@ -75,8 +81,12 @@ class Agreement {
   Result<std::vector<BaValue>> broadcast(std::span<const std::size_t> senders, const BaValue& mine,
                                          std::size_t max_value_bytes);
 
-  // Rounds one agreement takes (3 per phase, t + 1 phases); broadcast adds one.
-  std::size_t rounds() const { return 3 * (t_ + 1); }
+  // Rounds one agreement takes: 1 + 3(t + 1) when every party sent every other the same
+  // vector (the fast path), else 6(t + 1) (worst case); broadcast adds one.
+  std::size_t fast_rounds() const { return 1 + 3 * (t_ + 1); }
+  std::size_t max_rounds() const { return 6 * (t_ + 1); }
+  // Rounds the last agree() or broadcast() took (without broadcast's sending round).
+  std::size_t last_rounds() const { return last_rounds_; }
 
  private:
   using Slots = std::vector<std::optional<BaValue>>;
@@ -87,8 +97,14 @@ class Agreement {
                                                      std::size_t slots, std::size_t max_bytes,
                                                      const char* what);
 
+  // Phase King on every coordinate of x; if first_values is given, it is phase 0's R1
+  // (the values every party sent), already exchanged.
+  Result<std::vector<BaValue>> phase_king(std::vector<BaValue> x, std::size_t max_value_bytes,
+                                          std::vector<std::optional<Slots>>* first_values);
+
   Router& router_;
   std::size_t n_, t_, self_;
+  std::size_t last_rounds_ = 0;
   std::function<bool(std::size_t)> wait_for_;
   std::function<void(std::size_t)> on_silent_;
 };

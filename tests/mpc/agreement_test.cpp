@@ -1,5 +1,6 @@
-// Byzantine agreement (Phase King, vectorized) and broadcast: agreement and validity with
-// equivocating, garbage-sending and silent faulty parties (n = 4, t = 1; n = 7, t = 2).
+// Byzantine agreement (Phase King, vectorized, with the unanimity fast path) and broadcast:
+// agreement and validity with equivocating, garbage-sending, silent and mimicking faulty parties
+// (n = 4, t = 1; n = 7, t = 2; n = 16, t = 5), and which path was taken.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,27 +19,58 @@
 namespace stoffel::mpc::test {
 namespace {
 
-enum class Bad { kEquivocate, kGarbage, kSilent };
+enum class Bad { kEquivocate, kGarbage, kSilent, kMimic, kMimicSome };
 
 BaValue val(const std::string& s) {
   return BaValue(s.begin(), s.end());
 }
 
-// A faulty party: takes part in the same number of rounds as the honest parties (so its
-// messages carry plausible round numbers) but sends what `how` says, differently to each peer.
-void run_faulty(net::Endpoint& ep, std::size_t n, std::size_t rounds, std::size_t slots, Bad how,
-                std::uint64_t seed) {
+// The rounds of one agree() as the faulty party plays them: the values (`slots` wide), the
+// one-bit agreement on unanimity (3(t + 1) rounds of one slot), then the full Phase King's
+// remaining 3(t + 1) - 1 rounds of `slots` (honest parties skip them on the fast path; a
+// faulty party sending into rounds nobody gathers does no harm). Broadcast first adds a round
+// of one slot.
+struct Round {
+  std::size_t slots;
+  bool bit;  // the unanimity bit's agreement
+};
+std::vector<Round> schedule(std::size_t t, std::size_t slots, bool broadcast) {
+  std::vector<Round> r;
+  if (broadcast) r.push_back({1, false});
+  r.push_back({slots, false});
+  for (std::size_t i = 0; i < 3 * (t + 1); ++i) r.push_back({1, true});
+  for (std::size_t i = 0; i + 1 < 3 * (t + 1); ++i) r.push_back({slots, false});
+  return r;
+}
+
+// A faulty party: takes part in the same rounds as the honest parties (so its messages carry
+// plausible round numbers) but sends what `how` says, differently to each peer. kMimic sends
+// `honest` (the honest parties' common input) to everybody in the first round of values, so
+// the honest parties see unanimity, then equivocates like kEquivocate; kMimicSome sends it only
+// to the even-numbered peers, so some honest parties see unanimity and others do not.
+void run_faulty(net::Endpoint& ep, std::size_t n, const std::vector<Round>& rounds, Bad how,
+                std::uint64_t seed, const std::vector<BaValue>& honest = {}) {
   Router router(ep, n, std::chrono::milliseconds(1000), [](std::size_t) {});
   std::mt19937_64 rng(seed);
-  for (std::size_t r = 0; r < rounds; ++r) {
+  bool first_values = true;
+  for (const Round& round : rounds) {
     const std::uint64_t id = router.next_round();
     if (how == Bad::kSilent) continue;
+    const bool mimic_round = (how == Bad::kMimic || how == Bad::kMimicSome) && first_values &&
+                             !round.bit && round.slots == honest.size();
+    if (!round.bit && round.slots == honest.size()) first_values = false;
     for (std::size_t p = 0; p < n; ++p) {
       if (p == ep.id()) continue;
       net::Bytes msg;
-      if (how == Bad::kEquivocate) {
-        // Half the peers get "A" everywhere, the others "B": the classic split attempt.
-        std::vector<std::optional<BaValue>> s(slots, val(p % 2 ? "A" : "B"));
+      if (mimic_round && (how == Bad::kMimic || p % 2 == 0)) {
+        std::vector<std::optional<BaValue>> s(honest.begin(), honest.end());
+        msg = ba_wire::encode(id, s);
+      } else if (how == Bad::kEquivocate || how == Bad::kMimic || how == Bad::kMimicSome) {
+        // Half the peers get one value everywhere, the others another: the classic split
+        // attempt (in the unanimity bit's rounds: yes to some, no to the others).
+        const BaValue v = round.bit ? BaValue{static_cast<std::uint8_t>(p % 2)}
+                                    : val(p % 2 ? "A" : "B");
+        std::vector<std::optional<BaValue>> s(round.slots, v);
         msg = ba_wire::encode(id, s);
       } else {
         msg = wire::make_message(wire::Channel::kRound, id, 1 + rng() % 3);
@@ -55,22 +87,25 @@ void run_faulty(net::Endpoint& ep, std::size_t n, std::size_t rounds, std::size_
 struct Outcome {
   std::vector<std::vector<BaValue>> out;  // per party
   std::vector<std::string> errors;
+  std::vector<std::size_t> rounds;  // per party: Agreement::last_rounds()
 };
 
 // Runs `body` on every honest party and run_faulty on the faulty ones.
 template <typename Body>
 Outcome run_all(std::size_t n, std::size_t t, const std::vector<std::size_t>& bad, Bad how,
-                std::size_t rounds, std::size_t slots, std::uint32_t timeout_ms, Body body) {
+                const std::vector<Round>& rounds, std::uint32_t timeout_ms, Body body,
+                const std::vector<BaValue>& honest = {}) {
   net::InMemoryNetwork net(n);
   Outcome o;
   o.out.resize(n);
   o.errors.resize(n);
+  o.rounds.resize(n);
   std::vector<std::thread> th;
   for (std::size_t i = 0; i < n; ++i) {
     const bool faulty = std::find(bad.begin(), bad.end(), i) != bad.end();
     th.emplace_back([&, i, faulty] {
       if (faulty) {
-        run_faulty(net.endpoint(i), n, rounds, slots, how, 100 + i);
+        run_faulty(net.endpoint(i), n, rounds, how, 100 + i, honest);
         return;
       }
       // As the engine does: a party seen sending garbage is not waited for any more.
@@ -79,6 +114,7 @@ Outcome run_all(std::size_t n, std::size_t t, const std::vector<std::size_t>& ba
                     [&suspected](std::size_t p) { suspected[p] = 1; });
       Agreement ba(router, n, t, [&suspected](std::size_t p) { return !suspected[p]; });
       auto r = body(i, ba);
+      o.rounds[i] = ba.last_rounds();
       if (r) {
         o.out[i] = std::move(*r);
       } else {
@@ -115,7 +151,7 @@ struct Case {
 };
 
 std::string name_of(const ::testing::TestParamInfo<Case>& info) {
-  const char* how[] = {"Equivocate", "Garbage", "Silent"};
+  const char* how[] = {"Equivocate", "Garbage", "Silent", "Mimic", "MimicSome"};
   return "n" + std::to_string(info.param.n) + "_" + how[static_cast<int>(info.param.how)] +
          "_bad" + std::to_string(info.param.bad.size());
 }
@@ -131,13 +167,15 @@ TEST_P(AgreementTest, AgreementAndValidity) {
     std::vector<BaValue> in = {val("same"), val(i % 2 ? "odd" : "even"), val("v" + std::to_string(i))};
     return ba.agree(in, 64);
   };
-  Outcome o = run_all(c.n, c.t, c.bad, c.how, 3 * (c.t + 1), slots, c.timeout_ms, body);
+  Outcome o = run_all(c.n, c.t, c.bad, c.how, schedule(c.t, slots, false), c.timeout_ms, body);
   const std::vector<BaValue>* first = nullptr;
   for (std::size_t i = 0; i < c.n; ++i) {
     if (std::find(c.bad.begin(), c.bad.end(), i) != c.bad.end()) continue;
     ASSERT_EQ(o.errors[i], "") << "party " << i;
     ASSERT_EQ(o.out[i].size(), slots);
     EXPECT_EQ(o.out[i][0], val("same")) << "party " << i;  // validity
+    // The honest inputs differ, so nobody saw unanimity: the full Phase King ran.
+    EXPECT_EQ(o.rounds[i], 6 * (c.t + 1)) << "party " << i;
     if (!first) first = &o.out[i];
     EXPECT_EQ(o.out[i], *first) << "party " << i << " disagrees";
   }
@@ -152,7 +190,7 @@ TEST_P(AgreementTest, BroadcastValidityForHonestSenders) {
   auto body = [&](std::size_t i, Agreement& ba) {
     return ba.broadcast(senders, val("from " + std::to_string(i)), 64);
   };
-  Outcome o = run_all(c.n, c.t, c.bad, c.how, 1 + 3 * (c.t + 1), 1, c.timeout_ms, body);
+  Outcome o = run_all(c.n, c.t, c.bad, c.how, schedule(c.t, 1, true), c.timeout_ms, body);
   const std::vector<BaValue>* first = nullptr;
   for (std::size_t i = 0; i < c.n; ++i) {
     if (std::find(c.bad.begin(), c.bad.end(), i) != c.bad.end()) continue;
@@ -179,6 +217,71 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{7, 2, {1, 3}, Bad::kGarbage, 20'000},
                       Case{7, 2, {0, 6}, Bad::kSilent, 500}),
     name_of);
+
+// The fast path: honest parties with one common input. With nobody faulty, or with faulty
+// parties that send the common vector to everybody first (kMimic) and then try to split the
+// unanimity bit, every honest party saw unanimity, so the bit is decided 1 (validity) and
+// everybody outputs the input after 1 + 3(t + 1) rounds. When only some honest parties saw
+// unanimity (kMimicSome), the bit may go either way, and the output is still the input. With
+// silent, garbage-sending or equivocating parties nobody saw unanimity: the full Phase King.
+struct FastCase {
+  std::size_t n, t;
+  std::vector<std::size_t> bad;
+  Bad how;
+  std::uint32_t timeout_ms;
+  int fast;  // 1: fast path expected, 0: full Phase King expected, -1: either
+};
+
+class AgreementFastPath : public ::testing::TestWithParam<FastCase> {};
+
+TEST_P(AgreementFastPath, CommonInputIsTheOutput) {
+  const FastCase c = GetParam();
+  const std::vector<BaValue> common = {val("status ok"), val(""), val("digest 0123")};
+  auto body = [&](std::size_t, Agreement& ba) { return ba.agree(common, 64); };
+  Outcome o = run_all(c.n, c.t, c.bad, c.how, schedule(c.t, common.size(), false), c.timeout_ms,
+                      body, common);
+  for (std::size_t i = 0; i < c.n; ++i) {
+    if (std::find(c.bad.begin(), c.bad.end(), i) != c.bad.end()) continue;
+    ASSERT_EQ(o.errors[i], "") << "party " << i;
+    EXPECT_EQ(o.out[i], common) << "party " << i;
+    if (c.fast == 1) {
+      EXPECT_EQ(o.rounds[i], 1 + 3 * (c.t + 1)) << "party " << i;
+    } else if (c.fast == 0) {
+      EXPECT_EQ(o.rounds[i], 6 * (c.t + 1)) << "party " << i;
+    }
+    if (c.fast == -1) {
+      EXPECT_TRUE(o.rounds[i] == 1 + 3 * (c.t + 1) || o.rounds[i] == 6 * (c.t + 1));
+    }
+  }
+  // Whatever the path, all honest parties took the same one.
+  for (std::size_t i = 1; i < c.n; ++i) {
+    if (std::find(c.bad.begin(), c.bad.end(), i) != c.bad.end()) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (std::find(c.bad.begin(), c.bad.end(), j) != c.bad.end()) continue;
+      EXPECT_EQ(o.rounds[i], o.rounds[j]) << "parties " << i << " and " << j;
+    }
+  }
+}
+
+std::string fast_name(const ::testing::TestParamInfo<FastCase>& info) {
+  const char* how[] = {"Equivocate", "Garbage", "Silent", "Mimic", "MimicSome"};
+  return "n" + std::to_string(info.param.n) + "_" +
+         (info.param.bad.empty() ? std::string("Honest") : how[static_cast<int>(info.param.how)]);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AgreementFastPath,
+    ::testing::Values(FastCase{4, 1, {}, Bad::kSilent, 20'000, 1},
+                      FastCase{7, 2, {}, Bad::kSilent, 20'000, 1},
+                      FastCase{16, 5, {}, Bad::kSilent, 20'000, 1},
+                      FastCase{4, 1, {0}, Bad::kMimic, 20'000, 1},
+                      FastCase{7, 2, {0, 4}, Bad::kMimic, 20'000, 1},
+                      FastCase{4, 1, {1}, Bad::kMimicSome, 20'000, -1},
+                      FastCase{7, 2, {0, 3}, Bad::kMimicSome, 20'000, -1},
+                      FastCase{4, 1, {0}, Bad::kEquivocate, 20'000, 0},
+                      FastCase{7, 2, {1, 6}, Bad::kGarbage, 20'000, 0},
+                      FastCase{7, 2, {0, 6}, Bad::kSilent, 500, 0}),
+    fast_name);
 
 TEST(AgreementWire, MalformedBodiesAreRejectedNotTrusted) {
   std::vector<std::optional<BaValue>> s = {val("abc"), std::nullopt, BaValue{}};

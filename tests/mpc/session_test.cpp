@@ -245,8 +245,9 @@ TEST(SessionTest, LargeBatchSpansSeveralPreprocessingRuns) {
     EXPECT_EQ(out[i].back(), (xs.back() * ys.back()).to_bytes());
     // Two preprocessing runs, then the multiplication's opening and the final opening. A run
     // at n = 4, t = 1 with nobody convicted: deal, check, Eval, Reveal, then the broadcast of
-    // verdicts and opening status with its agreement (1 + 6): 11 rounds.
-    EXPECT_EQ(rounds[i], 2u * 11u + 2u);
+    // verdicts and opening status with its agreement on the fast path (1 + 1 + 6, decision
+    // P5): 12 rounds.
+    EXPECT_EQ(rounds[i], 2u * 12u + 2u);
   }
 }
 
