@@ -302,11 +302,7 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
     out.result = first.result;
     for (const auto& co : (*session)->client_outputs()) {
       if (co.values.empty()) continue;  // this client was sent nothing
-      // The k-th value a client received is the k-th the program sent it: read it as that type.
-      std::vector<vm::ShareType> types;
-      for (const auto& sent : first.sent_outputs) {
-        if (sent.client_id == co.client_id) types.push_back(sent.type);
-      }
+      // Each value came with its type as its label (PartyBackend::send_output).
       std::string line = "Client " + std::to_string(co.client_id) + " output: ";
       for (size_t k = 0; k < co.values.size(); ++k) {
         if (k > 0) line += ", ";
@@ -315,8 +311,8 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
           line += "<" + v.error().message + ">";
           continue;
         }
-        const vm::ShareType type = k < types.size() ? types[k] : vm::ShareType::secret_int(64);
-        line += vm::display_string(vm::clear_from_int(*v, type));
+        const auto type = vm::ShareType::from_output_label(k < co.labels.size() ? co.labels[k] : 0);
+        line += vm::display_string(vm::clear_from_int(*v, type.value_or(vm::ShareType::secret_int(64))));
       }
       out.client_outputs.push_back(line);
     }

@@ -60,13 +60,12 @@ class PartyBackend final : public vm::MpcBackend {
                                                  uint32_t k) override {
     return party_.equal_zero(s, k);
   }
-  // The MPC layer speaks field elements only; the types of the outputs are recorded here, so
-  // whoever shows a client its outputs can read them (integer, fixed point, bool).
+  // The MPC layer speaks field elements only; the type travels to the client as the output's
+  // label (vm::ShareType::output_label), so the client reads the values as the program meant
+  // them (integer, fixed point, bool), on the embedded engine and in distributed sessions alike.
   Result<void> send_output(uint64_t client, std::span<const vm::FieldBytes> s,
                            const vm::ShareType& type) override {
-    if (auto ok = party_.send_output(client, s); !ok) return ok;
-    for (size_t i = 0; i < s.size(); ++i) sent_.push_back({client, type});
-    return {};
+    return party_.send_output(client, s, type.output_label());
   }
   Result<uint64_t> rbc_broadcast(std::span<const uint8_t> payload) override {
     return party_.rbc_broadcast(payload);
@@ -92,18 +91,10 @@ class PartyBackend final : public vm::MpcBackend {
       std::span<const vm::FieldBytes> shares,
       std::span<const std::vector<uint8_t>> commitments) override;
 
-  // One entry per value sent with send_output, in the order sent.
-  struct SentOutput {
-    uint64_t client_id;
-    vm::ShareType type;
-  };
-  const std::vector<SentOutput>& sent_outputs() const { return sent_; }
-
  private:
   mpc::Party& party_;
   mpc::AvssParty* avss_ = nullptr;  // the same party when it is an AVSS party
   vm::EngineInfo info_;
-  std::vector<SentOutput> sent_;
 };
 
 }  // namespace stoffel::embed

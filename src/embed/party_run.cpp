@@ -20,7 +20,6 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
     pr.ok = false;
     pr.error = std::move(error);
     pr.stats = party.stats();
-    pr.sent_outputs = backend.sent_outputs();
     return pr;
   };
 
@@ -73,7 +72,6 @@ PartyRunResult run_party(mpc::Party& party, const bytecode::Program& program,
   pr.ok = true;
   pr.result = vm::display_string(*value);
   pr.stats = party.stats();
-  pr.sent_outputs = backend.sent_outputs();
   return pr;
 }
 

@@ -73,9 +73,6 @@ struct PartyRunResult {
   // Wall time of the program itself, from its first instruction to its (opened) result: no
   // client inputs, no process or session setup (benchmarks read it from --stats).
   double program_ms = 0;
-  // The type of every value the program sent to a client, in the order sent (a client's
-  // outputs arrive in that order): what those outputs mean.
-  std::vector<PartyBackend::SentOutput> sent_outputs;
 };
 
 // Runs `entry` of `program` as `party`. `counts` lists the session's clients and how many inputs

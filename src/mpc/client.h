@@ -120,10 +120,26 @@ class ClientRunner {
                                                    std::to_string(b.senders()) +
                                                    " parties sent shares)");
       }
-      for (const F& v : b.values) out.push_back(v.to_bytes());
+      // The last element is the output's label (Party::send_output); honest parties always
+      // send it, so a decoded output without one did not come from them.
+      if (b.values.empty()) {
+        return make_error(ErrorKind::Protocol,
+                          who() + "output " + std::to_string(seq) + " came without its label");
+      }
+      const Result<std::int64_t> l = b.values.back().to_i64();
+      const std::uint32_t label = l && *l >= 0 && *l <= std::int64_t{UINT32_MAX}
+                                      ? static_cast<std::uint32_t>(*l)
+                                      : 0;
+      for (std::size_t k = 0; k + 1 < b.values.size(); ++k) {
+        out.push_back(b.values[k].to_bytes());
+        labels_.push_back(label);
+      }
     }
     return out;
   }
+
+  // After run(): the label of each output value (Party::send_output), in the same order.
+  const std::vector<std::uint32_t>& labels() const { return labels_; }
 
  private:
   // The shares of one batch (masks, or one output) from the parties, grouped by element count:
@@ -196,6 +212,7 @@ class ClientRunner {
   bool input_done_ = false;
   Batch masks_;
   std::map<std::uint64_t, Batch> outputs_;
+  std::vector<std::uint32_t> labels_;
 };
 
 }  // namespace stoffel::mpc

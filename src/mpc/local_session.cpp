@@ -74,13 +74,16 @@ LocalSessionImpl::~LocalSessionImpl() {
 Result<void> LocalSessionImpl::run_clients() {
   const std::size_t count = clients_.size();
   std::vector<Result<std::vector<FieldBytes>>> results(count, std::vector<FieldBytes>{});
+  std::vector<std::vector<std::uint32_t>> labels(count);
   auto run_one = [&](std::size_t i) {
     results[i] = math::visit_field(config_.field, [&](auto tag) {
       using F = typename decltype(tag)::type;
       ClientRunner<F> runner(network_->endpoint(config_.n + i), config_.n, config_.t,
                              clients_[i].client_id, clients_[i].values, finished_,
                              std::chrono::milliseconds(config_.receive_timeout_ms));
-      return runner.run();
+      auto r = runner.run();
+      labels[i] = runner.labels();
+      return r;
     });
   };
   // One thread per client: each waits on its own inbox.
@@ -91,7 +94,7 @@ Result<void> LocalSessionImpl::run_clients() {
   std::vector<ClientOutput> outs;
   for (std::size_t i = 0; i < count; ++i) {
     if (!results[i]) return results[i].error();
-    outs.push_back(ClientOutput{clients_[i].client_id, std::move(*results[i])});
+    outs.push_back(ClientOutput{clients_[i].client_id, std::move(*results[i]), std::move(labels[i])});
   }
   std::lock_guard lock(outputs_mu_);
   outputs_ = std::move(outs);

@@ -120,7 +120,15 @@ class Party {
   virtual Result<std::vector<std::vector<FieldBytes>>> receive_client_inputs(
       std::span<const ClientInputCount> input_counts) = 0;
   // Sends this party's shares of `shares` to the client, which reconstructs them robustly.
-  virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares) = 0;
+  // `label` (below 2^32) travels with them as one more element every party sends alike, a
+  // constant the client decodes as robustly as the values (ClientRunner::labels): the layers
+  // above say with it how to read the values (the VM's share type, docs/mpc.md, "Output to a
+  // client"); 0 says nothing.
+  virtual Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares,
+                                   uint32_t label) = 0;
+  Result<void> send_output(uint64_t client_id, std::span<const FieldBytes> shares) {
+    return send_output(client_id, shares, 0);
+  }
 
   // --- reliable broadcast and binary agreement (docs/mpc.md, decisions M9, R2) --------------
   // Asynchronous protocols: they advance whenever this party's thread is inside any interactive

@@ -24,10 +24,12 @@ struct ClientInputs {
   std::vector<FieldBytes> values;
 };
 
-// What a client received through Party::send_output, reconstructed robustly.
+// What a client received through Party::send_output, reconstructed robustly: the values and
+// each value's label (the label of the call that sent it).
 struct ClientOutput {
   uint64_t client_id;
   std::vector<FieldBytes> values;
+  std::vector<uint32_t> labels;
 };
 
 class LocalSession {

@@ -12,6 +12,9 @@
 #include "mpc/client.h"
 #include "net/link_endpoint.h"
 #include "node/common.h"
+#include "vm/secret.h"
+#include "vm/share_type.h"
+#include "vm/value_format.h"
 
 namespace stoffel::node {
 
@@ -256,11 +259,14 @@ class ClientSession {
     // parties are done.
     std::atomic<bool> finished{false};
     Result<std::vector<mpc::FieldBytes>> outputs = std::vector<mpc::FieldBytes>{};
+    std::vector<std::uint32_t> labels;  // each output's type (vm::ShareType::output_label)
     std::thread runner([&] {
       outputs = math::visit_field(field, [&](auto tag) {
         using F = typename decltype(tag)::type;
         mpc::ClientRunner<F> r(*ep_, o_.n, t, as.index, inputs, finished, o_.common.timeout);
-        return r.run();
+        auto got = r.run();
+        labels = r.labels();
+        return got;
       });
     });
     const int code = pump(true);
@@ -279,7 +285,13 @@ class ClientSession {
           if (!x) return x.error();
           return x->to_i64();
         });
-        line += v ? std::to_string(*v) : "<" + v.error().message + ">";
+        if (!v) {
+          line += "<" + v.error().message + ">";
+          continue;
+        }
+        // Read as the program's type for it (the label came as robustly as the value).
+        const auto type = vm::ShareType::from_output_label(k < labels.size() ? labels[k] : 0);
+        line += vm::display_string(vm::clear_from_int(*v, type.value_or(vm::ShareType::secret_int(64))));
       }
       io_.out(line);
     }

@@ -65,12 +65,13 @@ void client_io(std::size_t n, math::FieldKind kind) {
     }
     opened[i] = *o;
     // Outputs: client 40 gets the product and client 10's input, client 20 gets its sum (in two
-    // calls, which it receives in order).
-    if (auto ok = p.send_output(40, std::vector<FieldBytes>{(*prod)[0], c10[0]}); !ok) {
+    // calls, which it receives in order); each call's label reaches the client with its values.
+    if (auto ok = p.send_output(40, std::vector<FieldBytes>{(*prod)[0], c10[0]}, 0x01000040);
+        !ok) {
       errors[i] = ok.error().message;
       return;
     }
-    if (auto ok = p.send_output(20, std::vector<FieldBytes>{sum}); !ok)
+    if (auto ok = p.send_output(20, std::vector<FieldBytes>{sum}, 7); !ok)
       errors[i] = ok.error().message;
     if (auto ok = p.send_output(20, std::vector<FieldBytes>{c20[2]}); !ok)
       errors[i] = ok.error().message;
@@ -94,10 +95,12 @@ void client_io(std::size_t n, math::FieldKind kind) {
   EXPECT_TRUE(outs[0].values.empty());
   EXPECT_EQ(outs[1].client_id, 20u);
   EXPECT_EQ(outs[1].values, (std::vector<FieldBytes>{enc(-37), enc(-40)}));
+  EXPECT_EQ(outs[1].labels, (std::vector<std::uint32_t>{7, 0}));
   EXPECT_EQ(outs[2].client_id, 30u);
   EXPECT_TRUE(outs[2].values.empty());
   EXPECT_EQ(outs[3].client_id, 40u);
   EXPECT_EQ(outs[3].values, (std::vector<FieldBytes>{enc(35), enc(5)}));
+  EXPECT_EQ(outs[3].labels, (std::vector<std::uint32_t>{0x01000040, 0x01000040}));
 }
 
 TEST(ClientTest, SeveralClientsSeveralInputsAndOutputsN4) {
@@ -146,16 +149,21 @@ TEST(ClientTest, UnknownClientAndBadOrderAreErrors) {
 }
 
 // The client side alone (ClientRunner) on an in-memory network, n = 4, t = 1: every party sends
-// its share of output 0 (375), and `bogus` parties also send a share of an output 7 that no
-// honest party sends.
-Result<std::vector<FieldBytes>> client_with_bogus_output(std::size_t bogus) {
+// its share of output 0 (375) followed by the output's label (42, the same at every party), and
+// `bogus` parties also send a share of an output 7 that no honest party sends.
+struct BogusRun {
+  Result<std::vector<FieldBytes>> out;
+  std::vector<std::uint32_t> labels;
+};
+BogusRun client_with_bogus_output(std::size_t bogus) {
   const std::size_t n = 4, t = 1;
   net::InMemoryNetwork network(n + 1);
   const auto shares = deal<F>(n, t, {F::from_i64(375)}, 11);
   for (std::size_t p = 0; p < n; ++p) {
-    const F share = *F::from_bytes(shares[p][0]);
+    const F share_and_label[2] = {*F::from_bytes(shares[p][0]), F::from_u64(42)};
     EXPECT_TRUE(network.endpoint(p).send(
-        n, wire::encode_elements<F>(wire::Channel::kOutput, 0, std::span<const F>(&share, 1))));
+        n, wire::encode_elements<F>(wire::Channel::kOutput, 0,
+                                    std::span<const F>(share_and_label, 2))));
     if (p < bogus) {
       const F junk = F::from_i64(5);
       EXPECT_TRUE(network.endpoint(p).send(
@@ -164,23 +172,25 @@ Result<std::vector<FieldBytes>> client_with_bogus_output(std::size_t bogus) {
   }
   const std::atomic<bool> finished{true};
   ClientRunner<F> client(network.endpoint(n), n, t, 0, {}, finished, std::chrono::milliseconds(50));
-  return client.run();
+  auto out = client.run();
+  return BogusRun{std::move(out), client.labels()};
 }
 
 // One faulty party cannot deny the client its outputs by starting an output of its own.
 TEST(ClientTest, AnOutputOnlyFaultyPartiesSentIsIgnored) {
-  auto out = client_with_bogus_output(1);
-  ASSERT_TRUE(out.ok()) << out.error().message;
-  EXPECT_EQ(*out, std::vector<FieldBytes>{enc(375)});
+  auto run = client_with_bogus_output(1);
+  ASSERT_TRUE(run.out.ok()) << run.out.error().message;
+  EXPECT_EQ(*run.out, std::vector<FieldBytes>{enc(375)});
+  EXPECT_EQ(run.labels, std::vector<std::uint32_t>{42});
 }
 
 // An output more than t parties sent shares of includes an honest party's: it is real, and
 // failing to reconstruct it is an error.
 TEST(ClientTest, AnUndecodableOutputOfMoreThanTPartiesIsAnError) {
-  auto out = client_with_bogus_output(2);
-  ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.error().message.find("output 7 could not be reconstructed"), std::string::npos)
-      << out.error().message;
+  auto run = client_with_bogus_output(2);
+  ASSERT_FALSE(run.out.ok());
+  EXPECT_NE(run.out.error().message.find("output 7 could not be reconstructed"), std::string::npos)
+      << run.out.error().message;
 }
 
 }  // namespace

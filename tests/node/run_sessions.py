@@ -139,14 +139,15 @@ def program(name, replace=None, folder=None):
     return out
 
 
-def start_parties(s, prog, n, t, clients=0, extra=(), party_extra=None):
+def start_parties(s, prog, n, t, clients=0, extra=(), party_extra=None, entry=None):
     """A leader (bootnode + party 0) and parties 1..n-1, all on ports the OS picks; `prog` None
     for a session without a program (--preprocess in `extra`), party_extra[i]: party i's own
-    flags. Returns (processes, party addresses in party order, bootnode address)."""
+    flags; `entry` the function to run (default main). Returns (processes, party addresses in
+    party order, bootnode address)."""
     common = ["--n-parties", n, "--threshold", t, "--timeout", PROC_TIMEOUT] + list(extra)
     if clients:
         common += ["--wait-for-clients", clients]
-    head = [] if prog is None else [prog]
+    head = [] if prog is None else [prog] + ([entry] if entry else [])
     leader = s.start("leader", head + ["--leader", "--bind", "127.0.0.1:0"] + common +
                      (party_extra or {}).get(0, []))
     boot = leader.wait_line(r"\[bootnode\] Listening on (\S+) ").group(1)
@@ -471,8 +472,7 @@ def auction(s):
     """examples/sealed_bid_auction.stfa over five processes and four clients (issue 18): bids 120,
     340, 275 and 340; the highest bid is 340 and the earliest bidder of it, client 1, wins (ties
     go to the earliest). Every party prints and returns the same two values, and each client
-    learns only whether it won (in a distributed session the output's type does not travel, so a
-    client prints the bit as 0 or 1; docs/decisions.md, W13)."""
+    learns only whether it won, printed as a bool: the output's type travels with it."""
     examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
     procs, addrs, _ = start_parties(s, program("sealed_bid_auction", folder=examples), 5, 1,
                                     clients=4)
@@ -486,9 +486,34 @@ def auction(s):
         if "highest bid: 340" not in lines or "winner: 1" not in lines:
             raise AssertionError(f"{p.name}: printed {p.stdout()!r}")
     for k, p in enumerate(c):
-        want = f"Client {k} output: {1 if k == 1 else 0}"
+        want = f"Client {k} output: {'true' if k == 1 else 'false'}"
         if p.stdout().strip() != want:
             raise AssertionError(f"client{k} printed {p.stdout()!r}, expected {want!r}")
+
+
+def typed_outputs(s):
+    """Outputs carry their type to the client process as they do on the embedded engine (issue
+    20, bug 3): an integer, a fixed-point value and a bool to two clients
+    (tests/programs/cases/mpc_results.stfa, the golden case mpc_results/typed_outputs_to_clients),
+    then a client's fixed-point input sent back to it."""
+    cases = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "programs", "cases")
+    prog = program("mpc_results", folder=cases)
+    procs, addrs, _ = start_parties(s, prog, 5, 1, clients=2,
+                                    entry="typed_outputs_to_clients")
+    c = [start_client(s, f"client{k}", [k + 1], addrs, index=k) for k in range(2)]
+    for p in c:
+        expect_exit(p, 0)
+    expect_result(procs, 0)
+    for k, want in ((0, "Client 0 output: -4, 0.25f64"), (1, "Client 1 output: true")):
+        if c[k].stdout().strip() != want:
+            raise AssertionError(f"client{k} printed {c[k].stdout()!r}, expected {want!r}")
+    procs, addrs, _ = start_parties(s, prog, 5, 1, clients=1,
+                                    entry="fixed_output_to_client")
+    c0 = start_client(s, "fixed-client0", [1.5], addrs, index=0)
+    expect_exit(c0, 0)
+    expect_result(procs, "1.5f64")
+    if c0.stdout().strip() != "Client 0 output: 1.5f64":
+        raise AssertionError(f"fixed-client0 printed {c0.stdout()!r}")
 
 
 def identities(s):
@@ -769,7 +794,7 @@ def store_refused(s):
 
 SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
                                       wrong_token, wrong_program, client_wrong_server,
-                                      rbc_aba, avss_sign, auction, identities, hostile_bytes,
+                                      rbc_aba, avss_sign, auction, typed_outputs, identities, hostile_bytes,
                                       store_online,
                                       store_sigkill, store_refused)}
 

@@ -82,8 +82,10 @@ class AvssPartyImpl final : public AvssParty {
       std::span<const ClientInputCount> counts) override {
     return hb_->receive_client_inputs(counts);
   }
-  Result<void> send_output(std::uint64_t client, std::span<const FieldBytes> s) override {
-    return hb_->send_output(client, s);
+  using Party::send_output;
+  Result<void> send_output(std::uint64_t client, std::span<const FieldBytes> s,
+                           std::uint32_t label) override {
+    return hb_->send_output(client, s, label);
   }
   Result<std::uint64_t> rbc_broadcast(std::span<const std::uint8_t> payload) override {
     return hb_->rbc_broadcast(payload);

@@ -143,13 +143,17 @@ Result<std::vector<std::vector<FieldBytes>>> HbPartyImpl<F>::receive_client_inpu
 }
 
 // --- output to a client -------------------------------------------------------------------------
-// Each party sends its shares straight to the client, which decodes them robustly.
+// Each party sends its shares straight to the client, which decodes them robustly; the label
+// follows them as one more element, the same at every party (a constant polynomial, so the
+// client's decoder recovers it like a value).
 template <typename F>
-Result<void> HbPartyImpl<F>::send_output(std::uint64_t client_id, std::span<const FieldBytes> shares) {
+Result<void> HbPartyImpl<F>::send_output(std::uint64_t client_id, std::span<const FieldBytes> shares,
+                                         std::uint32_t label) {
   const auto* client = find_client(client_id);
   if (!client) return make_error("send_output: no client with id " + std::to_string(client_id));
   auto vals = load_all(shares, "send_output");
   if (!vals) return vals.error();
+  vals->push_back(F::from_u64(label));
   const std::uint64_t seq = output_seq_[client_id]++;
   return router_.send(client->endpoint, wire::encode_elements<F>(wire::Channel::kOutput, seq,
                                                                  std::span<const F>(*vals)));

@@ -101,7 +101,9 @@ class HbPartyImpl final : public HbParty {
                                              std::uint32_t k) override;
   Result<std::vector<std::vector<FieldBytes>>> receive_client_inputs(
       std::span<const ClientInputCount> input_counts) override;
-  Result<void> send_output(std::uint64_t client_id, std::span<const FieldBytes> shares) override;
+  using Party::send_output;
+  Result<void> send_output(std::uint64_t client_id, std::span<const FieldBytes> shares,
+                           std::uint32_t label) override;
   Result<std::uint64_t> rbc_broadcast(std::span<const std::uint8_t> payload) override;
   Result<std::vector<std::uint8_t>> rbc_receive(std::size_t from,
                                                 std::chrono::milliseconds timeout) override;
