@@ -47,6 +47,11 @@ bool is_fixed_point(std::string_view token) {
 
 }  // namespace
 
+vm::ShareType client_value_type(std::string_view token) {
+  return is_fixed_point(token) ? vm::ShareType::fixed_point(64, vm::kDefaultFractionalBits)
+                               : vm::ShareType::secret_int(64);
+}
+
 Result<int64_t> parse_client_value(std::string_view token) {
   if (is_fixed_point(token)) {
     double d = 0;
@@ -139,9 +144,7 @@ Result<RunReport> run_embedded(const bytecode::Program& program, const std::stri
       auto v = parse_client_value(token);
       if (!v) return v.error();
       ci.values.push_back(encode(options.session.field, *v));
-      types.push_back(is_fixed_point(token)
-                          ? vm::ShareType::fixed_point(64, vm::kDefaultFractionalBits)
-                          : vm::ShareType::secret_int(64));
+      types.push_back(client_value_type(token));
     }
     counts.push_back({c, ci.values.size()});
     input_types.push_back(std::move(types));

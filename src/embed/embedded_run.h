@@ -59,6 +59,9 @@ struct RunReport {
 // decimal with a point as fixed point, scaled by 2^16 and rounded to nearest. Errors name the
 // token.
 Result<int64_t> parse_client_value(std::string_view token);
+// The type a client input is given as: a decimal with a point is fixed point (64, 16), anything
+// else an integer (SecretInt 64).
+vm::ShareType client_value_type(std::string_view token);
 
 // Parses "1,2;3,4;5" into per-client lists (empty string: no clients). Errors name the bad token.
 Result<std::vector<std::vector<std::string>>> parse_client_inputs(std::string_view text);

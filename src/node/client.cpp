@@ -64,6 +64,9 @@ class ClientSession {
       auto v = embed::parse_client_value(token);
       if (!v) return fail(kExitBadFlags, v.error().message);
       values_.push_back(*v);
+      kinds_.push_back(embed::client_value_type(token).kind == vm::ShareType::Kind::SecretFixedPoint
+                           ? kInputFixedPoint
+                           : kInputInteger);
     }
     auto id = detail::load_identity(o_.common);
     if (!id) return fail(kExitBadFlags, id.error().message);
@@ -132,7 +135,7 @@ class ClientSession {
       return;
     }
     const ClientHello hello{o_.index ? static_cast<std::uint16_t>(*o_.index) : kAnyIndex,
-                            static_cast<std::uint32_t>(values_.size())};
+                            static_cast<std::uint32_t>(values_.size()), kinds_};
     (void)(*link)->send(kSessionChannel, encode(hello));
     (void)ep_->attach(i, *link);
     std::lock_guard lk(mu_);
@@ -301,6 +304,7 @@ class ClientSession {
   const ClientOptions& o_;
   NodeIo& io_;
   std::vector<std::int64_t> values_;
+  std::vector<std::uint8_t> kinds_;  // how each input was given (CLIENT_HELLO)
   std::optional<net::Identity> identity_;
   std::unique_ptr<net::TlsHost> host_;
   std::unique_ptr<net::LinkEndpoint> ep_;

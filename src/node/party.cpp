@@ -18,6 +18,8 @@
 #include "node/bootnode.h"
 #include "node/common.h"
 #include "node/party_store.h"
+#include "vm/secret.h"
+#include "vm/share_type.h"
 
 namespace stoffel::node {
 
@@ -536,7 +538,8 @@ class PartySession {
           detail::refuse(link, no->first, no->second);
         } else {
           clients[link.peer_key()] =
-              ClientConn{it->link, ClientEntry{link.peer_key(), hello->index, hello->inputs}};
+              ClientConn{it->link,
+                         ClientEntry{link.peer_key(), hello->index, hello->inputs, hello->kinds}};
           note("Client " + link.peer_address() + " (key " + net::key_short(link.peer_key()) +
                ") joined, have " + std::to_string(clients.size()) + "/" + std::to_string(m));
         }
@@ -604,6 +607,14 @@ class PartySession {
       (void)c.link->send(kSessionChannel, encode(as));
       (void)ep_->attach(n + k, c.link);
       counts_.push_back({k, c.entry.inputs});
+      // The kinds are part of the agreed client set, so every honest party checks the same.
+      std::vector<vm::ShareType> types;
+      for (std::uint8_t kind : c.entry.kinds) {
+        types.push_back(kind == kInputFixedPoint
+                            ? vm::ShareType::fixed_point(64, vm::kDefaultFractionalBits)
+                            : vm::ShareType::secret_int(64));
+      }
+      input_types_.push_back(std::move(types));
     }
     return std::nullopt;
   }
@@ -646,6 +657,7 @@ class PartySession {
     ro.max_call_depth = o_.max_call_depth;
     ro.max_steps = o_.max_steps;
     ro.trace = o_.trace;
+    ro.client_input_types = input_types_;
     const embed::PartyRunResult r = embed::run_party(**party, *o_.program, o_.entry, counts_, ro);
     // Reliable broadcast and agreement are asynchronous: a party done with its program keeps
     // handling messages until every party is done, since the others may still need its echoes
@@ -727,6 +739,7 @@ class PartySession {
   std::unique_ptr<net::LinkEndpoint> ep_;
   std::vector<std::shared_ptr<net::Link>> early_clients_;
   std::vector<mpc::Party::ClientInputCount> counts_;
+  std::vector<std::vector<vm::ShareType>> input_types_;  // per client in counts_, per input
 };
 
 }  // namespace

@@ -93,6 +93,25 @@ class Reader {
     }
     return s;
   }
+  // `count` input kinds (kInputInteger or kInputFixedPoint), bounded by kMaxInputs and by the
+  // bytes present before anything is allocated.
+  std::vector<std::uint8_t> kinds(std::size_t count) {
+    if (count > kMaxInputs) {
+      fail(std::to_string(count) + " inputs (at most " + std::to_string(kMaxInputs) + ")");
+      return {};
+    }
+    if (!need(count)) return {};
+    std::vector<std::uint8_t> k(b_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                                b_.begin() + static_cast<std::ptrdiff_t>(pos_ + count));
+    pos_ += count;
+    for (std::uint8_t v : k) {
+      if (v > kInputFixedPoint) {
+        fail("unknown input kind " + std::to_string(v));
+        break;
+      }
+    }
+    return k;
+  }
   void fail(std::string why) {
     if (error_.empty()) error_ = std::move(why);
   }
@@ -440,6 +459,7 @@ net::Bytes encode(const ClientHello& m) {
   w.u8(kVersion);
   w.u16(m.index);
   w.u32(m.inputs);
+  for (std::uint32_t i = 0; i < m.inputs; ++i) w.u8(i < m.kinds.size() ? m.kinds[i] : kInputInteger);
   return w.take();
 }
 
@@ -450,12 +470,8 @@ Result<ClientHello> decode_client_hello(std::span<const std::uint8_t> msg) {
   if (r->u8() != kVersion) r->fail("unknown version");
   m.index = r->u16();
   m.inputs = r->u32();
+  m.kinds = r->kinds(m.inputs);
   if (auto ok = r->finish(); !ok) return ok.error();
-  if (m.inputs > kMaxInputs) {
-    return make_error(ErrorKind::Protocol, "malformed CLIENT_HELLO: " + std::to_string(m.inputs) +
-                                               " inputs (at most " + std::to_string(kMaxInputs) +
-                                               ")");
-  }
   if (m.index != kAnyIndex && m.index >= kMaxClients) {
     return make_error(ErrorKind::Protocol,
                       "malformed CLIENT_HELLO: client index " + std::to_string(m.index));
@@ -470,6 +486,9 @@ net::Bytes encode(std::span<const ClientEntry> set) {
     w.raw(e.key);
     w.u16(e.index);
     w.u32(e.inputs);
+    for (std::uint32_t i = 0; i < e.inputs; ++i) {
+      w.u8(i < e.kinds.size() ? e.kinds[i] : kInputInteger);
+    }
   }
   return w.take();
 }
@@ -479,7 +498,8 @@ Result<std::vector<ClientEntry>> decode_client_set(std::span<const std::uint8_t>
   if (!r) return r.error();
   const std::size_t count = r->u16();
   if (count > kMaxClients) r->fail(std::to_string(count) + " clients");
-  if (r->left() != count * 38) r->fail("length does not match the count");
+  // Every entry is at least 38 bytes: checked before the entries are allocated.
+  if (r->left() < count * 38) r->fail("length does not match the count");
   std::vector<ClientEntry> set;
   if (auto ok = r->status(); !ok) return ok.error();
   set.resize(count);
@@ -487,6 +507,8 @@ Result<std::vector<ClientEntry>> decode_client_set(std::span<const std::uint8_t>
     e.key = r->raw<32>();
     e.index = r->u16();
     e.inputs = r->u32();
+    e.kinds = r->kinds(e.inputs);
+    if (auto ok = r->status(); !ok) return ok.error();
   }
   if (auto ok = r->finish(); !ok) return ok.error();
   return set;

@@ -22,9 +22,11 @@
 //  7     REFUSED       any                 code u8 ‖ reason str (at most 1000 bytes)
 //  8     PEER_HELLO    party <-> party     roster digest[32] ‖ party id u16
 //  9     CLIENT_HELLO  client -> party     version u8 (= 1) ‖ index u16 (0xffff: any) ‖
-//                                          inputs u32
+//                                          inputs u32 ‖ inputs × kind u8 (0 integer,
+//                                          1 fixed point: how the client gave each input)
 //  10    SESSION_INFO  party -> client     roster (below)
-//  11    CLIENT_SET    party <-> party     count u16 ‖ count × { key[32] ‖ index u16 ‖ inputs u32 }
+//  11    CLIENT_SET    party <-> party     count u16 ‖ count × { key[32] ‖ index u16 ‖
+//                                          inputs u32 ‖ inputs × kind u8 }
 //  12    ASSIGN        party -> client     index u16 ‖ clients u16 ‖ inputs u32 ‖ instance u64
 //  13    DONE          party -> client     (no fields: this party has sent all its outputs)
 //  14    FINISHED      party -> party      (no fields: this party's program has ended; it goes
@@ -160,14 +162,19 @@ struct PeerHello {
   Digest roster{};
   std::uint16_t party_id = 0;
 };
+// Input kinds: how a client gave each of its inputs (an integer, or a decimal with a point for
+// fixed point), so the parties can refuse a program that reads one as the other.
+inline constexpr std::uint8_t kInputInteger = 0, kInputFixedPoint = 1;
 struct ClientHello {
   std::uint16_t index = kAnyIndex;
   std::uint32_t inputs = 0;
+  std::vector<std::uint8_t> kinds;  // one per input (missing ones are encoded as integers)
 };
 struct ClientEntry {
   net::PublicKey key{};
   std::uint16_t index = kAnyIndex;  // as the client asked
   std::uint32_t inputs = 0;
+  std::vector<std::uint8_t> kinds;  // one per input once decoded
   bool operator==(const ClientEntry&) const = default;
 };
 struct Assignment {

@@ -516,6 +516,33 @@ def typed_outputs(s):
         raise AssertionError(f"fixed-client0 printed {c0.stdout()!r}")
 
 
+def typed_inputs(s):
+    """A client's inputs carry their kind to the parties (CLIENT_HELLO, agreed in CLIENT_SET):
+    a fixed-point input read with ClientStore.take_share is the same execution error as on the
+    embedded engine (issue 20, bug 6; the golden case mpc_failures/fixed_input_read_as_integer),
+    not a silently scaled integer; an integer read as an integer still works."""
+    cases = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "programs", "cases")
+    prog = program("mpc_failures", folder=cases)
+    procs, addrs, _ = start_parties(s, prog, 5, 1, clients=1, entry="read_int_input")
+    c0 = start_client(s, "client0", [1.5], addrs, index=0)
+    want = ("ClientStore.take_share: input 0 of client 0 is a fixed-point value "
+            "(SecretFixedPoint), not an integer (SecretInt)")
+    for p in procs:
+        expect_exit(p, 4)
+        if want not in p.stderr():
+            raise AssertionError(f"{p.name}: no '{want}' on stderr")
+        if "Program returned" in p.stdout():
+            raise AssertionError(f"{p.name}: returned a value")
+    c0.wait(STEP)
+    procs, addrs, _ = start_parties(s, prog, 5, 1, clients=1, entry="read_int_input")
+    c0 = start_client(s, "int-client0", [7], addrs, index=0)
+    expect_exit(c0, 0)
+    for p in procs:
+        expect_exit(p, 0)
+        if "Program returned" not in p.stdout():
+            raise AssertionError(f"{p.name}: no result")
+
+
 def identities(s):
     """Keys from `stoffel-run keygen` (mode 0600) used with --identity: each process presents
     exactly its key; a key file others can read is refused (exit 2) with the fix named."""
@@ -794,7 +821,7 @@ def store_refused(s):
 
 SCENARIOS = {f.__name__: f for f in (readme_flow, n7, outputs, fixed_point, curves, sigkill_online,
                                       wrong_token, wrong_program, client_wrong_server,
-                                      rbc_aba, avss_sign, auction, typed_outputs, identities, hostile_bytes,
+                                      rbc_aba, avss_sign, auction, typed_outputs, typed_inputs, identities, hostile_bytes,
                                       store_online,
                                       store_sigkill, store_refused)}
 

@@ -162,7 +162,7 @@ TEST(Wire, RandomMutationsNeverCrash) {
   const std::vector<net::Bytes> valid = {
       encode_roster(sample_roster(7, 2), MsgType::kRoster),
       encode(Registration{3, 5, 1, math::FieldKind::Curve25519, 2, {}, "main", "h:1"}),
-      encode(std::vector<ClientEntry>{{{}, 1, 2}, {{}, kAnyIndex, 3}}),
+      encode(std::vector<ClientEntry>{{{}, 1, 2, {0, 1}}, {{}, kAnyIndex, 3, {1, 1, 0}}}),
       encode(Refusal{RefuseCode::kProgramMismatch, "program differs"}),
   };
   std::size_t accepted = 0;
@@ -236,15 +236,26 @@ TEST(Wire, SmallMessagesRoundTrip) {
   ASSERT_TRUE(h2.ok());
   EXPECT_EQ(h2->party_id, 6);
 
-  auto ch = decode_client_hello(encode(ClientHello{kAnyIndex, 6}));
+  auto ch = decode_client_hello(encode(ClientHello{kAnyIndex, 6, {0, 1, 0, 1, 1, 0}}));
   ASSERT_TRUE(ch.ok());
   EXPECT_EQ(ch->inputs, 6u);
-  EXPECT_FALSE(decode_client_hello(encode(ClientHello{0, kMaxInputs + 1})).ok());
+  EXPECT_EQ(ch->kinds, (std::vector<std::uint8_t>{0, 1, 0, 1, 1, 0}));
+  EXPECT_FALSE(decode_client_hello(encode(ClientHello{0, kMaxInputs + 1, {}})).ok());
+  // A kind other than integer (0) or fixed point (1), and kinds missing: malformed.
+  net::Bytes bad_kind = encode(ClientHello{kAnyIndex, 2, {0, 1}});
+  bad_kind.back() = 2;
+  auto bk = decode_client_hello(bad_kind);
+  ASSERT_FALSE(bk.ok());
+  EXPECT_NE(bk.error().message.find("unknown input kind 2"), std::string::npos) << bk.error().message;
+  net::Bytes no_kinds = encode(ClientHello{kAnyIndex, 2, {0, 1}});
+  no_kinds.resize(no_kinds.size() - 2);
+  EXPECT_FALSE(decode_client_hello(no_kinds).ok());
 
   std::vector<ClientEntry> set(3);
   set[1].key.fill(5);
   set[1].index = 1;
   set[2].inputs = 9;
+  set[2].kinds = {0, 1, 1, 0, 0, 0, 1, 0, 1};
   auto set2 = decode_client_set(encode(set));
   ASSERT_TRUE(set2.ok());
   EXPECT_EQ(*set2, set);
