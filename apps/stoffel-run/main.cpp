@@ -14,6 +14,8 @@
 #include "embed/run_program.h"
 #include "math/field_kind.h"
 #include "mpc/store_plan.h"
+#include "net/identity.h"
+#include "node/party_store.h"
 #include "run_options.h"
 
 namespace {
@@ -90,9 +92,32 @@ int preprocess(const stoffel::cli::RunOptions& opts) {
   return cli::kExitOk;
 }
 
-// stoffel-run --store-info DIR.
+// stoffel-run --store-info DIR [--store-key FILE | --identity FILE [--party-id I]].
 int store_info(const stoffel::cli::RunOptions& opts) {
-  auto text = stoffel::embed::describe_stores(opts.store_info, opts.store_key);
+  stoffel::Result<std::string> text = std::string();
+  if (!opts.identity.empty()) {
+    // A distributed party's store, sealed under a secret derived from its identity key.
+    auto id = stoffel::net::Identity::load(opts.identity);
+    if (!id) {
+      err_line("Error: " + id.error().message);
+      return stoffel::cli::kExitBadFlags;
+    }
+    std::vector<std::string> notes;
+    auto secret = stoffel::node::party_store_secret(stoffel::node::PartyStoreOptions{}, *id,
+                                                    /*create=*/false, notes);
+    if (!secret) {
+      err_line("Error: " + secret.error().message);
+      return stoffel::cli::kExitStore;
+    }
+    std::optional<std::size_t> only;
+    if (opts.party_id_given) only = opts.party_id;
+    text = stoffel::embed::describe_stores(opts.store_info, std::move(*secret),
+                                           "the key derived from --identity", only);
+  } else {
+    std::optional<std::size_t> only;
+    if (opts.party_id_given) only = opts.party_id;
+    text = stoffel::embed::describe_stores(opts.store_info, opts.store_key, only);
+  }
   if (!text) {
     err_line("Error: " + text.error().message);
     return stoffel::cli::kExitStore;

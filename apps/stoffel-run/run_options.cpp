@@ -163,12 +163,12 @@ std::string check_roles(const CLI::App& app, const RunOptions& o) {
   static const Rule kRules[] = {
       {"--bootstrap", {Role::kParty}},
       {"--bind", {Role::kLeader, Role::kBootnode, Role::kParty}},
-      {"--party-id", {Role::kParty, Role::kLeader}},
+      {"--party-id", {Role::kParty, Role::kLeader, Role::kLocal}},  // local: with --store-info
       {"--wait-for-clients", {Role::kLeader, Role::kParty}},
       {"--inputs", {Role::kClient}},
       {"--servers", {Role::kClient}},
       {"--client-index", {Role::kClient}},
-      {"--identity", {Role::kLeader, Role::kBootnode, Role::kParty, Role::kClient}},
+      {"--identity", {Role::kLeader, Role::kBootnode, Role::kParty, Role::kClient, Role::kLocal}},
       {"--timeout", {Role::kLeader, Role::kBootnode, Role::kParty, Role::kClient}},
       {"--client-inputs", {Role::kLocal}},
       {"--seed", {Role::kLocal}},
@@ -350,6 +350,17 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
   }
   if (o.preprocess && !o.store_info.empty()) {
     return bad("--preprocess and --store-info cannot be combined");
+  }
+  o.party_id_given = app.count("--party-id") > 0;
+  if (o.role == Role::kLocal && o.store_info.empty() &&
+      (app.count("--identity") > 0 || o.party_id_given)) {
+    return bad(std::string(app.count("--identity") > 0 ? "--identity" : "--party-id") +
+               " is for distributed runs (with --leader, --bootnode, --bootstrap or --client) "
+               "and for --store-info");
+  }
+  if (!o.store_info.empty() && app.count("--identity") > 0 && !o.store_key.empty()) {
+    return bad("--store-info takes --store-key or --identity, not both (a store is sealed "
+               "under one of them)");
   }
   if (!o.preprocess && (app.count("--triples") + app.count("--random") + app.count("--bits")) > 0) {
     return bad("--triples, --random and --bits only go with --preprocess");

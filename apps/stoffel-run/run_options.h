@@ -48,6 +48,7 @@ struct RunOptions {
   std::string bootstrap;  // party: the bootnode's host:port
   std::string bind;       // leader/bootnode: default 127.0.0.1:9000; party: 127.0.0.1:0
   uint32_t party_id = 0;
+  bool party_id_given = false;  // --party-id was on the command line
   uint32_t wait_for_clients = 0;
   std::vector<std::string> inputs;   // client
   std::vector<std::string> servers;  // client: the parties' --bind addresses, party order

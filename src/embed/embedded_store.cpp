@@ -186,7 +186,8 @@ Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request) 
   return out;
 }
 
-Result<std::string> describe_stores(const std::string& dir, const std::string& key_file) {
+Result<std::string> describe_stores(const std::string& dir, const std::string& key_file,
+                                    std::optional<std::size_t> only_party) {
   std::vector<std::string> notes;
   std::optional<std::vector<std::uint8_t>> secret;
   if (!key_file.empty()) {
@@ -194,6 +195,13 @@ Result<std::string> describe_stores(const std::string& dir, const std::string& k
     if (!s) return s.error();
     secret = std::move(*s);
   }
+  return describe_stores(dir, std::move(secret), "the store key", only_party);
+}
+
+Result<std::string> describe_stores(const std::string& dir,
+                                    std::optional<std::vector<std::uint8_t>> secret,
+                                    const std::string& key_name,
+                                    std::optional<std::size_t> only_party) {
   std::vector<std::size_t> parties;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -204,17 +212,25 @@ Result<std::string> describe_stores(const std::string& dir, const std::string& k
         !std::all_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       continue;
     }
-    parties.push_back(static_cast<std::size_t>(std::stoul(num)));
+    const auto party = static_cast<std::size_t>(std::stoul(num));
+    if (!only_party || *only_party == party) parties.push_back(party);
   }
-  if (ec) return make_error(ErrorKind::Store, "cannot read " + dir + ": " + ec.message());
-  if (parties.empty())
+  if (ec) {
+    if (secret) sodium_memzero(secret->data(), secret->size());
+    return make_error(ErrorKind::Store, "cannot read " + dir + ": " + ec.message());
+  }
+  if (parties.empty()) {
+    if (secret) sodium_memzero(secret->data(), secret->size());
     return make_error(ErrorKind::Store,
-                      "no preprocessing stores in " + dir + " (no party-<i> folders)");
+                      "no preprocessing stores in " + dir +
+                          (only_party ? " (no party-" + std::to_string(*only_party) + " folder)"
+                                      : " (no party-<i> folders)"));
+  }
   std::sort(parties.begin(), parties.end());
   std::string text = "Preprocessing stores in " + dir + " (" + std::to_string(parties.size()) +
                      (parties.size() == 1 ? " party" : " parties") + "; " +
-                     (secret ? "every record and item authenticated with the store key"
-                             : "not verified: no --store-key given") +
+                     (secret ? "every record and item authenticated with " + key_name
+                             : std::string("not verified: no --store-key or --identity given")) +
                      ")\n";
   for (std::size_t p : parties) {
     const std::string pdir = party_dir(dir, p);

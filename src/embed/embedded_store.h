@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,15 @@ Result<PreprocessOutcome> preprocess_embedded(const PreprocessRequest& request);
 // What the stores under `dir` hold, as text (stoffel-run --store-info): parameters, lots with
 // counts and consumed cursors, the consumption log's size. With a key file everything is
 // authenticated; without, nothing is. Never prints secret material.
-Result<std::string> describe_stores(const std::string& dir, const std::string& key_file);
+// `only_party`: only DIR/party-<i>.
+Result<std::string> describe_stores(const std::string& dir, const std::string& key_file,
+                                    std::optional<std::size_t> only_party = std::nullopt);
+// The same with the secret given (a distributed party's, derived from its --identity key:
+// node::party_store_secret), named `key_name` in the text; `only_party`: only DIR/party-<i>.
+// The secret is wiped before returning.
+Result<std::string> describe_stores(const std::string& dir,
+                                    std::optional<std::vector<std::uint8_t>> secret,
+                                    const std::string& key_name,
+                                    std::optional<std::size_t> only_party);
 
 }  // namespace stoffel::embed

@@ -707,6 +707,20 @@ def store_online(s):
             raise AssertionError(f"run {run}: cursors {now} do not rise above {seen}")
         seen = now
         left = [200 - now[0], 40 - now[1]]
+    # Each party's store verified with the key derived from its own identity, and refused with
+    # another party's.
+    for i, key in enumerate(keys):
+        r = subprocess.run([ARGS.stoffel_run, "--store-info", store, "--identity", key,
+                            "--party-id", str(i)], capture_output=True, text=True, timeout=STEP)
+        if r.returncode != 0 or "authenticated with the key derived from --identity" not in r.stdout \
+                or f"party {i}: " not in r.stdout or "party index " + str(i) not in r.stdout:
+            raise AssertionError(f"--store-info --identity party {i}: exit {r.returncode}: "
+                                 f"{r.stdout} {r.stderr}")
+    r = subprocess.run([ARGS.stoffel_run, "--store-info", store, "--identity", keys[0],
+                        "--party-id", "1"], capture_output=True, text=True, timeout=STEP)
+    if r.returncode != 5 or not r.stderr.startswith("Error: "):
+        raise AssertionError(f"--store-info with another party's identity: exit {r.returncode}: "
+                             f"{r.stdout} {r.stderr}")
 
 
 def store_sigkill(s):
