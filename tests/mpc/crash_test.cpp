@@ -107,6 +107,47 @@ TEST_P(CrashAtAnyPointOfFour, FourParties) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Party, CrashAtAnyPoint, ::testing::Values(0, 1, 2, 3, 4));
+
+// The same with a batch large enough for products with double sharings (decision P10): the
+// crash lands in the preprocessing of the double sharings and in their degree-2t opening too.
+class CrashAtAnyPointLargeBatch : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(CrashAtAnyPointLargeBatch, FiveParties) {
+  const std::size_t p = GetParam();
+  std::vector<WorkloadSpec> specs;
+  for (std::uint64_t a : kCrashPoints) {
+    auto s = base_spec(5, "n=5 large batch crash " + std::to_string(p) + " after " +
+                              std::to_string(a),
+                       400 + 10 * p + a);
+    s.products = kDnMinBatch + 100;
+    crash(s, p, a);
+    specs.push_back(std::move(s));
+  }
+  expect_all_right(specs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Party, CrashAtAnyPointLargeBatch, ::testing::Values(0, 2, 4));
+
+// n = 5, t = 1, a large batch: one party lies (wrong values or garbage in every message) from
+// some point on, in the preprocessing of the double sharings or in their degree-2t opening.
+// Every honest party gets the right products and names nobody but the liar.
+class LiarLargeBatch : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(LiarLargeBatch, FiveParties) {
+  const std::size_t p = GetParam();
+  std::vector<WorkloadSpec> specs;
+  for (std::uint64_t a : kCrashPoints) {
+    auto s = base_spec(5, "n=5 large batch liar " + std::to_string(p) + " from " +
+                              std::to_string(a),
+                       500 + 10 * p + a);
+    s.products = kDnMinBatch + 100;
+    liar(s, p, a);
+    specs.push_back(std::move(s));
+  }
+  expect_all_right(specs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Party, LiarLargeBatch, ::testing::Values(0, 3));
 INSTANTIATE_TEST_SUITE_P(Party, CrashAtAnyPointOfFour, ::testing::Values(0, 1, 2, 3));
 
 class TwoCrashes : public ::testing::TestWithParam<std::size_t> {};

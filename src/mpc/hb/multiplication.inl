@@ -23,6 +23,7 @@ Result<void> HbPartyImpl<F>::mul_values(std::span<const F> x, std::span<const F>
                       std::to_string(y.size()) + ")");
   }
   if (count == 0) return {};
+  if (use_doubles(count)) return mul_doubles(x, y, out);
   if (auto ok = ensure(Needs{0, 0, count, 0}); !ok) return ok;
   const std::span<const F> tr = triples_.take(count);  // (a, b, c) per triple
   std::vector<F> masked(2 * count), opened(2 * count);
@@ -36,6 +37,55 @@ Result<void> HbPartyImpl<F>::mul_values(std::span<const F> x, std::span<const F>
     const F& e = opened[count + i];
     out[i] = tr[3 * i + 2] + d * tr[3 * i + 1] + e * tr[3 * i] + d * e;
   }
+  stats_.multiplications += count;
+  return {};
+}
+
+// --- products of a large batch with double sharings (decision P10) ---------------------------
+//
+// Damgard-Nielsen: with a double sharing ([r]_t, [r]_2t), every party computes its share of
+// x*y - r locally (a degree-2t sharing: the product of two degree-t sharings, masked by a random
+// degree-2t sharing, so every coefficient but the constant is uniformly random), the values are
+// opened at degree 2t by batch reconstruction (open_2t: Eval, Reveal), and [xy]_t = [r]_t +
+// (xy - r). Per product this moves about 2 (n - 1) / (2t + 1) field elements in the opening plus
+// the double sharing's dealing and check, against 2 (n - 1) for the Beaver opening plus a triple
+// (two random shares, a double sharing and a degree-2t opening).
+//
+// Robustness: the double sharings come from accepted preprocessing runs (consistent), and the
+// inputs are degree-t sharings, so the honest parties' values lie on one degree-2t polynomial and
+// at most t values are wrong or missing. With n >= 4t + 1 open_2t then decodes at every honest
+// party (erasing the parties known faulty to it, Gao corrects the rest, see open_2t), so no
+// agreement on the outcome is needed and the parties whose values the decoder corrected are
+// faulty: they are suspected as in a Beaver opening. Below 4t + 1 an honest party may fail to
+// decode while another succeeds; those settings keep Beaver multiplication. So does a session on
+// stored material (the store holds triples), and a small batch: two rounds instead of one.
+template <typename F>
+bool HbPartyImpl<F>::use_doubles(std::size_t count) const {
+  return count >= kDnMinBatch && store_ == nullptr && cfg_.n >= 4 * cfg_.t + 1;
+}
+
+template <typename F>
+Result<void> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F> y,
+                                         std::span<F> out) {
+  const std::size_t count = x.size();
+  if (auto ok = ensure(Needs{0, 0, 0, 0, count}); !ok) return ok;
+  const std::span<const F> dbl = doubles_.take(count);  // ([r]_t, [r]_2t) per product
+  std::vector<F> masked(count), opened(count);
+  for (std::size_t i = 0; i < count; ++i) masked[i] = x[i] * y[i] - dbl[2 * i + 1];
+  pending_suspects_.clear();
+  BaValue failure;
+  auto st = open_2t(masked, opened, &failure);
+  math::wipe(std::span<F>(masked));
+  if (!st) return st.error().with_context("mul: ");
+  if (!*st) {
+    return make_error(ErrorKind::Protocol,
+                      "mul: cannot decode the degree-2t values: more than t = " +
+                          std::to_string(cfg_.t) + " parties sent wrong or invalid shares");
+  }
+  for (std::size_t p : pending_suspects_) suspect(p);
+  pending_suspects_.clear();
+  for (std::size_t i = 0; i < count; ++i) out[i] = dbl[2 * i] + opened[i];
+  stats_.openings += count;
   stats_.multiplications += count;
   return {};
 }

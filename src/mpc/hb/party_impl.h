@@ -46,6 +46,10 @@ inline constexpr std::uint32_t kTruncKappa = 40;
 inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
 // Items per preprocessing run (larger requests take several runs).
 inline constexpr std::size_t kRunItems = 8192;
+// Smallest batch of products multiplied with double sharings instead of triples (docs/mpc.md,
+// "Products of large batches"; decision P10): two rounds instead of one, so only batches large
+// enough to be limited by bytes and field operations rather than by latency take that path.
+inline constexpr std::size_t kDnMinBatch = 1024;
 // Inputs per client and call (docs/mpc.md, "Client input").
 inline constexpr std::size_t kMaxClientInputs = 65536;
 
@@ -159,7 +163,7 @@ class HbPartyImpl final : public HbParty {
 
  private:
   struct Needs {
-    std::size_t randoms = 0, masks = 0, triples = 0, bits = 0;
+    std::size_t randoms = 0, masks = 0, triples = 0, bits = 0, doubles = 0;
   };
   // A robust opening that finished before every party's shares had arrived: kept (for the last
   // kLateOpens such openings) so that shares arriving late can still be checked and a faulty
@@ -175,6 +179,10 @@ class HbPartyImpl final : public HbParty {
     std::vector<std::uint8_t> have;       // parties already heard from
     std::vector<std::uint8_t> corrected;  // words decoded by Gao: not used for the check
   };
+
+  // Products of a large batch with double sharings (multiplication.inl, decision P10).
+  bool use_doubles(std::size_t count) const;
+  Result<void> mul_doubles(std::span<const F> x, std::span<const F> y, std::span<F> out);
 
   // Preprocessing (preprocessing.inl).
   Result<void> ensure(const Needs& want);
@@ -294,8 +302,9 @@ class HbPartyImpl final : public HbParty {
   std::map<std::size_t, math::RobustDecoder<F>> dec_2t_by_t_;  // by tolerated faults
 
   Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
+  Pool<F> doubles_{2};  // ([r]_t, [r]_2t) per item, generated only on demand
   bool initial_done_ = false;
-  std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0;
+  std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0, chunk_doubles_ = 0;
   // Stored material in use (use_store): the agreed ranges not consumed yet, per kind.
   MaterialStore* store_ = nullptr;
   bool store_agreed_ = false;
