@@ -230,16 +230,22 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   }
 
   // out[j * cols + c] = sum_idx M[j][idx] * in[idx * cols + c]: this party's share of row j.
+  // In blocks of columns, so that the m x m passes over a block stay in the first-level caches
+  // (a large run's rows are megabytes).
   std::vector<F> out(m * cols);
-  for (std::size_t j = 0; j < m; ++j) {
-    F* row = out.data() + j * cols;
-    for (std::size_t idx = 0; idx < m; ++idx) {
-      const F mc = run.him->at(j, idx);
-      const F* src = run.in.data() + idx * cols;
-      if (idx == 0) {
-        for (std::size_t c = 0; c < cols; ++c) row[c] = mc * src[c];
-      } else {
-        for (std::size_t c = 0; c < cols; ++c) row[c] += mc * src[c];
+  constexpr std::size_t kBlock = 256;
+  for (std::size_t c0 = 0; c0 < cols; c0 += kBlock) {
+    const std::size_t c1 = std::min(cols, c0 + kBlock);
+    for (std::size_t j = 0; j < m; ++j) {
+      F* row = out.data() + j * cols;
+      for (std::size_t idx = 0; idx < m; ++idx) {
+        const F mc = run.him->at(j, idx);
+        const F* src = run.in.data() + idx * cols;
+        if (idx == 0) {
+          for (std::size_t c = c0; c < c1; ++c) row[c] = mc * src[c];
+        } else {
+          for (std::size_t c = c0; c < c1; ++c) row[c] += mc * src[c];
+        }
       }
     }
   }
