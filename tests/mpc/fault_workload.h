@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "math/fields.h"
-#include "mpc/hb/party_impl.h"
+#include "mpc/session_params.h"
 #include "mpc/wire.h"
 #include "mpc_test_util.h"
 
@@ -49,8 +49,8 @@ struct WorkloadSpec {
   std::vector<std::uint8_t> faulty;  // per party: plays a fault (its own results do not count)
   std::vector<std::uint8_t> liar;    // per party: may be named as having sent wrong shares
   net::FaultPlan plan;
-  // Products in the batch: the default is a small batch (Beaver multiplication); kDnMinBatch or
-  // more takes the double-sharing path at n >= 4t + 1 (decision P10).
+  // Products in the batch: the default is a small batch (Beaver multiplication);
+  // kDoubleSharingMinBatch or more takes the double-sharing path (decision P10).
   std::size_t products = 20;
 };
 
@@ -58,7 +58,8 @@ struct WorkloadRun {
   std::vector<std::string> errors;
   std::vector<std::vector<FieldBytes>> opened;
   std::vector<std::vector<std::size_t>> suspects, silent;
-  std::vector<std::uint64_t> doubles_used;  // per party: products made with double sharings
+  std::vector<std::uint64_t> doubles_used;  // per party: double sharings taken for products
+  std::vector<std::uint64_t> triples_used;  // per party: triples taken
   std::string client_error;
   std::vector<ClientOutput> outputs;
   double seconds = 0;
@@ -67,7 +68,7 @@ struct WorkloadRun {
 
 namespace workload {
 
-inline constexpr std::size_t kTrunc = 4;   // truncated values
+inline constexpr std::size_t kTrunc = 4;  // truncated values
 inline constexpr std::uint32_t kK = 32, kF = 4;
 inline constexpr std::uint64_t kClientA = 100, kClientB = 101;
 
@@ -93,6 +94,7 @@ WorkloadRun run(const WorkloadSpec& spec) {
   out.suspects.resize(n);
   out.silent.resize(n);
   out.doubles_used.assign(n, 0);
+  out.triples_used.assign(n, 0);
   auto made = LocalSessionImpl::make(cfg, clients, spec.plan);
   if (!made) {
     out.client_error = "session: " + made.error().message;
@@ -142,6 +144,7 @@ WorkloadRun run(const WorkloadSpec& spec) {
     out.suspects[i] = st.suspected_parties;
     out.silent[i] = st.silent_parties;
     out.doubles_used[i] = st.doubles_consumed;
+    out.triples_used[i] = st.triples_consumed;
   };
   // Honest parties first; once they are done, nothing the faulty ones wait for will come.
   std::mutex mu;
@@ -225,10 +228,9 @@ std::vector<std::string> problems(const WorkloadSpec& spec, const WorkloadRun& r
     if (o[2 * kW + kTrunc] != enc(kA0 * kA1) || o[2 * kW + kTrunc + 1] != enc(kA1 * kA2)) {
       bad.push_back(who + "client products wrong");
     }
-    // The batch took the path its size and n call for (decision P10): double sharings for a
-    // large batch at n >= 4t + 1, triples otherwise.
-    const std::size_t t = (n - 1) / 3;
-    const bool large = kW >= kDnMinBatch && n >= 4 * t + 1;
+    // The batch took the path its size calls for (decision P10): a large batch is tried with
+    // double sharings (below n = 4t + 1 it may then fall back to triples), a small one is not.
+    const bool large = kW >= kDoubleSharingMinBatch;
     if (r.doubles_used[i] != (large ? kW : 0)) {
       bad.push_back(who + std::to_string(r.doubles_used[i]) + " products with double sharings");
     }

@@ -46,10 +46,6 @@ inline constexpr std::uint32_t kTruncKappa = 40;
 inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
 // Items per preprocessing run (larger requests take several runs).
 inline constexpr std::size_t kRunItems = 8192;
-// Smallest batch of products multiplied with double sharings instead of triples (docs/mpc.md,
-// "Products of large batches"; decision P10): two rounds instead of one, so only batches large
-// enough to be limited by bytes and field operations rather than by latency take that path.
-inline constexpr std::size_t kDnMinBatch = 1024;
 // Inputs per client and call (docs/mpc.md, "Client input").
 inline constexpr std::size_t kMaxClientInputs = 65536;
 
@@ -182,7 +178,9 @@ class HbPartyImpl final : public HbParty {
 
   // Products of a large batch with double sharings (multiplication.inl, decision P10).
   bool use_doubles(std::size_t count) const;
-  Result<void> mul_doubles(std::span<const F> x, std::span<const F> y, std::span<F> out);
+  // false: the parties agreed that some party could not decode (n < 4t + 1 only); nothing was
+  // written to `out`, and the batch is to be multiplied with triples.
+  Result<bool> mul_doubles(std::span<const F> x, std::span<const F> y, std::span<F> out);
 
   // Preprocessing (preprocessing.inl).
   Result<void> ensure(const Needs& want);
@@ -303,6 +301,7 @@ class HbPartyImpl final : public HbParty {
 
   Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
   Pool<F> doubles_{2};  // ([r]_t, [r]_2t) per item, generated only on demand
+  bool doubles_failed_ = false;  // agreed: a batch with double sharings failed (P10)
   bool initial_done_ = false;
   std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0, chunk_doubles_ = 0;
   // Stored material in use (use_store): the agreed ranges not consumed yet, per kind.

@@ -88,8 +88,9 @@ Result<void> HbPartyImpl<F>::generate(const Needs& need) {
     run.bits = std::min(left.bits, kRunItems - run.triples);
     // A double sharing costs about a third of a triple (no factors, nothing opened), so a run
     // makes up to 4 kRunItems of them when they are alone.
-    run.doubles = run.triples + run.bits == 0 ? std::min(left.doubles, 4 * kRunItems)
-                                              : std::min(left.doubles, kRunItems - run.triples - run.bits);
+    run.doubles = run.triples + run.bits == 0
+                      ? std::min(left.doubles, 4 * kRunItems)
+                      : std::min(left.doubles, kRunItems - run.triples - run.bits);
     run.masks = std::min(left.masks, kRunItems);
     run.randoms = std::min(left.randoms, kRunItems);
     if (auto ok = generate_run(run); !ok) return ok;
