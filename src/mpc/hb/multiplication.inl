@@ -29,6 +29,15 @@ Result<void> HbPartyImpl<F>::mul_values(std::span<const F> x, std::span<const F>
     if (*done) return {};
     // The parties agreed that some party could not decode: this batch takes triples.
   }
+  return mul_beaver(x, y, out);
+}
+
+template <typename F>
+Result<void> HbPartyImpl<F>::mul_beaver(std::span<const F> x, std::span<const F> y,
+                                        std::span<F> out) {
+  const std::size_t count = x.size();
+  if (y.size() != count || out.size() != count) return make_error("mul: operand sizes differ");
+  if (count == 0) return {};
   if (auto ok = ensure(Needs{0, 0, count, 0}); !ok) return ok;
   const std::span<const F> tr = triples_.take(count);  // (a, b, c) per triple
   std::vector<F> masked(2 * count), opened(2 * count);

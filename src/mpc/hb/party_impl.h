@@ -176,6 +176,9 @@ class HbPartyImpl final : public HbParty {
     std::vector<std::uint8_t> corrected;  // words decoded by Gao: not used for the check
   };
 
+  // Beaver multiplication with triples, one round whatever the batch size (multiplication.inl):
+  // the protocols whose cost is counted in rounds (comparisons: one per level) use it directly.
+  Result<void> mul_beaver(std::span<const F> x, std::span<const F> y, std::span<F> out);
   // Products of a large batch with double sharings (multiplication.inl, decision P10).
   bool use_doubles(std::size_t count) const;
   // false: the parties agreed that some party could not decode (n < 4t + 1 only); nothing was
