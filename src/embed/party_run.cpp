@@ -85,6 +85,10 @@ std::string format_party_stats(std::size_t index, const mpc::PartyStats& st, dou
                   " used/generated, random shares " + std::to_string(st.randoms_consumed) + "/" +
                   std::to_string(st.randoms_generated) + ", masks " +
                   std::to_string(st.masks_consumed) + "/" + std::to_string(st.masks_generated);
+  if (st.doubles_generated > 0) {
+    s += ", double sharings " + std::to_string(st.doubles_consumed) + "/" +
+         std::to_string(st.doubles_generated);
+  }
   if (st.triples_loaded + st.randoms_loaded + st.masks_loaded + st.bits_loaded > 0) {
     s += ", from the store: " + std::to_string(st.triples_loaded) + " triples, " +
          std::to_string(st.randoms_loaded) + " random shares, " +

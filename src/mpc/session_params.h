@@ -18,6 +18,10 @@ namespace stoffel::mpc {
 // never need that long between two messages).
 inline constexpr std::uint32_t kDefaultReceiveTimeoutMs = 2'000;
 
+// Default of SessionParams::double_sharing_min_batch: two rounds instead of one, so only batches
+// large enough to be limited by bytes and field operations rather than by latency take that path.
+inline constexpr std::size_t kDoubleSharingMinBatch = 1024;
+
 struct SessionParams {
   std::size_t n = 5;  // parties, at most 255
   std::size_t t = 1;  // faulty parties tolerated; n >= 3t + 1 is enforced (decision M2)
@@ -28,6 +32,10 @@ struct SessionParams {
   // Initial preprocessing per party; more is generated on demand (decision M4).
   std::size_t initial_triples = 64;
   std::size_t initial_randoms = 64;
+  // Smallest batch of products multiplied with double sharings instead of triples (docs/mpc.md,
+  // "Products of large batches", decision P10); 0: always triples. Every party of a session
+  // must use the same value (the two paths take different rounds).
+  std::size_t double_sharing_min_batch = kDoubleSharingMinBatch;
   // How long a party waits for a peer that has gone quiet (docs/mpc.md, "Silent parties").
   std::uint32_t receive_timeout_ms = kDefaultReceiveTimeoutMs;
   // Reliable broadcast: the largest payload (checked before anything is allocated for it).

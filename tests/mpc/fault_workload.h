@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "math/fields.h"
+#include "mpc/session_params.h"
 #include "mpc/wire.h"
 #include "mpc_test_util.h"
 
@@ -48,12 +49,17 @@ struct WorkloadSpec {
   std::vector<std::uint8_t> faulty;  // per party: plays a fault (its own results do not count)
   std::vector<std::uint8_t> liar;    // per party: may be named as having sent wrong shares
   net::FaultPlan plan;
+  // Products in the batch: the default is a small batch (Beaver multiplication);
+  // kDoubleSharingMinBatch or more takes the double-sharing path (decision P10).
+  std::size_t products = 20;
 };
 
 struct WorkloadRun {
   std::vector<std::string> errors;
   std::vector<std::vector<FieldBytes>> opened;
   std::vector<std::vector<std::size_t>> suspects, silent;
+  std::vector<std::uint64_t> doubles_used;  // per party: double sharings taken for products
+  std::vector<std::uint64_t> triples_used;  // per party: triples taken
   std::string client_error;
   std::vector<ClientOutput> outputs;
   double seconds = 0;
@@ -62,8 +68,7 @@ struct WorkloadRun {
 
 namespace workload {
 
-inline constexpr std::size_t kW = 20;      // products per party (initial_triples is 8)
-inline constexpr std::size_t kTrunc = 4;   // truncated values
+inline constexpr std::size_t kTrunc = 4;  // truncated values
 inline constexpr std::uint32_t kK = 32, kF = 4;
 inline constexpr std::uint64_t kClientA = 100, kClientB = 101;
 
@@ -88,6 +93,8 @@ WorkloadRun run(const WorkloadSpec& spec) {
   out.opened.resize(n);
   out.suspects.resize(n);
   out.silent.resize(n);
+  out.doubles_used.assign(n, 0);
+  out.triples_used.assign(n, 0);
   auto made = LocalSessionImpl::make(cfg, clients, spec.plan);
   if (!made) {
     out.client_error = "session: " + made.error().message;
@@ -95,7 +102,7 @@ WorkloadRun run(const WorkloadSpec& spec) {
   }
   LocalSessionImpl& s = **made;
   std::vector<F> xs, ys;
-  for (std::size_t k = 0; k < kW; ++k) {
+  for (std::size_t k = 0; k < spec.products; ++k) {
     xs.push_back(F::from_i64(x_of(k)));
     ys.push_back(F::from_i64(y_of(k)));
   }
@@ -136,6 +143,8 @@ WorkloadRun run(const WorkloadSpec& spec) {
     const PartyStats& st = p.stats();
     out.suspects[i] = st.suspected_parties;
     out.silent[i] = st.silent_parties;
+    out.doubles_used[i] = st.doubles_consumed;
+    out.triples_used[i] = st.triples_consumed;
   };
   // Honest parties first; once they are done, nothing the faulty ones wait for will come.
   std::mutex mu;
@@ -185,6 +194,7 @@ std::vector<std::string> problems(const WorkloadSpec& spec, const WorkloadRun& r
   std::vector<std::string> bad;
   auto enc = [](std::int64_t v) { return F::from_i64(v).to_bytes(); };
   const std::size_t n = spec.n;
+  const std::size_t kW = spec.products;
   for (std::size_t i = 0; i < n; ++i) {
     if (spec.faulty[i]) continue;
     const std::string who = "party " + std::to_string(i) + ": ";
@@ -217,6 +227,12 @@ std::vector<std::string> problems(const WorkloadSpec& spec, const WorkloadRun& r
     }
     if (o[2 * kW + kTrunc] != enc(kA0 * kA1) || o[2 * kW + kTrunc + 1] != enc(kA1 * kA2)) {
       bad.push_back(who + "client products wrong");
+    }
+    // The batch took the path its size calls for (decision P10): a large batch is tried with
+    // double sharings (below n = 4t + 1 it may then fall back to triples), a small one is not.
+    const bool large = kW >= kDoubleSharingMinBatch;
+    if (r.doubles_used[i] != (large ? kW : 0)) {
+      bad.push_back(who + std::to_string(r.doubles_used[i]) + " products with double sharings");
     }
     for (std::size_t p : r.suspects[i]) {
       if (p >= n || !spec.liar[p]) {

@@ -148,7 +148,9 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
         }
       }
     }
-    if (auto ok = mul_values(x, y, z); !ok) return ok;
+    // Beaver: one round per level (P10's double sharings would add one, and an agreement below
+    // n = 4t + 1, to every level).
+    if (auto ok = mul_beaver(x, y, z); !ok) return ok;
     g2.assign(count * next, F::zero());
     p2.assign(count * next, F::zero());
     for (std::size_t v = 0; v < count; ++v) {
@@ -265,7 +267,7 @@ Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32
         rhs[v * pairs + j] = x[v * w + 2 * j + 1];
       }
     }
-    if (auto ok = mul_values(lhs, rhs, prod); !ok) return ok;
+    if (auto ok = mul_beaver(lhs, rhs, prod); !ok) return ok;  // one round per level (P10)
     next_x.assign(count * next, F::zero());
     for (std::size_t v = 0; v < count; ++v) {
       for (std::size_t j = 0; j < pairs; ++j) next_x[v * next + j] = prod[v * pairs + j];

@@ -205,6 +205,8 @@ const PartyStats& HbPartyImpl<F>::stats() const {
   stats_.masks_consumed = masks_.consumed();
   stats_.bits_generated = bits_.generated();
   stats_.bits_consumed = bits_.consumed();
+  stats_.doubles_generated = doubles_.generated();
+  stats_.doubles_consumed = doubles_.consumed();
   stats_.triples_loaded = triples_.loaded();
   stats_.randoms_loaded = randoms_.loaded();
   stats_.masks_loaded = masks_.loaded();

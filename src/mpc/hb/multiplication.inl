@@ -23,6 +23,21 @@ Result<void> HbPartyImpl<F>::mul_values(std::span<const F> x, std::span<const F>
                       std::to_string(y.size()) + ")");
   }
   if (count == 0) return {};
+  if (use_doubles(count)) {
+    auto done = mul_doubles(x, y, out);
+    if (!done) return done.error();
+    if (*done) return {};
+    // The parties agreed that some party could not decode: this batch takes triples.
+  }
+  return mul_beaver(x, y, out);
+}
+
+template <typename F>
+Result<void> HbPartyImpl<F>::mul_beaver(std::span<const F> x, std::span<const F> y,
+                                        std::span<F> out) {
+  const std::size_t count = x.size();
+  if (y.size() != count || out.size() != count) return make_error("mul: operand sizes differ");
+  if (count == 0) return {};
   if (auto ok = ensure(Needs{0, 0, count, 0}); !ok) return ok;
   const std::span<const F> tr = triples_.take(count);  // (a, b, c) per triple
   std::vector<F> masked(2 * count), opened(2 * count);
@@ -38,6 +53,96 @@ Result<void> HbPartyImpl<F>::mul_values(std::span<const F> x, std::span<const F>
   }
   stats_.multiplications += count;
   return {};
+}
+
+// --- products of a large batch with double sharings (decision P10) ---------------------------
+//
+// Damgard-Nielsen: with a double sharing ([r]_t, [r]_2t), every party computes its share of
+// x*y - r locally (a degree-2t sharing: the product of two degree-t sharings, masked by a random
+// degree-2t sharing, so every coefficient but the constant is uniformly random), the values are
+// opened at degree 2t by batch reconstruction (open_2t: Eval, Reveal), and [xy]_t = [r]_t +
+// (xy - r). Per product this moves about 2 (n - 1) / (2t + 1) field elements in the opening plus
+// the double sharing's dealing and check, against 2 (n - 1) for the Beaver opening plus a triple
+// (two random shares, a double sharing and a degree-2t opening).
+//
+// Robustness: the double sharings come from accepted preprocessing runs (consistent), and the
+// inputs are degree-t sharings, so the honest parties' values lie on one degree-2t polynomial and
+// at most t values are wrong or missing. With n >= 4t + 1 open_2t then decodes at every honest
+// party (erasing the parties known faulty to it, Gao corrects the rest, see open_2t), so no
+// agreement on the outcome is needed and the parties whose values the decoder corrected are
+// faulty: they are suspected as in a Beaver opening.
+//
+// Below 4t + 1 a value is accepted only when all non-erased values agree, which is then the
+// honest value, but a faulty party can make one honest party fail while another succeeds. There
+// the parties broadcast and agree on their outcome (1 + 3(t+1) small rounds per batch): if any
+// agreed record is a failure, nobody uses the opened values (they reveal nothing: r is fresh),
+// the batch is multiplied with triples instead, and the session keeps triples from then on (a
+// faulty party cannot make every batch pay twice). A party whose record is missing did not
+// answer: it is agreed silent, as in preprocessing.
+//
+// A session on stored material keeps triples (the store holds triples), and so does a small
+// batch: two rounds instead of one.
+template <typename F>
+bool HbPartyImpl<F>::use_doubles(std::size_t count) const {
+  const std::size_t min_batch = cfg_.double_sharing_min_batch;
+  return min_batch > 0 && count >= min_batch && store_ == nullptr &&
+         (cfg_.n >= 4 * cfg_.t + 1 || !doubles_failed_);
+}
+
+template <typename F>
+Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F> y,
+                                         std::span<F> out) {
+  const std::size_t count = x.size();
+  if (auto ok = ensure(Needs{0, 0, 0, 0, count}); !ok) return ok.error();
+  const std::span<const F> dbl = doubles_.take(count);  // ([r]_t, [r]_2t) per product
+  std::vector<F> masked(count), opened(count);
+  for (std::size_t i = 0; i < count; ++i) masked[i] = x[i] * y[i] - dbl[2 * i + 1];
+  pending_suspects_.clear();
+  BaValue failure;
+  auto st = open_2t(masked, opened, &failure);
+  math::wipe(std::span<F>(masked));
+  if (!st) return st.error().with_context("mul: ");
+  const std::size_t n = cfg_.n, t = cfg_.t;
+  if (n >= 4 * t + 1) {
+    if (!*st) {
+      return make_error(ErrorKind::Protocol,
+                        "mul: cannot decode the degree-2t values: more than t = " +
+                            std::to_string(t) + " parties sent wrong or invalid shares");
+    }
+  } else {
+    std::vector<std::size_t> senders;
+    for (std::size_t p = 0; p < n; ++p) {
+      if (!faults_.excluded(p)) senders.push_back(p);
+    }
+    const BaValue mine{*st ? record::kOk : record::kFail};
+    Agreement ba = make_agreement();
+    auto agreed = ba.broadcast(senders, mine, 1);
+    if (!agreed) return agreed.error().with_context("mul: ");
+    bool all_ok = true, excluded_now = false;
+    for (std::size_t i = 0; i < senders.size(); ++i) {
+      const BaValue& v = (*agreed)[i];
+      if (v.empty()) {
+        // Not delivered: its sender did not answer (an honest party's record is agreed as sent).
+        excluded_now |= faults_.mark_silent(senders[i]);
+      } else if (v.size() != 1 || (v[0] != record::kOk && v[0] != record::kFail)) {
+        excluded_now |= faults_.convict(senders[i]);  // malformed: only a faulty party sends it
+      } else {
+        all_ok &= v[0] == record::kOk;
+      }
+    }
+    if (excluded_now) settle_faults();
+    if (!all_ok) {
+      doubles_failed_ = true;
+      pending_suspects_.clear();
+      return false;
+    }
+  }
+  for (std::size_t p : pending_suspects_) suspect(p);
+  pending_suspects_.clear();
+  for (std::size_t i = 0; i < count; ++i) out[i] = dbl[2 * i] + opened[i];
+  stats_.openings += count;
+  stats_.multiplications += count;
+  return true;
 }
 
 template <typename F>

@@ -159,7 +159,7 @@ class HbPartyImpl final : public HbParty {
 
  private:
   struct Needs {
-    std::size_t randoms = 0, masks = 0, triples = 0, bits = 0;
+    std::size_t randoms = 0, masks = 0, triples = 0, bits = 0, doubles = 0;
   };
   // A robust opening that finished before every party's shares had arrived: kept (for the last
   // kLateOpens such openings) so that shares arriving late can still be checked and a faulty
@@ -175,6 +175,15 @@ class HbPartyImpl final : public HbParty {
     std::vector<std::uint8_t> have;       // parties already heard from
     std::vector<std::uint8_t> corrected;  // words decoded by Gao: not used for the check
   };
+
+  // Beaver multiplication with triples, one round whatever the batch size (multiplication.inl):
+  // the protocols whose cost is counted in rounds (comparisons: one per level) use it directly.
+  Result<void> mul_beaver(std::span<const F> x, std::span<const F> y, std::span<F> out);
+  // Products of a large batch with double sharings (multiplication.inl, decision P10).
+  bool use_doubles(std::size_t count) const;
+  // false: the parties agreed that some party could not decode (n < 4t + 1 only); nothing was
+  // written to `out`, and the batch is to be multiplied with triples.
+  Result<bool> mul_doubles(std::span<const F> x, std::span<const F> y, std::span<F> out);
 
   // Preprocessing (preprocessing.inl).
   Result<void> ensure(const Needs& want);
@@ -294,8 +303,10 @@ class HbPartyImpl final : public HbParty {
   std::map<std::size_t, math::RobustDecoder<F>> dec_2t_by_t_;  // by tolerated faults
 
   Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
+  Pool<F> doubles_{2};  // ([r]_t, [r]_2t) per item, generated only on demand
+  bool doubles_failed_ = false;  // agreed: a batch with double sharings failed (P10)
   bool initial_done_ = false;
-  std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0;
+  std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0, chunk_doubles_ = 0;
   // Stored material in use (use_store): the agreed ranges not consumed yet, per kind.
   MaterialStore* store_ = nullptr;
   bool store_agreed_ = false;

@@ -64,6 +64,7 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
          need.randoms);
     plan(masks_.size(), want.masks, mask_chunk, need.masks);
     plan(bits_.size(), want.bits, chunk_bits_, need.bits);
+    plan(doubles_.size(), want.doubles, chunk_doubles_, need.doubles);
     if (!any) return {};
     initial_done_ = true;
     if (auto ok = generate(need); !ok) return ok;
@@ -81,15 +82,21 @@ Result<void> HbPartyImpl<F>::generate(const Needs& need) {
   // matrix outputs, messages) then stays in cache, which is faster than one huge run with the
   // same number of rounds per item.
   Needs left = need;
-  while (left.randoms + left.masks + left.triples + left.bits > 0) {
+  while (left.randoms + left.masks + left.triples + left.bits + left.doubles > 0) {
     Needs run;
     run.triples = std::min(left.triples, kRunItems);
     run.bits = std::min(left.bits, kRunItems - run.triples);
+    // A double sharing costs about a third of a triple (no factors, nothing opened), so a run
+    // makes up to 4 kRunItems of them when they are alone.
+    run.doubles = run.triples + run.bits == 0
+                      ? std::min(left.doubles, 4 * kRunItems)
+                      : std::min(left.doubles, kRunItems - run.triples - run.bits);
     run.masks = std::min(left.masks, kRunItems);
     run.randoms = std::min(left.randoms, kRunItems);
     if (auto ok = generate_run(run); !ok) return ok;
     left.triples -= run.triples;
     left.bits -= run.bits;
+    left.doubles -= run.doubles;
     left.masks -= run.masks;
     left.randoms -= run.randoms;
   }
@@ -132,7 +139,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   const bool dealer = run.pos[self] != kNone;
   const std::size_t per_run = m - 2 * run.t_d;
   const std::size_t total_r = need.randoms + need.masks + 2 * need.triples + need.bits;
-  const std::size_t total_d = need.triples + need.bits;
+  const std::size_t total_d = need.triples + need.bits + need.doubles;
   const std::size_t kr = (total_r + per_run - 1) / per_run;
   const std::size_t kd = (total_d + per_run - 1) / per_run;
   const std::size_t cols = kr + 2 * kd;  // per dealer: kr shares, kd degree-t, kd degree-2t
@@ -224,16 +231,22 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   }
 
   // out[j * cols + c] = sum_idx M[j][idx] * in[idx * cols + c]: this party's share of row j.
+  // In blocks of columns, so that the m x m passes over a block stay in the first-level caches
+  // (a large run's rows are megabytes).
   std::vector<F> out(m * cols);
-  for (std::size_t j = 0; j < m; ++j) {
-    F* row = out.data() + j * cols;
-    for (std::size_t idx = 0; idx < m; ++idx) {
-      const F mc = run.him->at(j, idx);
-      const F* src = run.in.data() + idx * cols;
-      if (idx == 0) {
-        for (std::size_t c = 0; c < cols; ++c) row[c] = mc * src[c];
-      } else {
-        for (std::size_t c = 0; c < cols; ++c) row[c] += mc * src[c];
+  constexpr std::size_t kBlock = 256;
+  for (std::size_t c0 = 0; c0 < cols; c0 += kBlock) {
+    const std::size_t c1 = std::min(cols, c0 + kBlock);
+    for (std::size_t j = 0; j < m; ++j) {
+      F* row = out.data() + j * cols;
+      for (std::size_t idx = 0; idx < m; ++idx) {
+        const F mc = run.him->at(j, idx);
+        const F* src = run.in.data() + idx * cols;
+        if (idx == 0) {
+          for (std::size_t c = c0; c < c1; ++c) row[c] = mc * src[c];
+        } else {
+          for (std::size_t c = c0; c < c1; ++c) row[c] += mc * src[c];
+        }
       }
     }
   }
@@ -528,6 +541,16 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     next += count;
     return s;
   };
+  if (need.doubles > 0) {
+    // Double sharings for products (decision P10): rows after those of the triples and bits.
+    std::vector<F> pairs(2 * need.doubles);
+    for (std::size_t i = 0; i < need.doubles; ++i) {
+      pairs[2 * i] = dbl_t[nt + nb + i];
+      pairs[2 * i + 1] = dbl_2t[nt + nb + i];
+    }
+    doubles_.append(pairs);
+    math::wipe(std::span<F>(pairs));
+  }
   masks_.append(take(need.masks));
   randoms_.append(take(need.randoms));
   next += 2 * nt + nb;
