@@ -267,7 +267,24 @@ ParseOutcome parse_keygen(const std::vector<std::string>& args) {
 
 }  // namespace
 
+struct RunOptionsParser::State {
+  CLI::App app{kDescription, "stoffel-run"};
+  RunOptions o;
+  bool help = false;
+  RoleFlags r;
+};
+
+RunOptionsParser::RunOptionsParser() : state_(std::make_unique<State>()) {
+  configure(state_->app, state_->o, state_->help, state_->r);
+}
+
+RunOptionsParser::~RunOptionsParser() = default;
+
 ParseOutcome parse_run_options(const std::vector<std::string>& args) {
+  return RunOptionsParser().parse(args);
+}
+
+ParseOutcome RunOptionsParser::parse(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "keygen") return parse_keygen(args);
   ParseOutcome out;
   for (const std::string& a : args) {
@@ -282,11 +299,17 @@ ParseOutcome parse_run_options(const std::vector<std::string>& args) {
     }
   }
 
-  RunOptions o;
-  bool help = false;
-  RoleFlags r;
-  CLI::App app{kDescription, "stoffel-run"};
-  configure(app, o, help, r);
+  // The options CLI11 writes into keep what an earlier parse set when a flag is absent now, so
+  // every parse starts from the defaults; clear() forgets the earlier parse's results.
+  State& st = *state_;
+  st.o = RunOptions{};
+  st.help = false;
+  st.r = RoleFlags{};
+  st.app.clear();
+  RunOptions& o = st.o;
+  const bool& help = st.help;
+  const RoleFlags& r = st.r;
+  CLI::App& app = st.app;
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
   try {
     app.parse(reversed);

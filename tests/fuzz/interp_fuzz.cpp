@@ -12,6 +12,7 @@
 // lets secret registers and the MPC builtins run too.
 // Seeds: every function of the golden cases and fixtures, as the first function of a program
 // with what it calls (scripts/fuzz-seeds).
+#include <algorithm>
 #include <span>
 #include <string>
 
@@ -25,12 +26,17 @@ namespace {
 
 using namespace stoffel;
 
-constexpr uint64_t kStepBudget = 20'000;
+constexpr uint64_t kStepBudget = 5'000;
 constexpr size_t kMemoryBound = 64u << 20;
 // Bound on what run A prints (one print shows at most 16 MiB per value, so a loop of prints
 // could otherwise print gigabytes within the budget).
 constexpr size_t kOutputBound = 64u << 20;
-constexpr uint32_t kMaxCallDepth = 1'000;
+constexpr uint32_t kMaxCallDepth = 64;
+// Frames of a function with tens of thousands of registers make deep recursion cost hundreds of
+// MiB of value stack to allocate and zero in each run (most of this target's time once); the
+// depth bound shrinks so that kMaxCallDepth frames of the largest function stay within about
+// kStackValues values (1 MiB), and never below 8: the depth limit is still reached and tested.
+constexpr uint64_t kStackValues = 1u << 16;
 constexpr const char* kMemoryError = "fuzz memory or output bound exceeded";
 
 struct Outcome {
@@ -46,7 +52,10 @@ struct Outcome {
 Outcome run(const bytecode::Program& program, bool bounded) {
   Outcome o;
   vm::VmOptions options;
-  options.max_call_depth = kMaxCallDepth;
+  uint64_t widest = 1;
+  for (const auto& f : program.functions) widest = std::max<uint64_t>(widest, f.register_count);
+  options.max_call_depth =
+      static_cast<uint32_t>(std::clamp<uint64_t>(kStackValues / widest, 8, kMaxCallDepth));
   options.max_steps = bounded ? kStepBudget : 0;
   vm::VirtualMachine machine(options);
   vm::testing::FakeBackend backend;
@@ -109,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!a.ok && (a.error.rfind("step limit of ", 0) == 0 || a.error == kMemoryError)) return 0;
   // Reaching the bound on the registers of all frames takes 256 MiB of value stack and about
   // a second under ASan; the second run would double that for a path (push_frame) both loops
-  // share. The depth bound (max_call_depth, 1,000 here) is cheap and stays compared.
+  // share. The depth bound (max_call_depth, at most kMaxCallDepth here) is cheap and stays compared.
   if (!a.ok && a.error.rfind("stack overflow: the nested calls need more than", 0) == 0) return 0;
 
   const Outcome b = run(*program, false);
