@@ -150,6 +150,20 @@ void BM_Pow256(benchmark::State& state) {
   set_per_op(state, 1);
 }
 
+// A square root of a square (what a random bit's opened a^2 takes at every party).
+template <typename F>
+void BM_SqrtOfSquare(benchmark::State& state) {
+  SeededRng rng(8);
+  std::vector<F> squares(64);
+  for (auto& v : squares) v = F::random(rng).square();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = squares[i++ % squares.size()].sqrt();
+    benchmark::DoNotOptimize(r);
+  }
+  set_per_op(state, 1);
+}
+
 template <typename F>
 void BM_Ntt(benchmark::State& state) {
   const auto n = static_cast<unsigned>(state.range(0));
@@ -315,6 +329,7 @@ BENCHMARK(BM_GmpInvert);
 BENCHMARK(BM_GmpPowmInverse);
 FIELD_BENCH(BM_BatchInversePerElement)
 FIELD_BENCH(BM_Pow256)
+FIELD_BENCH(BM_SqrtOfSquare)
 
 // The pairing curves' base fields (point coordinates) and BLS12-381's Fq2 (G2 coordinates).
 #define BASE_FIELD_BENCH(BM)            \

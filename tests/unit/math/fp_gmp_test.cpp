@@ -289,6 +289,59 @@ TYPED_TEST(FpGmpTest, Pow) {
   this->expect_no_failures();
 }
 
+// Square roots against GMP's Legendre symbol, and squared back with GMP. Besides uniform and
+// edge values, elements z^k and y^2 z^k with z = g^Q (Q the odd part of p - 1) a generator of
+// the 2^s-th roots of unity, computed by GMP: they walk every digit of the discrete logarithm
+// the table-based Tonelli-Shanks recovers (an even k is a square, an odd one is not).
+TYPED_TEST(FpGmpTest, Sqrt) {
+  using F = TypeParam;
+  constexpr unsigned s = F::Params::kTwoAdicity;
+  SeededRng rng(10);
+  Mpz q, z, x, k, r2, g;
+  mpz_sub_ui(q, this->p_, 1);
+  mpz_fdiv_q_2exp(q, q, s);
+  mpz_set_ui(g, F::Params::kGenerator);
+  mpz_powm(z, g, q, this->p_);
+  int residues = 0, non_residues = 0;
+  for (int i = 0; i < TestFixture::kCases / 10; ++i) {
+    F y = this->sample(rng, i);
+    testing::to_mpz(y, x);
+    if (i % 3 != 0) {
+      // k: small, near 2^s, or any s-bit value; every 3rd case stays uniform.
+      const std::uint64_t mask = s >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << s) - 1;
+      std::uint64_t kk = rng.next_u64() & mask;
+      if (i % 5 == 1) kk = rng.next_u64() % 9;
+      if (i % 5 == 2) kk = mask - rng.next_u64() % 9;
+      mpz_set_ui(k, 0);
+      mpz_import(k, 1, 1, sizeof(kk), 0, 0, &kk);
+      Mpz zk;
+      mpz_powm(zk, z, k, this->p_);
+      if (i % 3 == 1) {
+        mpz_set(x, zk);
+      } else {
+        mpz_mul(x, x, x);
+        mpz_mul(x, x, zk);
+        mpz_mod(x, x, this->p_);
+      }
+      y = testing::from_mpz<F>(x);
+    }
+    const int expected = mpz_legendre(x, this->p_);
+    const auto root = y.sqrt();
+    ASSERT_EQ(root.has_value(), expected >= 0) << "case " << i << ": " << testing::mpz_str(x);
+    if (!root) {
+      ++non_residues;
+      continue;
+    }
+    ++residues;
+    testing::to_mpz(*root, r2);
+    mpz_mul(r2, r2, r2);
+    this->check(testing::from_mpz<F>(x), r2, "sqrt squared", i);
+  }
+  EXPECT_GT(residues, TestFixture::kCases / 100);
+  EXPECT_GT(non_residues, TestFixture::kCases / 100);
+  this->expect_no_failures();
+}
+
 TYPED_TEST(FpGmpTest, EncodeDecode) {
   using F = TypeParam;
   SeededRng rng(10);
