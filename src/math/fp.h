@@ -403,8 +403,10 @@ class Fp {
   // As inverse(), but an error for 0 (for public divisors).
   Result<Fp> checked_inverse() const;
 
-  // Square root by Tonelli-Shanks with tables (below); nullopt for a non-residue. Variable time:
-  // public inputs only.
+  // Square root by Tonelli-Shanks with tables (below); nullopt for a non-residue. Of the two
+  // roots it returns the one at most (p-1)/2 (decision F6: every party must derive the same root
+  // from the same public square, whatever algorithm computes it). Variable time: public inputs
+  // only.
   std::optional<Fp> sqrt() const;
   // Euler's criterion: 1 residue, -1 non-residue, 0 zero. Variable time.
   int legendre() const;
@@ -744,7 +746,7 @@ std::optional<Fp<P>> Fp<P>::sqrt() const {
     for (auto& limb : e) limb = detail::adc(limb, 0, carry);
     const Fp r = pow(e);
     if (!(r.square() == *this)) return std::nullopt;
-    return r;
+    return r.is_lexicographically_largest() ? -r : r;
   }
   // Tonelli-Shanks with p - 1 = Q * 2^s. One exponentiation per root (random bits take one root
   // each, so this is on the preprocessing path): w = x^((Q-1)/2), r = x^((Q+1)/2) = x w and
@@ -778,7 +780,7 @@ std::optional<Fp<P>> Fp<P>::sqrt() const {
     const std::size_t d = (half >> (Tables::kW * j)) & (Tables::kSize - 1);
     if (d != 0) root *= tab.neg[j][d];
   }
-  return root;
+  return root.is_lexicographically_largest() ? -root : root;
 }
 
 }  // namespace stoffel::math
