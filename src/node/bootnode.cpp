@@ -208,26 +208,15 @@ class Server final : public BootnodeServer {
     }
     if (params_) {
       const Registration& p = *params_;
-      if (reg.program != p.program) {
+      if (reg.protocol == p.protocol && reg.program != p.program) {
         return refuse(RefuseCode::kProgramMismatch,
                       "program mismatch: this party's program has SHA-256 " +
                           digest_hex(reg.program) + ", the session's program has SHA-256 " +
                           digest_hex(p.program));
       }
-      std::string diff;
-      auto cmp = [&](const char* what, const std::string& mine, const std::string& theirs) {
-        if (mine != theirs && diff.empty()) {
-          diff = std::string(what) + " " + mine + " differs from the session's " + theirs;
-        }
-      };
-      cmp("n =", std::to_string(reg.n), std::to_string(p.n));
-      cmp("t =", std::to_string(reg.t), std::to_string(p.t));
-      cmp("field", std::string(math::field_kind_name(reg.field)),
-          std::string(math::field_kind_name(p.field)));
-      cmp("--mpc-backend", reg.avss ? "avss" : "honeybadger", p.avss ? "avss" : "honeybadger");
-      cmp("--wait-for-clients", std::to_string(reg.clients), std::to_string(p.clients));
-      cmp("entry", "'" + reg.entry + "'", "'" + p.entry + "'");
-      if (!diff.empty()) return refuse(RefuseCode::kParameterMismatch, "this party's " + diff);
+      if (auto diff = registration_mismatch(reg, p)) {
+        return refuse(RefuseCode::kParameterMismatch, *diff);
+      }
     }
     for (const auto& [id, r] : registered_) {
       if (r.link->peer_key() == link->peer_key() && id != reg.party_id && r.link->is_open()) {

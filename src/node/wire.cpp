@@ -355,6 +355,7 @@ net::Bytes encode(const Registration& m) {
   w.raw(m.program);
   w.str(m.entry, kMaxEntry);
   w.str(m.address, kMaxAddress);
+  w.u16(m.protocol);
   return w.take();
 }
 
@@ -371,6 +372,16 @@ Result<Registration> decode_registration(std::span<const std::uint8_t> msg) {
   m.program = r->raw<32>();
   m.entry = r->str(kMaxEntry, "entry");
   m.address = r->str(kMaxAddress, "address");
+  if (r->status().ok() && r->left() == 0) {
+    // Builds from before N17 end the message here.
+    return make_error(ErrorKind::Protocol,
+                      "REGISTER without an MPC protocol version: the party runs a stoffel-run "
+                      "older than protocol version " +
+                          std::to_string(mpc::kProtocolVersion) +
+                          " (this one's); run the same stoffel-run build on every party");
+  }
+  m.protocol = r->u16();
+  if (m.protocol == 0) r->fail("MPC protocol version 0");
   if (auto f = field_from(field); f) {
     m.field = *f;
   } else {
@@ -393,6 +404,39 @@ Result<Registration> decode_registration(std::span<const std::uint8_t> msg) {
                       "malformed REGISTER: " + std::to_string(m.clients) + " clients");
   }
   return m;
+}
+
+std::optional<std::string> registration_mismatch(const Registration& reg,
+                                                 const Registration& session) {
+  if (reg.protocol != session.protocol) {
+    return "this party runs MPC protocol version " + std::to_string(reg.protocol) +
+           ", the session version " + std::to_string(session.protocol) +
+           ": run the same stoffel-run build on every party";
+  }
+  if (reg.program != session.program) {
+    return "this party's program has SHA-256 " + digest_hex(reg.program) +
+           ", the session's program has SHA-256 " + digest_hex(session.program);
+  }
+  auto differs = [](const char* what, const std::string& mine, const std::string& theirs)
+      -> std::optional<std::string> {
+    if (mine == theirs) return std::nullopt;
+    return "this party's " + std::string(what) + " " + mine + " differs from the session's " +
+           theirs;
+  };
+  const std::optional<std::string> diffs[] = {
+      differs("n =", std::to_string(reg.n), std::to_string(session.n)),
+      differs("t =", std::to_string(reg.t), std::to_string(session.t)),
+      differs("field", std::string(math::field_kind_name(reg.field)),
+              std::string(math::field_kind_name(session.field))),
+      differs("--mpc-backend", reg.avss ? "avss" : "honeybadger",
+              session.avss ? "avss" : "honeybadger"),
+      differs("--wait-for-clients", std::to_string(reg.clients), std::to_string(session.clients)),
+      differs("entry", "'" + reg.entry + "'", "'" + session.entry + "'"),
+  };
+  for (const auto& d : diffs) {
+    if (d) return d;
+  }
+  return std::nullopt;
 }
 
 net::Bytes encode(const Status& m) {

@@ -16,7 +16,7 @@
 //  4     REGISTER      party -> bootnode   party id u16 ‖ n u16 ‖ t u16 ‖ field u8 ‖
 //                                          backend u8 (0 honeybadger, 1 avss) ‖
 //                                          clients u16 ‖ program sha256[32] ‖ entry str ‖
-//                                          address str
+//                                          address str ‖ MPC protocol version u16 (N17)
 //  5     STATUS        bootnode -> party   registered u16 ‖ n u16
 //  6     ROSTER        bootnode -> party   roster (below)
 //  7     REFUSED       any                 code u8 ‖ reason str (at most 1000 bytes)
@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "math/field_kind.h"
+#include "mpc/session_params.h"
 #include "net/auth.h"
 #include "net/identity.h"
 #include "net/transport.h"
@@ -149,7 +150,13 @@ struct Registration {
   std::string entry;
   std::string address;
   bool avss = false;  // the MPC backend (--mpc-backend): AVSS or HoneyBadger; sent after field
+  std::uint16_t protocol = mpc::kProtocolVersion;  // this build's; sent last (N17)
 };
+// Why `reg` cannot join a session that runs `session` (what differs, both values named, for a
+// REFUSED reason and the bootnode's log), or nullopt if it can. The MPC protocol version is
+// compared first: parties of different builds would otherwise take each other for faulty.
+std::optional<std::string> registration_mismatch(const Registration& reg,
+                                                 const Registration& session);
 struct Status {
   std::uint16_t registered = 0;
   std::uint16_t n = 0;

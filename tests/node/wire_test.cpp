@@ -66,6 +66,50 @@ TEST(Wire, RosterAndRegistrationCarryTheBackend) {
   EXPECT_FALSE(decode_registration(bytes).ok());
 }
 
+// The MPC protocol version (N17) travels last in REGISTER; a REGISTER of a build from before it
+// (the same bytes without the version) is refused with that said, and a registration of another
+// version does not match the session, whatever else agrees.
+TEST(Wire, RegistrationCarriesTheProtocolVersion) {
+  Registration reg{1, 4, 1, math::FieldKind::Bls12_381, 0, {}, "main", "h:1"};
+  EXPECT_EQ(reg.protocol, mpc::kProtocolVersion);
+  reg.protocol = 7;
+  net::Bytes bytes = encode(reg);
+  auto back = decode_registration(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->protocol, 7u);
+  bytes.resize(bytes.size() - 2);
+  auto old = decode_registration(bytes);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().kind, ErrorKind::Protocol);
+  EXPECT_NE(old.error().message.find("REGISTER without an MPC protocol version"),
+            std::string::npos)
+      << old.error().message;
+  bytes.push_back(0);
+  bytes.push_back(0);
+  auto zero = decode_registration(bytes);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("MPC protocol version 0"), std::string::npos);
+
+  Registration session{0, 4, 1, math::FieldKind::Bls12_381, 0, {}, "main", "h:0"};
+  Registration same = session;
+  same.party_id = 3;
+  same.address = "h:3";
+  EXPECT_EQ(registration_mismatch(same, session), std::nullopt);
+  Registration older = same;
+  older.protocol = static_cast<std::uint16_t>(mpc::kProtocolVersion - 1);
+  older.n = 7;  // the version is named first: it explains the rest
+  const auto why = registration_mismatch(older, session);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(*why, "this party runs MPC protocol version " +
+                      std::to_string(mpc::kProtocolVersion - 1) + ", the session version " +
+                      std::to_string(mpc::kProtocolVersion) +
+                      ": run the same stoffel-run build on every party");
+  Registration other_t = same;
+  other_t.t = 0;
+  EXPECT_EQ(registration_mismatch(other_t, session),
+            std::optional<std::string>("this party's t = 0 differs from the session's 1"));
+}
+
 TEST(Wire, RosterRefusesEveryTruncationAndExtraBytes) {
   const net::Bytes b = sample_roster().encode();
   for (std::size_t len = 0; len < b.size(); ++len) {
