@@ -13,6 +13,7 @@
 #include "math/base_fields.h"
 #include "math/domain.h"
 #include "math/fields.h"
+#include "math/ifma.h"
 #include "math/poly.h"
 #include "math/rs_decode.h"
 #include "math/shamir.h"
@@ -162,6 +163,28 @@ void BM_SqrtOfSquare(benchmark::State& state) {
     benchmark::DoNotOptimize(r);
   }
   set_per_op(state, 1);
+}
+
+// Square roots of a batch of 1,024 squares (what a preprocessing run's random bits take),
+// sqrt_many with the IFMA kernel (range 1, where the CPU has it) or without (range 0); per root.
+template <typename F>
+void BM_SqrtMany(benchmark::State& state) {
+  const bool use_ifma = state.range(0) != 0;
+  stoffel::math::ifma::set_enabled(use_ifma);
+  if (use_ifma && !stoffel::math::ifma::enabled()) {
+    state.SkipWithError("this CPU has no AVX-512 IFMA");
+    return;
+  }
+  SeededRng rng(8);
+  std::vector<F> squares(1024);
+  for (auto& v : squares) v = F::random(rng).square();
+  std::vector<std::optional<F>> roots(squares.size());
+  for (auto _ : state) {
+    F::sqrt_many(squares, roots);
+    benchmark::DoNotOptimize(roots.data());
+  }
+  stoffel::math::ifma::set_enabled(true);
+  set_per_op(state, static_cast<double>(squares.size()));
 }
 
 template <typename F>
@@ -330,6 +353,8 @@ BENCHMARK(BM_GmpPowmInverse);
 FIELD_BENCH(BM_BatchInversePerElement)
 FIELD_BENCH(BM_Pow256)
 FIELD_BENCH(BM_SqrtOfSquare)
+BENCHMARK_TEMPLATE(BM_SqrtMany, Bls12_381_Fr)->Arg(0)->Arg(1);
+BENCHMARK_TEMPLATE(BM_SqrtMany, Bn254_Fr)->Arg(0)->Arg(1);
 
 // The pairing curves' base fields (point coordinates) and BLS12-381's Fq2 (G2 coordinates).
 #define BASE_FIELD_BENCH(BM)            \

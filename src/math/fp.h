@@ -27,7 +27,9 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include "math/ifma.h"
 #include "math/rng.h"
 #include "stoffel/result.h"
 
@@ -408,6 +410,16 @@ class Fp {
   // from the same public square, whatever algorithm computes it). Variable time: public inputs
   // only.
   std::optional<Fp> sqrt() const;
+  // out[i] = in[i].sqrt() for every i (out.size() == in.size()), with the exponentiations eight
+  // at a time where the CPU allows (pow_many). Random bits take one root each.
+  static void sqrt_many(std::span<const Fp> in, std::span<std::optional<Fp>> out);
+  // out[i] = in[i].pow(e) for every i (in and out may be the same span). For four-limb fields on
+  // a CPU with AVX-512 IFMA, eight independent exponentiations run at once in the vector lanes
+  // (math/ifma.h); otherwise one pow() after the other. Same results either way.
+  static void pow_many(std::span<const Fp> in, const Repr& e, std::span<Fp> out);
+  // The parts of sqrt(): its exponent, and the rest given w = this^sqrt_exponent() (nonzero x).
+  static Repr sqrt_exponent();
+  std::optional<Fp> sqrt_finish(const Fp& w) const;
   // Euler's criterion: 1 residue, -1 non-residue, 0 zero. Variable time.
   int legendre() const;
 
@@ -735,18 +747,60 @@ struct SqrtTables {
 
 }  // namespace detail
 
+// The one exponentiation of a square root (sqrt_finish says what follows): x^((Q+1)/2) when
+// p = 3 mod 4 (s = 1), x^((Q-1)/2) otherwise; Q is the odd part of p - 1.
+template <typename P>
+typename Fp<P>::Repr Fp<P>::sqrt_exponent() {
+  Repr e = detail::shr(C::kOddPart, 1);  // (Q - 1) / 2 = Q >> 1 since Q is odd
+  if constexpr (P::kTwoAdicity == 1) {
+    std::uint64_t carry = 1;
+    for (auto& limb : e) limb = detail::adc(limb, 0, carry);
+  }
+  return e;
+}
+
 template <typename P>
 std::optional<Fp<P>> Fp<P>::sqrt() const {
   if (is_zero()) return zero();
+  return sqrt_finish(pow(sqrt_exponent()));
+}
+
+template <typename P>
+void Fp<P>::pow_many(std::span<const Fp> in, const Repr& e, std::span<Fp> out) {
+  if constexpr (kLimbs == 4) {
+    if (ifma::enabled()) {
+      static const ifma::Modulus mod = ifma::make_modulus(C::kP);
+      constexpr std::size_t kChunk = 256;
+      std::array<ifma::Limbs4, kChunk> buf;
+      for (std::size_t at = 0; at < in.size(); at += kChunk) {
+        const std::size_t k = std::min(kChunk, in.size() - at);
+        for (std::size_t i = 0; i < k; ++i) buf[i] = in[at + i].to_canonical();
+        ifma::pow_many(mod, buf.data(), k, e, buf.data());
+        for (std::size_t i = 0; i < k; ++i) out[at + i] = from_canonical(buf[i]);
+      }
+      secure_wipe(buf.data(), sizeof(buf));
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i].pow(e);
+}
+
+template <typename P>
+void Fp<P>::sqrt_many(std::span<const Fp> in, std::span<std::optional<Fp>> out) {
+  std::vector<Fp> w(in.begin(), in.end());
+  pow_many(w, sqrt_exponent(), w);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    out[i] = in[i].is_zero() ? std::optional<Fp>(zero()) : in[i].sqrt_finish(w[i]);
+  }
+}
+
+template <typename P>
+std::optional<Fp<P>> Fp<P>::sqrt_finish(const Fp& w) const {
   if constexpr (P::kTwoAdicity == 1) {
-    // p = 3 mod 4: the candidate root is x^((p+1)/4) = x^(Q/2 + 1/2) with Q = (p-1)/2 odd,
+    // p = 3 mod 4: the candidate root is w = x^((p+1)/4) = x^(Q/2 + 1/2) with Q = (p-1)/2 odd,
     // i.e. x^((Q+1)/2), one exponentiation; it squares back to x iff x is a residue.
-    Repr e = detail::shr(C::kOddPart, 1);
-    std::uint64_t carry = 1;
-    for (auto& limb : e) limb = detail::adc(limb, 0, carry);
-    const Fp r = pow(e);
-    if (!(r.square() == *this)) return std::nullopt;
-    return r.is_lexicographically_largest() ? -r : r;
+    if (!(w.square() == *this)) return std::nullopt;
+    return w.is_lexicographically_largest() ? -w : w;
   }
   // Tonelli-Shanks with p - 1 = Q * 2^s. One exponentiation per root (random bits take one root
   // each, so this is on the preprocessing path): w = x^((Q-1)/2), r = x^((Q+1)/2) = x w and
@@ -757,7 +811,6 @@ std::optional<Fp<P>> Fp<P>::sqrt() const {
   constexpr unsigned s = P::kTwoAdicity;
   using Tables = detail::SqrtTables<Fp, s>;
   const Tables& tab = Tables::get();
-  const Fp w = pow(detail::shr(C::kOddPart, 1));  // (Q - 1) / 2 = Q >> 1 since Q is odd
   const Fp r = *this * w;
   Fp cur = r * w;  // t with the digits found so far divided out
   std::uint64_t e = 0;

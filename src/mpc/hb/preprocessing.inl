@@ -579,10 +579,13 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       std::vector<F> roots, seeds_ok, scratch;
       roots.reserve(nb);
       seeds_ok.reserve(nb);
+      // Every root at once: the exponentiations run eight at a time where the CPU allows.
+      std::vector<std::optional<F>> all_roots(nb);
+      F::sqrt_many(std::span<const F>(opened.data() + nt, nb), all_roots);
       for (std::size_t i = 0; i < nb; ++i) {
         const F& sq = opened[nt + i];
         if (sq.is_zero()) continue;
-        auto r = sq.sqrt();
+        const auto& r = all_roots[i];
         if (!r) {
           wipe_all();
           return make_error(ErrorKind::Protocol,

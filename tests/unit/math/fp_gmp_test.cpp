@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstdint>
 #include <vector>
 
 #include "math/fields.h"
+#include "math/ifma.h"
 #include "math_test_util.h"
 
 namespace stoffel::math {
@@ -289,6 +291,51 @@ TYPED_TEST(FpGmpTest, Pow) {
   this->expect_no_failures();
 }
 
+// pow_many against GMP, with the IFMA kernel (where the CPU has it) and without: batches of every
+// length around the kernel's eight lanes and its 256-value chunks, uniform and edge bases, one
+// exponent per batch (small, full width, the square root's).
+TYPED_TEST(FpGmpTest, PowMany) {
+  using F = TypeParam;
+  SeededRng rng(11);
+  Mpz a, e, r;
+  const bool cpu_ifma = [] {
+    ifma::set_enabled(true);
+    return ifma::enabled();
+  }();
+  if (!cpu_ifma) std::printf("note: this CPU has no AVX-512 IFMA; only the scalar path ran\n");
+  int i = 0;
+  for (const bool use_ifma : {true, false}) {
+    if (use_ifma && !cpu_ifma) continue;
+    ifma::set_enabled(use_ifma);
+    for (const std::size_t count : {std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9},
+                                    std::size_t{16}, std::size_t{37}, std::size_t{255},
+                                    std::size_t{256}, std::size_t{257}, std::size_t{600}}) {
+      typename F::Repr exp{};
+      if (count % 3 == 0) {
+        exp[0] = rng.next_u64() >> (rng.next_u64() % 64);
+      } else if (count % 3 == 1) {
+        for (auto& l : exp) l = rng.next_u64();
+      } else {
+        exp = F::sqrt_exponent();
+      }
+      testing::limbs_to_mpz(exp, e);
+      std::vector<F> in(count), out(count);
+      for (auto& x : in) x = this->sample(rng, i++);
+      F::pow_many(in, exp, out);
+      for (std::size_t k = 0; k < count; ++k) {
+        testing::to_mpz(in[k], a);
+        mpz_powm(r, a, e, this->p_);
+        this->check(out[k], r, use_ifma ? "pow_many (ifma)" : "pow_many (scalar)",
+                    static_cast<int>(k));
+      }
+      F::pow_many(in, exp, in);  // in place
+      EXPECT_EQ(in, out);
+    }
+  }
+  ifma::set_enabled(true);
+  this->expect_no_failures();
+}
+
 // Square roots against GMP's Legendre symbol, and squared back with GMP. Besides uniform and
 // edge values, elements z^k and y^2 z^k with z = g^Q (Q the odd part of p - 1) a generator of
 // the 2^s-th roots of unity, computed by GMP: they walk every digit of the discrete logarithm
@@ -303,6 +350,7 @@ TYPED_TEST(FpGmpTest, Sqrt) {
   mpz_set_ui(g, F::Params::kGenerator);
   mpz_powm(z, g, q, this->p_);
   int residues = 0, non_residues = 0;
+  std::vector<F> squares;  // every input, for sqrt_many below
   for (int i = 0; i < TestFixture::kCases / 10; ++i) {
     F y = this->sample(rng, i);
     testing::to_mpz(y, x);
@@ -326,6 +374,7 @@ TYPED_TEST(FpGmpTest, Sqrt) {
       y = testing::from_mpz<F>(x);
     }
     const int expected = mpz_legendre(x, this->p_);
+    squares.push_back(y);
     const auto root = y.sqrt();
     ASSERT_EQ(root.has_value(), expected >= 0) << "case " << i << ": " << testing::mpz_str(x);
     if (!root) {
@@ -341,6 +390,19 @@ TYPED_TEST(FpGmpTest, Sqrt) {
   EXPECT_GT(residues, TestFixture::kCases / 100);
   EXPECT_GT(non_residues, TestFixture::kCases / 100);
   this->expect_no_failures();
+  // sqrt_many (eight exponentiations at once where the CPU allows, and without) gives the roots
+  // just checked against GMP, zero included.
+  std::vector<F> all(squares.begin(), squares.end());
+  all.push_back(F::zero());
+  for (const bool use_ifma : {true, false}) {
+    ifma::set_enabled(use_ifma);
+    std::vector<std::optional<F>> many(all.size());
+    F::sqrt_many(all, many);
+    for (std::size_t c = 0; c < all.size(); ++c) {
+      ASSERT_EQ(many[c], all[c].sqrt()) << "case " << c << (use_ifma ? " (ifma)" : " (scalar)");
+    }
+  }
+  ifma::set_enabled(true);
 }
 
 TYPED_TEST(FpGmpTest, EncodeDecode) {

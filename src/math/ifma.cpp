@@ -1,0 +1,230 @@
+// The IFMA kernel of ifma.h. Compiled for any x86-64 (no -march flag): the functions that use
+// AVX-512 carry a target attribute and run only when CPUID says the CPU has the instructions.
+#include "math/ifma.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "math/rng.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define STOFFEL_IFMA_KERNEL 1
+#endif
+
+namespace stoffel::math::ifma {
+namespace {
+
+constexpr std::uint64_t kMask52 = (std::uint64_t{1} << 52) - 1;
+
+bool cpu_has_ifma() {
+#ifdef STOFFEL_IFMA_KERNEL
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512ifma") != 0;
+#else
+  return false;
+#endif
+}
+
+// STOFFEL_NO_IFMA=1 in the environment leaves the kernel off (to compare, or to rule it out).
+const bool g_cpu = [] {
+  const char* off = std::getenv("STOFFEL_NO_IFMA");
+  return cpu_has_ifma() && !(off != nullptr && off[0] == '1');
+}();
+bool g_on = g_cpu;
+
+// 64-bit limbs (4) to radix 2^52 (5), and back (the value must be below 2^256).
+std::array<std::uint64_t, 5> to52(const Limbs4& x) {
+  return {x[0] & kMask52, ((x[0] >> 52) | (x[1] << 12)) & kMask52,
+          ((x[1] >> 40) | (x[2] << 24)) & kMask52, ((x[2] >> 28) | (x[3] << 36)) & kMask52,
+          x[3] >> 16};
+}
+Limbs4 from52(const std::uint64_t* l) {
+  return {l[0] | (l[1] << 52), (l[1] >> 12) | (l[2] << 40), (l[2] >> 24) | (l[3] << 28),
+          (l[3] >> 36) | (l[4] << 16)};
+}
+
+// x - y - borrow, and the borrow out.
+std::uint64_t sbb(std::uint64_t x, std::uint64_t y, std::uint64_t& borrow) {
+  const std::uint64_t d = x - y - borrow;
+  borrow = (x < y || (x == y && borrow != 0)) ? 1 : 0;
+  return d;
+}
+
+// x - p if x >= p (x < 2p), in 64-bit limbs.
+Limbs4 reduce_once(const Limbs4& x, const Limbs4& p) {
+  Limbs4 d{};
+  std::uint64_t borrow = 0;
+  for (std::size_t i = 0; i < 4; ++i) d[i] = sbb(x[i], p[i], borrow);
+  return borrow ? x : d;
+}
+
+#ifdef STOFFEL_IFMA_KERNEL
+
+// Each lane shifted right by 52, with the compiler's vector extension (g++ 12 warns about the
+// shift intrinsics' masked builtins, a false "used uninitialized").
+typedef unsigned long long U64x8 __attribute__((vector_size(64)));
+__attribute__((target("avx512f"))) inline __m512i shr52(__m512i x) {
+  return reinterpret_cast<__m512i>(reinterpret_cast<U64x8>(x) >> 52);
+}
+
+// Eight values: limb i of every lane in v[i].
+struct Vec {
+  __m512i v[5];
+};
+
+// r = a b / R mod p for a, b < 2p with normalised limbs; r < 2p, normalised. Operand scanning:
+// per limb a_i, add a_i b, then m p with m making the lowest limb zero, and shift by one limb.
+// The accumulators are not normalised inside the loop (each gains at most 4 * 2^52 per step, so
+// they stay below 2^58); only the low 52 bits of t0 enter m (vpmadd52luq reads 52 bits).
+__attribute__((target("avx512f,avx512ifma"))) inline void mont_mul(Vec& r, const Vec& a,
+                                                                    const Vec& b,
+                                                                    const Vec& p,
+                                                                    __m512i pinv) {
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i t0 = zero, t1 = zero, t2 = zero, t3 = zero, t4 = zero, t5 = zero;
+  for (int i = 0; i < 5; ++i) {
+    const __m512i ai = a.v[i];
+    t0 = _mm512_madd52lo_epu64(t0, ai, b.v[0]);
+    t1 = _mm512_madd52lo_epu64(t1, ai, b.v[1]);
+    t2 = _mm512_madd52lo_epu64(t2, ai, b.v[2]);
+    t3 = _mm512_madd52lo_epu64(t3, ai, b.v[3]);
+    t4 = _mm512_madd52lo_epu64(t4, ai, b.v[4]);
+    t1 = _mm512_madd52hi_epu64(t1, ai, b.v[0]);
+    t2 = _mm512_madd52hi_epu64(t2, ai, b.v[1]);
+    t3 = _mm512_madd52hi_epu64(t3, ai, b.v[2]);
+    t4 = _mm512_madd52hi_epu64(t4, ai, b.v[3]);
+    t5 = _mm512_madd52hi_epu64(t5, ai, b.v[4]);
+    const __m512i m = _mm512_madd52lo_epu64(zero, t0, pinv);
+    t0 = _mm512_madd52lo_epu64(t0, m, p.v[0]);
+    t1 = _mm512_madd52lo_epu64(t1, m, p.v[1]);
+    t2 = _mm512_madd52lo_epu64(t2, m, p.v[2]);
+    t3 = _mm512_madd52lo_epu64(t3, m, p.v[3]);
+    t4 = _mm512_madd52lo_epu64(t4, m, p.v[4]);
+    t1 = _mm512_madd52hi_epu64(t1, m, p.v[0]);
+    t2 = _mm512_madd52hi_epu64(t2, m, p.v[1]);
+    t3 = _mm512_madd52hi_epu64(t3, m, p.v[2]);
+    t4 = _mm512_madd52hi_epu64(t4, m, p.v[3]);
+    t5 = _mm512_madd52hi_epu64(t5, m, p.v[4]);
+    // t0 is now a multiple of 2^52: its carry moves up, and every limb moves down one place.
+    t0 = _mm512_add_epi64(t1, shr52(t0));
+    t1 = t2;
+    t2 = t3;
+    t3 = t4;
+    t4 = t5;
+    t5 = zero;
+  }
+  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(kMask52));
+  t1 = _mm512_add_epi64(t1, shr52(t0));
+  t2 = _mm512_add_epi64(t2, shr52(t1));
+  t3 = _mm512_add_epi64(t3, shr52(t2));
+  t4 = _mm512_add_epi64(t4, shr52(t3));
+  r.v[0] = _mm512_and_si512(t0, mask);
+  r.v[1] = _mm512_and_si512(t1, mask);
+  r.v[2] = _mm512_and_si512(t2, mask);
+  r.v[3] = _mm512_and_si512(t3, mask);
+  r.v[4] = t4;  // below 2^48: the value is below 2p < 2^256
+}
+
+// Eight lanes of x^e (fixed 4-bit windows, as Fp::pow). in52/out52: lane-major, 8 x 5 limbs.
+__attribute__((target("avx512f,avx512ifma"))) void pow8(const Modulus& m,
+                                                        const std::uint64_t (*in52)[5],
+                                                        const Limbs4& e,
+                                                        std::uint64_t (*out52)[5]) {
+  Vec p, r2, x, one;
+  for (int i = 0; i < 5; ++i) {
+    p.v[i] = _mm512_set1_epi64(static_cast<long long>(m.p[i]));
+    r2.v[i] = _mm512_set1_epi64(static_cast<long long>(m.r2[i]));
+    alignas(64) std::uint64_t lane[8];
+    for (int k = 0; k < 8; ++k) lane[k] = in52[k][i];
+    x.v[i] = _mm512_load_si512(lane);
+    one.v[i] = _mm512_set1_epi64(i == 0 ? 1 : 0);
+  }
+  const __m512i pinv = _mm512_set1_epi64(static_cast<long long>(m.pinv));
+  Vec table[16];
+  mont_mul(table[1], x, r2, p, pinv);     // x R
+  mont_mul(table[0], one, r2, p, pinv);   // R (one)
+  for (int k = 2; k < 16; ++k) mont_mul(table[k], table[k - 1], table[1], p, pinv);
+  int top = 255;
+  while (top > 0 && ((e[static_cast<std::size_t>(top / 64)] >> (top % 64)) & 1) == 0) --top;
+  Vec acc = table[0];
+  for (int w = top / 4; w >= 0; --w) {
+    for (int k = 0; k < 4; ++k) mont_mul(acc, acc, acc, p, pinv);
+    const unsigned digit =
+        static_cast<unsigned>((e[static_cast<std::size_t>(w / 16)] >> (4 * (w % 16))) & 0xF);
+    mont_mul(acc, acc, table[digit], p, pinv);
+  }
+  mont_mul(acc, acc, one, p, pinv);  // out of Montgomery form: below p + 1 (0 may come out as p)
+  for (int i = 0; i < 5; ++i) {
+    alignas(64) std::uint64_t lane[8];
+    _mm512_store_si512(lane, acc.v[i]);
+    for (int k = 0; k < 8; ++k) out52[k][i] = lane[k];
+  }
+  // The table holds powers of the inputs: wiped like Fp::pow's.
+  secure_wipe(table, sizeof(table));
+  secure_wipe(&acc, sizeof(acc));
+  secure_wipe(&x, sizeof(x));
+}
+
+#endif  // STOFFEL_IFMA_KERNEL
+
+}  // namespace
+
+bool enabled() {
+  return g_on;
+}
+
+void set_enabled(bool on) {
+  g_on = on && g_cpu;
+}
+
+Modulus make_modulus(const Limbs4& p) {
+  Modulus m;
+  m.p64 = p;
+  m.p = to52(p);
+  // -p^-1 mod 2^52 by Newton's iteration (each step doubles the correct low bits; p is odd).
+  std::uint64_t inv = 1;
+  for (int i = 0; i < 7; ++i) inv *= 2 - p[0] * inv;
+  m.pinv = (0 - inv) & kMask52;
+  // R^2 mod p = 2^520 mod p by doubling 1 520 times (once per field; p < 2^256, so a doubled
+  // value below p fits in 257 bits: five limbs).
+  std::array<std::uint64_t, 5> x{1, 0, 0, 0, 0};
+  for (int k = 0; k < 520; ++k) {
+    std::uint64_t carry = 0;
+    for (std::size_t i = 0; i < 5; ++i) {
+      const std::uint64_t next = x[i] >> 63;
+      x[i] = (x[i] << 1) | carry;
+      carry = next;
+    }
+    // x >= p ? x - p : x (x < 2p)
+    std::array<std::uint64_t, 5> d{};
+    std::uint64_t borrow = 0;
+    for (std::size_t i = 0; i < 5; ++i) d[i] = sbb(x[i], i < 4 ? p[i] : 0, borrow);
+    if (!borrow) x = d;
+  }
+  m.r2 = to52(Limbs4{x[0], x[1], x[2], x[3]});
+  return m;
+}
+
+void pow_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs4& e,
+              Limbs4* out) {
+#ifdef STOFFEL_IFMA_KERNEL
+  std::uint64_t in52[8][5], out52[8][5];
+  for (std::size_t at = 0; at < count; at += 8) {
+    const std::size_t k = std::min<std::size_t>(8, count - at);
+    for (std::size_t j = 0; j < 8; ++j) {
+      const auto l = to52(in[at + std::min(j, k - 1)]);  // a short last group repeats its last
+      std::copy(l.begin(), l.end(), in52[j]);
+    }
+    pow8(m, in52, e, out52);
+    for (std::size_t j = 0; j < k; ++j) out[at + j] = reduce_once(from52(out52[j]), m.p64);
+  }
+  secure_wipe(in52, sizeof(in52));
+  secure_wipe(out52, sizeof(out52));
+#else
+  (void)m, (void)in, (void)count, (void)e, (void)out;
+#endif
+}
+
+}  // namespace stoffel::math::ifma

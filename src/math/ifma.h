@@ -1,0 +1,47 @@
+// Eight exponentiations at once with AVX-512 IFMA (vpmadd52luq / vpmadd52huq), for the fields of
+// four 64-bit limbs (docs/math.md, "Exponentiations eight at a time").
+//
+// Random bits take one square root each, and a square root is one exponentiation: a chain of
+// about 280 dependent multiplications, which the 64-bit kernel (mont_mul_x86.h) cannot overlap.
+// Eight independent chains in the eight 64-bit lanes of a 512-bit register can. Values are held
+// in radix 2^52, five limbs per value and one register per limb:
+//
+//   limb i of values 0..7:   zmm[i] = | v7_i | v6_i | ... | v0_i |     (52 bits used of each 64)
+//   value = limb0 + limb1 2^52 + limb2 2^104 + limb3 2^156 + limb4 2^208   (260 bits)
+//
+// in Montgomery form with R = 2^260 (R > 4p, so products of values below 2p stay below 2p and no
+// final subtraction is needed between multiplications). This form is private to ifma.cpp: the
+// interface takes and returns canonical values, and Fp converts (fp.h, Fp::pow_many).
+//
+// Like Fp::pow, the sequence of operations depends only on the (public) exponent; the table of
+// powers is indexed by exponent digits only.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace stoffel::math::ifma {
+
+using Limbs4 = std::array<std::uint64_t, 4>;
+
+// Whether this CPU runs the IFMA kernel (AVX-512 F and IFMA, from CPUID, decided once; never with
+// STOFFEL_NO_IFMA=1 in the environment) and it is switched on (tests switch it off to cover the
+// scalar path).
+bool enabled();
+void set_enabled(bool on);  // on: only if the CPU has it
+
+// The constants of one odd modulus p < 2^256 in radix 2^52 (made once per field).
+struct Modulus {
+  std::array<std::uint64_t, 5> p{};   // p in radix 2^52
+  std::array<std::uint64_t, 5> r2{};  // R^2 mod p, R = 2^260
+  std::uint64_t pinv = 0;             // -p^-1 mod 2^52
+  Limbs4 p64{};                       // p in 64-bit limbs
+};
+Modulus make_modulus(const Limbs4& p);
+
+// out[i] = in[i]^e mod p for canonical in[i] < p, i < count (any count; in and out may be the
+// same array). Requires enabled().
+void pow_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs4& e, Limbs4* out);
+
+}  // namespace stoffel::math::ifma
