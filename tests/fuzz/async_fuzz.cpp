@@ -12,9 +12,8 @@
 //
 // Properties: a body async_wire::parse accepts re-encodes (async_wire::build) to exactly the
 // same bytes (the encoding is canonical); what party 0 sends itself always parses and is
-// accepted by its own instance; an RBC instance delivers once, at most max_payload bytes, and
-// party 0's own broadcast delivers exactly its payload; an ABA decision never changes and its
-// round never passes max_rounds. (The memory faulty peers can make an instance hold is bounded
+// accepted by its own instance; an RBC instance delivers once, at most max_payload bytes; an ABA
+// decision never changes and its round never passes max_rounds. (The memory faulty peers can make an instance hold is bounded
 // by its owner, AsyncHub, which this target does not include.)
 #include <algorithm>
 #include <cstring>
@@ -96,7 +95,6 @@ struct Party0 {
   Outbox out;
   std::vector<bool> delivered = std::vector<bool>(kN, false);
   std::optional<bool> decision;
-  std::optional<std::vector<std::uint8_t>> own_payload;
 
   Party0() {
     for (std::size_t b = 0; b < kN; ++b) {
@@ -124,10 +122,9 @@ struct Party0 {
         delivered[m->party] = true;
         const net::Bytes p = inst.take_payload();
         fuzz::check(p.size() <= kMaxPayload, "RBC delivered more than max_payload");
-        if (m->party == 0 && own_payload) {
-          fuzz::check(std::equal(p.begin(), p.end(), own_payload->begin(), own_payload->end()),
-                      "party 0's own broadcast delivered another payload");
-        }
+        // Not checked: that party 0's own broadcast delivers its own payload. Three faulty
+        // parties out of four (more than t) can agree on another one with their READYs; the
+        // campaign found exactly that (corpus/async/regression-more-than-t-ready-another-payload).
       }
       fuzz::check(inst.delivered() == delivered[m->party], "an RBC instance undelivered");
     } else {
@@ -167,7 +164,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::size_t len = in.u8() * 16u;  // 0..4080 bytes: Bracha and AVID
     std::vector<std::uint8_t> payload(len);
     for (std::size_t i = 0; i < len; ++i) payload[i] = static_cast<std::uint8_t>(i * 31 + 7);
-    p.own_payload = payload;
     p.rbc[0]->start(payload, p.out);
     p.loop_back();
   }
