@@ -153,8 +153,10 @@ struct Registration {
   std::uint16_t protocol = mpc::kProtocolVersion;  // this build's; sent last (N17)
 };
 // Why `reg` cannot join a session that runs `session` (what differs, both values named, for a
-// REFUSED reason and the bootnode's log), or nullopt if it can. The MPC protocol version is
-// compared first: parties of different builds would otherwise take each other for faulty.
+// REFUSED reason and the bootnode's log), or nullopt if it can, the program apart: the bootnode
+// refuses another program with its own code (kProgramMismatch) once the versions agree. The MPC
+// protocol version is compared first: parties of different builds would otherwise take each
+// other for faulty.
 std::optional<std::string> registration_mismatch(const Registration& reg,
                                                  const Registration& session);
 struct Status {
