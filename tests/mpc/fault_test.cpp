@@ -307,11 +307,12 @@ struct PreprocResult {
 template <typename G>
 std::vector<PreprocResult> preprocess_and_multiply(LocalSessionImpl& s,
                                                    const std::vector<std::vector<FieldBytes>>& xsh,
-                                                   const std::vector<std::vector<FieldBytes>>& ysh) {
+                                                   const std::vector<std::vector<FieldBytes>>& ysh,
+                                                   std::size_t randoms = 2 * kW) {
   const std::size_t n = s.config().n;
   std::vector<PreprocResult> res(n);
   run_parties(s, [&](std::size_t i) {
-    auto ok = s.engine(i).preprocess({2 * kW, 4, 0, 0});
+    auto ok = s.engine(i).preprocess({randoms, 4, 0, 0});
     if (!ok) return void(res[i].error = ok.error().message);
     auto z = s.party(i).mul(xsh[i], ysh[i]);
     if (!z) return void(res[i].error = z.error().message);
@@ -437,6 +438,85 @@ TEST(FaultTest, RowShareLiarIsCaughtByDispute) {
     ASSERT_EQ(res[i].disputes.size(), 1u) << "party " << i;
     EXPECT_EQ(res[i].disputes[0].second, 3u);  // with the first checker
     EXPECT_EQ(res[i].disputes[0].first, 0u);
+    EXPECT_TRUE(res[i].suspects.empty()) << "party " << i;
+  }
+}
+
+// --- the combined check of large runs (decision P11) -------------------------------------------
+// A first run of 3,000 random shares has 1,002 columns per dealer at n = 5: it is checked on
+// combinations. Its rounds: 1 deal, 2 "dealing closed", 3 challenges, 4 combinations, 5 on the
+// verdicts' agreement.
+constexpr std::size_t kLargeRun = 3000;
+
+// A party that lies only about its combinations is caught by a dispute with the first checker,
+// exactly as a party lying about its row shares in a small run; nobody is convicted.
+TEST(CombinedCheck, CombinationLiarIsCaughtByDispute) {
+  net::FaultPlan plan;
+  plan.corrupt = [](std::size_t from, std::size_t to, net::Bytes& payload,
+                    std::mt19937_64& rng) {
+    if (round_of(payload) == 4) wrong_shares(from, to, payload, rng);
+  };
+  plan.senders[3] = always_corrupt();
+  auto s = make_session(config_for(5, math::FieldKind::Bls12_381, 151), {}, plan);
+  ASSERT_TRUE(s);
+  const Fixture fx = make_inputs(5, 1);
+  const auto res = preprocess_and_multiply<F>(*s, fx.xsh, fx.ysh, kLargeRun);
+  EXPECT_GT(s->faults()->counters().corrupted, 0u);
+  for (std::size_t i : {0u, 1u, 2u, 4u}) {
+    ASSERT_EQ(res[i].error, "") << "party " << i;
+    for (std::size_t k = 0; k < kW; ++k) EXPECT_EQ(res[i].products[k], enc(fx.x[k] * fx.y[k]));
+    EXPECT_TRUE(res[i].convicted.empty()) << "party " << i;
+    ASSERT_EQ(res[i].disputes.size(), 1u) << "party " << i;
+    EXPECT_EQ(res[i].disputes[0], (std::pair<std::size_t, std::size_t>{0, 3})) << "party " << i;
+    EXPECT_TRUE(res[i].suspects.empty()) << "party " << i;
+  }
+}
+
+// A dealer that deals well-formed but inconsistent shares in a large run (one element to each of
+// two parties: the errors hide among 1,002 columns) is convicted: its revealed combination
+// disagrees with both parties' claims, two disputes exceed t = 1.
+TEST(CombinedCheck, InconsistentDealerIsConvicted) {
+  net::FaultPlan plan;
+  plan.corrupt = [](std::size_t, std::size_t to, net::Bytes& payload, std::mt19937_64&) {
+    const std::size_t at = wire::kHeaderSize + 500 * wire::kElementSize;
+    if (round_of(payload) == 1 && (to == 2 || to == 3) && payload.size() > at) payload[at] ^= 1;
+  };
+  plan.senders[4] = always_corrupt();
+  auto s = make_session(config_for(5, math::FieldKind::Bls12_381, 161), {}, plan);
+  ASSERT_TRUE(s);
+  const Fixture fx = make_inputs(5, 1);
+  const auto res = preprocess_and_multiply<F>(*s, fx.xsh, fx.ysh, kLargeRun);
+  EXPECT_GT(s->faults()->counters().corrupted, 0u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    ASSERT_EQ(res[i].error, "") << "party " << i;
+    for (std::size_t k = 0; k < kW; ++k) EXPECT_EQ(res[i].products[k], enc(fx.x[k] * fx.y[k]));
+    EXPECT_EQ(res[i].convicted, std::vector<std::size_t>{4}) << "party " << i;
+  }
+}
+
+// A checker that sends two parties another challenge than the others (its challenge message
+// only) does not split the honest parties and blames nobody honest: its check fails on those two
+// parties' combinations, its verdict carries the challenge it really used, and against that one
+// both parties' answers differ from what they should be: two disputes with it, more than t, so
+// it is excluded (as not named a liar: it was the accuser, nobody proved a value of its wrong).
+TEST(CombinedCheck, EquivocatingChallengeExcludesTheChecker) {
+  net::FaultPlan plan;
+  plan.corrupt = [](std::size_t from, std::size_t to, net::Bytes& payload,
+                    std::mt19937_64& rng) {
+    if (round_of(payload) == 3 && (to == 1 || to == 2)) wrong_shares(from, to, payload, rng);
+  };
+  plan.senders[0] = always_corrupt();
+  auto s = make_session(config_for(5, math::FieldKind::Bls12_381, 171), {}, plan);
+  ASSERT_TRUE(s);
+  const Fixture fx = make_inputs(5, 1);
+  const auto res = preprocess_and_multiply<F>(*s, fx.xsh, fx.ysh, kLargeRun);
+  EXPECT_GT(s->faults()->counters().corrupted, 0u);
+  const std::vector<std::pair<std::size_t, std::size_t>> disputes = {{0, 1}, {0, 2}};
+  for (std::size_t i = 1; i < 5; ++i) {
+    ASSERT_EQ(res[i].error, "") << "party " << i;
+    for (std::size_t k = 0; k < kW; ++k) EXPECT_EQ(res[i].products[k], enc(fx.x[k] * fx.y[k]));
+    EXPECT_EQ(res[i].excluded(), std::vector<std::size_t>{0}) << "party " << i;
+    EXPECT_EQ(res[i].disputes, disputes) << "party " << i;
     EXPECT_TRUE(res[i].suspects.empty()) << "party " << i;
   }
 }

@@ -246,10 +246,11 @@ TEST(SessionTest, LargeBatchSpansSeveralPreprocessingRuns) {
     for (std::size_t k = 0; k < count; k += 97) EXPECT_EQ(out[i][k], (xs[k] * ys[k]).to_bytes());
     EXPECT_EQ(out[i].back(), (xs.back() * ys.back()).to_bytes());
     // Two preprocessing runs, then the multiplication's opening and the final opening. A run
-    // at n = 4, t = 1 with nobody convicted: deal, check, Eval, Reveal, then the broadcast of
-    // verdicts and opening status with its agreement on the fast path (1 + 1 + 6, decision
-    // P5): 12 rounds.
-    EXPECT_EQ(rounds[i], 2u * 12u + 2u);
+    // at n = 4, t = 1 with nobody convicted: deal, the combined check of a large run (closed,
+    // challenge, combinations: decision P11), Eval, Reveal, then the broadcast of verdicts and
+    // opening status with its agreement on the fast path (1 + 1 + 6, decision P5): 14 rounds.
+    // Both runs are large (8,192 and 1,000 triples: at least kCombinedCheckColumns columns).
+    EXPECT_EQ(rounds[i], 2u * 14u + 2u);
   }
 }
 

@@ -46,6 +46,10 @@ inline constexpr std::uint32_t kTruncKappa = 40;
 inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
 // Items per preprocessing run (larger requests take several runs).
 inline constexpr std::size_t kRunItems = 8192;
+// Runs with at least this many columns per dealer are checked on random combinations of their
+// columns instead of whole rows (decision P11): two more rounds, a few elements per checker
+// instead of a row of `cols`.
+inline constexpr std::size_t kCombinedCheckColumns = 256;
 // Inputs per client and call (docs/mpc.md, "Client input").
 inline constexpr std::size_t kMaxClientInputs = 65536;
 
@@ -237,7 +241,15 @@ class HbPartyImpl final : public HbParty {
   F expected_share(const Run& run, const std::vector<std::size_t>& columns,
                    const std::vector<F>& polys, std::size_t row, std::size_t column,
                    std::size_t k) const;
-  Result<void> resolve_check(const Run& run, std::size_t checker, const BaValue& verdict);
+  // The combined check (decision P11): rounds "dealing closed", challenge and combined row shares;
+  // a checker leaves its verdict in `verdict` (OK, or FAIL with its challenge seed).
+  Result<void> combined_check(const Run& run, const std::vector<F>& out,
+                              const std::vector<std::size_t>& checkers, BaValue& verdict);
+  // The run whose columns are the three combinations of `run`'s under the challenge `seed`:
+  // column 0 the random shares', 1 and 2 the double sharings' degree-t and degree-2t halves.
+  Run combined_run(const Run& run, const F& seed) const;
+  Result<void> resolve_check(const Run& run, std::size_t checker, const BaValue& verdict,
+                             bool combined);
   Result<void> resolve_open(const Run& run, std::size_t party, const BaValue& status);
   // After a change of the fault state: conviction by dispute count, and names for the warnings.
   void settle_faults();

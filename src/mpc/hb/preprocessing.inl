@@ -255,7 +255,15 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   const std::vector<std::size_t> checkers(run.dealers.begin(),
                                           run.dealers.begin() + static_cast<std::ptrdiff_t>(nc));
   BaValue verdict;  // this party's, if it is a checker
-  if (run.t_d > 0) {
+  // Large runs are checked on random combinations of their columns (decision P11), small ones
+  // row by row; the choice depends only on the run's size, so every party makes the same.
+  const bool combined = run.t_d > 0 && cols >= kCombinedCheckColumns;
+  if (combined) {
+    if (auto ok = combined_check(run, out, checkers, verdict); !ok) {
+      return ok.error().with_context("preprocessing: ");
+    }
+  }
+  if (run.t_d > 0 && !combined) {
     // Round 2: rows 0..2t_D-1 to their checkers, the first 2t_D dealers.
     const std::uint64_t check_round = router_.next_round();
     for (std::size_t i = 0; i < nc; ++i) {
@@ -421,7 +429,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       mine.push_back(bits);
     }
     Agreement ba = make_agreement();
-    const std::size_t max_record = 8 + (5 + 2 * 33 * n) + (6 + 33 * n) + mask_bytes;
+    const std::size_t max_record = 8 + (5 + 32 + 2 * 33 * n) + (6 + 33 * n) + mask_bytes;
     auto agreed = ba.broadcast(senders, mine, max_record);
     if (!agreed) {
       wipe_all();
@@ -494,7 +502,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     for (std::size_t i = 0; i < nc; ++i) {
       if (!counts(checkers[i]) || is_ok(verdicts[checkers[i]])) continue;
       // The lowest failing checker's complaint is resolved; this run's output is discarded.
-      auto ok = resolve_check(run, checkers[i], verdicts[checkers[i]]);
+      auto ok = resolve_check(run, checkers[i], verdicts[checkers[i]], combined);
       wipe_all();
       if (!ok) return ok.error().with_context("preprocessing: ");
       return false;

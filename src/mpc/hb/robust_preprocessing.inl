@@ -5,11 +5,13 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
 
+#include "math/rng.h"
 #include "mpc/hb/party_impl.h"
 #include "mpc/wire.h"
 
@@ -200,6 +202,236 @@ std::size_t HbPartyImpl<F>::first_failing_check(const Run& run, const std::vecto
   return kNone;
 }
 
+namespace combined {
+
+// The challenge of a combined check (decision P11): one coefficient per random-share column, then
+// one per double sharing (the same for its degree-t and degree-2t halves), expanded with ChaCha20
+// from the checker's seed, a field element it chose after every party had closed its dealing.
+template <typename F>
+std::vector<F> coefficients(const F& seed, std::size_t count) {
+  const math::Limbs x = seed.to_canonical();
+  std::array<std::uint8_t, 32> key{};
+  std::memcpy(key.data(), x.data(), key.size());
+  math::SeededRng rng(key);
+  std::vector<F> c(count);
+  F::random_fill(rng, std::span<F>(c));
+  return c;
+}
+
+// The three combinations of one row of kr + 2 kd values: z[0] = sum rho_c row[c] over the random
+// shares, z[1] and z[2] = sum sigma_q row[kr + q] (resp. row[kr + kd + q]) over the double
+// sharings' halves.
+template <typename F>
+void combine(const F* row, std::size_t kr, std::size_t kd, const std::vector<F>& coef, F* z) {
+  F a = F::zero(), b = F::zero(), c = F::zero();
+  for (std::size_t i = 0; i < kr; ++i) a += coef[i] * row[i];
+  for (std::size_t q = 0; q < kd; ++q) {
+    b += coef[kr + q] * row[kr + q];
+    c += coef[kr + q] * row[kr + kd + q];
+  }
+  z[0] = a;
+  z[1] = b;
+  z[2] = c;
+}
+
+inline constexpr std::size_t kWidth = 3;  // combinations per row
+
+}  // namespace combined
+
+template <typename F>
+typename HbPartyImpl<F>::Run HbPartyImpl<F>::combined_run(const Run& run, const F& seed) const {
+  const std::vector<F> coef = combined::coefficients(seed, run.kr + run.kd);
+  const std::size_t m = run.dealers.size(), n = cfg_.n, w = combined::kWidth;
+  Run v;
+  v.dealers = run.dealers;
+  v.pos = run.pos;
+  v.t_d = run.t_d;
+  v.kr = 1;
+  v.kd = 1;
+  v.cols = w;
+  v.him = run.him;
+  v.got = run.got;
+  v.in.resize(m * w);
+  for (std::size_t idx = 0; idx < m; ++idx) {
+    combined::combine(run.in.data() + idx * run.cols, run.kr, run.kd, coef, v.in.data() + idx * w);
+  }
+  if (!run.dealt.empty()) {
+    v.dealt.resize(n * w);
+    for (std::size_t k = 0; k < n; ++k) {
+      combined::combine(run.dealt.data() + k * run.cols, run.kr, run.kd, coef,
+                        v.dealt.data() + k * w);
+    }
+  }
+  return v;
+}
+
+// The combined check (decision P11, docs/mpc.md "Preprocessing"): three rounds instead of one,
+// and three field elements per party and checker instead of a row of `cols`.
+//   closed     every party tells every checker that it has closed its dealing round
+//   challenge  each checker, once every party it waits for has closed, sends a fresh seed
+//   combine    every party sends each checker the three combinations of its share of that
+//              checker's row under the checker's challenge (an empty message if none came)
+// The challenge must be unknown to a faulty dealer while an honest party still accepts its
+// dealing: otherwise the dealer could deal errors that cancel in the combination. Waiting for
+// "closed" from every party gives that (a party silent to the checker is erased in its check, as
+// in the row check).
+template <typename F>
+Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>& out,
+                                            const std::vector<std::size_t>& checkers,
+                                            BaValue& verdict) {
+  const std::size_t n = cfg_.n, self = cfg_.id, nc = checkers.size(), cols = run.cols;
+  const std::size_t w = combined::kWidth;
+  const std::size_t mine = run.pos[self] < nc ? run.pos[self] : kNone;  // checker index, if any
+  const std::uint64_t closed_round = router_.next_round();
+  const std::uint64_t seed_round = router_.next_round();
+  const std::uint64_t check_round = router_.next_round();
+  auto wait_all = [&](auto& awaited) {
+    return [&]() -> Result<bool> {
+      for (std::size_t p = 0; p < n; ++p) {
+        if (awaited(p)) return false;
+      }
+      return true;
+    };
+  };
+
+  for (std::size_t c : checkers) {
+    if (c == self) continue;
+    if (auto ok = router_.send(c, wire::encode_elements<F>(wire::Channel::kRound, closed_round,
+                                                           std::span<const F>{}));
+        !ok) {
+      return ok;
+    }
+  }
+  std::vector<F> seeds(nc, F::zero());
+  std::vector<std::uint8_t> has_seed(nc, 0);
+  if (mine != kNone) {
+    std::vector<std::uint8_t> heard(n, 0);
+    heard[self] = 1;
+    auto on_closed = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t>) {
+      heard[from] = 1;
+      return cnt == 0;
+    };
+    auto awaited = [&](std::size_t p) { return !heard[p] && wait_for(p); };
+    if (auto ok = router_.gather(closed_round, "preprocessing dealing closed", on_closed,
+                                 wait_all(awaited), awaited, true);
+        !ok) {
+      return ok;
+    }
+    for (std::size_t p = 0; p < n; ++p) {
+      if (awaited(p)) mark_silent(p);
+    }
+    F::random_fill(*rng_, std::span<F>(&seeds[mine], 1));
+    has_seed[mine] = 1;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == self) continue;
+      if (auto ok = router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, seed_round,
+                                                             std::span<const F>(&seeds[mine], 1)));
+          !ok) {
+        return ok;
+      }
+    }
+  }
+  {
+    std::vector<std::uint8_t> heard(n, 0);
+    heard[self] = 1;
+    auto on_seed = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+      const std::size_t i = run.pos[from];
+      if (i == kNone || i >= nc) return false;  // not a checker of this run
+      heard[from] = 1;
+      if (cnt != 1 || !wire::decode_elements<F>(body, std::span<F>(&seeds[i], 1))) {
+        seeds[i] = F::zero();
+        return false;
+      }
+      has_seed[i] = 1;
+      return true;
+    };
+    auto awaited = [&](std::size_t p) {
+      return run.pos[p] != kNone && run.pos[p] < nc && !heard[p] && wait_for(p);
+    };
+    if (auto ok = router_.gather(seed_round, "preprocessing challenges", on_seed,
+                                 wait_all(awaited), awaited, true);
+        !ok) {
+      return ok;
+    }
+    for (std::size_t p = 0; p < n; ++p) {
+      if (awaited(p)) mark_silent(p);
+    }
+  }
+
+  std::vector<F> word;  // the checker's: word[k * w + j], party k's combination j
+  std::vector<std::uint8_t> have;
+  if (mine != kNone) {
+    word.assign(n * w, F::zero());
+    have.assign(n, 0);
+  }
+  for (std::size_t i = 0; i < nc; ++i) {
+    F z[combined::kWidth] = {};
+    std::span<const F> answer;  // empty: no challenge came from this checker
+    if (has_seed[i]) {
+      combined::combine(out.data() + i * cols, run.kr, run.kd,
+                        combined::coefficients(seeds[i], run.kr + run.kd), z);
+      answer = std::span<const F>(z, w);
+    }
+    if (checkers[i] == self) {
+      std::copy_n(z, w, word.begin() + static_cast<std::ptrdiff_t>(self * w));
+      have[self] = 1;
+    } else if (auto ok = router_.send(checkers[i], wire::encode_elements<F>(
+                                                       wire::Channel::kRound, check_round, answer));
+               !ok) {
+      return ok;
+    }
+    math::wipe(std::span<F>(z, w));
+  }
+  if (mine == kNone) return {};
+
+  verdict = BaValue{record::kOk};
+  std::vector<std::uint8_t> heard(have);
+  auto on_check = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+    heard[from] = 1;
+    if (cnt == 0) return true;  // it had no challenge of this checker: counted as missing
+    const std::span<F> dst(word.data() + from * w, w);
+    if (cnt != w || !wire::decode_elements<F>(body, dst)) {
+      std::fill(dst.begin(), dst.end(), F::zero());
+      return false;
+    }
+    have[from] = 1;
+    return true;
+  };
+  auto awaited = [&](std::size_t p) { return !heard[p] && wait_for(p); };
+  if (auto ok = router_.gather(check_round, "preprocessing combined check shares", on_check,
+                               wait_all(awaited), awaited, true);
+      !ok) {
+    return ok;
+  }
+  for (std::size_t p = 0; p < n; ++p) {
+    if (awaited(p)) mark_silent(p);
+  }
+  // As the row check (try_run), on the combinations: the random shares' on a degree-t
+  // polynomial, the double sharings' on degree t and 2t with equal values at 0.
+  const std::vector<std::uint8_t> erased = erasures_check();
+  bool missing = false;
+  for (std::size_t p = 0; p < n; ++p) missing |= !erased[p] && !have[p];
+  Run shape;
+  shape.kr = 1;
+  shape.kd = 1;
+  shape.cols = w;
+  const std::size_t c = missing ? 0 : first_failing_check(shape, word, erased);
+  if (c != kNone) {
+    verdict = BaValue{record::kFail};
+    record::put_u32(verdict, static_cast<std::uint32_t>(c));
+    record::put_elem(verdict, seeds[mine]);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint8_t flag = erased[k] ? record::kErased
+                                : have[k] ? record::kPresent
+                                          : record::kMissing;
+      record::put_value(verdict, flag, word[k * w + c]);
+      if (c >= shape.kr) record::put_value(verdict, flag, word[k * w + c + shape.kd]);
+    }
+  }
+  math::wipe(std::span<F>(word));
+  return {};
+}
+
 template <typename F>
 Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
     const Run& run, const std::vector<std::size_t>& columns) {
@@ -310,14 +542,34 @@ F HbPartyImpl<F>::expected_share(const Run& run, const std::vector<std::size_t>&
 
 // A checker's FAIL verdict: what it received for the failing check, against what every party
 // should have sent given the revealed (and then consistent) dealings.
+// With `combined` (decision P11) the verdict also carries the checker's challenge seed, and the
+// columns are the three combinations under it (combined_run): a party that answered with another
+// challenge than the agreed one (a faulty checker's equivocation) disputes with the checker.
 template <typename F>
-Result<void> HbPartyImpl<F>::resolve_check(const Run& run, std::size_t checker,
-                                        const BaValue& verdict) {
+Result<void> HbPartyImpl<F>::resolve_check(const Run& full, std::size_t checker,
+                                        const BaValue& verdict, bool combined) {
   const std::size_t n = cfg_.n;
   record::Reader r(verdict);
   std::uint8_t tag = 0;
   std::uint32_t c = 0;
-  bool ok = r.u8(tag) && tag == record::kFail && r.u32(c) && c < run.kr + run.kd;
+  bool ok = r.u8(tag) && tag == record::kFail && r.u32(c);
+  std::optional<Run> mixed;
+  if (ok && combined) {
+    F seed{};
+    ok = r.elem(seed);
+    if (ok) mixed = combined_run(full, seed);
+  }
+  struct WipeMixed {  // the combinations are of secret shares: wiped on every way out
+    std::optional<Run>& r;
+    ~WipeMixed() {
+      if (r) {
+        math::wipe(std::span<F>(r->in));
+        math::wipe(std::span<F>(r->dealt));
+      }
+    }
+  } wipe_mixed{mixed};
+  const Run& run = mixed ? *mixed : full;
+  ok = ok && c < run.kr + run.kd;
   std::vector<std::size_t> columns;
   if (ok) columns = c < run.kr ? std::vector<std::size_t>{c} : std::vector<std::size_t>{c, c + run.kd};
   std::vector<std::uint8_t> flag(n * columns.size());
