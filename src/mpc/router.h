@@ -176,6 +176,16 @@ class Router {
 template <typename OnMessage, typename Progress, typename Awaited>
 Result<void> Router::gather(std::uint64_t round, const char* what, OnMessage&& on_message,
                             Progress&& progress, Awaited&& awaited, bool finish_on_timeout) {
+  // Only the last round taken may be gathered: while waiting, this party's keep-alives announce
+  // round_ as the round it has reached, and a peer awaiting an earlier message from it gives it
+  // up one timeout after that (deadline_for). A protocol that took its next rounds ahead of time
+  // would make a party held up in this round look past it. An internal error, never input.
+  if (round != round_) {
+    return make_error(ErrorKind::Protocol,
+                      std::string("internal error: gathering ") + what + " in round " +
+                          std::to_string(round) + " after round " + std::to_string(round_) +
+                          " was taken (rounds must be taken when entered)");
+  }
   const auto start = Clock::now();
   back(start);
   // Waiting is not being away: the next call counts its absence from the end of this one.

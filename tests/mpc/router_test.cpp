@@ -37,6 +37,7 @@ TEST(Router, AFutureRoundKeepsOneMessagePerSender) {
   };
   auto all = [&]() -> Result<bool> { return heard == n - 1; };
   auto awaited = [](std::size_t) { return true; };
+  ASSERT_EQ(router.next_round(), 1u);
   ASSERT_TRUE(router.gather(1, "round 1", count, all, awaited));
   EXPECT_EQ(suspects, std::vector<std::size_t>(999, 1));
 
@@ -51,10 +52,35 @@ TEST(Router, AFutureRoundKeepsOneMessagePerSender) {
     }
     return true;
   };
+  ASSERT_EQ(router.next_round(), 2u);
   ASSERT_TRUE(router.gather(2, "round 2", keep, all, awaited));
   ASSERT_EQ(from_party_1.size(), 1u);
   EXPECT_TRUE(from_party_1[0] == F::from_i64(100));  // the first one sent
   EXPECT_EQ(suspects.size(), 999u);                  // nothing new
+}
+
+// Only the last round taken can be gathered (docs/decisions.md W9): a party's keep-alives
+// announce its last round taken, so a protocol that took a later round before gathering this one
+// would be given up by peers awaiting its message of this one. Caught as an internal error.
+TEST(Router, GathersOnlyTheLastRoundTaken) {
+  const std::size_t n = 2;
+  net::InMemoryNetwork net(n);
+  Router router(net.endpoint(0), n, std::chrono::milliseconds(5000), [](std::size_t) {});
+  const std::uint64_t first = router.next_round();
+  ASSERT_TRUE(net.endpoint(1).send(0, round_message(first, 1)));
+  (void)router.next_round();  // taken ahead of time
+  bool called = false;
+  auto any = [&](std::size_t, std::uint32_t, std::span<const std::uint8_t>) {
+    called = true;
+    return true;
+  };
+  auto done = [&]() -> Result<bool> { return called; };
+  auto awaited = [](std::size_t) { return true; };
+  auto r = router.gather(first, "round 1", any, done, awaited);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::Protocol);
+  EXPECT_NE(r.error().message.find("internal error"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(called);
 }
 
 }  // namespace

@@ -282,9 +282,12 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
   const std::size_t n = cfg_.n, self = cfg_.id, nc = checkers.size(), cols = run.cols;
   const std::size_t w = combined::kWidth;
   const std::size_t mine = run.pos[self] < nc ? run.pos[self] : kNone;  // checker index, if any
+  // Each round number is taken only when this party enters the round, never ahead: a waiting
+  // party's keep-alives carry the last round it has started (router.h), and a checker still
+  // waiting for "closed" must announce the closed round, so that parties awaiting its challenge
+  // see it is still behind and keep waiting. Taking all three at once made a checker held up by
+  // a crashed party look as if it were past the challenge round, and everybody gave it up.
   const std::uint64_t closed_round = router_.next_round();
-  const std::uint64_t seed_round = router_.next_round();
-  const std::uint64_t check_round = router_.next_round();
   auto wait_all = [&](auto& awaited) {
     return [&]() -> Result<bool> {
       for (std::size_t p = 0; p < n; ++p) {
@@ -320,6 +323,9 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
     for (std::size_t p = 0; p < n; ++p) {
       if (awaited(p)) mark_silent(p);
     }
+  }
+  const std::uint64_t seed_round = router_.next_round();
+  if (mine != kNone) {
     F::random_fill(*rng_, std::span<F>(&seeds[mine], 1));
     has_seed[mine] = 1;
     for (std::size_t j = 0; j < n; ++j) {
@@ -358,6 +364,7 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
     }
   }
 
+  const std::uint64_t check_round = router_.next_round();
   std::vector<F> word;  // the checker's: word[k * w + j], party k's combination j
   std::vector<std::uint8_t> have;
   if (mine != kNone) {
