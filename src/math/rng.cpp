@@ -32,6 +32,49 @@ void SystemRng::fill(std::span<std::uint8_t> out) {
   if (!out.empty()) randombytes_buf(out.data(), out.size());
 }
 
+SecureRng::SecureRng() : from_os_(true) {
+  if (sodium_init() < 0) { /* portable fallbacks still work */
+  }
+  randombytes_buf(key_.data(), key_.size());
+}
+
+SecureRng::SecureRng(std::span<const std::uint8_t, 32> first_key) : from_os_(false) {
+  if (sodium_init() < 0) { /* portable fallbacks still work */
+  }
+  std::copy(first_key.begin(), first_key.end(), key_.begin());
+}
+
+SecureRng::~SecureRng() {
+  secure_wipe(key_.data(), key_.size());
+  secure_wipe(buffer_.data(), buffer_.size());
+}
+
+void SecureRng::refill() {
+  if (from_os_ && since_reseed_ >= kReseedBytes) {
+    randombytes_buf(key_.data(), key_.size());
+    since_reseed_ = 0;
+  }
+  static constexpr std::array<std::uint8_t, crypto_stream_chacha20_NONCEBYTES> kNonce{};
+  crypto_stream_chacha20(buffer_.data(), buffer_.size(), kNonce.data(), key_.data());
+  std::memcpy(key_.data(), buffer_.data(), key_.size());  // fast key erasure
+  sodium_memzero(buffer_.data(), key_.size());
+  used_ = 0;
+  since_reseed_ += kBufferSize;
+}
+
+void SecureRng::fill(std::span<std::uint8_t> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    if (used_ == kBufferSize) refill();
+    const std::size_t take = std::min(out.size() - done, kBufferSize - used_);
+    std::uint8_t* src = buffer_.data() + 32 + used_;
+    std::memcpy(out.data() + done, src, take);
+    sodium_memzero(src, take);
+    used_ += take;
+    done += take;
+  }
+}
+
 SeededRng::SeededRng(std::span<const std::uint8_t, 32> seed) {
   if (sodium_init() < 0) { /* portable fallbacks still work */
   }

@@ -1,5 +1,7 @@
-// Randomness for the math layer: one interface, two sources.
-//   SystemRng  - libsodium's randombytes_buf (the OS CSPRNG); use it for anything secret.
+// Randomness for the math layer: one interface, three sources.
+//   SystemRng  - libsodium's randombytes_buf (the OS CSPRNG): a system call per use.
+//   SecureRng  - the OS CSPRNG expanded in user space (ChaCha20 with fast key erasure); what a
+//                party draws its secret randomness from (docs/decisions.md F8).
 //   SeededRng  - a ChaCha20 key stream (libsodium crypto_stream_chacha20) from a 32-byte seed;
 //                deterministic, for reproducible tests and for protocols that expand a shared seed.
 #pragma once
@@ -29,6 +31,37 @@ class SystemRng final : public Rng {
  public:
   SystemRng();
   void fill(std::span<std::uint8_t> out) override;
+};
+
+// A ChaCha20 key stream keyed with 32 bytes of the OS CSPRNG, refilled with fast key erasure:
+// every refill computes kBufferSize + 32 bytes of key stream under the current key (nonce 0)
+// and replaces the key with the first 32 of them, so neither the state nor anything after it
+// reveals bytes already handed out (handed-out bytes are also erased from the buffer). The key
+// is drawn again from the OS every kReseedBytes. Not thread-safe: one per party.
+// Why (decision F8): a party draws several random field elements per product; the OS CSPRNG
+// costs a system call per 256 bytes, several per cent of a multiplication's CPU.
+class SecureRng final : public Rng {
+ public:
+  SecureRng();
+  // Tests only: the first key given instead of drawn from the OS (a known-answer test).
+  explicit SecureRng(std::span<const std::uint8_t, 32> first_key);
+  ~SecureRng() override;
+  SecureRng(const SecureRng&) = delete;
+  SecureRng& operator=(const SecureRng&) = delete;
+
+  void fill(std::span<std::uint8_t> out) override;
+
+  static constexpr std::size_t kBufferSize = 4096;
+  static constexpr std::size_t kReseedBytes = std::size_t{1} << 20;
+
+ private:
+  void refill();
+
+  bool from_os_;
+  std::array<std::uint8_t, 32> key_{};
+  std::array<std::uint8_t, 32 + kBufferSize> buffer_{};  // next key, then the bytes handed out
+  std::size_t used_ = kBufferSize;                       // bytes of the output part handed out
+  std::size_t since_reseed_ = 0;
 };
 
 // A deterministic stream: ChaCha20 keyed by the seed, nonce = refill counter. Two instances with

@@ -31,7 +31,7 @@ inline std::array<std::uint8_t, 32> stream_key(std::uint64_t seed, std::uint64_t
 
 inline std::unique_ptr<math::Rng> make_rng(std::uint64_t seed, std::uint64_t instance,
                                            std::uint64_t who, std::uint8_t role) {
-  if (seed == 0) return std::make_unique<math::SystemRng>();
+  if (seed == 0) return std::make_unique<math::SecureRng>();  // decision F8
   const auto key = stream_key(seed, instance, who, role);
   return std::make_unique<math::SeededRng>(std::span<const std::uint8_t, 32>(key));
 }
