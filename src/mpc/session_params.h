@@ -50,8 +50,9 @@ struct SessionParams {
 // The version of the engine's MPC protocol: the rounds and messages that every party of a session
 // must run alike (decision N17). A party registers it with the bootnode, which refuses a party of
 // another version. 1: until 2026-12-04. 2: square roots answer the smaller root (F6), so random
-// bits differ; large preprocessing runs are checked on combinations (P11), two more rounds.
-inline constexpr std::uint16_t kProtocolVersion = 2;
+// bits differ (P11 was reverted before version 2 landed). 3: large preprocessing runs are
+// checked on combinations (P11, re-landed with its fix), two more rounds.
+inline constexpr std::uint16_t kProtocolVersion = 3;
 
 // The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1
 // (computed without overflow for any t). Errors are Usage errors that say what would be allowed.
