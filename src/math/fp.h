@@ -51,10 +51,10 @@ namespace detail {
 
 __extension__ typedef unsigned __int128 u128;
 
-// Limb loops are unrolled and their helpers always inlined: the Montgomery product must compile
-// to straight-line code. Not under AddressSanitizer (the asan preset): there the unrolled,
-// instrumented bodies made one curve file take minutes to compile (GCC's loop unroller alone
-// spent 80 s on math/bls12_381.cpp), and the sanitizer build checks memory and UB, not speed.
+// Limb loops are unrolled (the helpers are always inlined): the Montgomery product must compile
+// to straight-line code. Not unrolled under GCC's AddressSanitizer (the asan preset): there the
+// unrolled, instrumented bodies made one curve file take minutes to compile (GCC's loop unroller
+// alone spent 80 s on math/bls12_381.cpp); the sanitizer build checks memory and UB, not speed.
 #if defined(__SANITIZE_ADDRESS__)
 #define STOFFEL_UNROLL_LIMBS
 #else

@@ -11,6 +11,27 @@ void secure_wipe(void* data, std::size_t size) {
   sodium_memzero(data, size);
 }
 
+namespace {
+
+// Hands out the unused bytes of a buffered key stream (`used` of `buffer` already gone), calling
+// `refill` whenever the buffer is used up (it must reset `used` to 0). Bytes handed out are
+// erased from the buffer so a later memory disclosure cannot recover them.
+template <typename Refill>
+void drain(std::span<std::uint8_t> buffer, std::size_t& used, std::span<std::uint8_t> out,
+           Refill&& refill) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    if (used == buffer.size()) refill();
+    const std::size_t take = std::min(out.size() - done, buffer.size() - used);
+    std::memcpy(out.data() + done, buffer.data() + used, take);
+    sodium_memzero(buffer.data() + used, take);
+    used += take;
+    done += take;
+  }
+}
+
+}  // namespace
+
 std::uint64_t Rng::next_u64() {
   std::array<std::uint8_t, 8> bytes{};
   fill(bytes);
@@ -63,16 +84,7 @@ void SecureRng::refill() {
 }
 
 void SecureRng::fill(std::span<std::uint8_t> out) {
-  std::size_t done = 0;
-  while (done < out.size()) {
-    if (used_ == kBufferSize) refill();
-    const std::size_t take = std::min(out.size() - done, kBufferSize - used_);
-    std::uint8_t* src = buffer_.data() + 32 + used_;
-    std::memcpy(out.data() + done, src, take);
-    sodium_memzero(src, take);
-    used_ += take;
-    done += take;
-  }
+  drain(std::span<std::uint8_t>(buffer_).subspan(32), used_, out, [this] { refill(); });
 }
 
 SeededRng::SeededRng(std::span<const std::uint8_t, 32> seed) {
@@ -102,16 +114,7 @@ void SeededRng::refill() {
 }
 
 void SeededRng::fill(std::span<std::uint8_t> out) {
-  std::size_t done = 0;
-  while (done < out.size()) {
-    if (used_ == kBufferSize) refill();
-    const std::size_t take = std::min(out.size() - done, kBufferSize - used_);
-    std::memcpy(out.data() + done, buffer_.data() + used_, take);
-    // Bytes handed out are erased from the buffer so a later memory disclosure cannot recover them.
-    sodium_memzero(buffer_.data() + used_, take);
-    used_ += take;
-    done += take;
-  }
+  drain(buffer_, used_, out, [this] { refill(); });
 }
 
 }  // namespace stoffel::math
