@@ -89,6 +89,14 @@ std::string format_party_stats(std::size_t index, const mpc::PartyStats& st, dou
     s += ", double sharings " + std::to_string(st.doubles_consumed) + "/" +
          std::to_string(st.doubles_generated);
   }
+  if (st.bits_generated + st.bits_loaded > 0) {
+    s += ", random bits " + std::to_string(st.bits_consumed) + "/" +
+         std::to_string(st.bits_generated + st.bits_loaded);
+  }
+  if (st.bounded_generated > 0) {
+    s += ", bounded randoms " + std::to_string(st.bounded_consumed) + "/" +
+         std::to_string(st.bounded_generated);
+  }
   if (st.triples_loaded + st.randoms_loaded + st.masks_loaded + st.bits_loaded > 0) {
     s += ", from the store: " + std::to_string(st.triples_loaded) + " triples, " +
          std::to_string(st.randoms_loaded) + " random shares, " +

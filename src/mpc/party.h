@@ -41,6 +41,8 @@ struct PartyStats {
   uint64_t randoms_generated = 0, randoms_consumed = 0;
   uint64_t masks_generated = 0, masks_consumed = 0;
   uint64_t bits_generated = 0, bits_consumed = 0;  // random bits for truncation (added by mpc)
+  // Bounded random values for truncation and comparisons (decision P12), added by mpc.
+  uint64_t bounded_generated = 0, bounded_consumed = 0;
   uint64_t comparisons = 0;  // values compared (mod2m, less_than_zero, equal_zero)
   // Double sharings ([r]_t, [r]_2t) used by large batches of products (docs/mpc.md, "Products
   // of large batches"; an engine that multiplies only with triples leaves these at 0).

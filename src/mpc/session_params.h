@@ -51,8 +51,9 @@ struct SessionParams {
 // must run alike (decision N17). A party registers it with the bootnode, which refuses a party of
 // another version. 1: until 2026-12-04. 2: square roots answer the smaller root (F6), so random
 // bits differ (P11 was reverted before version 2 landed). 3: large preprocessing runs are
-// checked on combinations (P11, re-landed with its fix), two more rounds.
-inline constexpr std::uint16_t kProtocolVersion = 3;
+// checked on combinations (P11, re-landed with its fix), two more rounds. 4: truncation and
+// comparisons take bounded random values (P12): other preprocessing runs, checks and rounds.
+inline constexpr std::uint16_t kProtocolVersion = 4;
 
 // The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1
 // (computed without overflow for any t). Errors are Usage errors that say what would be allowed.

@@ -47,7 +47,7 @@ struct MpcConfig {
   std::size_t n;
   std::size_t t;
   math::FieldKind field;
-  bool truncate;  // the workload includes a truncation (random-bit preprocessing)
+  bool truncate;  // the workload includes a truncation (random bits and bounded values, P12)
   const char* name;
 };
 

@@ -70,7 +70,8 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     std::string error;
     std::vector<FieldBytes> lt, eq, ltz, eqz;
     std::vector<std::vector<FieldBytes>> mod;
-    std::uint64_t lt_rounds = 0, eq_rounds = 0, lt_bits = 0, lt_triples = 0;
+    std::uint64_t lt_rounds = 0, eq_rounds = 0, lt_bits = 0, lt_triples = 0, lt_bounded = 0,
+                  eq_bits = 0, eq_bounded = 0;
   };
   std::vector<Out> out(n);
   run_parties(*session, [&](std::size_t i) {
@@ -78,7 +79,11 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     Out& o = out[i];
     auto fail = [&](const Error& e) { o.error = e.message; };
     // Enough material for the first two calls, so their round counts are the protocol's alone.
-    if (auto ok = p.preprocess({2 * count * 130, 0, 0, 2 * count * 105}); !ok) return fail(ok.error());
+    // k = 65: 64 bits and one bounded value (41 bits of r'') for less-than-zero, 65 bits and one
+    // (40 bits) for equality (decision P12).
+    if (auto ok = p.preprocess({2 * count * 130, 0, 0, count * (64 + 65), 2 * count}); !ok) {
+      return fail(ok.error());
+    }
     std::vector<FieldBytes> d(count);
     for (std::size_t v = 0; v < count; ++v) d[v] = p.sub(ash[i][v], bsh[i][v]);
     const PartyStats before = p.stats();
@@ -90,6 +95,9 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     o.lt_rounds = mid.rounds - before.rounds;
     o.eq_rounds = p.stats().rounds - mid.rounds;
     o.lt_bits = mid.bits_consumed - before.bits_consumed;
+    o.lt_bounded = mid.bounded_consumed - before.bounded_consumed;
+    o.eq_bits = p.stats().bits_consumed - mid.bits_consumed;
+    o.eq_bounded = p.stats().bounded_consumed - mid.bounded_consumed;
     o.lt_triples = mid.triples_consumed - before.triples_consumed;
     auto ltz = p.less_than_zero(ash[i], 64);
     if (!ltz) return fail(ltz.error());
@@ -119,7 +127,10 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     // 1 opening + 6 levels of the less-than tree over 64 bits; 1 + 7 for the 65-bit product.
     EXPECT_EQ(out[i].lt_rounds, 7u);
     EXPECT_EQ(out[i].eq_rounds, 8u);
-    EXPECT_EQ(out[i].lt_bits, count * (65 + 40));
+    EXPECT_EQ(out[i].lt_bits, count * 64);
+    EXPECT_EQ(out[i].lt_bounded, count);
+    EXPECT_EQ(out[i].eq_bits, count * 65);
+    EXPECT_EQ(out[i].eq_bounded, count);
     EXPECT_EQ(out[i].lt_triples, count * 120);  // 63 pairs, 2 products each but one per level
     for (std::size_t v = 0; v < count; ++v) {
       const auto [a, b] = ps[v];
@@ -204,7 +215,7 @@ TEST_P(ComparisonFaults, RightResultsCulpritNamed) {
   if (c.liar < c.n) {
     std::vector<std::string> errors(c.n);
     run_parties(*s, [&](std::size_t i) {
-      auto ok = s->engine(i).preprocess({count * (120 + 64), 0, 0, 2 * count * 105});
+      auto ok = s->engine(i).preprocess({count * (120 + 64), 0, 0, count * (64 + 65), 2 * count});
       if (!ok) errors[i] = ok.error().message;
     });
     for (auto& e : errors) ASSERT_EQ(e, "");

@@ -49,7 +49,7 @@ constexpr std::size_t kW = 12;
 void preprocess_all(LocalSessionImpl& s) {
   std::vector<std::string> errors(s.config().n);
   run_parties(s, [&](std::size_t i) {
-    auto ok = s.engine(i).preprocess({2 * kW, 4, 2, 4 * (64 + 40)});
+    auto ok = s.engine(i).preprocess({2 * kW, 4, 2, 4 * 8, 4 * 2});
     if (!ok) errors[i] = ok.error().message;
   });
   for (auto& e : errors) ASSERT_EQ(e, "");
@@ -209,7 +209,7 @@ TEST(FaultTest, CrashAtMessageCountAndDropsWithinTheThreshold) {
   ASSERT_TRUE(s);
   std::vector<std::string> errors(7);
   run_parties(*s, [&](std::size_t i) {
-    auto ok = s->engine(i).preprocess({2 * kW, 4, 2, 4 * (64 + 40)});
+    auto ok = s->engine(i).preprocess({2 * kW, 4, 2, 4 * 8, 4 * 2});
     if (!ok) errors[i] = ok.error().message;
   });
   for (auto& e : errors) ASSERT_EQ(e, "");

@@ -3,9 +3,10 @@
 // ("Improved primitives for secure multiparty integer computation", SCN 2010). Included only by
 // the per-field translation units (field_<name>.cpp).
 //
-// Every protocol here starts like probabilistic truncation (multiplication.inl, M5): k + kappa
-// random bits per value from the bit pool (RandBit: opened squares, so each is provably 0 or 1),
-// r = sum_i 2^i b_i, and one robust opening of c = 2^(k-1) + a + r for the whole batch. What
+// Every protocol here starts like probabilistic truncation (multiplication.inl, M5): a random
+// r = 2^m r'' + r' per value, r' of m random bits from the bit pool (RandBit: opened squares, so
+// each is provably 0 or 1) and r'' of bounded random values (decision P12), and one robust
+// opening of c = 2^(k-1) + a + r for the whole batch. What
 // follows works on the opened c and the shared low bits of r with Beaver multiplications, one
 // batch (one round) per level of a logarithmic tree, for all values of the call at once.
 #pragma once
@@ -17,31 +18,6 @@
 namespace stoffel::mpc {
 
 namespace comparison {
-
-// 2^e as an element of F (e < 256; every field here has 4 limbs).
-template <typename F>
-F pow2(std::size_t e) {
-  math::Limbs l{};
-  l[e / 64] = std::uint64_t{1} << (e % 64);
-  return F::from_canonical(l);
-}
-
-inline bool bit_of(const math::Limbs& x, std::size_t i) {
-  return ((x[i / 64] >> (i % 64)) & 1) != 0;
-}
-
-// x mod 2^m of a canonical integer (m <= 256).
-inline math::Limbs low_bits(math::Limbs x, std::size_t m) {
-  for (std::size_t limb = 0; limb < 4; ++limb) {
-    const std::size_t lo = limb * 64;
-    if (lo >= m) {
-      x[limb] = 0;
-    } else if (m - lo < 64) {
-      x[limb] &= (std::uint64_t{1} << (m - lo)) - 1;
-    }
-  }
-  return x;
-}
 
 // Products the bitwise less-than tree of m bits takes per value: per level, two per pair of
 // groups except the lowest pair, whose "all equal" flag is never needed.
@@ -80,28 +56,38 @@ Result<void> HbPartyImpl<F>::check_comparison(const char* what, std::size_t coun
   return {};
 }
 
-// Takes k + kappa bits per value, opens c = 2^(k-1) + a + r in one robust opening and returns
-// the opened integers and the low m bits of every r (value-major, m per value). The caller has
-// made sure the pool holds the bits (one `ensure` for everything the call needs).
-// a + 2^(k-1) + r < 2^(k + kappa + 1) < p, so c is that integer, and it hides a up to a
-// statistical distance of 2^-kappa (|a| < 2^(k-1)).
+// Opens c = 2^(k-1) + a + r in one robust opening, r = 2^m r'' + r' with r' = sum_(i<m) 2^i b_i
+// of m random bits and r'' bounded random values (decision P12) or, where those do not fit,
+// k + kappa - m further bits (bounded_chunks() decides which), and returns the opened
+// integers and the m bits of every r' (value-major). The caller has made sure the pools hold
+// them (one `ensure` for everything the call needs). c is an integer below p, and it hides a up
+// to a statistical distance of 2^-kappa (|a| < 2^(k-1)), as in truncate_values.
 template <typename F>
 Result<void> HbPartyImpl<F>::open_masked(std::span<const F> a, std::uint32_t k, std::uint32_t m,
                                          std::vector<F>& low, std::vector<math::Limbs>& c) {
   const std::size_t count = a.size();
-  const std::size_t nbits = std::size_t{k} + kTruncKappa;
+  const std::size_t chunks = bounded_chunks(k, m);
+  const std::size_t nbits = chunks > 0 ? m : std::size_t{k} + kTruncKappa;
   const std::span<const F> bits = bits_.take(count * nbits);
+  const std::span<const F> bounded = bounded_.take(count * chunks);
   const F offset = comparison::pow2<F>(k - 1);
+  const F pow_m = comparison::pow2<F>(m);
   low.assign(count * m, F::zero());
   std::vector<F> masked(count), opened(count);
   for (std::size_t v = 0; v < count; ++v) {
     const F* b = bits.data() + v * nbits;
     F r = F::zero();
-    for (std::size_t i = nbits; i-- > 0;) r = r.dbl() + b[i];
+    if (chunks > 0) {
+      for (std::size_t i = m; i-- > 0;) r = r.dbl() + b[i];
+      r += compose_bounded(bounded.data() + v * chunks, chunks) * pow_m;
+    } else {
+      for (std::size_t i = nbits; i-- > 0;) r = r.dbl() + b[i];
+    }
     for (std::size_t i = 0; i < m; ++i) low[v * m + i] = b[i];
     masked[v] = a[v] + offset + r;
   }
   if (auto ok = open_t(masked, opened); !ok) return ok;
+  math::wipe(std::span<F>(masked));
   c.resize(count);
   for (std::size_t v = 0; v < count; ++v) c[v] = opened[v].to_canonical();
   return {};
@@ -178,7 +164,8 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
 // Mod2m(a, k, m) = a mod 2^m exactly, for k-bit signed a and 0 < m < k:
 //   c = open(2^(k-1) + a + r), c' = c mod 2^m, u = [c' < r mod 2^m],
 //   a mod 2^m = c' - (r mod 2^m) + 2^m u.
-// 1 + ceil(log2 m) rounds; k + kappa bits and bit_less_than_triples(m) triples per value.
+// 1 + ceil(log2 m) rounds; m bits, the bounded values of r'' (P12) and
+// bit_less_than_triples(m) triples per value.
 template <typename F>
 Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k, std::uint32_t m,
                                           std::span<F> out) {
@@ -191,8 +178,10 @@ Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k,
   const std::size_t count = a.size();
   if (count == 0) return {};
   // One refill for everything the call takes, so it is one preprocessing run, not one per level.
+  const std::size_t chunks = bounded_chunks(k, m);
   if (auto ok = ensure(Needs{0, 0, count * comparison::bit_less_than_triples(m),
-                             count * (std::size_t{k} + kTruncKappa)});
+                             count * (chunks > 0 ? m : std::size_t{k} + kTruncKappa), 0,
+                             count * chunks});
       !ok) {
     return ok;
   }
@@ -230,7 +219,7 @@ Result<void> HbPartyImpl<F>::less_than_zero_values(std::span<const F> a, std::ui
 // EQZ(a, k) = [a = 0] for k-bit signed a: c = open(2^(k-1) + a + r); c'' = (c - 2^(k-1)) mod 2^k
 // = (a + r) mod 2^k, and since |a| < 2^(k-1), a = 0 exactly when c'' equals the low k bits of r.
 // So [a = 0] = prod_i (1 - (c''_i xor r_i)), a product of k shared bits by a tree:
-// 1 + ceil(log2 k) rounds, k + kappa bits and k - 1 triples per value.
+// 1 + ceil(log2 k) rounds, k bits, the bounded values of r'' (P12) and k - 1 triples per value.
 template <typename F>
 Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32_t k,
                                                std::span<F> out) {
@@ -238,7 +227,11 @@ Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32
   if (auto ok = check_comparison("equal_zero", a.size(), k); !ok) return ok;
   const std::size_t count = a.size();
   if (count == 0) return {};
-  if (auto ok = ensure(Needs{0, 0, count * (k - 1), count * (std::size_t{k} + kTruncKappa)}); !ok) {
+  const std::size_t chunks = bounded_chunks(k, k);
+  if (auto ok = ensure(Needs{0, 0, count * (k - 1),
+                             count * (chunks > 0 ? k : std::size_t{k} + kTruncKappa), 0,
+                             count * chunks});
+      !ok) {
     return ok;
   }
   std::vector<F> low;

@@ -207,6 +207,8 @@ const PartyStats& HbPartyImpl<F>::stats() const {
   stats_.bits_consumed = bits_.consumed();
   stats_.doubles_generated = doubles_.generated();
   stats_.doubles_consumed = doubles_.consumed();
+  stats_.bounded_generated = bounded_.generated();
+  stats_.bounded_consumed = bounded_.consumed();
   stats_.triples_loaded = triples_.loaded();
   stats_.randoms_loaded = randoms_.loaded();
   stats_.masks_loaded = masks_.loaded();
@@ -229,7 +231,7 @@ const PartyStats& HbPartyImpl<F>::stats() const {
 
 template <typename F>
 PoolSizes HbPartyImpl<F>::pool_sizes() const {
-  return {triples_.size(), randoms_.size(), masks_.size(), bits_.size()};
+  return {triples_.size(), randoms_.size(), masks_.size(), bits_.size(), bounded_.size()};
 }
 
 template <typename F>

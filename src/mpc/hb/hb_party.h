@@ -35,6 +35,10 @@ struct PartyConfig : SessionParams {
 // How much preprocessing material a party holds right now.
 struct PoolSizes {
   std::size_t triples = 0, randoms = 0, masks = 0, bits = 0;
+  // Bounded random values for truncation and comparisons (decision P12): ceil((k + 40 - m) / 52)
+  // per value truncated or compared (m: the bits truncated, resp. k - 1 for less-than-zero and
+  // k for equality), and then m random bits per value instead of k + 40.
+  std::size_t bounded = 0;
 };
 
 // Stored preprocessing material a run may use (HbParty::use_store), per kind. Client-input masks

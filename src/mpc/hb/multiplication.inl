@@ -167,12 +167,39 @@ Result<FieldBytes> HbPartyImpl<F>::random() {
 
 // --- probabilistic truncation -------------------------------------------------------------------
 //
-// TruncPr(a, k, f) for k-bit signed a (|a| < 2^(k-1)): with random bits b_0..b_(k+kappa-1),
-// r' = sum_(i<f) 2^i b_i and r = sum_i 2^i b_i,
+template <typename F>
+std::size_t HbPartyImpl<F>::bounded_chunks(std::uint32_t k, std::uint32_t m) const {
+  // The store holds bits, not bounded values (docs/store.md): while stored bits are left (the
+  // same at every party: agreed plan), r'' is made of bits, so the stored bits are what is spent.
+  const bool stored_bits =
+      store_ != nullptr && !stored_[static_cast<std::size_t>(StoredKind::kBit)].empty();
+  if (stored_bits || m >= std::size_t{k} + kTruncKappa) return 0;
+  const std::size_t width = std::size_t{k} + kTruncKappa - m;  // bits r'' must cover
+  const std::size_t chunks = (width + kBoundedBits - 1) / kBoundedBits;
+  // r'' < 2^(kBoundedBits (chunks - 1) + kBoundedValueBits + 1), so the opened value is below
+  // 2^(max(k, m + that) + 1), which must stay below 2^(bits(p) - 1) <= p.
+  const std::size_t top =
+      std::max<std::size_t>(k, m + kBoundedBits * (chunks - 1) + kBoundedValueBits + 1);
+  return top + 2 <= F::bits() ? chunks : 0;
+}
+
+template <typename F>
+F HbPartyImpl<F>::compose_bounded(const F* u, std::size_t chunks) {
+  const F step = comparison::pow2<F>(kBoundedBits);
+  F r = F::zero();
+  for (std::size_t i = chunks; i-- > 0;) r = r * step + u[i];
+  return r;
+}
+
+// TruncPr(a, k, f) for k-bit signed a (|a| < 2^(k-1)), with r = 2^f r'' + r':
 //   c = open(a + 2^(k-1) + r),  a' = (c mod 2^f) - r',  d = (a - a') / 2^f.
-// a + 2^(k-1) + r < 2^(k+kappa+1) < p, so c is that integer and d = floor(a / 2^f) + u with
-// u in {0, 1} (u = 1 with probability (a mod 2^f) / 2^f). The opened c hides a up to statistical
-// distance 2^-kappa. Random bits come from the bit pool (RandBit: opened squares, see
+// r' = sum_(i<f) 2^i b_i of f random bits; r'' covers at least k + kappa - f bits: bounded
+// random values from the pool (decision P12; ceil((k + kappa - f) / kBoundedBits) of them,
+// composed in base 2^kBoundedBits), or, where those do not fit (bounded_chunks() = 0), k + kappa
+// - f further random bits. Either way c is an integer below p and d = floor(a / 2^f) + u with u
+// in {0, 1} (u = 1 with probability (a mod 2^f) / 2^f). The opened c hides a up to statistical
+// distance 2^-kappa: r' and the honest dealers' share of r'' are uniform over 2^(k + kappa)
+// values or more. Random bits come from the bit pool (RandBit: opened squares, see
 // preprocessing.inl), so every bit is guaranteed to be 0 or 1.
 template <typename F>
 Result<void> HbPartyImpl<F>::truncate_values(std::span<const F> a, std::uint32_t k, std::uint32_t f,
@@ -189,44 +216,38 @@ Result<void> HbPartyImpl<F>::truncate_values(std::span<const F> a, std::uint32_t
   }
   const std::size_t count = a.size();
   if (count == 0) return {};
-  const std::size_t nbits = std::size_t{k} + kTruncKappa;
-  if (auto ok = ensure(Needs{0, 0, 0, count * nbits}); !ok) return ok;
+  const std::size_t chunks = bounded_chunks(k, f);
+  const std::size_t nbits = chunks > 0 ? f : std::size_t{k} + kTruncKappa;
+  if (auto ok = ensure(Needs{0, 0, 0, count * nbits, 0, count * chunks}); !ok) return ok;
   const std::span<const F> bits = bits_.take(count * nbits);
+  const std::span<const F> bounded = bounded_.take(count * chunks);
 
-  math::Limbs shift{};
-  shift[(k - 1) / 64] = std::uint64_t{1} << ((k - 1) % 64);
-  const F offset = F::from_canonical(shift);  // 2^(k-1)
-  math::Limbs two_f{};
-  two_f[f / 64] = std::uint64_t{1} << (f % 64);
-  const F pow_f = F::from_canonical(two_f);
+  const F offset = comparison::pow2<F>(k - 1);
+  const F pow_f = comparison::pow2<F>(f);
   const F inv_pow_f = pow_f.inverse();
 
   std::vector<F> low(count), masked(count), opened(count);
   for (std::size_t v = 0; v < count; ++v) {
     const F* b = bits.data() + v * nbits;
-    // Horner with doublings: r' from the low f bits, r'' from the rest, r = 2^f r'' + r'.
+    // Horner with doublings: r' from the low f bits, r'' from the rest or the bounded values.
     F hi = F::zero(), lo = F::zero();
-    for (std::size_t i = nbits; i-- > f;) hi = hi.dbl() + b[i];
+    if (chunks > 0) {
+      hi = compose_bounded(bounded.data() + v * chunks, chunks);
+    } else {
+      for (std::size_t i = nbits; i-- > f;) hi = hi.dbl() + b[i];
+    }
     for (std::size_t i = f; i-- > 0;) lo = lo.dbl() + b[i];
     low[v] = lo;
     masked[v] = a[v] + offset + hi * pow_f + lo;
   }
   if (auto ok = open_t(masked, opened); !ok) return ok;
   for (std::size_t v = 0; v < count; ++v) {
-    math::Limbs c = opened[v].to_canonical();
-    // c mod 2^f
-    for (std::size_t limb = 0; limb < 4; ++limb) {
-      const std::size_t lo_bit = limb * 64;
-      if (lo_bit >= f) {
-        c[limb] = 0;
-      } else if (f - lo_bit < 64) {
-        c[limb] &= (std::uint64_t{1} << (f - lo_bit)) - 1;
-      }
-    }
+    const math::Limbs c = comparison::low_bits(opened[v].to_canonical(), f);  // c mod 2^f
     const F a_low = F::from_canonical(c) - low[v];
     out[v] = (a[v] - a_low) * inv_pow_f;
   }
   math::wipe(std::span<F>(low));
+  math::wipe(std::span<F>(masked));
   return {};
 }
 

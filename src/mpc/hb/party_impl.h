@@ -50,8 +50,53 @@ inline constexpr std::size_t kRunItems = 8192;
 // columns instead of whole rows (decision P11): two more rounds, a few elements per checker
 // instead of a row of `cols`.
 inline constexpr std::size_t kCombinedCheckColumns = 256;
+// Bounded random values (decision P12, docs/mpc.md "Bounded random values"): every dealer of a
+// run deals values uniform in [0, 2^kBoundedBits); a value of the pool is the sum of all dealers'
+// (each shifted by 2^kBoundedSlack), proven small by kRangeRows approximate range checks per
+// dealer and run. Each mask of such a check is uniform in [0, 2^(kBoundedBits + 13 +
+// kRangeKappa)) (13 = log2 kRunItems), so it hides a sum of up to kRunItems dealt values up to
+// 2^-kRangeKappa; a check passes if the opened value is below 2^(kBoundedSlack); a dealt value
+// outside (-2^kBoundedSlack, 2^kBoundedSlack) passes all rows with probability 2^-kRangeRows.
+inline constexpr std::uint32_t kBoundedBits = 52;
+inline constexpr std::uint32_t kRangeKappa = 46;
+inline constexpr std::size_t kRangeRows = 64;
+inline constexpr std::uint32_t kRangeMaskBits = kBoundedBits + 13 + kRangeKappa;
+inline constexpr std::uint32_t kBoundedSlack = kRangeMaskBits + 1;
+// A pool value is below |D| 2^(kBoundedSlack + 1) <= 2^(kBoundedSlack + 9) (|D| <= 255).
+inline constexpr std::uint32_t kBoundedValueBits = kBoundedSlack + 9;
+static_assert(kRunItems <= (std::size_t{1} << 13), "kRangeMaskBits assumes at most 2^13 per run");
 // Inputs per client and call (docs/mpc.md, "Client input").
 inline constexpr std::size_t kMaxClientInputs = 65536;
+
+// Integer helpers of truncation, comparisons and bounded values (comparison.inl, P12).
+namespace comparison {
+
+// 2^e as an element of F (e < 256; every field here has 4 limbs).
+template <typename F>
+F pow2(std::size_t e) {
+  math::Limbs l{};
+  l[e / 64] = std::uint64_t{1} << (e % 64);
+  return F::from_canonical(l);
+}
+
+inline bool bit_of(const math::Limbs& x, std::size_t i) {
+  return ((x[i / 64] >> (i % 64)) & 1) != 0;
+}
+
+// x mod 2^m of a canonical integer (m <= 256).
+inline math::Limbs low_bits(math::Limbs x, std::size_t m) {
+  for (std::size_t limb = 0; limb < 4; ++limb) {
+    const std::size_t lo = limb * 64;
+    if (lo >= m) {
+      x[limb] = 0;
+    } else if (m - lo < 64) {
+      x[limb] &= (std::uint64_t{1} << (m - lo)) - 1;
+    }
+  }
+  return x;
+}
+
+}  // namespace comparison
 
 // The precomputed algebra of a session (evaluation points, sharers, the hyper-invertible matrix,
 // decoders, interpolation plans over all parties). Identical for every party of a session, so
@@ -160,11 +205,21 @@ class HbPartyImpl final : public HbParty {
                             std::span<F> out);
   Result<void> less_than_zero_values(std::span<const F> a, std::uint32_t k, std::span<F> out);
   Result<void> equal_zero_values(std::span<const F> a, std::uint32_t k, std::span<F> out);
+  // Testing only (tests/mpc/truncate_test.cpp): as a dealer, this party deals bounded random
+  // values far outside their range, consistently shared, as a faulty party could (P12).
+  void deal_out_of_range_for_testing() { test_out_of_range_ = true; }
 
  private:
   struct Needs {
-    std::size_t randoms = 0, masks = 0, triples = 0, bits = 0, doubles = 0;
+    std::size_t randoms = 0, masks = 0, triples = 0, bits = 0, doubles = 0, bounded = 0;
   };
+  // Bounded random values r'' per truncation of k-bit values by 2^m (Mod2m, TruncPr: r = 2^m r''
+  // + r' with r' from m random bits): ceil((k + kappa - m) / kBoundedBits) pool values, or 0 if
+  // r'' is to be made of bits instead (decision P12: a preprocessing store is in use, or the
+  // opened value would not fit the field).
+  std::size_t bounded_chunks(std::uint32_t k, std::uint32_t m) const;
+  // r'' = sum_i 2^(kBoundedBits i) u_i of `chunks` pool values u (value-major).
+  static F compose_bounded(const F* u, std::size_t chunks);
   // A robust opening that finished before every party's shares had arrived: kept (for the last
   // kLateOpens such openings) so that shares arriving late can still be checked and a faulty
   // sender reported.
@@ -248,6 +303,10 @@ class HbPartyImpl final : public HbParty {
   // The run whose columns are the three combinations of `run`'s under the challenge `seed`:
   // column 0 the random shares', 1 and 2 the double sharings' degree-t and degree-2t halves.
   Run combined_run(const Run& run, const F& seed) const;
+  // The range checks of an accepted run's bounded values (decision P12): the coin (this party's
+  // share of a random value of the run) and then the checks are opened robustly, two rounds;
+  // true if every dealer passed, false if some dealer failed (convicted; the run is discarded).
+  Result<bool> range_check(const Run& run, const F& coin_share);
   Result<void> resolve_check(const Run& run, std::size_t checker, const BaValue& verdict,
                              bool combined);
   Result<void> resolve_open(const Run& run, std::size_t party, const BaValue& status);
@@ -316,9 +375,11 @@ class HbPartyImpl final : public HbParty {
 
   Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
   Pool<F> doubles_{2};  // ([r]_t, [r]_2t) per item, generated only on demand
+  Pool<F> bounded_{1};  // bounded random values (P12), generated only on demand
   bool doubles_failed_ = false;  // agreed: a batch with double sharings failed (P10)
   bool initial_done_ = false;
-  std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0, chunk_doubles_ = 0;
+  std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0, chunk_doubles_ = 0,
+              chunk_bounded_ = 0;
   // Stored material in use (use_store): the agreed ranges not consumed yet, per kind.
   MaterialStore* store_ = nullptr;
   bool store_agreed_ = false;
@@ -331,6 +392,7 @@ class HbPartyImpl final : public HbParty {
   std::unique_ptr<AsyncHub> hub_;  // null if its configuration was refused (async_ready says why)
   std::string hub_error_;
   mutable PartyStats stats_;
+  bool test_out_of_range_ = false;
 };
 
 }  // namespace stoffel::mpc

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "mpc/hb/party_impl.h"
@@ -65,6 +66,7 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
     plan(masks_.size(), want.masks, mask_chunk, need.masks);
     plan(bits_.size(), want.bits, chunk_bits_, need.bits);
     plan(doubles_.size(), want.doubles, chunk_doubles_, need.doubles);
+    plan(bounded_.size(), want.bounded, chunk_bounded_, need.bounded);
     if (!any) return {};
     initial_done_ = true;
     if (auto ok = generate(need); !ok) return ok;
@@ -73,7 +75,8 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
 
 template <typename F>
 Result<void> HbPartyImpl<F>::preprocess(const PoolSizes& at_least) {
-  return ensure(Needs{at_least.randoms, at_least.masks, at_least.triples, at_least.bits});
+  return ensure(Needs{at_least.randoms, at_least.masks, at_least.triples, at_least.bits, 0,
+                      at_least.bounded});
 }
 
 template <typename F>
@@ -82,7 +85,7 @@ Result<void> HbPartyImpl<F>::generate(const Needs& need) {
   // matrix outputs, messages) then stays in cache, which is faster than one huge run with the
   // same number of rounds per item.
   Needs left = need;
-  while (left.randoms + left.masks + left.triples + left.bits + left.doubles > 0) {
+  while (left.randoms + left.masks + left.triples + left.bits + left.doubles + left.bounded > 0) {
     Needs run;
     run.triples = std::min(left.triples, kRunItems);
     run.bits = std::min(left.bits, kRunItems - run.triples);
@@ -93,12 +96,14 @@ Result<void> HbPartyImpl<F>::generate(const Needs& need) {
                       : std::min(left.doubles, kRunItems - run.triples - run.bits);
     run.masks = std::min(left.masks, kRunItems);
     run.randoms = std::min(left.randoms, kRunItems);
+    run.bounded = std::min(left.bounded, kRunItems);
     if (auto ok = generate_run(run); !ok) return ok;
     left.triples -= run.triples;
     left.bits -= run.bits;
     left.doubles -= run.doubles;
     left.masks -= run.masks;
     left.randoms -= run.randoms;
+    left.bounded -= run.bounded;
   }
   return {};
 }
@@ -138,13 +143,27 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   for (std::size_t i = 0; i < m; ++i) run.pos[run.dealers[i]] = i;
   const bool dealer = run.pos[self] != kNone;
   const std::size_t per_run = m - 2 * run.t_d;
-  const std::size_t total_r = need.randoms + need.masks + 2 * need.triples + need.bits;
+  // With bounded values (P12) and a possibly faulty dealer, one more random share: the coin of
+  // the range checks, opened once the run is accepted (so after every dealing was fixed).
+  const bool range_checked = need.bounded > 0 && run.t_d > 0;
+  const std::size_t total_r =
+      need.randoms + need.masks + 2 * need.triples + need.bits + (range_checked ? 1 : 0);
   const std::size_t total_d = need.triples + need.bits + need.doubles;
-  const std::size_t kr = (total_r + per_run - 1) / per_run;
+  // Bounded random values (decision P12): one column per value at every dealer (the value is the
+  // sum over D), then kRangeRows masks of the range checks. They are degree-t columns like the
+  // random shares and sit after them; at least one uniform column is dealt with them, since the
+  // combined check hides their combinations behind the uniform ones'.
+  const std::size_t nbd = need.bounded;
+  const std::size_t kb = nbd > 0 ? nbd + kRangeRows : 0;
+  const std::size_t kru =
+      std::max<std::size_t>((total_r + per_run - 1) / per_run, kb > 0 ? 1 : 0);
+  const std::size_t kr = kru + kb;
   const std::size_t kd = (total_d + per_run - 1) / per_run;
-  const std::size_t cols = kr + 2 * kd;  // per dealer: kr shares, kd degree-t, kd degree-2t
+  // Per dealer: kru uniform shares, kb bounded values and masks, kd degree-t, kd degree-2t.
+  const std::size_t cols = kr + 2 * kd;
   if (cols == 0) return true;
   run.kr = kr;
+  run.kb = kb;
   run.kd = kd;
   run.cols = cols;
   run.him = &him(m);
@@ -163,7 +182,20 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
                     run.dealt.begin() + static_cast<std::ptrdiff_t>(j * cols + offset));
       }
     };
-    F::random_fill(*rng_, std::span<F>(secrets.data(), kr));
+    F::random_fill(*rng_, std::span<F>(secrets.data(), kru));
+    if (kb > 0) {
+      // Bounded values uniform in [0, 2^kBoundedBits), masks in [0, 2^kRangeMaskBits).
+      std::vector<std::uint8_t> raw(32 * kb);
+      rng_->fill(std::span<std::uint8_t>(raw));
+      for (std::size_t c = 0; c < kb; ++c) {
+        math::Limbs l{};
+        std::memcpy(l.data(), raw.data() + 32 * c, 32);
+        secrets[kru + c] = F::from_canonical(
+            comparison::low_bits(l, c < nbd ? kBoundedBits : kRangeMaskBits));
+        if (test_out_of_range_ && c < nbd) secrets[kru + c] += comparison::pow2<F>(240);
+      }
+      math::secure_wipe(raw.data(), raw.size());
+    }
     alg_->sharer_t.share_many(std::span<const F>(secrets.data(), kr), *rng_,
                               std::span<F>(tmp.data(), n * kr));
     scatter(kr, 0);
@@ -257,7 +289,9 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   BaValue verdict;  // this party's, if it is a checker
   // Large runs are checked on random combinations of their columns (decision P11), small ones
   // row by row; the choice depends only on the run's size, so every party makes the same.
-  const bool combined = run.t_d > 0 && cols >= kCombinedCheckColumns;
+  // A run with bounded values is always checked on combinations: a faulty checker would learn
+  // its row, linear combinations of the dealt bounded values, which may give them away (P12).
+  const bool combined = run.t_d > 0 && (cols >= kCombinedCheckColumns || kb > 0);
   if (combined) {
     if (auto ok = combined_check(run, out, checkers, verdict); !ok) {
       return ok.error().with_context("preprocessing: ");
@@ -331,13 +365,14 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   }
 
   // Outputs: rows 2t_D..|D|-1. Random shares column-block first, then the double sharings.
+  // (Bounded values are not outputs of the matrix: they are sums over D, made once accepted.)
   std::vector<F> rnd, dbl_t, dbl_2t;
-  rnd.reserve(per_run * kr);
+  rnd.reserve(per_run * kru);
   dbl_t.reserve(per_run * kd);
   dbl_2t.reserve(per_run * kd);
   for (std::size_t j = 2 * run.t_d; j < m; ++j) {
     const F* row = out.data() + j * cols;
-    rnd.insert(rnd.end(), row, row + kr);
+    rnd.insert(rnd.end(), row, row + kru);
     dbl_t.insert(dbl_t.end(), row + kr, row + kr + kd);
     dbl_2t.insert(dbl_2t.end(), row + kr + kd, row + cols);
   }
@@ -359,6 +394,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   const std::size_t nt = need.triples, nb = need.bits;
   const F* ab = rnd.data() + run.off_ab;
   const F* seeds = ab + 2 * nt;
+  const std::size_t coin_at = run.off_ab + 2 * nt + nb;  // the range checks' coin, if any
   std::vector<F> opened(nt + nb);
   bool open_ok = true;
   BaValue failure;
@@ -543,6 +579,29 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
                           std::to_string(t) + " parties sent wrong or invalid shares");
   }
 
+  if (range_checked) {
+    // Some dealer may be faulty: its bounded values must be proven small (P12). A dealer that
+    // fails is convicted, and the run is discarded and retried without it.
+    auto passed = range_check(run, rnd[coin_at]);
+    if (!passed || !*passed) {
+      wipe_all();
+      if (!passed) return passed.error().with_context("preprocessing: ");
+      return false;
+    }
+  }
+  if (nbd > 0) {
+    // u = sum over D of (x + 2^kBoundedSlack): every dealt x lies in (-2^S, 2^S) (range checks,
+    // or all dealers honest), so u is in [0, |D| 2^(S+1)) with no reduction mod p.
+    const F shift = comparison::pow2<F>(kBoundedSlack) * F::from_u64(m);
+    std::vector<F> u(nbd, shift);
+    for (std::size_t idx = 0; idx < m; ++idx) {
+      const F* col = run.in.data() + idx * cols + kru;
+      for (std::size_t c = 0; c < nbd; ++c) u[c] += col[c];
+    }
+    bounded_.append(u);
+    math::wipe(std::span<F>(u));
+  }
+
   std::size_t next = 0;
   auto take = [&](std::size_t count) {
     std::span<const F> s(rnd.data() + next, count);
@@ -561,7 +620,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   }
   masks_.append(take(need.masks));
   randoms_.append(take(need.randoms));
-  next += 2 * nt + nb;
+  next += 2 * nt + nb + (range_checked ? 1 : 0);  // the coin share is spent
   randoms_.append(std::span<const F>(rnd.data() + next, rnd.size() - next));
 
   if (nt + nb > 0) {

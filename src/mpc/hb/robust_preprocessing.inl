@@ -26,7 +26,9 @@ template <typename F>
 struct HbPartyImpl<F>::Run {
   std::vector<std::size_t> dealers;  // D, ascending
   std::vector<std::size_t> pos;      // party -> index in D, or kNone
-  std::size_t t_d = 0, kr = 0, kd = 0, cols = 0;
+  // Columns per dealer: kr degree-t ones (the last kb of them bounded values and range-check
+  // masks, decision P12), kd degree-t and kd degree-2t halves of double sharings.
+  std::size_t t_d = 0, kr = 0, kb = 0, kd = 0, cols = 0;
   const math::Matrix<F>* him = nullptr;  // |D| x |D|
   std::vector<F> dealt;                  // this party's dealing, n x cols (empty: not a dealer)
   std::vector<F> in;                     // received dealings, |D| x cols (zeros where missing)
@@ -439,6 +441,68 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
   return {};
 }
 
+// Range checks of bounded values (decision P12; docs/mpc.md, "Bounded random values"): an
+// approximate range proof per dealer. The coin is a random share of this accepted run, opened
+// robustly now: uniform, and unknown to everybody until every dealing was fixed. Row l of
+// dealer j opens z = y_l + sum_c rho_(l,c) x_c over its bounded values x with public random bits
+// rho and its mask y_l, in one robust opening for all dealers and rows. Honest values and masks
+// give z < 2^kRangeMaskBits + kRunItems 2^kBoundedBits < 2^kBoundedSlack, and y_l hides the sum
+// up to 2^-kRangeKappa. If some x_c is not in (-2^S, 2^S) (as a signed field element, S =
+// kBoundedSlack), then of the two values of rho_(l,c) at most one gives z < 2^S, so each row
+// passes with probability at most 1/2 and all kRangeRows with at most 2^-kRangeRows. The run
+// passed the combined check, so every dealing is consistent and the opened z is the dealer's
+// own: a dealer with z >= 2^S is convicted on agreed data.
+template <typename F>
+Result<bool> HbPartyImpl<F>::range_check(const Run& run, const F& coin_share) {
+  const std::size_t m = run.dealers.size(), cols = run.cols;
+  const std::size_t nbd = run.kb - kRangeRows, base = run.kr - run.kb;
+  const std::size_t stride = (nbd + 7) / 8;
+  std::vector<std::uint8_t> rho(kRangeRows * stride);
+  {
+    F coin;
+    auto ok = open_t(std::span<const F>(&coin_share, 1), std::span<F>(&coin, 1));
+    --stats_.openings;  // preprocessing's own openings are not the program's (PartyStats)
+    if (!ok) return ok.error().with_context("range checks of bounded values: coin: ");
+    const math::Limbs x = coin.to_canonical();
+    std::array<std::uint8_t, 32> key{};
+    std::memcpy(key.data(), x.data(), key.size());
+    math::SeededRng rng(key);
+    rng.fill(std::span<std::uint8_t>(rho));
+  }
+  std::vector<F> z(m * kRangeRows);
+  for (std::size_t idx = 0; idx < m; ++idx) {
+    const F* col = run.in.data() + idx * cols + base;
+    for (std::size_t l = 0; l < kRangeRows; ++l) {
+      const std::uint8_t* bits = rho.data() + l * stride;
+      F acc = col[nbd + l];
+      for (std::size_t c = 0; c < nbd; ++c) {
+        if ((bits[c / 8] >> (c % 8)) & 1u) acc += col[c];
+      }
+      z[idx * kRangeRows + l] = acc;
+    }
+  }
+  std::vector<F> opened(z.size());
+  auto ok = open_t(z, opened);
+  stats_.openings -= z.size();
+  math::wipe(std::span<F>(z));
+  if (!ok) return ok.error().with_context("range checks of bounded values: ");
+  // Any failing dealer discards the run, also one excluded earlier in this run (convict() then
+  // reports no progress): the retry's dealers are only parties not excluded.
+  bool failed = false;
+  for (std::size_t idx = 0; idx < m; ++idx) {
+    for (std::size_t l = 0; l < kRangeRows; ++l) {
+      const math::Limbs v = opened[idx * kRangeRows + l].to_canonical();
+      if (comparison::low_bits(v, kBoundedSlack) != v) {
+        faults_.convict(run.dealers[idx]);
+        failed = true;
+        break;
+      }
+    }
+  }
+  if (failed) settle_faults();
+  return !failed;
+}
+
 template <typename F>
 Result<std::optional<std::vector<F>>> HbPartyImpl<F>::reveal_columns(
     const Run& run, const std::vector<std::size_t>& columns) {
@@ -643,12 +707,13 @@ Result<void> HbPartyImpl<F>::resolve_open(const Run& run, std::size_t party, con
     settle_faults();
     return {};
   }
-  // Output value layout (see try_run): random value q at row 2t_D + q / kr, column q % kr;
+  // Output value layout (see try_run): random value q at row 2t_D + q / kru, column q % kru;
   // double sharing q at row 2t_D + q / kd, columns kr + q % kd and kr + kd + q % kd.
   struct Where {
     std::size_t row, col;
   };
-  auto rnd_at = [&](std::size_t q) { return Where{2 * run.t_d + q / run.kr, q % run.kr}; };
+  const std::size_t kru = run.kr - run.kb;  // uniform columns (the bounded ones follow them)
+  auto rnd_at = [&](std::size_t q) { return Where{2 * run.t_d + q / kru, q % kru}; };
   auto dbl_at = [&](std::size_t q, bool second) {
     return Where{2 * run.t_d + q / run.kd, run.kr + (second ? run.kd : 0) + q % run.kd};
   };
