@@ -814,26 +814,52 @@ std::optional<Fp<P>> Fp<P>::sqrt_finish(const Fp& w) const {
   // Tonelli-Shanks with p - 1 = Q * 2^s. One exponentiation per root (random bits take one root
   // each, so this is on the preprocessing path): w = x^((Q-1)/2), r = x^((Q+1)/2) = x w and
   // t = x^Q = r w, a 2^s-th root of unity z^e. x is a square iff e is even, and then
-  // (r z^(-e/2))^2 = x^(Q+1) z^(-e) = x t t^-1 = x. e comes digit by digit from the tables: for
-  // s = 32, 48 squarings and 3 products, where the textbook loop takes about s^2/4 = 256
-  // squarings on average (half of all the work of a root).
+  // (r z^(-e/2))^2 = x^(Q+1) z^(-e) = x t t^-1 = x. e comes digit by digit from the tables, where
+  // the textbook loop takes about s^2/4 = 256 squarings on average for s = 32.
   constexpr unsigned s = P::kTwoAdicity;
   using Tables = detail::SqrtTables<Fp, s>;
   const Tables& tab = Tables::get();
   const Fp r = *this * w;
-  Fp cur = r * w;  // t with the digits found so far divided out
   std::uint64_t e = 0;
-  for (unsigned j = 0; j < Tables::kDigits; ++j) {
-    // cur = z^(2^(kW j) E) with E = e >> (kW j); its digit d has `width` bits.
-    const unsigned low = Tables::kW * j;
-    const unsigned width = std::min(Tables::kW, s - low);
-    Fp y = cur;
-    for (unsigned k = low + width; k < s; ++k) y = y.square();  // zeta^(d 2^(kW - width))
-    const std::size_t found = tab.log(y);
-    if (found == Tables::kSize) return std::nullopt;  // unreachable for x != 0
-    const std::size_t d = found >> (Tables::kW - width);
-    e |= static_cast<std::uint64_t>(d) << low;
-    if (j + 1 < Tables::kDigits) cur *= tab.neg[j][d];
+  if constexpr (s % Tables::kW == 0) {
+    // Every digit has kW bits (bls12-381: s = 32, four digits). Digit j is the log of
+    // y_j = (t prod_(i<j) z^(-d_i 2^(kW i)))^(2^(s - kW (j + 1))), and since s = kW D,
+    // (z^(-d 2^(kW i)))^(2^(s - kW (j + 1))) = z^(-d 2^(kW (i + D - 1 - j))), which is
+    // neg[i + D - 1 - j][d]: so y_j = t^(2^(s - kW (j + 1))) times table entries. The powers of
+    // t take s - kW squarings once (24 for s = 32), the digits D (D - 1) / 2 products (6), where
+    // squaring each y_j from t took 48 squarings.
+    constexpr unsigned D = Tables::kDigits;
+    std::array<Fp, D> pw;  // pw[j] = t^(2^(s - kW (j + 1)))
+    pw[D - 1] = r * w;
+    for (unsigned j = D - 1; j-- > 0;) {
+      pw[j] = pw[j + 1];
+      for (unsigned k = 0; k < Tables::kW; ++k) pw[j] = pw[j].square();
+    }
+    std::array<std::size_t, D> digit{};
+    for (unsigned j = 0; j < D; ++j) {
+      Fp y = pw[j];
+      for (unsigned i = 0; i < j; ++i) {
+        if (digit[i] != 0) y *= tab.neg[i + D - 1 - j][digit[i]];
+      }
+      const std::size_t found = tab.log(y);
+      if (found == Tables::kSize) return std::nullopt;  // unreachable for x != 0
+      digit[j] = found;
+      e |= static_cast<std::uint64_t>(found) << (Tables::kW * j);
+    }
+  } else {
+    Fp cur = r * w;  // t with the digits found so far divided out
+    for (unsigned j = 0; j < Tables::kDigits; ++j) {
+      // cur = z^(2^(kW j) E) with E = e >> (kW j); its digit d has `width` bits.
+      const unsigned low = Tables::kW * j;
+      const unsigned width = std::min(Tables::kW, s - low);
+      Fp y = cur;
+      for (unsigned k = low + width; k < s; ++k) y = y.square();  // zeta^(d 2^(kW - width))
+      const std::size_t found = tab.log(y);
+      if (found == Tables::kSize) return std::nullopt;  // unreachable for x != 0
+      const std::size_t d = found >> (Tables::kW - width);
+      e |= static_cast<std::uint64_t>(d) << low;
+      if (j + 1 < Tables::kDigits) cur *= tab.neg[j][d];
+    }
   }
   if (e & 1) return std::nullopt;  // an odd power of z: not a square
   Fp root = r;

@@ -70,8 +70,8 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     std::string error;
     std::vector<FieldBytes> lt, eq, ltz, eqz;
     std::vector<std::vector<FieldBytes>> mod;
-    std::uint64_t lt_rounds = 0, eq_rounds = 0, lt_bits = 0, lt_triples = 0, lt_bounded = 0,
-                  eq_bits = 0, eq_bounded = 0;
+    std::uint64_t lt_rounds = 0, eq_rounds = 0, lt_bits = 0, lt_triples = 0, lt_doubles = 0,
+                  lt_bounded = 0, eq_bits = 0, eq_bounded = 0;
   };
   std::vector<Out> out(n);
   run_parties(*session, [&](std::size_t i) {
@@ -80,8 +80,9 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     auto fail = [&](const Error& e) { o.error = e.message; };
     // Enough material for the first two calls, so their round counts are the protocol's alone.
     // k = 65: 64 bits and one bounded value (41 bits of r'') for less-than-zero, 65 bits and one
-    // (40 bits) for equality (decision P12).
-    if (auto ok = p.preprocess({2 * count * 130, 0, 0, count * (64 + 65), 2 * count}); !ok) {
+    // (40 bits) for equality (decision P12); products as triples or double sharings (P10).
+    if (auto ok = p.preprocess({2 * count * 130, 0, 0, count * (64 + 65), 2 * count, 2 * count * 130});
+        !ok) {
       return fail(ok.error());
     }
     std::vector<FieldBytes> d(count);
@@ -99,6 +100,7 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     o.eq_bits = p.stats().bits_consumed - mid.bits_consumed;
     o.eq_bounded = p.stats().bounded_consumed - mid.bounded_consumed;
     o.lt_triples = mid.triples_consumed - before.triples_consumed;
+    o.lt_doubles = mid.doubles_consumed - before.doubles_consumed;
     auto ltz = p.less_than_zero(ash[i], 64);
     if (!ltz) return fail(ltz.error());
     auto eqz = p.equal_zero(ash[i], 64);
@@ -124,14 +126,28 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
   });
   for (std::size_t i = 0; i < n; ++i) {
     ASSERT_EQ(out[i].error, "") << "party " << i;
-    // 1 opening + 6 levels of the less-than tree over 64 bits; 1 + 7 for the 65-bit product.
-    EXPECT_EQ(out[i].lt_rounds, 7u);
-    EXPECT_EQ(out[i].eq_rounds, 8u);
+    // 1 opening + 6 levels of the less-than tree over 64 bits (63, 31, 15, 7, 3, 1 products per
+    // value); 1 + 7 levels for the 65-bit product (32, 16, 8, 4, 2, 1, 1). A level is one round
+    // with triples; with double sharings (n >= 4t + 1 and a level of at least
+    // double_sharing_min_batch products, decision P10) two.
+    auto doubles = [&](std::size_t per_value) {
+      return n >= 4 * cfg.t + 1 && count * per_value >= cfg.double_sharing_min_batch;
+    };
+    std::uint64_t lt_rounds = 1, eq_rounds = 1, lt_doubles = 0;
+    for (std::size_t per : {63, 31, 15, 7, 3, 1}) {
+      lt_rounds += doubles(per) ? 2 : 1;
+      if (doubles(per)) lt_doubles += count * per;
+    }
+    for (std::size_t per : {32, 16, 8, 4, 2, 1, 1}) eq_rounds += doubles(per) ? 2 : 1;
+    EXPECT_EQ(out[i].lt_rounds, lt_rounds);
+    EXPECT_EQ(out[i].eq_rounds, eq_rounds);
+    EXPECT_EQ(out[i].lt_doubles, lt_doubles);
     EXPECT_EQ(out[i].lt_bits, count * 64);
     EXPECT_EQ(out[i].lt_bounded, count);
     EXPECT_EQ(out[i].eq_bits, count * 65);
     EXPECT_EQ(out[i].eq_bounded, count);
-    EXPECT_EQ(out[i].lt_triples, count * 120);  // 63 pairs, 2 products each but one per level
+    // 63 pairs, 2 products each but one per level.
+    EXPECT_EQ(out[i].lt_triples + out[i].lt_doubles, count * 120);
     for (std::size_t v = 0; v < count; ++v) {
       const auto [a, b] = ps[v];
       const std::string what = std::to_string(a) + " vs " + std::to_string(b);
@@ -215,7 +231,8 @@ TEST_P(ComparisonFaults, RightResultsCulpritNamed) {
   if (c.liar < c.n) {
     std::vector<std::string> errors(c.n);
     run_parties(*s, [&](std::size_t i) {
-      auto ok = s->engine(i).preprocess({count * (120 + 64), 0, 0, count * (64 + 65), 2 * count});
+      auto ok = s->engine(i).preprocess(
+          {count * (120 + 64), 0, 0, count * (64 + 65), 2 * count, count * (120 + 64)});
       if (!ok) errors[i] = ok.error().message;
     });
     for (auto& e : errors) ASSERT_EQ(e, "");

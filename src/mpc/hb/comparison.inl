@@ -7,8 +7,9 @@
 // r = 2^m r'' + r' per value, r' of m random bits from the bit pool (RandBit: opened squares, so
 // each is provably 0 or 1) and r'' of bounded random values (decision P12), and one robust
 // opening of c = 2^(k-1) + a + r for the whole batch. What
-// follows works on the opened c and the shared low bits of r with Beaver multiplications, one
-// batch (one round) per level of a logarithmic tree, for all values of the call at once.
+// follows works on the opened c and the shared low bits of r with one multiplication batch per
+// level of a logarithmic tree, for all values of the call at once (mul_level: Beaver, one round,
+// or double sharings for large levels at n >= 4t + 1, two rounds).
 #pragma once
 
 #include <string>
@@ -25,6 +26,20 @@ inline std::size_t bit_less_than_triples(std::size_t m) {
   std::size_t total = 0;
   for (std::size_t w = m; w > 1; w = w / 2 + w % 2) total += 2 * (w / 2) - 1;
   return total;
+}
+
+// Products per level of the bitwise less-than tree over m bits (per value), highest width first.
+inline std::vector<std::size_t> bit_less_than_levels(std::size_t m) {
+  std::vector<std::size_t> levels;
+  for (std::size_t w = m; w > 1; w = w / 2 + w % 2) levels.push_back(2 * (w / 2) - 1);
+  return levels;
+}
+
+// Products per level of the product tree over k bits (equality), per value.
+inline std::vector<std::size_t> product_tree_levels(std::size_t k) {
+  std::vector<std::size_t> levels;
+  for (std::size_t w = k; w > 1; w = w / 2 + w % 2) levels.push_back(w / 2);
+  return levels;
 }
 
 // Rounds (multiplication levels) of a tree over m leaves.
@@ -54,6 +69,44 @@ Result<void> HbPartyImpl<F>::check_comparison(const char* what, std::size_t coun
     return make_error(ErrorKind::Usage, std::string(what) + ": at most 2^24 values per call");
   }
   return {};
+}
+
+// A level of a comparison's tree (decision P9, P10): with n >= 4t + 1, a level of at least
+// `double_sharing_min_batch` products takes double sharings (two rounds: Eval and Reveal, which
+// every honest party decodes whatever t parties send, so no agreement), any other level Beaver
+// triples (one round). At n = 3t + 1 every level keeps Beaver: the agreement a batch of double
+// sharings needs there would cost 1 + 3(t + 1) rounds per level.
+template <typename F>
+bool HbPartyImpl<F>::level_doubles(std::size_t count) const {
+  return cfg_.n >= 4 * cfg_.t + 1 && use_doubles(count);
+}
+
+template <typename F>
+Result<void> HbPartyImpl<F>::mul_level(std::span<const F> x, std::span<const F> y,
+                                       std::span<F> out) {
+  if (level_doubles(x.size())) {
+    auto done = mul_doubles(x, y, out);
+    if (!done) return done.error();
+    if (*done) return {};
+  }
+  return mul_beaver(x, y, out);
+}
+
+// What one comparison call takes from the pools, so that it is one refill (one preprocessing
+// run), not one per level: the mask's bits and bounded values (open_masked) and, per level of
+// `per_value` products for each of `count` values, triples or double sharings (mul_level).
+template <typename F>
+typename HbPartyImpl<F>::Needs HbPartyImpl<F>::comparison_needs(
+    std::size_t count, std::uint32_t k, std::uint32_t m,
+    const std::vector<std::size_t>& per_value) const {
+  Needs need;
+  const std::size_t chunks = bounded_chunks(k, m);
+  need.bits = count * (chunks > 0 ? m : std::size_t{k} + kTruncKappa);
+  need.bounded = count * chunks;
+  for (std::size_t products : per_value) {
+    (level_doubles(count * products) ? need.doubles : need.triples) += count * products;
+  }
+  return need;
 }
 
 // Opens c = 2^(k-1) + a + r in one robust opening, r = 2^m r'' + r' with r' = sum_(i<m) 2^i b_i
@@ -136,7 +189,7 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
     }
     // Beaver: one round per level (P10's double sharings would add one, and an agreement below
     // n = 4t + 1, to every level).
-    if (auto ok = mul_beaver(x, y, z); !ok) return ok;
+    if (auto ok = mul_level(x, y, z); !ok) return ok;
     g2.assign(count * next, F::zero());
     p2.assign(count * next, F::zero());
     for (std::size_t v = 0; v < count; ++v) {
@@ -164,8 +217,9 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
 // Mod2m(a, k, m) = a mod 2^m exactly, for k-bit signed a and 0 < m < k:
 //   c = open(2^(k-1) + a + r), c' = c mod 2^m, u = [c' < r mod 2^m],
 //   a mod 2^m = c' - (r mod 2^m) + 2^m u.
-// 1 + ceil(log2 m) rounds; m bits, the bounded values of r'' (P12) and
-// bit_less_than_triples(m) triples per value.
+// 1 + ceil(log2 m) levels; m bits, the bounded values of r'' (P12) and
+// bit_less_than_triples(m) products per value (mul_level: triples, or double sharings for the
+// large levels at n >= 4t + 1, two rounds each).
 template <typename F>
 Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k, std::uint32_t m,
                                           std::span<F> out) {
@@ -178,11 +232,7 @@ Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k,
   const std::size_t count = a.size();
   if (count == 0) return {};
   // One refill for everything the call takes, so it is one preprocessing run, not one per level.
-  const std::size_t chunks = bounded_chunks(k, m);
-  if (auto ok = ensure(Needs{0, 0, count * comparison::bit_less_than_triples(m),
-                             count * (chunks > 0 ? m : std::size_t{k} + kTruncKappa), 0,
-                             count * chunks});
-      !ok) {
+  if (auto ok = ensure(comparison_needs(count, k, m, comparison::bit_less_than_levels(m))); !ok) {
     return ok;
   }
   std::vector<F> low;
@@ -219,7 +269,8 @@ Result<void> HbPartyImpl<F>::less_than_zero_values(std::span<const F> a, std::ui
 // EQZ(a, k) = [a = 0] for k-bit signed a: c = open(2^(k-1) + a + r); c'' = (c - 2^(k-1)) mod 2^k
 // = (a + r) mod 2^k, and since |a| < 2^(k-1), a = 0 exactly when c'' equals the low k bits of r.
 // So [a = 0] = prod_i (1 - (c''_i xor r_i)), a product of k shared bits by a tree:
-// 1 + ceil(log2 k) rounds, k bits, the bounded values of r'' (P12) and k - 1 triples per value.
+// 1 + ceil(log2 k) levels, k bits, the bounded values of r'' (P12) and k - 1 products per value
+// (mul_level).
 template <typename F>
 Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32_t k,
                                                std::span<F> out) {
@@ -227,11 +278,7 @@ Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32
   if (auto ok = check_comparison("equal_zero", a.size(), k); !ok) return ok;
   const std::size_t count = a.size();
   if (count == 0) return {};
-  const std::size_t chunks = bounded_chunks(k, k);
-  if (auto ok = ensure(Needs{0, 0, count * (k - 1),
-                             count * (chunks > 0 ? k : std::size_t{k} + kTruncKappa), 0,
-                             count * chunks});
-      !ok) {
+  if (auto ok = ensure(comparison_needs(count, k, k, comparison::product_tree_levels(k))); !ok) {
     return ok;
   }
   std::vector<F> low;
@@ -260,7 +307,7 @@ Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32
         rhs[v * pairs + j] = x[v * w + 2 * j + 1];
       }
     }
-    if (auto ok = mul_beaver(lhs, rhs, prod); !ok) return ok;  // one round per level (P10)
+    if (auto ok = mul_level(lhs, rhs, prod); !ok) return ok;
     next_x.assign(count * next, F::zero());
     for (std::size_t v = 0; v < count; ++v) {
       for (std::size_t j = 0; j < pairs; ++j) next_x[v * next + j] = prod[v * pairs + j];

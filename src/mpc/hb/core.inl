@@ -231,7 +231,8 @@ const PartyStats& HbPartyImpl<F>::stats() const {
 
 template <typename F>
 PoolSizes HbPartyImpl<F>::pool_sizes() const {
-  return {triples_.size(), randoms_.size(), masks_.size(), bits_.size(), bounded_.size()};
+  return {triples_.size(), randoms_.size(), masks_.size(),
+          bits_.size(),    bounded_.size(), doubles_.size()};
 }
 
 template <typename F>

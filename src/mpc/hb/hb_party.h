@@ -39,6 +39,8 @@ struct PoolSizes {
   // per value truncated or compared (m: the bits truncated, resp. k - 1 for less-than-zero and
   // k for equality), and then m random bits per value instead of k + 40.
   std::size_t bounded = 0;
+  // Double sharings for products of large batches and large comparison levels (decision P10).
+  std::size_t doubles = 0;
 };
 
 // Stored preprocessing material a run may use (HbParty::use_store), per kind. Client-input masks

@@ -319,6 +319,10 @@ class HbPartyImpl final : public HbParty {
                            std::vector<F>& low, std::vector<math::Limbs>& c);
   Result<void> bit_less_than(std::span<const math::Limbs> c, std::span<const F> r, std::size_t m,
                              std::span<F> out);
+  bool level_doubles(std::size_t count) const;
+  Result<void> mul_level(std::span<const F> x, std::span<const F> y, std::span<F> out);
+  Needs comparison_needs(std::size_t count, std::uint32_t k, std::uint32_t m,
+                         const std::vector<std::size_t>& per_value) const;
   Result<std::vector<FieldBytes>> run_comparison(
       std::span<const FieldBytes> shares, const char* what,
       const std::function<Result<void>(std::span<const F>, std::span<F>)>& op);

@@ -75,8 +75,8 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
 
 template <typename F>
 Result<void> HbPartyImpl<F>::preprocess(const PoolSizes& at_least) {
-  return ensure(Needs{at_least.randoms, at_least.masks, at_least.triples, at_least.bits, 0,
-                      at_least.bounded});
+  return ensure(Needs{at_least.randoms, at_least.masks, at_least.triples, at_least.bits,
+                      at_least.doubles, at_least.bounded});
 }
 
 template <typename F>

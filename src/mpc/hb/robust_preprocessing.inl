@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -469,18 +470,29 @@ Result<bool> HbPartyImpl<F>::range_check(const Run& run, const F& coin_share) {
     math::SeededRng rng(key);
     rng.fill(std::span<std::uint8_t>(rho));
   }
+  // Four columns at a time: the 16 sums of their subsets (15 additions), then one addition per
+  // row, picked by the row's four bits of rho (public, so the lookup leaks nothing): 79
+  // additions per four columns instead of 128 on average, and no branch on random bits.
   std::vector<F> z(m * kRangeRows);
+  std::array<F, 16> sums{};
   for (std::size_t idx = 0; idx < m; ++idx) {
     const F* col = run.in.data() + idx * cols + base;
-    for (std::size_t l = 0; l < kRangeRows; ++l) {
-      const std::uint8_t* bits = rho.data() + l * stride;
-      F acc = col[nbd + l];
-      for (std::size_t c = 0; c < nbd; ++c) {
-        if ((bits[c / 8] >> (c % 8)) & 1u) acc += col[c];
+    F* acc = z.data() + idx * kRangeRows;
+    for (std::size_t l = 0; l < kRangeRows; ++l) acc[l] = col[nbd + l];
+    for (std::size_t c0 = 0; c0 < nbd; c0 += 4) {
+      sums[0] = F::zero();
+      for (unsigned set = 1; set < 16; ++set) {
+        const unsigned low = set & (0u - set);  // lowest member of the subset
+        const std::size_t c = c0 + static_cast<std::size_t>(std::countr_zero(low));
+        sums[set] = sums[set ^ low] + (c < nbd ? col[c] : F::zero());
       }
-      z[idx * kRangeRows + l] = acc;
+      const std::size_t byte = c0 / 8, shift = c0 % 8;  // c0 % 8 is 0 or 4
+      for (std::size_t l = 0; l < kRangeRows; ++l) {
+        acc[l] += sums[(rho[l * stride + byte] >> shift) & 15u];
+      }
     }
   }
+  math::wipe(std::span<F>(sums));
   std::vector<F> opened(z.size());
   auto ok = open_t(z, opened);
   stats_.openings -= z.size();
