@@ -429,6 +429,9 @@ STOFFEL_UNROLL_LIMBS
   // The parts of sqrt(): its exponent, and the rest given w = this^sqrt_exponent() (nonzero x).
   static Repr sqrt_exponent();
   std::optional<Fp> sqrt_finish(const Fp& w) const;
+  // The rest of sqrt_finish where the two-adicity s is a multiple of the tables' digit width kW
+  // (bls12-381), given also pw[j] = t^(2^(s - kW (j + 1))) for the s / kW digits, t = x w^2.
+  std::optional<Fp> sqrt_from_powers(const Fp& w, const Fp* pw) const;
   // Euler's criterion: 1 residue, -1 non-residue, 0 zero. Variable time.
   int legendre() const;
 
@@ -716,9 +719,17 @@ struct SqrtTables {
   static constexpr unsigned kDigits = (S + kW - 1) / kW;       // digits of a log below 2^S
   static constexpr std::size_t kSize = std::size_t{1} << kW;
   std::array<std::array<F, kSize>, kDigits> neg;
-  // zeta^d for d < 2^kW with zeta = z^(2^(S - kW)), sorted by the first Montgomery limb.
-  std::array<std::pair<std::uint64_t, unsigned>, kSize> logs;
+  // zeta^d for d < 2^kW with zeta = z^(2^(S - kW)), found by their first Montgomery limb in an
+  // open-addressing table of 4 2^kW slots (at most a quarter full, so a lookup reads one or two
+  // slots; a binary search over 2^kW sorted keys took eight unpredictable branches).
+  static constexpr std::size_t kSlots = 4 * kSize;
+  static constexpr unsigned kEmpty = ~0u;
+  std::array<std::pair<std::uint64_t, unsigned>, kSlots> logs;
   std::array<F, kSize> zeta_pow;
+
+  static std::size_t slot(std::uint64_t key) {
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 40) % kSlots;
+  }
 
   SqrtTables() {
     const F z = *F::root_of_unity(S);  // g^Q
@@ -732,18 +743,20 @@ struct SqrtTables {
     for (unsigned k = 0; k < S - kW; ++k) zeta = zeta.square();
     zeta_pow[0] = F::one();
     for (std::size_t d = 1; d < kSize; ++d) zeta_pow[d] = zeta_pow[d - 1] * zeta;
+    logs.fill({0, kEmpty});
     for (std::size_t d = 0; d < kSize; ++d) {
-      logs[d] = {zeta_pow[d].mont()[0], static_cast<unsigned>(d)};
+      const std::uint64_t key = zeta_pow[d].mont()[0];
+      std::size_t at = slot(key);
+      while (logs[at].second != kEmpty) at = (at + 1) % kSlots;
+      logs[at] = {key, static_cast<unsigned>(d)};
     }
-    std::sort(logs.begin(), logs.end());
   }
 
   // d with zeta^d == y, or kSize when y is not a 2^kW-th root of unity.
   std::size_t log(const F& y) const {
     const std::uint64_t key = y.mont()[0];
-    auto it = std::lower_bound(logs.begin(), logs.end(), std::pair<std::uint64_t, unsigned>{key, 0});
-    for (; it != logs.end() && it->first == key; ++it) {
-      if (zeta_pow[it->second] == y) return it->second;
+    for (std::size_t at = slot(key); logs[at].second != kEmpty; at = (at + 1) % kSlots) {
+      if (logs[at].first == key && zeta_pow[logs[at].second] == y) return logs[at].second;
     }
     return kSize;
   }
@@ -796,6 +809,38 @@ void Fp<P>::pow_many(std::span<const Fp> in, const Repr& e, std::span<Fp> out) {
 
 template <typename P>
 void Fp<P>::sqrt_many(std::span<const Fp> in, std::span<std::optional<Fp>> out) {
+  if constexpr (kLimbs == 4 && P::kTwoAdicity > 1 &&
+                P::kTwoAdicity % detail::SqrtTables<Fp, P::kTwoAdicity>::kW == 0) {
+    using Tables = detail::SqrtTables<Fp, P::kTwoAdicity>;
+    constexpr unsigned D = Tables::kDigits;
+    if (ifma::enabled() && D <= ifma::kMaxSqrtPowers) {
+      // The exponentiation and the powers of t eight at a time (math/ifma.h), the digits here.
+      static const ifma::Modulus mod = ifma::make_modulus(C::kP);
+      constexpr std::size_t kChunk = 256;
+      std::vector<ifma::Limbs4> buf(kChunk), wl(kChunk), pwl(kChunk * D);
+      std::array<Fp, D> pw;
+      for (std::size_t at = 0; at < in.size(); at += kChunk) {
+        const std::size_t k = std::min(kChunk, in.size() - at);
+        for (std::size_t i = 0; i < k; ++i) buf[i] = in[at + i].to_canonical();
+        ifma::sqrt_powers_many(mod, buf.data(), k, sqrt_exponent(), Tables::kW, D, wl.data(),
+                               pwl.data());
+        for (std::size_t i = 0; i < k; ++i) {
+          const Fp& x = in[at + i];
+          if (x.is_zero()) {
+            out[at + i] = zero();
+            continue;
+          }
+          for (unsigned j = 0; j < D; ++j) pw[j] = from_canonical(pwl[i * D + j]);
+          out[at + i] = x.sqrt_from_powers(from_canonical(wl[i]), pw.data());
+        }
+      }
+      // Like pow_many's buffers (roots of public values here, but the helper does not know).
+      secure_wipe(buf.data(), buf.size() * sizeof(ifma::Limbs4));
+      secure_wipe(wl.data(), wl.size() * sizeof(ifma::Limbs4));
+      secure_wipe(pwl.data(), pwl.size() * sizeof(ifma::Limbs4));
+      return;
+    }
+  }
   std::vector<Fp> w(in.begin(), in.end());
   pow_many(w, sqrt_exponent(), w);
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -822,12 +867,6 @@ std::optional<Fp<P>> Fp<P>::sqrt_finish(const Fp& w) const {
   const Fp r = *this * w;
   std::uint64_t e = 0;
   if constexpr (s % Tables::kW == 0) {
-    // Every digit has kW bits (bls12-381: s = 32, four digits). Digit j is the log of
-    // y_j = (t prod_(i<j) z^(-d_i 2^(kW i)))^(2^(s - kW (j + 1))), and since s = kW D,
-    // (z^(-d 2^(kW i)))^(2^(s - kW (j + 1))) = z^(-d 2^(kW (i + D - 1 - j))), which is
-    // neg[i + D - 1 - j][d]: so y_j = t^(2^(s - kW (j + 1))) times table entries. The powers of
-    // t take s - kW squarings once (24 for s = 32), the digits D (D - 1) / 2 products (6), where
-    // squaring each y_j from t took 48 squarings.
     constexpr unsigned D = Tables::kDigits;
     std::array<Fp, D> pw;  // pw[j] = t^(2^(s - kW (j + 1)))
     pw[D - 1] = r * w;
@@ -835,17 +874,7 @@ std::optional<Fp<P>> Fp<P>::sqrt_finish(const Fp& w) const {
       pw[j] = pw[j + 1];
       for (unsigned k = 0; k < Tables::kW; ++k) pw[j] = pw[j].square();
     }
-    std::array<std::size_t, D> digit{};
-    for (unsigned j = 0; j < D; ++j) {
-      Fp y = pw[j];
-      for (unsigned i = 0; i < j; ++i) {
-        if (digit[i] != 0) y *= tab.neg[i + D - 1 - j][digit[i]];
-      }
-      const std::size_t found = tab.log(y);
-      if (found == Tables::kSize) return std::nullopt;  // unreachable for x != 0
-      digit[j] = found;
-      e |= static_cast<std::uint64_t>(found) << (Tables::kW * j);
-    }
+    return sqrt_from_powers(w, pw.data());
   } else {
     Fp cur = r * w;  // t with the digits found so far divided out
     for (unsigned j = 0; j < Tables::kDigits; ++j) {
@@ -865,6 +894,40 @@ std::optional<Fp<P>> Fp<P>::sqrt_finish(const Fp& w) const {
   Fp root = r;
   const std::uint64_t half = e >> 1;
   for (unsigned j = 0; j < Tables::kDigits; ++j) {
+    const std::size_t d = (half >> (Tables::kW * j)) & (Tables::kSize - 1);
+    if (d != 0) root *= tab.neg[j][d];
+  }
+  return root.is_lexicographically_largest() ? -root : root;
+}
+
+template <typename P>
+std::optional<Fp<P>> Fp<P>::sqrt_from_powers(const Fp& w, const Fp* pw) const {
+  constexpr unsigned s = P::kTwoAdicity;
+  using Tables = detail::SqrtTables<Fp, s>;
+  static_assert(s % Tables::kW == 0, "sqrt_from_powers: s must be a multiple of the digit width");
+  constexpr unsigned D = Tables::kDigits;
+  const Tables& tab = Tables::get();
+  // Digit j is the log of y_j = (t prod_(i<j) z^(-d_i 2^(kW i)))^(2^(s - kW (j + 1))), and since
+  // s = kW D, (z^(-d 2^(kW i)))^(2^(s - kW (j + 1))) = z^(-d 2^(kW (i + D - 1 - j))), which is
+  // neg[i + D - 1 - j][d]: so y_j = pw[j] times table entries. With the powers of t given (s - kW
+  // squarings, 24 for s = 32, in sqrt_finish or eight at a time in sqrt_many), the digits take
+  // D (D - 1) / 2 products (6), where squaring each y_j from t took 48 squarings.
+  std::array<std::size_t, D> digit{};
+  std::uint64_t e = 0;
+  for (unsigned j = 0; j < D; ++j) {
+    Fp y = pw[j];
+    for (unsigned i = 0; i < j; ++i) {
+      if (digit[i] != 0) y *= tab.neg[i + D - 1 - j][digit[i]];
+    }
+    const std::size_t found = tab.log(y);
+    if (found == Tables::kSize) return std::nullopt;  // unreachable for x != 0
+    digit[j] = found;
+    e |= static_cast<std::uint64_t>(found) << (Tables::kW * j);
+  }
+  if (e & 1) return std::nullopt;  // an odd power of z: not a square
+  Fp root = *this * w;             // r = x^((Q+1)/2)
+  const std::uint64_t half = e >> 1;
+  for (unsigned j = 0; j < D; ++j) {
     const std::size_t d = (half >> (Tables::kW * j)) & (Tables::kSize - 1);
     if (d != 0) root *= tab.neg[j][d];
   }

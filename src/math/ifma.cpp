@@ -167,6 +167,65 @@ __attribute__((target("avx512f,avx512ifma"))) void pow8(const Modulus& m,
   secure_wipe(&x, sizeof(x));
 }
 
+// Lane l of v, out of Montgomery form, to out[l * stride .. + 5).
+__attribute__((target("avx512f,avx512ifma"))) inline void store8(const Vec& v, const Vec& one,
+                                                                  const Vec& p, __m512i pinv,
+                                                                  std::uint64_t* out,
+                                                                  std::size_t stride) {
+  Vec c;
+  mont_mul(c, v, one, p, pinv);
+  for (int i = 0; i < 5; ++i) {
+    alignas(64) std::uint64_t lane[8];
+    _mm512_store_si512(lane, c.v[i]);
+    for (std::size_t l = 0; l < 8; ++l) out[l * stride + static_cast<std::size_t>(i)] = lane[l];
+  }
+  secure_wipe(&c, sizeof(c));
+}
+
+// Eight lanes of a square root's powers (Fp::sqrt_many): w = x^e, t = x w^2 and then
+// pw[k-1] = t, pw[j] = pw[j+1]^(2^step). Values out, like pow8's, below p + 1.
+__attribute__((target("avx512f,avx512ifma"))) void sqrt_powers8(
+    const Modulus& m, const std::uint64_t (*in52)[5], const Limbs4& e, unsigned step, unsigned k,
+    std::uint64_t (*w52)[5], std::uint64_t (*pw52)[kMaxSqrtPowers][5]) {
+  Vec p, r2, x, one;
+  for (int i = 0; i < 5; ++i) {
+    p.v[i] = _mm512_set1_epi64(static_cast<long long>(m.p[i]));
+    r2.v[i] = _mm512_set1_epi64(static_cast<long long>(m.r2[i]));
+    alignas(64) std::uint64_t lane[8];
+    for (int l = 0; l < 8; ++l) lane[l] = in52[l][i];
+    x.v[i] = _mm512_load_si512(lane);
+    one.v[i] = _mm512_set1_epi64(i == 0 ? 1 : 0);
+  }
+  const __m512i pinv = _mm512_set1_epi64(static_cast<long long>(m.pinv));
+  Vec table[16];
+  mont_mul(table[1], x, r2, p, pinv);
+  mont_mul(table[0], one, r2, p, pinv);
+  for (int d = 2; d < 16; ++d) mont_mul(table[d], table[d - 1], table[1], p, pinv);
+  int top = 255;
+  while (top > 0 && ((e[static_cast<std::size_t>(top / 64)] >> (top % 64)) & 1) == 0) --top;
+  Vec acc = table[0];
+  for (int w = top / 4; w >= 0; --w) {
+    for (int d = 0; d < 4; ++d) mont_mul(acc, acc, acc, p, pinv);
+    const unsigned digit =
+        static_cast<unsigned>((e[static_cast<std::size_t>(w / 16)] >> (4 * (w % 16))) & 0xF);
+    mont_mul(acc, acc, table[digit], p, pinv);
+  }
+  store8(acc, one, p, pinv, &w52[0][0], 5);
+  Vec t;
+  mont_mul(t, acc, acc, p, pinv);
+  mont_mul(t, t, table[1], p, pinv);  // x w^2
+  for (unsigned j = k; j-- > 0;) {
+    if (j + 1 < k) {
+      for (unsigned q = 0; q < step; ++q) mont_mul(t, t, t, p, pinv);
+    }
+    store8(t, one, p, pinv, &pw52[0][j][0], kMaxSqrtPowers * 5);
+  }
+  secure_wipe(table, sizeof(table));
+  secure_wipe(&acc, sizeof(acc));
+  secure_wipe(&t, sizeof(t));
+  secure_wipe(&x, sizeof(x));
+}
+
 #endif  // STOFFEL_IFMA_KERNEL
 
 }  // namespace
@@ -224,6 +283,32 @@ void pow_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs
   secure_wipe(out52, sizeof(out52));
 #else
   (void)m, (void)in, (void)count, (void)e, (void)out;
+#endif
+}
+
+void sqrt_powers_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs4& e,
+                      unsigned step, unsigned k, Limbs4* w, Limbs4* pw) {
+#ifdef STOFFEL_IFMA_KERNEL
+  std::uint64_t in52[8][5], w52[8][5], pw52[8][kMaxSqrtPowers][5];
+  for (std::size_t at = 0; at < count; at += 8) {
+    const std::size_t n8 = std::min<std::size_t>(8, count - at);
+    for (std::size_t j = 0; j < 8; ++j) {
+      const auto l = to52(in[at + std::min(j, n8 - 1)]);  // a short last group repeats its last
+      std::copy(l.begin(), l.end(), in52[j]);
+    }
+    sqrt_powers8(m, in52, e, step, k, w52, pw52);
+    for (std::size_t j = 0; j < n8; ++j) {
+      w[at + j] = reduce_once(from52(w52[j]), m.p64);
+      for (unsigned q = 0; q < k; ++q) {
+        pw[(at + j) * k + q] = reduce_once(from52(pw52[j][q]), m.p64);
+      }
+    }
+  }
+  secure_wipe(in52, sizeof(in52));
+  secure_wipe(w52, sizeof(w52));
+  secure_wipe(pw52, sizeof(pw52));
+#else
+  (void)m, (void)in, (void)count, (void)e, (void)step, (void)k, (void)w, (void)pw;
 #endif
 }
 

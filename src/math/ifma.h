@@ -44,4 +44,11 @@ Modulus make_modulus(const Limbs4& p);
 // same array). Requires enabled().
 void pow_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs4& e, Limbs4* out);
 
+// The powers a square root takes (Fp::sqrt_many): for canonical in[i] (i < count), w[i] = in^e,
+// t = in w^2, and pw[i k + k - 1] = t, pw[i k + j] = pw[i k + j + 1]^(2^step) for j < k - 1,
+// all canonical. k <= kMaxSqrtPowers. Requires enabled().
+inline constexpr unsigned kMaxSqrtPowers = 8;
+void sqrt_powers_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs4& e,
+                      unsigned step, unsigned k, Limbs4* w, Limbs4* pw);
+
 }  // namespace stoffel::math::ifma
