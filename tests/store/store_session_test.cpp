@@ -341,6 +341,55 @@ TEST(StoreSessionTest, AFaultyPartyCanOnlyMakeTheOthersGenerate) {
   }
 }
 
+// A store holding fewer random bits than a comparison's mask takes (decision P12: while stored
+// bits last, masks are all bits): the refill uses the stored bits up and generates the rest, and
+// the comparison must keep to the kind of mask it planned before the refill (bits), although
+// bounded values would be used from then on. The second comparison, with no stored bits left,
+// takes bounded values. Both give the right bits at every party.
+TEST(StoreSessionTest, ComparisonsAcrossTheEndOfStoredBits) {
+  PartyStores stores;
+  {
+    auto session = mpc::test::make_session(session_config());
+    ASSERT_TRUE(session);
+    std::vector<std::string> errors(kN);
+    mpc::test::run_parties(*session, [&](std::size_t i) {
+      auto filled = session->engine(i).fill_store(&stores[i], {0, 0, 0, 100});
+      if (!filled) errors[i] = filled.error().message;
+    });
+    for (std::size_t i = 0; i < kN; ++i) ASSERT_EQ(errors[i], "") << "party " << i;
+  }
+  const std::vector<std::int64_t> values = {-5, 0, 7};
+  auto session = mpc::test::make_session(session_config());
+  ASSERT_TRUE(session);
+  std::vector<std::string> errors(kN);
+  std::vector<std::vector<std::int64_t>> got(kN);
+  std::vector<mpc::PartyStats> stats(kN);
+  mpc::test::run_parties(*session, [&](std::size_t i) {
+    HbParty& p = session->engine(i);
+    auto used = p.use_store(&stores[i]);
+    if (!used) return void(errors[i] = used.error().message);
+    std::vector<FieldBytes> x;
+    for (auto v : values) x.push_back(p.share_public(enc(v)));
+    auto first = p.less_than_zero(x, 65);  // 3 x 105 bits, 100 of them stored
+    if (!first) return void(errors[i] = first.error().message);
+    auto second = p.less_than_zero(x, 65);  // no stored bits left: 64 bits + 1 bounded each
+    if (!second) return void(errors[i] = second.error().message);
+    std::vector<FieldBytes> both = *first;
+    both.insert(both.end(), second->begin(), second->end());
+    auto opened = p.open(both);
+    if (!opened) return void(errors[i] = opened.error().message);
+    for (const auto& v : *opened) got[i].push_back(dec(v));
+    stats[i] = p.stats();
+  });
+  for (std::size_t i = 0; i < kN; ++i) {
+    ASSERT_EQ(errors[i], "") << "party " << i;
+    EXPECT_EQ(got[i], (std::vector<std::int64_t>{1, 0, 0, 1, 0, 0})) << "party " << i;
+    EXPECT_EQ(stats[i].bits_loaded, 100u) << "party " << i;
+    EXPECT_EQ(stats[i].bits_consumed, 3u * 105 + 3 * 64) << "party " << i;
+    EXPECT_EQ(stats[i].bounded_consumed, 3u) << "party " << i;
+  }
+}
+
 TEST(StoreSessionTest, SeededEnginesRefuseStores) {
   PartyStores stores;
   mpc::SessionParams cfg = session_config();

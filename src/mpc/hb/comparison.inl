@@ -97,10 +97,9 @@ Result<void> HbPartyImpl<F>::mul_level(std::span<const F> x, std::span<const F> 
 // `per_value` products for each of `count` values, triples or double sharings (mul_level).
 template <typename F>
 typename HbPartyImpl<F>::Needs HbPartyImpl<F>::comparison_needs(
-    std::size_t count, std::uint32_t k, std::uint32_t m,
+    std::size_t count, std::uint32_t k, std::uint32_t m, std::size_t chunks,
     const std::vector<std::size_t>& per_value) const {
   Needs need;
-  const std::size_t chunks = bounded_chunks(k, m);
   need.bits = count * (chunks > 0 ? m : std::size_t{k} + kTruncKappa);
   need.bounded = count * chunks;
   for (std::size_t products : per_value) {
@@ -111,15 +110,16 @@ typename HbPartyImpl<F>::Needs HbPartyImpl<F>::comparison_needs(
 
 // Opens c = 2^(k-1) + a + r in one robust opening, r = 2^m r'' + r' with r' = sum_(i<m) 2^i b_i
 // of m random bits and r'' bounded random values (decision P12) or, where those do not fit,
-// k + kappa - m further bits (bounded_chunks() decides which), and returns the opened
+// k + kappa - m further bits (`chunks` = bounded_chunks() as the caller took it before its
+// refill: the refill may use up stored bits and so change the answer), and returns the opened
 // integers and the m bits of every r' (value-major). The caller has made sure the pools hold
 // them (one `ensure` for everything the call needs). c is an integer below p, and it hides a up
 // to a statistical distance of 2^-kappa (|a| < 2^(k-1)), as in truncate_values.
 template <typename F>
 Result<void> HbPartyImpl<F>::open_masked(std::span<const F> a, std::uint32_t k, std::uint32_t m,
-                                         std::vector<F>& low, std::vector<math::Limbs>& c) {
+                                         std::size_t chunks, std::vector<F>& low,
+                                         std::vector<math::Limbs>& c) {
   const std::size_t count = a.size();
-  const std::size_t chunks = bounded_chunks(k, m);
   const std::size_t nbits = chunks > 0 ? m : std::size_t{k} + kTruncKappa;
   const std::span<const F> bits = bits_.take(count * nbits);
   const std::span<const F> bounded = bounded_.take(count * chunks);
@@ -232,12 +232,14 @@ Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k,
   const std::size_t count = a.size();
   if (count == 0) return {};
   // One refill for everything the call takes, so it is one preprocessing run, not one per level.
-  if (auto ok = ensure(comparison_needs(count, k, m, comparison::bit_less_than_levels(m))); !ok) {
+  const std::size_t chunks = bounded_chunks(k, m);
+  if (auto ok = ensure(comparison_needs(count, k, m, chunks, comparison::bit_less_than_levels(m)));
+      !ok) {
     return ok;
   }
   std::vector<F> low;
   std::vector<math::Limbs> c;
-  if (auto ok = open_masked(a, k, m, low, c); !ok) return ok;
+  if (auto ok = open_masked(a, k, m, chunks, low, c); !ok) return ok;
   for (auto& cv : c) cv = comparison::low_bits(cv, m);
   std::vector<F> u(count);
   if (auto ok = bit_less_than(c, low, m, u); !ok) return ok;
@@ -278,12 +280,14 @@ Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32
   if (auto ok = check_comparison("equal_zero", a.size(), k); !ok) return ok;
   const std::size_t count = a.size();
   if (count == 0) return {};
-  if (auto ok = ensure(comparison_needs(count, k, k, comparison::product_tree_levels(k))); !ok) {
+  const std::size_t chunks = bounded_chunks(k, k);
+  if (auto ok = ensure(comparison_needs(count, k, k, chunks, comparison::product_tree_levels(k)));
+      !ok) {
     return ok;
   }
   std::vector<F> low;
   std::vector<math::Limbs> c;
-  if (auto ok = open_masked(a, k, k, low, c); !ok) return ok;
+  if (auto ok = open_masked(a, k, k, chunks, low, c); !ok) return ok;
   // c'' = (c mod 2^k) - 2^(k-1) mod 2^k: the same as flipping bit k - 1.
   std::vector<F> x(count * k);
   for (std::size_t v = 0; v < count; ++v) {

@@ -316,12 +316,12 @@ class HbPartyImpl final : public HbParty {
   // Comparisons (comparison.inl).
   Result<void> check_comparison(const char* what, std::size_t count, std::uint32_t k) const;
   Result<void> open_masked(std::span<const F> a, std::uint32_t k, std::uint32_t m,
-                           std::vector<F>& low, std::vector<math::Limbs>& c);
+                           std::size_t chunks, std::vector<F>& low, std::vector<math::Limbs>& c);
   Result<void> bit_less_than(std::span<const math::Limbs> c, std::span<const F> r, std::size_t m,
                              std::span<F> out);
   bool level_doubles(std::size_t count) const;
   Result<void> mul_level(std::span<const F> x, std::span<const F> y, std::span<F> out);
-  Needs comparison_needs(std::size_t count, std::uint32_t k, std::uint32_t m,
+  Needs comparison_needs(std::size_t count, std::uint32_t k, std::uint32_t m, std::size_t chunks,
                          const std::vector<std::size_t>& per_value) const;
   Result<std::vector<FieldBytes>> run_comparison(
       std::span<const FieldBytes> shares, const char* what,
