@@ -22,6 +22,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -648,15 +649,19 @@ void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
     rng.fill(std::span<std::uint8_t>(bytes.data(), kBytes * want));
     for (std::size_t k = 0; k < want; ++k) {
       Repr x{};
-      for (std::size_t i = 0; i < kBytes; ++i) {
-        x[i / 8] |= static_cast<std::uint64_t>(bytes[kBytes * k + i]) << (8 * (i % 8));
+      if constexpr (std::endian::native == std::endian::little && kBytes <= sizeof(Repr)) {
+        std::memcpy(x.data(), bytes.data() + kBytes * k, kBytes);
+      } else {
+        for (std::size_t i = 0; i < kBytes; ++i) {
+          x[i / 8] |= static_cast<std::uint64_t>(bytes[kBytes * k + i]) << (8 * (i % 8));
+        }
       }
       x[kLimbs - 1] &= top_mask;
       Repr s{};
       // Rejection reveals only that a candidate was >= p, which says nothing about the output.
-      if (sub(x, C::kP, s) != 0) {
-        out[filled++] = from_mont(mont_mul(x, C::kR2));
-      }
+      // An accepted x is uniform in [0, p), and so is the element whose Montgomery form it is
+      // (x R^-1: the Montgomery map is a bijection), so it is used as that form directly.
+      if (sub(x, C::kP, s) != 0) out[filled++] = from_mont(x);
       secure_wipe(x.data(), sizeof(x));
     }
   }

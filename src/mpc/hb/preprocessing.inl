@@ -266,19 +266,29 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   // In blocks of columns, so that the m x m passes over a block stay in the first-level caches
   // (a large run's rows are megabytes).
   std::vector<F> out(m * cols);
+  // The bounded columns [kru, kr) need only the check rows: their values are sums over D, not
+  // outputs of the matrix (P12).
   constexpr std::size_t kBlock = 256;
+  auto combine_rows = [&](F* row, std::size_t j, std::size_t lo, std::size_t hi) {
+    for (std::size_t idx = 0; idx < m; ++idx) {
+      const F mc = run.him->at(j, idx);
+      const F* src = run.in.data() + idx * cols;
+      if (idx == 0) {
+        for (std::size_t c = lo; c < hi; ++c) row[c] = mc * src[c];
+      } else {
+        for (std::size_t c = lo; c < hi; ++c) row[c] += mc * src[c];
+      }
+    }
+  };
   for (std::size_t c0 = 0; c0 < cols; c0 += kBlock) {
     const std::size_t c1 = std::min(cols, c0 + kBlock);
     for (std::size_t j = 0; j < m; ++j) {
       F* row = out.data() + j * cols;
-      for (std::size_t idx = 0; idx < m; ++idx) {
-        const F mc = run.him->at(j, idx);
-        const F* src = run.in.data() + idx * cols;
-        if (idx == 0) {
-          for (std::size_t c = c0; c < c1; ++c) row[c] = mc * src[c];
-        } else {
-          for (std::size_t c = c0; c < c1; ++c) row[c] += mc * src[c];
-        }
+      if (j < 2 * run.t_d || kb == 0) {
+        combine_rows(row, j, c0, c1);
+      } else {
+        combine_rows(row, j, c0, std::max(c0, std::min(c1, kru)));
+        combine_rows(row, j, std::min(c1, std::max(c0, kr)), c1);
       }
     }
   }
