@@ -433,6 +433,9 @@ STOFFEL_UNROLL_LIMBS
   // The rest of sqrt_finish where the two-adicity s is a multiple of the tables' digit width kW
   // (bls12-381), given also pw[j] = t^(2^(s - kW (j + 1))) for the s / kW digits, t = x w^2.
   std::optional<Fp> sqrt_from_powers(const Fp& w, const Fp* pw) const;
+  // The root from r = x^((Q+1)/2) and the 2-adic logarithm e of t = x^Q: r z^(-e/2) if e is even
+  // (the smaller of the two roots), nullopt otherwise (x is not a square).
+  static std::optional<Fp> sqrt_from_log(const Fp& r, std::uint64_t e);
   // Euler's criterion: 1 residue, -1 non-residue, 0 zero. Variable time.
   int legendre() const;
 
@@ -895,6 +898,13 @@ std::optional<Fp<P>> Fp<P>::sqrt_finish(const Fp& w) const {
       if (j + 1 < Tables::kDigits) cur *= tab.neg[j][d];
     }
   }
+  return sqrt_from_log(r, e);
+}
+
+template <typename P>
+std::optional<Fp<P>> Fp<P>::sqrt_from_log(const Fp& r, std::uint64_t e) {
+  using Tables = detail::SqrtTables<Fp, P::kTwoAdicity>;
+  const Tables& tab = Tables::get();
   if (e & 1) return std::nullopt;  // an odd power of z: not a square
   Fp root = r;
   const std::uint64_t half = e >> 1;
@@ -929,14 +939,7 @@ std::optional<Fp<P>> Fp<P>::sqrt_from_powers(const Fp& w, const Fp* pw) const {
     digit[j] = found;
     e |= static_cast<std::uint64_t>(found) << (Tables::kW * j);
   }
-  if (e & 1) return std::nullopt;  // an odd power of z: not a square
-  Fp root = *this * w;             // r = x^((Q+1)/2)
-  const std::uint64_t half = e >> 1;
-  for (unsigned j = 0; j < D; ++j) {
-    const std::size_t d = (half >> (Tables::kW * j)) & (Tables::kSize - 1);
-    if (d != 0) root *= tab.neg[j][d];
-  }
-  return root.is_lexicographically_largest() ? -root : root;
+  return sqrt_from_log(*this * w, e);  // r = x^((Q+1)/2)
 }
 
 }  // namespace stoffel::math

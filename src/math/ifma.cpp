@@ -171,119 +171,118 @@ __attribute__((target("avx512f,avx512ifma"))) inline void mont_sqr(Vec& r, const
   r.v[4] = c[9];  // below 2^48: the value is below 2p < 2^256
 }
 
-// Eight lanes of x^e (fixed 4-bit windows, as Fp::pow). in52/out52: lane-major, 8 x 5 limbs.
-__attribute__((target("avx512f,avx512ifma"))) void pow8(const Modulus& m,
-                                                        const std::uint64_t (*in52)[5],
-                                                        const Limbs4& e,
-                                                        std::uint64_t (*out52)[5]) {
-  Vec p, r2, x, one;
+// The constants of a modulus broadcast to every lane.
+struct Consts {
+  Vec p, r2, one;
+  __m512i pinv;
+};
+
+__attribute__((target("avx512f"))) inline Consts broadcast(const Modulus& m) {
+  Consts c;
   for (int i = 0; i < 5; ++i) {
-    p.v[i] = _mm512_set1_epi64(static_cast<long long>(m.p[i]));
-    r2.v[i] = _mm512_set1_epi64(static_cast<long long>(m.r2[i]));
-    alignas(64) std::uint64_t lane[8];
-    for (int k = 0; k < 8; ++k) lane[k] = in52[k][i];
-    x.v[i] = _mm512_load_si512(lane);
-    one.v[i] = _mm512_set1_epi64(i == 0 ? 1 : 0);
+    c.p.v[i] = _mm512_set1_epi64(static_cast<long long>(m.p[i]));
+    c.r2.v[i] = _mm512_set1_epi64(static_cast<long long>(m.r2[i]));
+    c.one.v[i] = _mm512_set1_epi64(i == 0 ? 1 : 0);
   }
-  const __m512i pinv = _mm512_set1_epi64(static_cast<long long>(m.pinv));
-  Vec table[16];
-  mont_mul(table[1], x, r2, p, pinv);     // x R
-  mont_mul(table[0], one, r2, p, pinv);   // R (one)
-  for (int k = 2; k < 16; ++k) mont_mul(table[k], table[k - 1], table[1], p, pinv);
-  int top = 255;
-  while (top > 0 && ((e[static_cast<std::size_t>(top / 64)] >> (top % 64)) & 1) == 0) --top;
-  Vec acc = table[0];
-  for (int w = top / 4; w >= 0; --w) {
-    for (int k = 0; k < 4; ++k) mont_sqr(acc, acc, p, pinv);
-    const unsigned digit =
-        static_cast<unsigned>((e[static_cast<std::size_t>(w / 16)] >> (4 * (w % 16))) & 0xF);
-    mont_mul(acc, acc, table[digit], p, pinv);
-  }
-  mont_mul(acc, acc, one, p, pinv);  // out of Montgomery form: below p + 1 (0 may come out as p)
-  for (int i = 0; i < 5; ++i) {
-    alignas(64) std::uint64_t lane[8];
-    _mm512_store_si512(lane, acc.v[i]);
-    for (int k = 0; k < 8; ++k) out52[k][i] = lane[k];
-  }
-  // The table holds powers of the inputs: wiped like Fp::pow's.
-  secure_wipe(table, sizeof(table));
-  secure_wipe(&acc, sizeof(acc));
-  secure_wipe(&x, sizeof(x));
+  c.pinv = _mm512_set1_epi64(static_cast<long long>(m.pinv));
+  return c;
 }
 
-// Lane l of v, out of Montgomery form, to out[l * stride .. + 5).
-__attribute__((target("avx512f,avx512ifma"))) inline void store8(const Vec& v, const Vec& one,
-                                                                  const Vec& p, __m512i pinv,
-                                                                  std::uint64_t* out,
-                                                                  std::size_t stride) {
-  Vec c;
-  mont_mul(c, v, one, p, pinv);
-  for (int i = 0; i < 5; ++i) {
-    alignas(64) std::uint64_t lane[8];
-    _mm512_store_si512(lane, c.v[i]);
-    for (std::size_t l = 0; l < 8; ++l) out[l * stride + static_cast<std::size_t>(i)] = lane[l];
-  }
-  secure_wipe(&c, sizeof(c));
-}
-
-// G groups of eight lanes of a square root's powers (Fp::sqrt_many): w = x^e, t = x w^2 and
-// then pw[k-1] = t, pw[j] = pw[j+1]^(2^step). Values out, like pow8's, below p + 1. Each step is
-// done for every group in turn: one group's chain of dependent multiplications leaves the
-// multiply-add units idle for most of their latency, and the groups' independent chains fill it.
+// G groups of eight lanes of x^e (fixed 4-bit windows, as Fp::pow): acc[g] = x^e and
+// table[g][d] = x^d, in Montgomery form. in52: lane-major, 8G x 5 limbs. Each step is done for
+// every group in turn: one group's chain of dependent multiplications leaves the multiply-add
+// units idle for most of their latency, and the other groups' independent chains fill it.
 template <int G>
-__attribute__((target("avx512f,avx512ifma"))) void sqrt_powers8(
-    const Modulus& m, const std::uint64_t (*in52)[5], const Limbs4& e, unsigned step, unsigned k,
-    std::uint64_t (*w52)[5], std::uint64_t (*pw52)[kMaxSqrtPowers][5]) {
-  Vec p, r2, one, x[G];
+__attribute__((target("avx512f,avx512ifma"))) void pow_groups(const Consts& c,
+                                                              const std::uint64_t (*in52)[5],
+                                                              const Limbs4& e,
+                                                              Vec (&table)[G][16],
+                                                              Vec (&acc)[G]) {
+  Vec x[G];
   for (int i = 0; i < 5; ++i) {
-    p.v[i] = _mm512_set1_epi64(static_cast<long long>(m.p[i]));
-    r2.v[i] = _mm512_set1_epi64(static_cast<long long>(m.r2[i]));
-    one.v[i] = _mm512_set1_epi64(i == 0 ? 1 : 0);
     for (int g = 0; g < G; ++g) {
       alignas(64) std::uint64_t lane[8];
       for (int l = 0; l < 8; ++l) lane[l] = in52[8 * g + l][i];
       x[g].v[i] = _mm512_load_si512(lane);
     }
   }
-  const __m512i pinv = _mm512_set1_epi64(static_cast<long long>(m.pinv));
-  Vec table[G][16];
   for (int g = 0; g < G; ++g) {
-    mont_mul(table[g][1], x[g], r2, p, pinv);
-    mont_mul(table[g][0], one, r2, p, pinv);
+    mont_mul(table[g][1], x[g], c.r2, c.p, c.pinv);   // x R
+    mont_mul(table[g][0], c.one, c.r2, c.p, c.pinv);  // R (one)
   }
   for (int d = 2; d < 16; ++d) {
-    for (int g = 0; g < G; ++g) mont_mul(table[g][d], table[g][d - 1], table[g][1], p, pinv);
+    for (int g = 0; g < G; ++g) {
+      mont_mul(table[g][d], table[g][d - 1], table[g][1], c.p, c.pinv);
+    }
   }
   int top = 255;
   while (top > 0 && ((e[static_cast<std::size_t>(top / 64)] >> (top % 64)) & 1) == 0) --top;
-  Vec acc[G];
   for (int g = 0; g < G; ++g) acc[g] = table[g][0];
   for (int w = top / 4; w >= 0; --w) {
     for (int d = 0; d < 4; ++d) {
-      for (int g = 0; g < G; ++g) mont_sqr(acc[g], acc[g], p, pinv);
+      for (int g = 0; g < G; ++g) mont_sqr(acc[g], acc[g], c.p, c.pinv);
     }
     const unsigned digit =
         static_cast<unsigned>((e[static_cast<std::size_t>(w / 16)] >> (4 * (w % 16))) & 0xF);
-    for (int g = 0; g < G; ++g) mont_mul(acc[g], acc[g], table[g][digit], p, pinv);
+    for (int g = 0; g < G; ++g) mont_mul(acc[g], acc[g], table[g][digit], c.p, c.pinv);
   }
-  Vec t[G];
+  secure_wipe(x, sizeof(x));
+}
+
+// Lane l of v, out of Montgomery form (below p + 1: 0 may come out as p), to
+// out[l * stride .. + 5).
+__attribute__((target("avx512f,avx512ifma"))) inline void store8(const Vec& v, const Consts& c,
+                                                                  std::uint64_t* out,
+                                                                  std::size_t stride) {
+  Vec r;
+  mont_mul(r, v, c.one, c.p, c.pinv);
+  for (int i = 0; i < 5; ++i) {
+    alignas(64) std::uint64_t lane[8];
+    _mm512_store_si512(lane, r.v[i]);
+    for (std::size_t l = 0; l < 8; ++l) out[l * stride + static_cast<std::size_t>(i)] = lane[l];
+  }
+  secure_wipe(&r, sizeof(r));
+}
+
+// Eight lanes of x^e. in52/out52: lane-major, 8 x 5 limbs.
+__attribute__((target("avx512f,avx512ifma"))) void pow8(const Modulus& m,
+                                                        const std::uint64_t (*in52)[5],
+                                                        const Limbs4& e,
+                                                        std::uint64_t (*out52)[5]) {
+  const Consts c = broadcast(m);
+  Vec table[1][16], acc[1];
+  pow_groups<1>(c, in52, e, table, acc);
+  store8(acc[0], c, &out52[0][0], 5);
+  // The table holds powers of the inputs: wiped like Fp::pow's.
+  secure_wipe(table, sizeof(table));
+  secure_wipe(acc, sizeof(acc));
+}
+
+// G groups of eight lanes of a square root's powers (Fp::sqrt_many): w = x^e, t = x w^2 and
+// then pw[k-1] = t, pw[j] = pw[j+1]^(2^step). Values out, like pow8's, below p + 1.
+template <int G>
+__attribute__((target("avx512f,avx512ifma"))) void sqrt_powers8(
+    const Modulus& m, const std::uint64_t (*in52)[5], const Limbs4& e, unsigned step, unsigned k,
+    std::uint64_t (*w52)[5], std::uint64_t (*pw52)[kMaxSqrtPowers][5]) {
+  const Consts c = broadcast(m);
+  Vec table[G][16], acc[G], t[G];
+  pow_groups<G>(c, in52, e, table, acc);
   for (int g = 0; g < G; ++g) {
-    store8(acc[g], one, p, pinv, &w52[8 * g][0], 5);
-    mont_sqr(t[g], acc[g], p, pinv);
-    mont_mul(t[g], t[g], table[g][1], p, pinv);  // x w^2
+    store8(acc[g], c, &w52[8 * g][0], 5);
+    mont_sqr(t[g], acc[g], c.p, c.pinv);
+    mont_mul(t[g], t[g], table[g][1], c.p, c.pinv);  // x w^2
   }
   for (unsigned j = k; j-- > 0;) {
     if (j + 1 < k) {
       for (unsigned q = 0; q < step; ++q) {
-        for (int g = 0; g < G; ++g) mont_sqr(t[g], t[g], p, pinv);
+        for (int g = 0; g < G; ++g) mont_sqr(t[g], t[g], c.p, c.pinv);
       }
     }
-    for (int g = 0; g < G; ++g) store8(t[g], one, p, pinv, &pw52[8 * g][j][0], kMaxSqrtPowers * 5);
+    for (int g = 0; g < G; ++g) store8(t[g], c, &pw52[8 * g][j][0], kMaxSqrtPowers * 5);
   }
   secure_wipe(table, sizeof(table));
   secure_wipe(acc, sizeof(acc));
   secure_wipe(t, sizeof(t));
-  secure_wipe(x, sizeof(x));
 }
 
 #endif  // STOFFEL_IFMA_KERNEL

@@ -20,15 +20,9 @@ namespace stoffel::mpc {
 
 namespace comparison {
 
-// Products the bitwise less-than tree of m bits takes per value: per level, two per pair of
-// groups except the lowest pair, whose "all equal" flag is never needed.
-inline std::size_t bit_less_than_triples(std::size_t m) {
-  std::size_t total = 0;
-  for (std::size_t w = m; w > 1; w = w / 2 + w % 2) total += 2 * (w / 2) - 1;
-  return total;
-}
-
-// Products per level of the bitwise less-than tree over m bits (per value), highest width first.
+// Products the bitwise less-than tree over m bits takes per value and level, highest width
+// first: per level, two per pair of groups except the lowest pair, whose "all equal" flag is
+// never needed (120 in all for m = 64).
 inline std::vector<std::size_t> bit_less_than_levels(std::size_t m) {
   std::vector<std::size_t> levels;
   for (std::size_t w = m; w > 1; w = w / 2 + w % 2) levels.push_back(2 * (w / 2) - 1);
@@ -39,13 +33,6 @@ inline std::vector<std::size_t> bit_less_than_levels(std::size_t m) {
 inline std::vector<std::size_t> product_tree_levels(std::size_t k) {
   std::vector<std::size_t> levels;
   for (std::size_t w = k; w > 1; w = w / 2 + w % 2) levels.push_back(w / 2);
-  return levels;
-}
-
-// Rounds (multiplication levels) of a tree over m leaves.
-inline std::size_t tree_levels(std::size_t m) {
-  std::size_t levels = 0;
-  for (std::size_t w = m; w > 1; w = w / 2 + w % 2) ++levels;
   return levels;
 }
 
@@ -92,11 +79,12 @@ Result<void> HbPartyImpl<F>::mul_level(std::span<const F> x, std::span<const F> 
   return mul_beaver(x, y, out);
 }
 
-// What one comparison call takes from the pools, so that it is one refill (one preprocessing
-// run), not one per level: the mask's bits and bounded values (open_masked) and, per level of
-// `per_value` products for each of `count` values, triples or double sharings (mul_level).
+// What one truncation or comparison call takes from the pools, so that it is one refill (one
+// preprocessing run), not one per level: the mask's bits and bounded values (open_masked) and,
+// per level of `per_value` products for each of `count` values, triples or double sharings
+// (mul_level; no levels for a truncation).
 template <typename F>
-typename HbPartyImpl<F>::Needs HbPartyImpl<F>::comparison_needs(
+typename HbPartyImpl<F>::Needs HbPartyImpl<F>::masked_needs(
     std::size_t count, std::uint32_t k, std::uint32_t m, std::size_t chunks,
     const std::vector<std::size_t>& per_value) const {
   Needs need;
@@ -113,8 +101,9 @@ typename HbPartyImpl<F>::Needs HbPartyImpl<F>::comparison_needs(
 // k + kappa - m further bits (`chunks` = bounded_chunks() as the caller took it before its
 // refill: the refill may use up stored bits and so change the answer), and returns the opened
 // integers and the m bits of every r' (value-major). The caller has made sure the pools hold
-// them (one `ensure` for everything the call needs). c is an integer below p, and it hides a up
-// to a statistical distance of 2^-kappa (|a| < 2^(k-1)), as in truncate_values.
+// them (one `ensure` for everything the call needs). c is an integer below p (bounded_chunks
+// makes sure of it), and it hides a up to a statistical distance of 2^-kappa (|a| < 2^(k-1)):
+// r' and the honest dealers' share of r'' are uniform over 2^(k + kappa) values or more.
 template <typename F>
 Result<void> HbPartyImpl<F>::open_masked(std::span<const F> a, std::uint32_t k, std::uint32_t m,
                                          std::size_t chunks, std::vector<F>& low,
@@ -130,12 +119,8 @@ Result<void> HbPartyImpl<F>::open_masked(std::span<const F> a, std::uint32_t k, 
   for (std::size_t v = 0; v < count; ++v) {
     const F* b = bits.data() + v * nbits;
     F r = F::zero();
-    if (chunks > 0) {
-      for (std::size_t i = m; i-- > 0;) r = r.dbl() + b[i];
-      r += compose_bounded(bounded.data() + v * chunks, chunks) * pow_m;
-    } else {
-      for (std::size_t i = nbits; i-- > 0;) r = r.dbl() + b[i];
-    }
+    for (std::size_t i = nbits; i-- > 0;) r = r.dbl() + b[i];  // nbits = m with bounded values
+    if (chunks > 0) r += compose_bounded(bounded.data() + v * chunks, chunks) * pow_m;
     for (std::size_t i = 0; i < m; ++i) low[v * m + i] = b[i];
     masked[v] = a[v] + offset + r;
   }
@@ -217,8 +202,8 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
 // Mod2m(a, k, m) = a mod 2^m exactly, for k-bit signed a and 0 < m < k:
 //   c = open(2^(k-1) + a + r), c' = c mod 2^m, u = [c' < r mod 2^m],
 //   a mod 2^m = c' - (r mod 2^m) + 2^m u.
-// 1 + ceil(log2 m) levels; m bits, the bounded values of r'' (P12) and
-// bit_less_than_triples(m) products per value (mul_level: triples, or double sharings for the
+// 1 + ceil(log2 m) levels; m bits, the bounded values of r'' (P12) and the products of
+// bit_less_than_levels(m) per value (mul_level: triples, or double sharings for the
 // large levels at n >= 4t + 1, two rounds each).
 template <typename F>
 Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k, std::uint32_t m,
@@ -233,7 +218,7 @@ Result<void> HbPartyImpl<F>::mod2m_values(std::span<const F> a, std::uint32_t k,
   if (count == 0) return {};
   // One refill for everything the call takes, so it is one preprocessing run, not one per level.
   const std::size_t chunks = bounded_chunks(k, m);
-  if (auto ok = ensure(comparison_needs(count, k, m, chunks, comparison::bit_less_than_levels(m)));
+  if (auto ok = ensure(masked_needs(count, k, m, chunks, comparison::bit_less_than_levels(m)));
       !ok) {
     return ok;
   }
@@ -281,7 +266,7 @@ Result<void> HbPartyImpl<F>::equal_zero_values(std::span<const F> a, std::uint32
   const std::size_t count = a.size();
   if (count == 0) return {};
   const std::size_t chunks = bounded_chunks(k, k);
-  if (auto ok = ensure(comparison_needs(count, k, k, chunks, comparison::product_tree_levels(k)));
+  if (auto ok = ensure(masked_needs(count, k, k, chunks, comparison::product_tree_levels(k)));
       !ok) {
     return ok;
   }

@@ -217,37 +217,18 @@ Result<void> HbPartyImpl<F>::truncate_values(std::span<const F> a, std::uint32_t
   const std::size_t count = a.size();
   if (count == 0) return {};
   const std::size_t chunks = bounded_chunks(k, f);
-  const std::size_t nbits = chunks > 0 ? f : std::size_t{k} + kTruncKappa;
-  if (auto ok = ensure(Needs{0, 0, 0, count * nbits, 0, count * chunks}); !ok) return ok;
-  const std::span<const F> bits = bits_.take(count * nbits);
-  const std::span<const F> bounded = bounded_.take(count * chunks);
-
-  const F offset = comparison::pow2<F>(k - 1);
-  const F pow_f = comparison::pow2<F>(f);
-  const F inv_pow_f = pow_f.inverse();
-
-  std::vector<F> low(count), masked(count), opened(count);
+  if (auto ok = ensure(masked_needs(count, k, f, chunks, {})); !ok) return ok;
+  std::vector<F> low;  // the f bits of every r'
+  std::vector<math::Limbs> c;
+  if (auto ok = open_masked(a, k, f, chunks, low, c); !ok) return ok;
+  const F inv_pow_f = comparison::pow2<F>(f).inverse();
   for (std::size_t v = 0; v < count; ++v) {
-    const F* b = bits.data() + v * nbits;
-    // Horner with doublings: r' from the low f bits, r'' from the rest or the bounded values.
-    F hi = F::zero(), lo = F::zero();
-    if (chunks > 0) {
-      hi = compose_bounded(bounded.data() + v * chunks, chunks);
-    } else {
-      for (std::size_t i = nbits; i-- > f;) hi = hi.dbl() + b[i];
-    }
-    for (std::size_t i = f; i-- > 0;) lo = lo.dbl() + b[i];
-    low[v] = lo;
-    masked[v] = a[v] + offset + hi * pow_f + lo;
-  }
-  if (auto ok = open_t(masked, opened); !ok) return ok;
-  for (std::size_t v = 0; v < count; ++v) {
-    const math::Limbs c = comparison::low_bits(opened[v].to_canonical(), f);  // c mod 2^f
-    const F a_low = F::from_canonical(c) - low[v];
+    F r_low = F::zero();
+    for (std::size_t i = f; i-- > 0;) r_low = r_low.dbl() + low[v * f + i];
+    const F a_low = F::from_canonical(comparison::low_bits(c[v], f)) - r_low;  // c mod 2^f - r'
     out[v] = (a[v] - a_low) * inv_pow_f;
   }
   math::wipe(std::span<F>(low));
-  math::wipe(std::span<F>(masked));
   return {};
 }
 

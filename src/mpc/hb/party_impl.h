@@ -215,8 +215,8 @@ class HbPartyImpl final : public HbParty {
   };
   // Bounded random values r'' per truncation of k-bit values by 2^m (Mod2m, TruncPr: r = 2^m r''
   // + r' with r' from m random bits): ceil((k + kappa - m) / kBoundedBits) pool values, or 0 if
-  // r'' is to be made of bits instead (decision P12: a preprocessing store is in use, or the
-  // opened value would not fit the field).
+  // r'' is to be made of bits instead (decision P12: while stored bits last, or where the opened
+  // value would not fit the field).
   std::size_t bounded_chunks(std::uint32_t k, std::uint32_t m) const;
   // r'' = sum_i 2^(kBoundedBits i) u_i of `chunks` pool values u (value-major).
   static F compose_bounded(const F* u, std::size_t chunks);
@@ -321,7 +321,7 @@ class HbPartyImpl final : public HbParty {
                              std::span<F> out);
   bool level_doubles(std::size_t count) const;
   Result<void> mul_level(std::span<const F> x, std::span<const F> y, std::span<F> out);
-  Needs comparison_needs(std::size_t count, std::uint32_t k, std::uint32_t m, std::size_t chunks,
+  Needs masked_needs(std::size_t count, std::uint32_t k, std::uint32_t m, std::size_t chunks,
                          const std::vector<std::size_t>& per_value) const;
   Result<std::vector<FieldBytes>> run_comparison(
       std::span<const FieldBytes> shares, const char* what,

@@ -284,7 +284,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     const std::size_t c1 = std::min(cols, c0 + kBlock);
     for (std::size_t j = 0; j < m; ++j) {
       F* row = out.data() + j * cols;
-      if (j < 2 * run.t_d || kb == 0) {
+      if (j < 2 * run.t_d) {
         combine_rows(row, j, c0, c1);
       } else {
         combine_rows(row, j, c0, std::max(c0, std::min(c1, kru)));

@@ -205,6 +205,16 @@ std::size_t HbPartyImpl<F>::first_failing_check(const Run& run, const std::vecto
   return kNone;
 }
 
+// A ChaCha20 key from a public field element (a checker's challenge, the range checks' coin):
+// its 32 canonical bytes.
+template <typename F>
+std::array<std::uint8_t, 32> key_of(const F& seed) {
+  const math::Limbs x = seed.to_canonical();
+  std::array<std::uint8_t, 32> key{};
+  std::memcpy(key.data(), x.data(), key.size());
+  return key;
+}
+
 namespace combined {
 
 // The challenge of a combined check (decision P11): one coefficient per random-share column, then
@@ -212,10 +222,7 @@ namespace combined {
 // from the checker's seed, a field element it chose after every party had closed its dealing.
 template <typename F>
 std::vector<F> coefficients(const F& seed, std::size_t count) {
-  const math::Limbs x = seed.to_canonical();
-  std::array<std::uint8_t, 32> key{};
-  std::memcpy(key.data(), x.data(), key.size());
-  math::SeededRng rng(key);
+  math::SeededRng rng(key_of(seed));
   std::vector<F> c(count);
   F::random_fill(rng, std::span<F>(c));
   return c;
@@ -464,10 +471,7 @@ Result<bool> HbPartyImpl<F>::range_check(const Run& run, const F& coin_share) {
     auto ok = open_t(std::span<const F>(&coin_share, 1), std::span<F>(&coin, 1));
     --stats_.openings;  // preprocessing's own openings are not the program's (PartyStats)
     if (!ok) return ok.error().with_context("range checks of bounded values: coin: ");
-    const math::Limbs x = coin.to_canonical();
-    std::array<std::uint8_t, 32> key{};
-    std::memcpy(key.data(), x.data(), key.size());
-    math::SeededRng rng(key);
+    math::SeededRng rng(key_of(coin));
     rng.fill(std::span<std::uint8_t>(rho));
   }
   // Four columns at a time: the 16 sums of their subsets (15 additions), then one addition per
