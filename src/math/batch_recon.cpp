@@ -57,6 +57,32 @@ Matrix<F> hyperinvertible_matrix(std::size_t rows, std::size_t cols) {
 }
 
 template <typename F>
+Matrix<F> small_hyperinvertible_matrix(std::size_t size) {
+  using detail::u128;
+  std::vector<std::uint64_t> small(size * size);
+  bool fits = true;
+  for (std::size_t r = 0; r < size && fits; ++r) {
+    u128 row_sum = 0;
+    for (std::size_t c = 0; c < size && fits; ++c) {
+      u128 v = 1;
+      for (std::size_t k = 0; k < size && fits; ++k) {
+        if (k == c) continue;
+        v *= size + r - k;  // alpha_r - beta_k with alpha_r = size + 1 + r, beta_k = k + 1
+        fits = v < (u128{1} << 62);
+      }
+      row_sum += v;
+      fits = fits && row_sum < (u128{1} << 62);
+      if (fits) small[r * size + c] = static_cast<std::uint64_t>(v);
+    }
+  }
+  if (!fits) return hyperinvertible_matrix<F>(size, size);
+  const F inv_2_64 = F::from_u64(std::uint64_t{1} << 32).square().inverse();
+  Matrix<F> m{size, size, std::vector<F>(size * size), std::move(small)};
+  for (std::size_t i = 0; i < size * size; ++i) m.data[i] = F::from_u64(m.small[i]) * inv_2_64;
+  return m;
+}
+
+template <typename F>
 Result<BatchReconstruction<F>> BatchReconstruction<F>::create(const Domain<F>& domain,
                                                               std::size_t t, std::size_t degree) {
   auto dec = RobustDecoder<F>::create(domain, degree, t);
@@ -147,6 +173,7 @@ STOFFEL_MATH_INSTANTIATE_CLASS(BatchReconstruction)
 #define STOFFEL_INSTANTIATE_BATCH(F)                                                            \
   template Result<Matrix<F>> vandermonde_matrix<F>(const Domain<F>&, std::size_t, std::size_t); \
   template Matrix<F> hyperinvertible_matrix<F>(std::size_t, std::size_t);                       \
+  template Matrix<F> small_hyperinvertible_matrix<F>(std::size_t);                              \
   template void ransha_transform<F>(const Matrix<F>&, std::span<const F>, std::span<F>);        \
   template Result<bool> check_degree<F>(const Domain<F>&, std::span<const std::size_t>,         \
                                         std::span<const F>, std::size_t);                       \

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
@@ -22,6 +23,9 @@ class Matrix {
   std::size_t rows = 0;
   std::size_t cols = 0;
   std::vector<F> data;  // data[r * cols + c]
+  // Empty, or the same matrix as small integers: data[r * cols + c] = small[r * cols + c] * 2^-64,
+  // every row summing to less than 2^62, for F::small_combination (small_hyperinvertible_matrix).
+  std::vector<std::uint64_t> small{};
 
   const F& at(std::size_t r, std::size_t c) const { return data[r * cols + c]; }
   // out[r] = sum_c at(r, c) * in[c]; in.size() == cols, out.size() == rows.
@@ -41,6 +45,15 @@ Result<Matrix<F>> vandermonde_matrix(const Domain<F>& domain, std::size_t rows, 
 // reference's RanSha uses the Vandermonde matrix above.
 template <typename F>
 Matrix<F> hyperinvertible_matrix(std::size_t rows, std::size_t cols);
+
+// The preprocessing's square hyper-invertible matrix (docs/math.md, "A matrix with small
+// entries"): the matrix above with column c multiplied by prod_(k != c) (c - k) and every entry
+// by 2^-64. Scaling rows and columns by non-zero constants keeps every square submatrix
+// invertible, and the entries become 2^-64 times the integers prod_(k != c) (size + r - k) (the
+// Lagrange numerators), which `small` holds while every row sums to less than 2^62 (up to
+// size 14); F::small_combination then applies a row with one reduction per output.
+template <typename F>
+Matrix<F> small_hyperinvertible_matrix(std::size_t size);
 
 // Batch reconstruction (HoneyBadgerMPC Fig. 2; docs/math.md) of batch_size() = d + 1
 // secrets x_0..x_d, each shared with degree d:

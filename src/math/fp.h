@@ -408,6 +408,35 @@ STOFFEL_UNROLL_LIMBS
     return pow(x);
   }
 
+  // A linear combination with small public coefficients, reduced once (the hyper-invertible
+  // matrix of the preprocessing, docs/math.md "A matrix with small entries"):
+  //   out[c] = 2^-64 * sum_i k[i] * x_i[c]  for c < count,  x_i = src + i * stride,
+  // where sum_i k[i] < 2^62. The sum of products is exact in kLimbs + 1 limbs (below 2^62 p),
+  // one Montgomery step divides it by 2^64 (leaving less than 1.25 p) and one subtraction of p
+  // finishes: kLimbs multiplications per term and kLimbs + 1 per output, where a Montgomery
+  // product costs 2 kLimbs^2 per term. No branch on the values (they are shares).
+  static void small_combination(std::span<const std::uint64_t> k, const Fp* src,
+                                std::size_t stride, std::size_t count, Fp* out) {
+    for (std::size_t c = 0; c < count; ++c) {
+      std::uint64_t acc[kLimbs + 1] = {};
+      for (std::size_t i = 0; i < k.size(); ++i) {
+        const Repr& x = src[i * stride + c].m_;
+        std::uint64_t carry = 0;
+        STOFFEL_UNROLL_LIMBS
+        for (std::size_t l = 0; l < kLimbs; ++l) acc[l] = detail::mac(acc[l], x[l], k[i], carry);
+        acc[kLimbs] += carry;
+      }
+      const std::uint64_t q = acc[0] * C::kInv;
+      std::uint64_t carry = 0;
+      (void)detail::mac(acc[0], q, C::kP[0], carry);
+      Repr r{};
+      STOFFEL_UNROLL_LIMBS
+      for (std::size_t l = 1; l < kLimbs; ++l) r[l - 1] = detail::mac(acc[l], q, C::kP[l], carry);
+      r[kLimbs - 1] = acc[kLimbs] + carry;
+      out[c].m_ = reduce_once(r);
+    }
+  }
+
   // Multiplicative inverse by Fermat (x^(p-2)): constant time, and 0 maps to 0.
   Fp inverse() const {
     return pow(C::kPMinus2);

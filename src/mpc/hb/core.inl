@@ -50,7 +50,7 @@ Result<std::shared_ptr<const Algebra<F>>> Algebra<F>::create(std::size_t n, std:
   auto s2 = math::ShamirSharer<F>::create(a->domain, 2 * t);
   if (!s2) return s2.error();
   a->sharer_2t = std::move(*s2);
-  a->him = math::hyperinvertible_matrix<F>(n, n);
+  a->him = math::small_hyperinvertible_matrix<F>(n);
   auto dt = math::RobustDecoder<F>::create(a->domain, t, t);
   if (!dt) return dt.error();
   a->dec_t = std::move(*dt);

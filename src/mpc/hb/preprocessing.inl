@@ -270,6 +270,12 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   // outputs of the matrix (P12).
   constexpr std::size_t kBlock = 256;
   auto combine_rows = [&](F* row, std::size_t j, std::size_t lo, std::size_t hi) {
+    if (hi <= lo) return;
+    if (!run.him->small.empty()) {  // small integer entries: one reduction per output
+      F::small_combination(std::span<const std::uint64_t>(run.him->small.data() + j * m, m),
+                           run.in.data() + lo, cols, hi - lo, row + lo);
+      return;
+    }
     for (std::size_t idx = 0; idx < m; ++idx) {
       const F mc = run.him->at(j, idx);
       const F* src = run.in.data() + idx * cols;

@@ -136,7 +136,7 @@ const math::Matrix<F>& HbPartyImpl<F>::him(std::size_t size) {
   if (size == cfg_.n) return alg_->him;
   auto it = him_.find(size);
   if (it == him_.end()) {
-    it = him_.emplace(size, math::hyperinvertible_matrix<F>(size, size)).first;
+    it = him_.emplace(size, math::small_hyperinvertible_matrix<F>(size)).first;
   }
   return it->second;
 }

@@ -214,6 +214,43 @@ TYPED_TEST(FpGmpTest, Mul) {
   this->expect_no_failures();
 }
 
+// The preprocessing matrix's kernel: 2^-64 * sum k_i x_i with sum k_i < 2^62, against GMP,
+// with up to 14 terms, coefficients up to the bound (one of them alone at 2^62 - 1) and edge
+// values among the x.
+TYPED_TEST(FpGmpTest, SmallCombination) {
+  using F = TypeParam;
+  SeededRng rng(23);
+  Mpz inv, two64, a, acc, term;
+  mpz_ui_pow_ui(two64, 2, 64);
+  ASSERT_NE(mpz_invert(inv, two64, this->p_), 0);
+  const int cases = TestFixture::kCases / 10;
+  for (int i = 0; i < cases; ++i) {
+    const std::size_t m = 1 + static_cast<std::size_t>(rng.next_u64() % 14), cols = 3;
+    std::vector<std::uint64_t> k(m);
+    const std::uint64_t budget = (std::uint64_t{1} << 62) - 1;
+    if (i % 5 == 0) {
+      k[rng.next_u64() % m] = budget;  // all of the bound on one term
+    } else {
+      for (auto& v : k) v = rng.next_u64() % (budget / m + 1);
+    }
+    std::vector<F> src(m * cols), out(cols);
+    for (std::size_t j = 0; j < src.size(); ++j) src[j] = this->sample(rng, i + static_cast<int>(j));
+    F::small_combination(k, src.data(), cols, cols, out.data());
+    for (std::size_t c = 0; c < cols; ++c) {
+      mpz_set_ui(acc, 0);
+      for (std::size_t j = 0; j < m; ++j) {
+        testing::to_mpz(src[j * cols + c], a);
+        mpz_set_ui(term, 0);
+        mpz_import(term, 1, -1, sizeof(std::uint64_t), 0, 0, &k[j]);
+        mpz_addmul(acc, a, term);
+      }
+      mpz_mul(acc, acc, inv);
+      this->check(out[c], acc, "small_combination", i);
+    }
+  }
+  this->expect_no_failures();
+}
+
 TYPED_TEST(FpGmpTest, Square) {
   using F = TypeParam;
   for (bool use_mulx : {true, false}) {

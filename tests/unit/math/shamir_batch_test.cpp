@@ -2,6 +2,7 @@
 // without faults, and the RanSha / RanDouSha algebra.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <numeric>
 #include <vector>
 
@@ -306,6 +307,79 @@ TYPED_TEST(ShamirTest, HyperinvertibleMatrixSubmatricesAreInvertible) {
       EXPECT_FALSE(det.is_zero());
     }
   }
+}
+
+// The determinant of the square submatrix on `rows` x `cols` by elimination: zero iff singular.
+template <typename F>
+F sub_determinant(const Matrix<F>& m, const std::vector<std::size_t>& rows,
+                  const std::vector<std::size_t>& cols) {
+  const std::size_t k = rows.size();
+  std::vector<F> a(k * k);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j) a[i * k + j] = m.at(rows[i], cols[j]);
+  F det = F::one();
+  for (std::size_t c = 0; c < k; ++c) {
+    std::size_t piv = c;
+    while (piv < k && a[piv * k + c].is_zero()) ++piv;
+    if (piv == k) return F::zero();
+    if (piv != c) {
+      for (std::size_t j = 0; j < k; ++j) std::swap(a[c * k + j], a[piv * k + j]);
+      det = -det;
+    }
+    det *= a[c * k + c];
+    const F inv = a[c * k + c].inverse();
+    for (std::size_t i = c + 1; i < k; ++i) {
+      const F f = a[i * k + c] * inv;
+      for (std::size_t j = c; j < k; ++j) a[i * k + j] -= f * a[c * k + j];
+    }
+  }
+  return det;
+}
+
+// The preprocessing's matrix: the Lagrange matrix with columns scaled by their denominators and
+// everything by 2^-64, its integer form exact, and every square submatrix invertible.
+TYPED_TEST(ShamirTest, SmallHyperinvertibleMatrix) {
+  using F = TypeParam;
+  const F inv_2_64 = F::from_u64(std::uint64_t{1} << 32).square().inverse();
+  for (std::size_t n : {1u, 4u, 5u, 7u, 14u}) {
+    const auto m = small_hyperinvertible_matrix<F>(n);
+    const auto lagrange = hyperinvertible_matrix<F>(n, n);
+    ASSERT_EQ(m.small.size(), n * n) << "n = " << n;
+    for (std::size_t r = 0; r < n; ++r) {
+      detail::u128 row_sum = 0;
+      for (std::size_t c = 0; c < n; ++c) {
+        F denom = F::one();
+        for (std::size_t k = 0; k < n; ++k) {
+          if (k != c) denom *= F::from_i64(static_cast<std::int64_t>(c) - static_cast<std::int64_t>(k));
+        }
+        EXPECT_EQ(m.at(r, c), lagrange.at(r, c) * denom * inv_2_64) << n << " " << r << " " << c;
+        EXPECT_EQ(m.at(r, c), F::from_u64(m.small[r * n + c]) * inv_2_64);
+        row_sum += m.small[r * n + c];
+      }
+      EXPECT_LT(row_sum, detail::u128{1} << 62);
+    }
+  }
+  // Too large for 64-bit entries: the Lagrange matrix itself, without the integer form.
+  const auto big = small_hyperinvertible_matrix<F>(16);
+  EXPECT_TRUE(big.small.empty());
+  EXPECT_EQ(big.data, hyperinvertible_matrix<F>(16, 16).data);
+  // Every square submatrix of the 6 x 6 matrix (all 923 of them) is invertible.
+  const std::size_t n = 6;
+  const auto m = small_hyperinvertible_matrix<F>(n);
+  std::size_t checked = 0;
+  for (unsigned rs = 1; rs < (1u << n); ++rs) {
+    for (unsigned cs = 1; cs < (1u << n); ++cs) {
+      if (std::popcount(rs) != std::popcount(cs)) continue;
+      std::vector<std::size_t> rows, cols;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (rs >> i & 1) rows.push_back(i);
+        if (cs >> i & 1) cols.push_back(i);
+      }
+      EXPECT_FALSE(sub_determinant(m, rows, cols).is_zero());
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 923u);
 }
 
 }  // namespace
