@@ -53,7 +53,8 @@ struct SessionParams {
 // bits differ (P11 was reverted before version 2 landed). 3: large preprocessing runs are
 // checked on combinations (P11, re-landed with its fix), two more rounds. 4: truncation and
 // comparisons take bounded random values (P12): other preprocessing runs, checks and rounds.
-// 5: the preprocessing matrix with small entries (P13): other outputs of every run.
+// 5: the preprocessing matrix with small entries (P13), other outputs of every run; elements
+// between parties in Montgomery form (P14).
 inline constexpr std::uint16_t kProtocolVersion = 5;
 
 // The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1

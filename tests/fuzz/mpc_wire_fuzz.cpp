@@ -1,6 +1,6 @@
 // Fuzz target: the MPC message decoders on their own, fast enough for many millions of inputs:
 // the engine header (wire::parse_header), field elements in all three fields
-// (wire::decode_elements) and the agreement protocol's slot encoding (ba_wire::decode).
+// (wire::decode_elements, wire::decode_shares) and the agreement protocol's slot encoding (ba_wire::decode).
 // Properties: a header that parses matches the message length; decoded elements re-encode to
 // the same bytes (the encoding is canonical); decoded agreement slots survive encode -> decode.
 //
@@ -23,11 +23,23 @@ template <typename F>
 void elements_round_trip(const wire::Header& h, std::span<const uint8_t> message) {
   const auto body = wire::body(message);
   std::vector<F> values(h.count);
-  if (!wire::decode_elements<F>(body, std::span<F>(values))) return;
+  // Between parties (Montgomery form) and to clients (canonical): both accept exactly the
+  // bodies whose blocks are below p, and re-encode to the same bytes.
+  std::vector<F> shares(h.count);
+  const bool as_shares = wire::decode_shares<F>(body, std::span<F>(shares));
+  if (!wire::decode_elements<F>(body, std::span<F>(values))) {
+    fuzz::check(!as_shares, "a body accepted as shares but not as canonical elements");
+    return;
+  }
+  fuzz::check(as_shares, "a body accepted as canonical elements but not as shares");
   const net::Bytes again = wire::encode_elements<F>(h.channel, h.id, std::span<const F>(values));
   fuzz::check(
       again.size() == message.size() && std::equal(again.begin(), again.end(), message.begin()),
       "decoded field elements do not re-encode to the same message");
+  const net::Bytes again2 = wire::encode_shares<F>(h.channel, h.id, std::span<const F>(shares));
+  fuzz::check(
+      again2.size() == message.size() && std::equal(again2.begin(), again2.end(), message.begin()),
+      "decoded shares do not re-encode to the same message");
 }
 
 }  // namespace

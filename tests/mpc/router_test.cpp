@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <vector>
 
 #include "math/fields.h"
+#include "math/rng.h"
 #include "mpc/router.h"
 #include "mpc/wire.h"
 #include "net/memory_network.h"
@@ -81,6 +83,48 @@ TEST(Router, GathersOnlyTheLastRoundTaken) {
   EXPECT_EQ(r.error().kind, ErrorKind::Protocol);
   EXPECT_NE(r.error().message.find("internal error"), std::string::npos) << r.error().message;
   EXPECT_FALSE(called);
+}
+
+}  // namespace
+}  // namespace stoffel::mpc::test
+
+namespace stoffel::mpc::test {
+namespace {
+
+// Between parties elements travel as their Montgomery form (decision P14): 1 is sent as
+// 2^256 mod p, every value below p is accepted and round-trips, p and above are refused, and
+// the canonical encoding of the client channels is unchanged.
+TEST(Wire, SharesTravelInMontgomeryForm) {
+  const F one = F::one();
+  const net::Bytes m = wire::encode_shares<F>(wire::Channel::kRound, 9, std::span<const F>(&one, 1));
+  ASSERT_EQ(m.size(), wire::kHeaderSize + wire::kElementSize);
+  F r = F::from_u64(2);
+  for (int i = 0; i < 8; ++i) r = r.square();  // 2^256
+  const math::Limbs r_limbs = r.to_canonical();
+  EXPECT_EQ(0, std::memcmp(m.data() + wire::kHeaderSize, r_limbs.data(), wire::kElementSize));
+  F back{};
+  ASSERT_TRUE(wire::decode_shares<F>(wire::body(m), std::span<F>(&back, 1)));
+  EXPECT_EQ(back, one);
+  const net::Bytes c = wire::encode_elements<F>(wire::Channel::kOutput, 9, std::span<const F>(&one, 1));
+  EXPECT_EQ(c[wire::kHeaderSize], 1);  // canonical 1
+  // p - 1 and p as raw blocks.
+  math::Limbs p = F::modulus();
+  std::vector<std::uint8_t> body(wire::kElementSize);
+  p[0] -= 1;
+  std::memcpy(body.data(), p.data(), wire::kElementSize);
+  EXPECT_TRUE(wire::decode_shares<F>(body, std::span<F>(&back, 1)));
+  EXPECT_EQ(back.mont(), p);
+  p[0] += 1;
+  std::memcpy(body.data(), p.data(), wire::kElementSize);
+  EXPECT_FALSE(wire::decode_shares<F>(body, std::span<F>(&back, 1)));
+  std::fill(body.begin(), body.end(), 0xff);
+  EXPECT_FALSE(wire::decode_shares<F>(body, std::span<F>(&back, 1)));
+  math::SeededRng rng(3);
+  std::vector<F> xs(64), ys(64);
+  F::random_fill(rng, std::span<F>(xs));
+  const net::Bytes many = wire::encode_shares<F>(wire::Channel::kRound, 1, std::span<const F>(xs));
+  ASSERT_TRUE(wire::decode_shares<F>(wire::body(many), std::span<F>(ys)));
+  EXPECT_EQ(xs, ys);
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ Result<std::vector<F>> AvssPartyImpl<F>::open_checked(std::span<const F> values,
     for (F& v : sent) v += F::one();
   }
   if (auto ok = hb_->broadcast_to_others(
-          wire::encode_elements<F>(wire::Channel::kRound, round, std::span<const F>(sent)));
+          wire::encode_shares<F>(wire::Channel::kRound, round, std::span<const F>(sent)));
       !ok) {
     return ok.error();
   }
@@ -50,7 +50,7 @@ Result<std::vector<F>> AvssPartyImpl<F>::open_checked(std::span<const F> values,
   have[self] = heard[self] = 1;
   auto on_message = [&](std::size_t from, std::uint32_t count, std::span<const std::uint8_t> body) {
     heard[from] = 1;
-    if (count != w || !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * w, w))) {
+    if (count != w || !wire::decode_shares<F>(body, std::span<F>(recv.data() + from * w, w))) {
       return false;
     }
     have[from] = 1;

@@ -101,7 +101,7 @@ Result<std::vector<std::vector<FieldBytes>>> HbPartyImpl<F>::receive_client_inpu
 
   const std::uint64_t round = router_.next_round();
   if (auto ok = send_to_others(
-          wire::encode_elements<F>(wire::Channel::kRound, round, std::span<const F>(&mine, 1)));
+          wire::encode_shares<F>(wire::Channel::kRound, round, std::span<const F>(&mine, 1)));
       !ok) {
     return ok.error();
   }
@@ -109,7 +109,7 @@ Result<std::vector<std::vector<FieldBytes>>> HbPartyImpl<F>::receive_client_inpu
   std::size_t agree = 1, heard = 1;
   auto on_message = [&](std::size_t, std::uint32_t cnt, std::span<const std::uint8_t> body) {
     F v{};
-    if (cnt != 1 || !wire::decode_elements<F>(body, std::span<F>(&v, 1))) return false;
+    if (cnt != 1 || !wire::decode_shares<F>(body, std::span<F>(&v, 1))) return false;
     ++heard;
     if (v == mine) ++agree;
     return true;

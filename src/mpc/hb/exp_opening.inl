@@ -92,7 +92,7 @@ Result<std::vector<G>> HbPartyImpl<F>::open_exp_values(std::span<const F> shares
   std::vector<F> u(w);
   for (std::size_t k = 0; k < w; ++k) u[k] = rho * shares[k] + masks[k];
   const std::uint64_t round3 = router_.next_round();
-  if (auto ok = send_to_others(wire::encode_elements<F>(wire::Channel::kRound, round3, u)); !ok) {
+  if (auto ok = send_to_others(wire::encode_shares<F>(wire::Channel::kRound, round3, u)); !ok) {
     return ok.error();
   }
   std::vector<F> recv(n * w);
@@ -103,7 +103,7 @@ Result<std::vector<G>> HbPartyImpl<F>::open_exp_values(std::span<const F> shares
   heard[self] = 1;
   auto on_u = [&](std::size_t from, std::uint32_t count, std::span<const std::uint8_t> body) {
     heard[from] = 1;
-    if (count != w || !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * w, w))) {
+    if (count != w || !wire::decode_shares<F>(body, std::span<F>(recv.data() + from * w, w))) {
       return false;
     }
     have[from] = 1;

@@ -26,7 +26,7 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
   const std::size_t n = cfg_.n, t = cfg_.t, self = cfg_.id;
   const std::uint64_t round = router_.next_round();
   stats_.openings += w;
-  if (auto ok = send_to_others(wire::encode_elements<F>(wire::Channel::kRound, round, shares));
+  if (auto ok = send_to_others(wire::encode_shares<F>(wire::Channel::kRound, round, shares));
       !ok) {
     return ok;
   }
@@ -42,7 +42,7 @@ Result<void> HbPartyImpl<F>::open_t(std::span<const F> shares, std::span<F> out)
   std::size_t heard = 1;  // parties heard from, valid message or not
   auto on_message = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
     ++heard;
-    if (cnt != w || !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * w, w))) {
+    if (cnt != w || !wire::decode_shares<F>(body, std::span<F>(recv.data() + from * w, w))) {
       return false;
     }
     have[from] = 1;
@@ -116,7 +116,7 @@ void HbPartyImpl<F>::check_late(std::uint64_t round, std::size_t from, std::uint
   late.have[from] = 1;
   const std::size_t w = late.words, k = late.base.size();
   std::vector<F> vals(w);
-  if (count != w || !wire::decode_elements<F>(body, std::span<F>(vals))) {
+  if (count != w || !wire::decode_shares<F>(body, std::span<F>(vals))) {
     suspect(from);
     return;
   }
@@ -182,7 +182,7 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
       continue;
     }
     if (auto ok =
-            router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, eval_round, part));
+            router_.send(j, wire::encode_shares<F>(wire::Channel::kRound, eval_round, part));
         !ok) {
       return ok.error();
     }
@@ -204,7 +204,7 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
       heard[from] = 1;
       if (cnt == 0) return true;  // a party that could not decode has nothing to reveal
       if (cnt != groups ||
-          !wire::decode_elements<F>(body, std::span<F>(recv.data() + from * groups, groups))) {
+          !wire::decode_shares<F>(body, std::span<F>(recv.data() + from * groups, groups))) {
         return false;
       }
       have[from] = 1;
@@ -293,7 +293,7 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
     return false;
   }
   if (auto ok = send_to_others(
-          wire::encode_elements<F>(wire::Channel::kRound, reveal_round, std::span<const F>(mine)));
+          wire::encode_shares<F>(wire::Channel::kRound, reveal_round, std::span<const F>(mine)));
       !ok) {
     return ok.error();
   }

@@ -220,7 +220,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
         continue;
       }
       if (auto ok =
-              router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, deal_round, mine));
+              router_.send(j, wire::encode_shares<F>(wire::Channel::kRound, deal_round, mine));
           !ok) {
         return ok.error();
       }
@@ -234,7 +234,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       if (idx == kNone) return false;  // not a dealer of this run
       heard[from] = 1;
       const std::span<F> dst(run.in.data() + idx * cols, cols);
-      if (cnt != cols || !wire::decode_elements<F>(body, dst)) {
+      if (cnt != cols || !wire::decode_shares<F>(body, dst)) {
         std::fill(dst.begin(), dst.end(), F::zero());  // unusable: the checks will say who
         run.got[idx] = kInvalid;
         return false;
@@ -319,7 +319,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     for (std::size_t i = 0; i < nc; ++i) {
       if (checkers[i] == self) continue;
       if (auto ok = router_.send(
-              checkers[i], wire::encode_elements<F>(wire::Channel::kRound, check_round,
+              checkers[i], wire::encode_shares<F>(wire::Channel::kRound, check_round,
                                                     std::span<const F>(out.data() + i * cols, cols)));
           !ok) {
         return ok.error();
@@ -336,7 +336,7 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       auto on_check = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
         heard[from] = 1;
         const std::span<F> dst(word.data() + from * cols, cols);
-        if (cnt != cols || !wire::decode_elements<F>(body, dst)) {
+        if (cnt != cols || !wire::decode_shares<F>(body, dst)) {
           std::fill(dst.begin(), dst.end(), F::zero());
           return false;
         }

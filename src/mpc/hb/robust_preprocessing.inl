@@ -309,7 +309,7 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
 
   for (std::size_t c : checkers) {
     if (c == self) continue;
-    if (auto ok = router_.send(c, wire::encode_elements<F>(wire::Channel::kRound, closed_round,
+    if (auto ok = router_.send(c, wire::encode_shares<F>(wire::Channel::kRound, closed_round,
                                                            std::span<const F>{}));
         !ok) {
       return ok;
@@ -340,7 +340,7 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
     has_seed[mine] = 1;
     for (std::size_t j = 0; j < n; ++j) {
       if (j == self) continue;
-      if (auto ok = router_.send(j, wire::encode_elements<F>(wire::Channel::kRound, seed_round,
+      if (auto ok = router_.send(j, wire::encode_shares<F>(wire::Channel::kRound, seed_round,
                                                              std::span<const F>(&seeds[mine], 1)));
           !ok) {
         return ok;
@@ -354,7 +354,7 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
       const std::size_t i = run.pos[from];
       if (i == kNone || i >= nc) return false;  // not a checker of this run
       heard[from] = 1;
-      if (cnt != 1 || !wire::decode_elements<F>(body, std::span<F>(&seeds[i], 1))) {
+      if (cnt != 1 || !wire::decode_shares<F>(body, std::span<F>(&seeds[i], 1))) {
         seeds[i] = F::zero();
         return false;
       }
@@ -392,7 +392,7 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
     if (checkers[i] == self) {
       std::copy_n(z, w, word.begin() + static_cast<std::ptrdiff_t>(self * w));
       have[self] = 1;
-    } else if (auto ok = router_.send(checkers[i], wire::encode_elements<F>(
+    } else if (auto ok = router_.send(checkers[i], wire::encode_shares<F>(
                                                        wire::Channel::kRound, check_round, answer));
                !ok) {
       return ok;
@@ -407,7 +407,7 @@ Result<void> HbPartyImpl<F>::combined_check(const Run& run, const std::vector<F>
     heard[from] = 1;
     if (cnt == 0) return true;  // it had no challenge of this checker: counted as missing
     const std::span<F> dst(word.data() + from * w, w);
-    if (cnt != w || !wire::decode_elements<F>(body, dst)) {
+    if (cnt != w || !wire::decode_shares<F>(body, dst)) {
       std::fill(dst.begin(), dst.end(), F::zero());
       return false;
     }
