@@ -134,7 +134,7 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
       return n >= 4 * cfg.t + 1 && count * per_value >= cfg.double_sharing_min_batch;
     };
     std::uint64_t lt_rounds = 1, eq_rounds = 1, lt_doubles = 0;
-    for (std::size_t per : {63, 31, 15, 7, 3, 1}) {
+    for (std::size_t per : {32, 31, 15, 7, 3, 1}) {
       lt_rounds += doubles(per) ? 2 : 1;
       if (doubles(per)) lt_doubles += count * per;
     }
@@ -146,8 +146,9 @@ void against_plaintext(std::size_t n, math::FieldKind kind, std::uint64_t seed) 
     EXPECT_EQ(out[i].lt_bounded, count);
     EXPECT_EQ(out[i].eq_bits, count * 65);
     EXPECT_EQ(out[i].eq_bounded, count);
-    // 63 pairs, 2 products each but one per level.
-    EXPECT_EQ(out[i].lt_triples + out[i].lt_doubles, count * 120);
+    // 64 bits: one product per pair of bits at the leaves (P15), then two per pair of groups
+    // but one per level.
+    EXPECT_EQ(out[i].lt_triples + out[i].lt_doubles, count * 89);
     for (std::size_t v = 0; v < count; ++v) {
       const auto [a, b] = ps[v];
       const std::string what = std::to_string(a) + " vs " + std::to_string(b);
