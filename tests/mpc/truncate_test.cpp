@@ -167,6 +167,47 @@ TEST(TruncateTest, OutOfRangeDealerIsConvictedN4) {
   out_of_range_dealer<math::Curve25519_Fr>(4, math::FieldKind::Curve25519, 0);
 }
 
+// The square roots of a large run are shared out (decision P16). A party that sends one party
+// the other root of each square of its slice (it squares right, so only the rule "the smaller
+// root" tells them apart) is caught by that party, which computes the slice itself: every
+// party ends with the same bits, the truncations are right, only the liar is suspected. (A
+// receiver that took any root that squares right would hold bits inconsistent with the others'
+// and be taken for faulty itself.)
+template <typename F>
+void wrong_roots(std::size_t n, math::FieldKind kind, std::size_t liar, std::size_t victim) {
+  auto session = make_session(config_for(n, kind, 37));
+  ASSERT_TRUE(session);
+  auto* engine = dynamic_cast<HbPartyImpl<F>*>(&session->engine(liar));
+  ASSERT_NE(engine, nullptr);
+  engine->send_wrong_roots_for_testing(victim);
+  std::vector<std::int64_t> values;
+  for (int v = 0; v < 40; ++v) values.push_back((v % 2 ? -1 : 1) * (std::int64_t{v} << (v % 48)));
+  std::vector<std::string> errors;
+  std::vector<PartyStats> stats;
+  const auto got = truncate_and_open<F>(*session, values, 64, 16, errors, &stats);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(errors[i], "") << "party " << i;
+    ASSERT_EQ(got[i].size(), values.size());
+    for (std::size_t v = 0; v < values.size(); ++v) {
+      const std::int64_t lo = values[v] >> 16;
+      EXPECT_TRUE(got[i][v] == lo || got[i][v] == lo + 1) << values[v] << " -> " << got[i][v];
+    }
+    EXPECT_GE(stats[i].bits_generated, kSplitRootsMin) << "party " << i;
+    if (i == liar) continue;
+    const std::vector<std::size_t> expect_suspects =
+        i == victim ? std::vector<std::size_t>{liar} : std::vector<std::size_t>{};
+    EXPECT_EQ(stats[i].suspected_parties, expect_suspects) << "party " << i;
+    EXPECT_TRUE(session->engine(i).convicted_parties().empty()) << "party " << i;
+  }
+}
+
+TEST(TruncateTest, WrongSquareRootsAreRejectedN5) {
+  wrong_roots<math::Bls12_381_Fr>(5, math::FieldKind::Bls12_381, 3, 1);
+}
+TEST(TruncateTest, WrongSquareRootsAreRejectedN4) {
+  wrong_roots<math::Bn254_Fr>(4, math::FieldKind::Bn254, 0, 2);
+}
+
 // With every dealer honest the range checks pass: nobody is convicted, the results are right.
 TEST(TruncateTest, HonestDealersAreNotConvicted) {
   auto session = make_session(config_for(5, math::FieldKind::Bls12_381, 32));

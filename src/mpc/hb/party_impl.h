@@ -60,6 +60,9 @@ inline constexpr std::size_t kCombinedCheckColumns = 256;
 inline constexpr std::uint32_t kBoundedBits = 52;
 inline constexpr std::uint32_t kRangeKappa = 46;
 inline constexpr std::size_t kRangeRows = 64;
+// Runs with at least this many random bits share out their square roots (P16); smaller runs
+// compute them all at every party and save the round.
+inline constexpr std::size_t kSplitRootsMin = 256;
 inline constexpr std::uint32_t kRangeMaskBits = kBoundedBits + 13 + kRangeKappa;
 inline constexpr std::uint32_t kBoundedSlack = kRangeMaskBits + 1;
 // A pool value is below |D| 2^(kBoundedSlack + 1) <= 2^(kBoundedSlack + 9) (|D| <= 255).
@@ -208,6 +211,9 @@ class HbPartyImpl final : public HbParty {
   // Testing only (tests/mpc/truncate_test.cpp): as a dealer, this party deals bounded random
   // values far outside their range, consistently shared, as a faulty party could (P12).
   void deal_out_of_range_for_testing() { test_out_of_range_ = true; }
+  // Testing only: this party sends party `victim` the other root (-r, which squares right) of
+  // every square of its slice of the shared-out roots (P16), and the right ones to the others.
+  void send_wrong_roots_for_testing(std::size_t victim) { test_wrong_roots_to_ = victim; }
 
  private:
   struct Needs {
@@ -307,6 +313,11 @@ class HbPartyImpl final : public HbParty {
   // share of a random value of the run) and then the checks are opened robustly, two rounds;
   // true if every dealer passed, false if some dealer failed (convicted; the run is discarded).
   Result<bool> range_check(const Run& run, const F& coin_share);
+  // The square roots of a run's opened squares (RandBit), shared out (decision P16): each party
+  // not excluded computes every |alive|-th root and sends them to all; a root received is kept
+  // if it squares to the square and is the smaller one (F6), and any other, or one not received
+  // in time, is computed here. roots[i] is nullopt where squares[i] is not a square.
+  Result<void> split_square_roots(std::span<const F> squares, std::span<std::optional<F>> roots);
   Result<void> resolve_check(const Run& run, std::size_t checker, const BaValue& verdict,
                              bool combined);
   Result<void> resolve_open(const Run& run, std::size_t party, const BaValue& status);
@@ -397,6 +408,7 @@ class HbPartyImpl final : public HbParty {
   std::string hub_error_;
   mutable PartyStats stats_;
   bool test_out_of_range_ = false;
+  std::size_t test_wrong_roots_to_ = static_cast<std::size_t>(-1);
 };
 
 }  // namespace stoffel::mpc

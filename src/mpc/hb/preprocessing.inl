@@ -656,7 +656,15 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
       seeds_ok.reserve(nb);
       // Every root at once: the exponentiations run eight at a time where the CPU allows.
       std::vector<std::optional<F>> all_roots(nb);
-      F::sqrt_many(std::span<const F>(opened.data() + nt, nb), all_roots);
+      if (nb >= kSplitRootsMin) {
+        if (auto ok = split_square_roots(std::span<const F>(opened.data() + nt, nb), all_roots);
+            !ok) {
+          wipe_all();
+          return ok.error().with_context("preprocessing: ");
+        }
+      } else {
+        F::sqrt_many(std::span<const F>(opened.data() + nt, nb), all_roots);
+      }
       for (std::size_t i = 0; i < nb; ++i) {
         const F& sq = opened[nt + i];
         if (sq.is_zero()) continue;
@@ -687,6 +695,106 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   // A bit lost to a zero seed is made up by another run in ensure() (the same on every party:
   // the opened values are public).
   return true;
+}
+
+// Square roots shared out (decision P16; docs/mpc.md, "Random bits"). The squares are public and
+// agreed (a robust opening), so every party would compute the same roots: instead party alive[q]
+// computes the roots of the squares i with i % |alive| == q (alive: the parties not excluded,
+// agreed) and sends them to all. A root is accepted only if it is *the* root every party would
+// compute: it squares to the square and is at most (p - 1) / 2 (F6); so a faulty party can make
+// the others compute its share of the roots, never accept a wrong one. Slices not received by
+// the deadline (synchronous model, as the dealing round) or wrong are computed here; their
+// senders are marked silent or suspected.
+template <typename F>
+Result<void> HbPartyImpl<F>::split_square_roots(std::span<const F> squares,
+                                                std::span<std::optional<F>> roots) {
+  const std::size_t n = cfg_.n, self = cfg_.id, count = squares.size();
+  std::vector<std::size_t> alive;
+  for (std::size_t p = 0; p < n; ++p) {
+    if (!faults_.excluded(p)) alive.push_back(p);
+  }
+  std::vector<std::size_t> slot(n, kNone);
+  for (std::size_t q = 0; q < alive.size(); ++q) slot[alive[q]] = q;
+  const std::size_t stride = alive.size();
+  auto slice_size = [&](std::size_t p) -> std::size_t {
+    const std::size_t q = slot[p];
+    return q == kNone || q >= count ? 0 : (count - q + stride - 1) / stride;
+  };
+  // Computes the roots of party p's slice here.
+  std::vector<F> in;
+  std::vector<std::optional<F>> out;
+  auto compute = [&](std::size_t p) {
+    const std::size_t k = slice_size(p), q = slot[p];
+    in.resize(k);
+    out.resize(k);
+    for (std::size_t j = 0; j < k; ++j) in[j] = squares[q + j * stride];
+    F::sqrt_many(std::span<const F>(in), std::span<std::optional<F>>(out));
+    for (std::size_t j = 0; j < k; ++j) roots[q + j * stride] = out[j];
+  };
+  const std::uint64_t round = router_.next_round();
+  if (slot[self] != kNone) {
+    compute(self);
+    // A non-square (impossible for consistent shares; the caller reports it) is sent as 0,
+    // which fails the check at the receivers, who then find it out themselves.
+    std::vector<F> mine(slice_size(self));
+    for (std::size_t j = 0; j < mine.size(); ++j) {
+      mine[j] = roots[slot[self] + j * stride].value_or(F::zero());
+    }
+    if (!mine.empty() && test_wrong_roots_to_ < n && test_wrong_roots_to_ != self) {
+      std::vector<F> wrong(mine.size());
+      for (std::size_t j = 0; j < mine.size(); ++j) wrong[j] = -mine[j];
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j == self) continue;
+        const std::span<const F> what(j == test_wrong_roots_to_ ? wrong : mine);
+        if (auto ok = router_.send(j, wire::encode_shares<F>(wire::Channel::kRound, round, what));
+            !ok) {
+          return ok;
+        }
+      }
+    } else if (!mine.empty()) {
+      if (auto ok = send_to_others(wire::encode_shares<F>(wire::Channel::kRound, round,
+                                                          std::span<const F>(mine)));
+          !ok) {
+        return ok;
+      }
+    }
+  }
+  std::vector<std::uint8_t> done(n, 0);
+  done[self] = 1;
+  std::vector<F> got;
+  auto on_roots = [&](std::size_t from, std::uint32_t cnt, std::span<const std::uint8_t> body) {
+    const std::size_t k = slice_size(from), q = slot[from];
+    if (k == 0 || done[from]) return false;
+    got.resize(k);
+    if (cnt != k || !wire::decode_shares<F>(body, std::span<F>(got))) return false;
+    for (std::size_t j = 0; j < k; ++j) {
+      const F& y = squares[q + j * stride];
+      if (!(got[j].square() == y) || got[j].is_lexicographically_largest()) {
+        return false;  // wrong: the whole slice is computed here (below)
+      }
+    }
+    for (std::size_t j = 0; j < k; ++j) roots[q + j * stride] = got[j];
+    done[from] = 1;
+    return true;
+  };
+  auto awaited = [&](std::size_t p) { return !done[p] && slice_size(p) > 0 && wait_for(p); };
+  auto all_in = [&]() -> Result<bool> {
+    for (std::size_t p = 0; p < n; ++p) {
+      if (awaited(p)) return false;
+    }
+    return true;
+  };
+  if (auto ok = router_.gather(round, "square roots of random bits", on_roots, all_in, awaited,
+                               true);
+      !ok) {
+    return ok;
+  }
+  for (std::size_t p = 0; p < n; ++p) {
+    if (done[p] || slice_size(p) == 0) continue;
+    if (wait_for(p)) mark_silent(p);  // not heard from in time
+    compute(p);
+  }
+  return {};
 }
 
 }  // namespace stoffel::mpc
