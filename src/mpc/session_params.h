@@ -54,7 +54,8 @@ struct SessionParams {
 // checked on combinations (P11, re-landed with its fix), two more rounds. 4: truncation and
 // comparisons take bounded random values (P12): other preprocessing runs, checks and rounds.
 // 5: the preprocessing matrix with small entries (P13), other outputs of every run; elements
-// between parties in Montgomery form (P14); comparisons with fewer products (P15).
+// between parties in Montgomery form (P14); comparisons with fewer products (P15); square roots
+// of random bits shared out, one more round per run with bits (P16).
 inline constexpr std::uint16_t kProtocolVersion = 5;
 
 // The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1
