@@ -382,18 +382,22 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
 
   // Outputs: rows 2t_D..|D|-1. Random shares column-block first, then the double sharings.
   // (Bounded values are not outputs of the matrix: they are sums over D, made once accepted.)
-  std::vector<F> rnd, dbl_t, dbl_2t;
+  // Double sharing q is column q % kd of output row q / kd. Those of the triples and bits are
+  // gathered here; those for products go from the rows to their pool once the run is accepted.
+  const std::size_t nd_opened = std::min(need.triples + need.bits, per_run * kd);
+  auto dbl_row = [&](std::size_t q) { return out.data() + (2 * run.t_d + q / kd) * cols; };
+  std::vector<F> rnd, dbl_t(nd_opened), dbl_2t(nd_opened);
   rnd.reserve(per_run * kru);
-  dbl_t.reserve(per_run * kd);
-  dbl_2t.reserve(per_run * kd);
   for (std::size_t j = 2 * run.t_d; j < m; ++j) {
     const F* row = out.data() + j * cols;
     rnd.insert(rnd.end(), row, row + kru);
-    dbl_t.insert(dbl_t.end(), row + kr, row + kr + kd);
-    dbl_2t.insert(dbl_2t.end(), row + kr + kd, row + cols);
   }
-  math::wipe(std::span<F>(out));
+  for (std::size_t q = 0; q < nd_opened; ++q) {
+    dbl_t[q] = dbl_row(q)[kr + q % kd];
+    dbl_2t[q] = dbl_row(q)[kr + kd + q % kd];
+  }
   auto wipe_all = [&] {
+    math::wipe(std::span<F>(out));
     math::wipe(std::span<F>(rnd));
     math::wipe(std::span<F>(dbl_t));
     math::wipe(std::span<F>(dbl_2t));
@@ -625,14 +629,15 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     return s;
   };
   if (need.doubles > 0) {
-    // Double sharings for products (decision P10): rows after those of the triples and bits.
-    std::vector<F> pairs(2 * need.doubles);
-    for (std::size_t i = 0; i < need.doubles; ++i) {
-      pairs[2 * i] = dbl_t[nt + nb + i];
-      pairs[2 * i + 1] = dbl_2t[nt + nb + i];
+    // Double sharings for products (decision P10): after those of the triples and bits, straight
+    // from the output rows (a row's kd columns at a time).
+    for (std::size_t q = nt + nb, end = nt + nb + need.doubles; q < end;) {
+      const std::size_t c = q % kd, len = std::min(kd - c, end - q);
+      const F* row = dbl_row(q);
+      doubles_.append_pairs(std::span<const F>(row + kr + c, len),
+                            std::span<const F>(row + kr + kd + c, len));
+      q += len;
     }
-    doubles_.append(pairs);
-    math::wipe(std::span<F>(pairs));
   }
   masks_.append(take(need.masks));
   randoms_.append(take(need.randoms));
