@@ -60,10 +60,12 @@ CellListObj* Heap::new_cell_list() {
 ClosureObj* Heap::new_closure(StringObj* fn_name, CellListObj* upvalues, uint32_t slot) {
   return track<ClosureObj>(sizeof(ClosureObj), fn_name, upvalues, slot);
 }
-ShareObj* Heap::new_share(ShareType t, std::vector<uint8_t> data) {
-  size_t extra = data.size();
-  auto* s = track<ShareObj>(sizeof(ShareObj), t, std::move(data));
-  bytes_since_gc_ += extra;
+ShareObj* Heap::new_share(ShareType t, std::span<const uint8_t> value,
+                          std::span<const uint8_t> extra) {
+  const size_t len = value.size() + extra.size();
+  auto* s = track<ShareObj>(sizeof(ShareObj) + len, t, static_cast<uint32_t>(len));
+  if (!value.empty()) std::memcpy(s->bytes(), value.data(), value.size());
+  if (!extra.empty()) std::memcpy(s->bytes() + value.size(), extra.data(), extra.size());
   return s;
 }
 
@@ -88,7 +90,7 @@ size_t Heap::size_of(const GcObject* o) {
     case GcKind::CellList:
       return sizeof(CellListObj) + static_cast<const CellListObj*>(o)->items.size() * 16;
     case GcKind::Share:
-      return sizeof(ShareObj) + static_cast<const ShareObj*>(o)->data.size();
+      return sizeof(ShareObj) + static_cast<const ShareObj*>(o)->length;
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -33,7 +34,9 @@ class Heap {
   CellObj* new_cell(Value v);
   CellListObj* new_cell_list();
   ClosureObj* new_closure(StringObj* fn_name, CellListObj* upvalues, uint32_t slot);
-  ShareObj* new_share(ShareType t, std::vector<uint8_t> data);
+  // A share whose encoding is `value` followed by `extra` (AVSS commitments; usually empty).
+  ShareObj* new_share(ShareType t, std::span<const uint8_t> value,
+                      std::span<const uint8_t> extra = {});
 
   // Objects and arrays share one id counter starting at 1 (docs/semantics.md, "Values"); ids are
   // never reused.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -83,12 +84,17 @@ struct ClosureObj : GcObject {
       : GcObject(GcKind::Closure), function_name(fn), upvalues(ups), slot(s) {}
 };
 
-// A secret share: its type and the engine's opaque encoding of this party's share.
+// A secret share: its type and the engine's opaque encoding of this party's share, stored right
+// after the object as a string's characters are (one allocation per share: products of large
+// batches make millions of them).
 struct ShareObj : GcObject {
   ShareType share_type;
-  std::vector<uint8_t> data;
-  ShareObj(ShareType t, std::vector<uint8_t> d)
-      : GcObject(GcKind::Share), share_type(t), data(std::move(d)) {}
+  uint32_t length;  // bytes of the encoding
+  ShareObj(ShareType t, uint32_t len) : GcObject(GcKind::Share), share_type(t), length(len) {}
+  std::span<const uint8_t> data() const {
+    return {reinterpret_cast<const uint8_t*>(this + 1), length};
+  }
+  uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this + 1); }
 };
 
 }  // namespace stoffel::vm

@@ -25,20 +25,18 @@ Result<MpcBackend*> require_engine(VirtualMachine& vm) {
 
 FieldBytes share_field(const ShareObj* s) {
   FieldBytes out{};
-  std::memcpy(out.data(), s->data.data(), std::min(out.size(), s->data.size()));
+  std::memcpy(out.data(), s->data().data(), std::min<std::size_t>(out.size(), s->length));
   return out;
 }
 
 std::span<const uint8_t> share_commitments(const ShareObj* s) {
-  if (s->data.size() <= 32) return {};
-  return std::span<const uint8_t>(s->data).subspan(32);
+  if (s->length <= 32) return {};
+  return s->data().subspan(32);
 }
 
 Value make_share(VirtualMachine& vm, ShareType type, const FieldBytes& value,
                  std::span<const uint8_t> commitments) {
-  std::vector<uint8_t> data(value.begin(), value.end());
-  data.insert(data.end(), commitments.begin(), commitments.end());
-  return Value::share_value(vm.heap().new_share(type, std::move(data)));
+  return Value::share_value(vm.heap().new_share(type, value, commitments));
 }
 
 Value make_public_share(VirtualMachine& vm, MpcBackend& e, ShareType type,

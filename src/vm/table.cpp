@@ -1,5 +1,6 @@
 #include "vm/table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -22,7 +23,8 @@ bool keys_equal(const Value& a, const Value& b) {
                                 std::memcmp(a.str->data(), b.str->data(), a.str->length) == 0);
     case ValueType::Share:
       return a.share == b.share ||
-             (a.share->share_type == b.share->share_type && a.share->data == b.share->data);
+             (a.share->share_type == b.share->share_type &&
+              std::ranges::equal(a.share->data(), b.share->data()));
     case ValueType::Object:
     case ValueType::Array:
     case ValueType::Closure:
@@ -60,7 +62,7 @@ uint64_t key_hash(const Value& v) {
       return mix(t ^ v.str->hash);
     case ValueType::Share: {
       uint64_t h = t;
-      for (uint8_t byte : v.share->data) h = (h ^ byte) * 0x100000001b3ULL;
+      for (uint8_t byte : v.share->data()) h = (h ^ byte) * 0x100000001b3ULL;
       return mix(h);
     }
     case ValueType::Object:

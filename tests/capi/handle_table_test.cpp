@@ -184,7 +184,8 @@ TEST_F(CapiHandles, CallbackExceptionsBecomeErrors) {
 TEST_F(CapiHandles, SecretsAndNulStringsNeverLeaveTheVm) {
   h_->vm.register_native(
       "make_share", [](vm::VirtualMachine& m, std::span<const vm::Value>) -> Result<vm::Value> {
-        return vm::Value::share_value(m.heap().new_share(vm::ShareType::secret_int(64), {1, 2, 3}));
+        const std::uint8_t bytes[] = {1, 2, 3};
+        return vm::Value::share_value(m.heap().new_share(vm::ShareType::secret_int(64), bytes));
       });
   h_->vm.register_native("make_pending",
                          [](vm::VirtualMachine&, std::span<const vm::Value>) -> Result<vm::Value> {
