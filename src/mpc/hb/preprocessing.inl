@@ -702,14 +702,14 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   return true;
 }
 
-// Square roots shared out (decision P16; docs/mpc.md, "Random bits"). The squares are public and
-// agreed (a robust opening), so every party would compute the same roots: instead party alive[q]
-// computes the roots of the squares i with i % |alive| == q (alive: the parties not excluded,
-// agreed) and sends them to all. A root is accepted only if it is *the* root every party would
-// compute: it squares to the square and is at most (p - 1) / 2 (F6); so a faulty party can make
-// the others compute its share of the roots, never accept a wrong one. Slices not received by
-// the deadline (synchronous model, as the dealing round) or wrong are computed here; their
-// senders are marked silent or suspected.
+// Square roots shared out (decision P16; docs/mpc.md, "Preprocessing — robust", step 5). The
+// squares are public and agreed (a robust opening), so every party would compute the same roots:
+// instead party alive[q] computes the roots of the squares i with i % |alive| == q (alive: the
+// parties not excluded, agreed) and sends them to all. A root is accepted only if it is *the*
+// root every party would compute: it squares to the square and is at most (p - 1) / 2 (F6); so
+// a faulty party can make the others compute its share of the roots, never accept a wrong one.
+// Slices not received by the deadline (synchronous model, as the dealing round) or wrong are
+// computed here; their senders are marked silent or suspected.
 template <typename F>
 Result<void> HbPartyImpl<F>::split_square_roots(std::span<const F> squares,
                                                 std::span<std::optional<F>> roots) {
