@@ -95,32 +95,53 @@ inline std::span<const std::uint8_t> body(std::span<const std::uint8_t> b) {
   return b.subspan(kHeaderSize);
 }
 
-// Decodes `out.size()` canonical elements from `body`; false if any is >= p. The limbs are read
-// with memcpy (little-endian hosts only, checked below): this runs for every share received.
-template <typename F>
-bool decode_elements(std::span<const std::uint8_t> body, std::span<F> out) {
+namespace detail {
+
+// `out.size()` elements from `body`, each block's four limbs below p and taken by `from_limbs`
+// (F::from_canonical or F::from_mont); false if any block is >= p. The limbs are read with
+// memcpy (little-endian hosts only, checked below): this runs for every share received.
+template <typename F, typename FromLimbs>
+bool decode_blocks(std::span<const std::uint8_t> body, std::span<F> out, FromLimbs from_limbs) {
   static_assert(std::endian::native == std::endian::little, "wire encoding assumes little-endian");
+  static_assert(F::kBytes == kElementSize, "four-limb fields");
   const math::Limbs p = F::modulus();
   for (std::size_t k = 0; k < out.size(); ++k) {
     math::Limbs x;
     std::memcpy(x.data(), body.data() + kElementSize * k, kElementSize);
     math::Limbs d;
-    if (math::detail::sub4(x, p, d) == 0) return false;  // x >= p: not canonical
-    out[k] = F::from_canonical(x);
+    if (math::detail::sub4(x, p, d) == 0) return false;  // x >= p
+    out[k] = from_limbs(x);
   }
   return true;
 }
 
-template <typename F>
-net::Bytes encode_elements(Channel channel, std::uint64_t id, std::span<const F> values) {
+// A message of `values`, each written as the four limbs `limbs_of` gives (canonical or
+// Montgomery form).
+template <typename F, typename LimbsOf>
+net::Bytes encode_blocks(Channel channel, std::uint64_t id, std::span<const F> values,
+                         LimbsOf limbs_of) {
   static_assert(std::endian::native == std::endian::little, "wire encoding assumes little-endian");
+  static_assert(F::kBytes == kElementSize, "four-limb fields");
   net::Bytes b = make_message(channel, id, values.size());
   std::uint8_t* dst = b.data() + kHeaderSize;
   for (std::size_t k = 0; k < values.size(); ++k) {
-    const math::Limbs x = values[k].to_canonical();
+    const math::Limbs x = limbs_of(values[k]);
     std::memcpy(dst + kElementSize * k, x.data(), kElementSize);
   }
   return b;
+}
+
+}  // namespace detail
+
+// Canonical elements (clients, records, everything stored): the value itself.
+template <typename F>
+bool decode_elements(std::span<const std::uint8_t> body, std::span<F> out) {
+  return detail::decode_blocks(body, out, [](const math::Limbs& x) { return F::from_canonical(x); });
+}
+
+template <typename F>
+net::Bytes encode_elements(Channel channel, std::uint64_t id, std::span<const F> values) {
+  return detail::encode_blocks(channel, id, values, [](const F& v) { return v.to_canonical(); });
 }
 
 // Elements between the parties of a session (decision P14): the limbs of each element's
@@ -132,29 +153,12 @@ net::Bytes encode_elements(Channel channel, std::uint64_t id, std::span<const F>
 // represents field elements.
 template <typename F>
 net::Bytes encode_shares(Channel channel, std::uint64_t id, std::span<const F> values) {
-  static_assert(std::endian::native == std::endian::little, "wire encoding assumes little-endian");
-  static_assert(F::kBytes == kElementSize, "four-limb fields");
-  net::Bytes b = make_message(channel, id, values.size());
-  std::uint8_t* dst = b.data() + kHeaderSize;
-  for (std::size_t k = 0; k < values.size(); ++k) {
-    std::memcpy(dst + kElementSize * k, values[k].mont().data(), kElementSize);
-  }
-  return b;
+  return detail::encode_blocks(channel, id, values, [](const F& v) { return v.mont(); });
 }
 
 template <typename F>
 bool decode_shares(std::span<const std::uint8_t> body, std::span<F> out) {
-  static_assert(std::endian::native == std::endian::little, "wire encoding assumes little-endian");
-  static_assert(F::kBytes == kElementSize, "four-limb fields");
-  const math::Limbs p = F::modulus();
-  for (std::size_t k = 0; k < out.size(); ++k) {
-    math::Limbs x;
-    std::memcpy(x.data(), body.data() + kElementSize * k, kElementSize);
-    math::Limbs d;
-    if (math::detail::sub4(x, p, d) == 0) return false;  // x >= p: not a residue
-    out[k] = F::from_mont(x);
-  }
-  return true;
+  return detail::decode_blocks(body, out, [](const math::Limbs& x) { return F::from_mont(x); });
 }
 
 // Arbitrary bytes in a message (encoded points and proofs of openings in the exponent, AVSS

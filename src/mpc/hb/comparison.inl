@@ -156,51 +156,14 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
     }
   }
   std::vector<F> x, y, z, g2, p2;
-  std::size_t w = m;
-  if (w > 1) {
-    const std::size_t pairs = w / 2, next = pairs + w % 2;
-    x.assign(count * pairs, F::zero());
-    y.assign(count * pairs, F::zero());
-    z.assign(count * pairs, F::zero());
-    for (std::size_t v = 0; v < count; ++v) {
-      for (std::size_t j = 0; j < pairs; ++j) {
-        x[v * pairs + j] = r[v * m + 2 * j + 1];
-        y[v * pairs + j] = r[v * m + 2 * j];
-      }
-    }
-    if (auto ok = mul_level(x, y, z); !ok) return ok;
-    g2.assign(count * next, F::zero());
-    p2.assign(count * next, F::zero());
-    for (std::size_t v = 0; v < count; ++v) {
-      for (std::size_t j = 0; j < pairs; ++j) {
-        const std::size_t lo = 2 * j, hi = lo + 1;
-        const F& a = r[v * m + hi];
-        const F& b = r[v * m + lo];
-        const F& u = z[v * pairs + j];  // a b
-        const bool c_hi = comparison::bit_of(c[v], hi), c_lo = comparison::bit_of(c[v], lo);
-        // P_H G_L: zero if c_lo (G_L = 0), else P_H b = (c_hi ? a : 1 - a) b.
-        const F ph_gl = c_lo ? F::zero() : (c_hi ? u : b - u);
-        g2[v * next + j] = g[v * m + hi] + ph_gl;
-        if (j > 0) {
-          // P_H P_L = (c_hi ? a : 1 - a)(c_lo ? b : 1 - b).
-          p2[v * next + j] = c_hi ? (c_lo ? u : a - u) : (c_lo ? b - u : F::one() - a - b + u);
-        }
-      }
-      if (w % 2 != 0) {
-        g2[v * next + pairs] = g[v * m + w - 1];
-        p2[v * next + pairs] = p[v * m + w - 1];
-      }
-    }
-    g.swap(g2);
-    p.swap(p2);
-    w = next;
-  }
-  while (w > 1) {
+  for (std::size_t w = m, level = 0; w > 1; ++level) {
+    const bool leaves = level == 0;
     const std::size_t pairs = w / 2;
     const std::size_t next = pairs + w % 2;
-    // Per value: pairs products P_H G_L, then pairs - 1 products P_H P_L (none for the lowest
-    // pair: its P is never used, the lowest group is never the higher one of a pair).
-    const std::size_t per = 2 * pairs - 1;
+    // Per value, at the leaves: one product per pair, r_H r_L (P15). Above: pairs products
+    // P_H G_L, then pairs - 1 products P_H P_L (none for the lowest pair: its P is never used,
+    // the lowest group is never the higher one of a pair).
+    const std::size_t per = leaves ? pairs : 2 * pairs - 1;
     x.assign(count * per, F::zero());
     y.assign(count * per, F::zero());
     z.assign(count * per, F::zero());
@@ -208,6 +171,11 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
       const std::size_t base = v * w;
       for (std::size_t j = 0; j < pairs; ++j) {
         const std::size_t lo = base + 2 * j, hi = lo + 1;
+        if (leaves) {
+          x[v * per + j] = r[hi];
+          y[v * per + j] = r[lo];
+          continue;
+        }
         x[v * per + j] = p[hi];
         y[v * per + j] = g[lo];
         if (j > 0) {
@@ -216,16 +184,30 @@ Result<void> HbPartyImpl<F>::bit_less_than(std::span<const math::Limbs> c, std::
         }
       }
     }
-    // Beaver: one round per level (P10's double sharings would add one, and an agreement below
-    // n = 4t + 1, to every level).
+    // Beaver, or double sharings for large levels at n >= 4t + 1 (mul_level).
     if (auto ok = mul_level(x, y, z); !ok) return ok;
     g2.assign(count * next, F::zero());
     p2.assign(count * next, F::zero());
     for (std::size_t v = 0; v < count; ++v) {
       const std::size_t base = v * w;
       for (std::size_t j = 0; j < pairs; ++j) {
-        g2[v * next + j] = g[base + 2 * j + 1] + z[v * per + j];
-        if (j > 0) p2[v * next + j] = z[v * per + pairs + j - 1];
+        const std::size_t lo = base + 2 * j, hi = lo + 1;
+        if (!leaves) {
+          g2[v * next + j] = g[hi] + z[v * per + j];
+          if (j > 0) p2[v * next + j] = z[v * per + pairs + j - 1];
+          continue;
+        }
+        const F& a = r[hi];
+        const F& b = r[lo];
+        const F& u = z[v * per + j];  // a b
+        const bool c_hi = comparison::bit_of(c[v], 2 * j + 1);
+        const bool c_lo = comparison::bit_of(c[v], 2 * j);
+        // P_H G_L: zero if c_lo (G_L = 0), else P_H b = (c_hi ? a : 1 - a) b.
+        g2[v * next + j] = g[hi] + (c_lo ? F::zero() : (c_hi ? u : b - u));
+        if (j > 0) {
+          // P_H P_L = (c_hi ? a : 1 - a)(c_lo ? b : 1 - b).
+          p2[v * next + j] = c_hi ? (c_lo ? u : a - u) : (c_lo ? b - u : F::one() - a - b + u);
+        }
       }
       if (w % 2 != 0) {
         g2[v * next + pairs] = g[base + w - 1];

@@ -745,23 +745,16 @@ Result<void> HbPartyImpl<F>::split_square_roots(std::span<const F> squares,
     for (std::size_t j = 0; j < mine.size(); ++j) {
       mine[j] = roots[slot[self] + j * stride].value_or(F::zero());
     }
-    if (!mine.empty() && test_wrong_roots_to_ < n && test_wrong_roots_to_ != self) {
-      std::vector<F> wrong(mine.size());
-      for (std::size_t j = 0; j < mine.size(); ++j) wrong[j] = -mine[j];
-      for (std::size_t j = 0; j < n; ++j) {
-        if (j == self) continue;
-        const std::span<const F> what(j == test_wrong_roots_to_ ? wrong : mine);
-        if (auto ok = router_.send(j, wire::encode_shares<F>(wire::Channel::kRound, round, what));
-            !ok) {
-          return ok;
-        }
-      }
-    } else if (!mine.empty()) {
-      if (auto ok = send_to_others(wire::encode_shares<F>(wire::Channel::kRound, round,
-                                                          std::span<const F>(mine)));
-          !ok) {
-        return ok;
-      }
+    const net::Bytes msg =
+        wire::encode_shares<F>(wire::Channel::kRound, round, std::span<const F>(mine));
+    net::Bytes wrong;  // testing only (send_wrong_roots_for_testing): the other roots
+    if (test_wrong_roots_to_ < n) {
+      for (F& x : mine) x = -x;
+      wrong = wire::encode_shares<F>(wire::Channel::kRound, round, std::span<const F>(mine));
+    }
+    for (std::size_t j = 0; j < n && !mine.empty(); ++j) {
+      if (j == self) continue;
+      if (auto ok = router_.send(j, j == test_wrong_roots_to_ ? wrong : msg); !ok) return ok;
     }
   }
   std::vector<std::uint8_t> done(n, 0);
