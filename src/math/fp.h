@@ -306,12 +306,31 @@ class Fp {
   }
   void write_bytes(std::span<std::uint8_t, kBytes> out) const {
     const Repr x = to_canonical();
-    for (std::size_t i = 0; i < kBytes; ++i) {
-      out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out.data(), x.data(), kBytes);  // the limbs are the encoding's 8-byte groups
+    } else {
+      for (std::size_t i = 0; i < kBytes; ++i) {
+        out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+      }
     }
   }
   // Rejects input that is not kBytes long or not canonical (an integer >= p) with an error.
   static Result<Fp> from_bytes(std::span<const std::uint8_t> in);
+  // As from_bytes for exactly kBytes bytes, without building an error: false (and `out`
+  // untouched) when the integer is not below p. For loops over many elements.
+  static bool read_bytes(std::span<const std::uint8_t, kBytes> in, Fp& out) {
+    Repr x{};
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(x.data(), in.data(), kBytes);
+    } else {
+      for (std::size_t i = 0; i < kBytes; ++i)
+        x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
+    }
+    Repr s{};
+    if (sub(x, C::kP, s) == 0) return false;
+    out = from_mont(mont_mul(x, C::kR2));
+    return true;
+  }
 
   // Uniform sampling by rejection: draw bits() random bits, retry while >= p. The number of
   // retries is independent of the value finally returned. Random bytes are wiped after use.
@@ -649,15 +668,12 @@ Result<Fp<P>> Fp<P>::from_bytes(std::span<const std::uint8_t> in) {
     return make_error("field element encoding must be " + std::to_string(kBytes) +
                       " bytes, got " + std::to_string(in.size()));
   }
-  Repr x{};
-  for (std::size_t i = 0; i < kBytes; ++i)
-    x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
-  Repr s{};
-  if (sub(x, C::kP, s) == 0) {
+  Fp out;
+  if (!read_bytes(in.template first<kBytes>(), out)) {
     return make_error(std::string("non-canonical field element encoding (value >= modulus of ") +
                       P::kName + ")");
   }
-  return from_mont(mont_mul(x, C::kR2));
+  return out;
 }
 
 template <typename P>

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <chrono>
+#include <cstring>
 #include <string>
 
 #include "mpc/hb/party_impl.h"
@@ -115,8 +117,12 @@ F HbPartyImpl<F>::load_reduced(const FieldBytes& v) {
   // Local operations cannot fail, so any 32 bytes are read as an integer reduced mod p (the VM
   // only passes canonical values; check_canonical is there for values from outside).
   math::Limbs x{};
-  for (std::size_t i = 0; i < 32; ++i)
-    x[i / 8] |= static_cast<std::uint64_t>(v[i]) << (8 * (i % 8));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(x.data(), v.data(), 32);  // the limbs are the encoding's 8-byte groups
+  } else {
+    for (std::size_t i = 0; i < 32; ++i)
+      x[i / 8] |= static_cast<std::uint64_t>(v[i]) << (8 * (i % 8));
+  }
   const math::Limbs p = F::modulus();
   for (;;) {
     math::Limbs d{};
@@ -131,10 +137,10 @@ Result<std::vector<F>> HbPartyImpl<F>::load_all(std::span<const FieldBytes> in,
                                              const char* what) const {
   std::vector<F> out(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
-    auto v = F::from_bytes(in[i]);
-    if (!v)
-      return v.error().with_context(std::string(what) + ": element " + std::to_string(i) + ": ");
-    out[i] = *v;
+    if (!F::read_bytes(in[i], out[i])) {
+      return F::from_bytes(in[i]).error().with_context(std::string(what) + ": element " +
+                                                       std::to_string(i) + ": ");
+    }
   }
   return out;
 }
