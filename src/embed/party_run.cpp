@@ -88,6 +88,9 @@ std::string format_party_stats(std::size_t index, const mpc::PartyStats& st, dou
   if (st.doubles_generated > 0) {
     s += ", double sharings " + std::to_string(st.doubles_consumed) + "/" +
          std::to_string(st.doubles_generated);
+    if (st.doubles_pseudo_random > 0) {
+      s += " (" + std::to_string(st.doubles_pseudo_random) + " pseudo-random)";
+    }
   }
   if (st.bits_generated + st.bits_loaded > 0) {
     s += ", random bits " + std::to_string(st.bits_consumed) + "/" +

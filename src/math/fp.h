@@ -692,11 +692,12 @@ void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
   constexpr std::size_t kChunk = 32;
   std::array<std::uint8_t, kBytes * kChunk> bytes{};
   std::size_t filled = 0;
+  Repr x{};  // one slot for every candidate, wiped once at the end
   while (filled < out.size()) {
     const std::size_t want = std::min(kChunk, out.size() - filled);
     rng.fill(std::span<std::uint8_t>(bytes.data(), kBytes * want));
     for (std::size_t k = 0; k < want; ++k) {
-      Repr x{};
+      x = Repr{};
       if constexpr (std::endian::native == std::endian::little && kBytes <= sizeof(Repr)) {
         std::memcpy(x.data(), bytes.data() + kBytes * k, kBytes);
       } else {
@@ -710,9 +711,9 @@ void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
       // An accepted x is uniform in [0, p), and so is the element whose Montgomery form it is
       // (x R^-1: the Montgomery map is a bijection), so it is used as that form directly.
       if (sub(x, C::kP, s) != 0) out[filled++] = from_mont(x);
-      secure_wipe(x.data(), sizeof(x));
     }
   }
+  secure_wipe(x.data(), sizeof(x));
   secure_wipe(bytes.data(), bytes.size());
 }
 

@@ -55,8 +55,10 @@ struct SessionParams {
 // comparisons take bounded random values (P12): other preprocessing runs, checks and rounds.
 // 5: the preprocessing matrix with small entries (P13), other outputs of every run; elements
 // between parties in Montgomery form (P14); comparisons with fewer products (P15); square roots
-// of random bits shared out, one more round per run with bits (P16).
-inline constexpr std::uint16_t kProtocolVersion = 5;
+// of random bits shared out, one more round per run with bits (P16). 6: double sharings of
+// products by pseudo-random secret sharing where n and t are small (P17): a key setup instead of
+// preprocessing runs.
+inline constexpr std::uint16_t kProtocolVersion = 6;
 
 // The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1
 // (computed without overflow for any t). Errors are Usage errors that say what would be allowed.

@@ -3,6 +3,7 @@
 // engine's parts (*.inl), in this order: later parts use the types earlier ones define.
 #include "mpc/hb/core.inl"
 #include "mpc/hb/robust_preprocessing.inl"
+#include "mpc/hb/prss.inl"
 #include "mpc/hb/opening.inl"
 #include "mpc/hb/preprocessing.inl"
 #include "mpc/hb/multiplication.inl"

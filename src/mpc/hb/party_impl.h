@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -24,6 +25,7 @@
 #include "math/batch_recon.h"
 #include "math/domain.h"
 #include "math/fields.h"
+#include "math/prss.h"
 #include "math/rng.h"
 #include "math/rs_decode.h"
 #include "math/shamir.h"
@@ -214,6 +216,11 @@ class HbPartyImpl final : public HbParty {
   // Testing only: this party sends party `victim` the other root (-r, which squares right) of
   // every square of its slice of the shared-out roots (P16), and the right ones to the others.
   void send_wrong_roots_for_testing(std::size_t victim) { test_wrong_roots_to_ = victim; }
+  // Testing only: as the owner of pseudo-random secret sharing keys, this party sends party
+  // `victim` other keys than the rest of their holders (P17).
+  void send_wrong_prss_keys_for_testing(std::size_t victim) { test_wrong_prss_to_ = victim; }
+  // Whether double sharings are made by pseudo-random secret sharing in this session (P17).
+  bool prss_active() const { return prss_state_ == PrssState::kOn; }
 
  private:
   struct Needs {
@@ -249,6 +256,16 @@ class HbPartyImpl final : public HbParty {
   // false: the parties agreed that some party could not decode (n < 4t + 1 only); nothing was
   // written to `out`, and the batch is to be multiplied with triples.
   Result<bool> mul_doubles(std::span<const F> x, std::span<const F> y, std::span<F> out);
+
+  // Double sharings by pseudo-random secret sharing (prss.inl, decision P17).
+  // Whether this session's (n, t) is small enough for it (the same at every party).
+  bool prss_possible() const;
+  // Appends `count` double sharings made locally to the pool, after setting up the keys at the
+  // first call; false (nothing appended) if the keys could not be agreed: the session then deals
+  // its double sharings as before.
+  Result<bool> prss_doubles(std::size_t count);
+  // The owners send the keys, then every party's digests of the keys it got are agreed.
+  Result<void> prss_setup();
 
   // Preprocessing (preprocessing.inl).
   Result<void> ensure(const Needs& want);
@@ -392,6 +409,10 @@ class HbPartyImpl final : public HbParty {
   Pool<F> doubles_{2};  // ([r]_t, [r]_2t) per item, generated only on demand
   Pool<F> bounded_{1};  // bounded random values (P12), generated only on demand
   bool doubles_failed_ = false;  // agreed: a batch with double sharings failed (P10)
+  enum class PrssState : std::uint8_t { kUnset, kOn, kOff };
+  PrssState prss_state_ = PrssState::kUnset;  // kOn and kOff are agreed (P17)
+  std::optional<math::Prss<F>> prss_;          // set while kOn
+  std::uint64_t doubles_prss_ = 0;
   bool initial_done_ = false;
   std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0, chunk_doubles_ = 0,
               chunk_bounded_ = 0;
@@ -409,6 +430,7 @@ class HbPartyImpl final : public HbParty {
   mutable PartyStats stats_;
   bool test_out_of_range_ = false;
   std::size_t test_wrong_roots_to_ = static_cast<std::size_t>(-1);
+  std::size_t test_wrong_prss_to_ = static_cast<std::size_t>(-1);
 };
 
 }  // namespace stoffel::mpc

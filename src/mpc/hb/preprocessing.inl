@@ -85,6 +85,13 @@ Result<void> HbPartyImpl<F>::generate(const Needs& need) {
   // matrix outputs, messages) then stays in cache, which is faster than one huge run with the
   // same number of rounds per item.
   Needs left = need;
+  // Double sharings for products come from pseudo-random secret sharing where the session is
+  // small enough and its keys were agreed (decision P17): no dealing, no checks, no rounds.
+  if (left.doubles > 0 && prss_possible()) {
+    auto made = prss_doubles(left.doubles);
+    if (!made) return made.error();
+    if (*made) left.doubles = 0;
+  }
   while (left.randoms + left.masks + left.triples + left.bits + left.doubles + left.bounded > 0) {
     Needs run;
     run.triples = std::min(left.triples, kRunItems);
