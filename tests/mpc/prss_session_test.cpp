@@ -1,6 +1,7 @@
 // Double sharings by pseudo-random secret sharing in sessions (decision P17). Products of large
-// batches come out right at n = 4, 5 and 7 with every double sharing made locally (and about half
-// the bytes of dealt ones); at n = 10 (too many key sets) they are dealt as before; a key owner
+// batches come out right at n = 4, 5 and 9 with every double sharing made locally (and about half
+// the bytes of dealt ones); at n = 7 and 10 (t >= 2: too many key-stream elements) they are dealt
+// as before; a key owner
 // that sends one holder another key than the others turns it off for everybody: the products are
 // still right and nobody is blamed. (Crashes and liars at any point of a large batch, the key
 // setup included, are in crash_test.cpp.)
@@ -83,21 +84,41 @@ TEST(PrssSession, LargeBatchesUseLocalDoubleSharingsN4) {
 TEST(PrssSession, LargeBatchesUseLocalDoubleSharingsN5) {
   local_double_sharings<math::Bls12_381_Fr>(5, math::FieldKind::Bls12_381);
 }
-TEST(PrssSession, LargeBatchesUseLocalDoubleSharingsN7) {
-  local_double_sharings<math::Bn254_Fr>(7, math::FieldKind::Bn254);
-}
-
-TEST(PrssSession, TenPartiesDealTheirDoubleSharings) {
-  ASSERT_GT(math::prss_elements(10, 3), math::kMaxPrssElements);
-  auto session = make_session(config_for(10, math::FieldKind::Bls12_381, 62));
+TEST(PrssSession, LargeBatchesUseLocalDoubleSharingsN9) {
+  ASSERT_EQ(math::prss_elements(9, 1), 16u);  // (config_for takes t = (n - 1) / 3 = 2: set t = 1)
+  auto cfg = config_for(9, math::FieldKind::Bn254, 64);
+  cfg.t = 1;
+  auto session = make_session(cfg);
   ASSERT_TRUE(session);
   std::vector<std::string> errors;
-  const auto stats = multiply_and_check<math::Bls12_381_Fr>(*session, errors, 620);
-  for (std::size_t i = 0; i < 10; ++i) {
+  const auto stats = multiply_and_check<math::Bn254_Fr>(*session, errors, 640);
+  for (std::size_t i = 0; i < 9; ++i) {
     ASSERT_EQ(errors[i], "") << "party " << i;
+    EXPECT_GE(stats[i].doubles_consumed, 2 * kCount);
+    EXPECT_EQ(stats[i].doubles_pseudo_random, stats[i].doubles_generated) << "party " << i;
+  }
+}
+
+template <typename F>
+void dealt_double_sharings(std::size_t n, math::FieldKind kind) {
+  ASSERT_GT(math::prss_elements(n, (n - 1) / 3), math::kMaxPrssElements);
+  auto session = make_session(config_for(n, kind, 62));
+  ASSERT_TRUE(session);
+  std::vector<std::string> errors;
+  const auto stats = multiply_and_check<F>(*session, errors, 620);
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(errors[i], "") << "party " << i;
+    EXPECT_FALSE(dynamic_cast<HbPartyImpl<F>&>(session->engine(i)).prss_active());
     EXPECT_GE(stats[i].doubles_generated, 2 * kCount);
     EXPECT_EQ(stats[i].doubles_pseudo_random, 0u);
   }
+}
+
+TEST(PrssSession, SevenPartiesDealTheirDoubleSharings) {
+  dealt_double_sharings<math::Bn254_Fr>(7, math::FieldKind::Bn254);
+}
+TEST(PrssSession, TenPartiesDealTheirDoubleSharings) {
+  dealt_double_sharings<math::Bls12_381_Fr>(10, math::FieldKind::Bls12_381);
 }
 
 // Party `owner` sends party `victim` a different key for every set it owns and the victim holds.
