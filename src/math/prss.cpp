@@ -40,7 +40,7 @@ std::size_t prss_elements(std::size_t n, std::size_t t) {
 
 template <typename F>
 Result<Prss<F>> Prss<F>::create(const Domain<F>& domain, std::size_t t, std::size_t self,
-                                std::span<const PrssKey> keys) {
+                                std::span<const PrssKey> keys, const StreamFactory& stream) {
   const std::size_t n = domain.size();
   if (t >= n || self >= n) {
     return make_error("prss: need t < n and a party below n (n = " + std::to_string(n) +
@@ -61,7 +61,14 @@ Result<Prss<F>> Prss<F>::create(const Domain<F>& domain, std::size_t t, std::siz
     F c = F::one();
     for (std::size_t j : set) c *= F::one() - x * domain.point(j).inverse();  // points non-zero
     Stream st;
-    st.rng = std::make_unique<SeededRng>(std::span<const std::uint8_t, 32>(keys[s]));
+    const std::span<const std::uint8_t, 32> key(keys[s]);
+    if (stream) {
+      auto r = stream(key);
+      if (!r) return r.error().with_context("prss: ");
+      st.rng = std::move(*r);
+    } else {
+      st.rng = std::make_unique<SeededRng>(key);
+    }
     st.c = c;
     F pw = c;
     for (std::size_t l = 1; l <= t; ++l) {

@@ -3,7 +3,7 @@
 // secret sharing"; decision P17).
 //
 // For every set T of t parties there is a 32-byte key k_T, known to exactly the n - t parties
-// outside T. Its key stream (ChaCha20, SeededRng) gives, per double sharing, one value psi_T and
+// outside T. Its key stream (ChaCha20 by default; the engine passes AES-256-CTR) gives, per double sharing, one value psi_T and
 // t values psi_T,1..psi_T,t, the same at every party that knows k_T. With
 //     f_T(x) = prod_(j in T) (1 - x / alpha_j)       (degree t, f_T(0) = 1, zero on T)
 // party i's shares are
@@ -27,6 +27,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -56,8 +57,12 @@ class Prss {
  public:
   // Party `self`'s generator over the domain's n parties. keys[s] is the key of prss_sets(n, t)[s];
   // those of sets containing `self` are not used (pass zeros). Error for bad sizes or t >= n.
+  // `stream` expands a key into its key stream (SeededRng, ChaCha20, if not given); every party
+  // of a session must use the same.
+  using StreamFactory =
+      std::function<Result<std::unique_ptr<Rng>>(std::span<const std::uint8_t, 32> key)>;
   static Result<Prss> create(const Domain<F>& domain, std::size_t t, std::size_t self,
-                             std::span<const PrssKey> keys);
+                             std::span<const PrssKey> keys, const StreamFactory& stream = {});
 
   // This party's shares of the next out_t.size() double sharings (out_2t the same size):
   // ([r]_t, [r]_2t) for each. Every party must ask for the same counts in the same order.
@@ -65,7 +70,7 @@ class Prss {
 
  private:
   struct Stream {
-    std::unique_ptr<SeededRng> rng;
+    std::unique_ptr<Rng> rng;
     F c;                  // f_T(alpha_self)
     std::vector<F> zero;  // alpha_self^l f_T(alpha_self), l = 1..t
   };

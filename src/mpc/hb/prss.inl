@@ -27,6 +27,7 @@
 
 #include "math/prss.h"
 #include "math/sha2.h"
+#include "mpc/aes_stream.h"
 #include "mpc/hb/party_impl.h"
 #include "mpc/wire.h"
 
@@ -225,7 +226,14 @@ Result<void> HbPartyImpl<F>::prss_setup() {
   }
   if (excluded_now) settle_faults();
   if (consistent) {
-    auto p = math::Prss<F>::create(alg_->domain, cfg_.t, self, keys);
+    // AES-256-CTR expands the keys (aes_stream.h: several times faster than ChaCha20 here).
+    auto p = math::Prss<F>::create(
+        alg_->domain, cfg_.t, self, keys,
+        [](std::span<const std::uint8_t, 32> key) -> Result<std::unique_ptr<math::Rng>> {
+          auto s = AesCtrStream::create(key);
+          if (!s) return s.error();
+          return std::unique_ptr<math::Rng>(std::move(*s));
+        });
     if (!p) return p.error();
     prss_.emplace(std::move(*p));
     prss_state_ = PrssState::kOn;
