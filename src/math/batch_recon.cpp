@@ -92,7 +92,45 @@ Result<BatchReconstruction<F>> BatchReconstruction<F>::create(const Domain<F>& d
   BatchReconstruction b;
   b.vandermonde_ = std::move(*v);
   b.decoder_ = std::move(*dec);
+  b.domain_ = domain;
   return b;
+}
+
+template <typename F>
+Result<BatchReconstruction<F>> BatchReconstruction<F>::create_on_integers(std::size_t n,
+                                                                          std::size_t t,
+                                                                          std::size_t degree) {
+  auto dom = Domain<F>::create_integers(n);
+  if (!dom) return dom.error();
+  auto b = create(*dom, t, degree);
+  if (!b) return b.error();
+  // V[j][k] = (j + 1)^k as integers, while every row sums to less than 2^62.
+  using detail::u128;
+  const std::size_t k = degree + 1;
+  std::vector<std::uint64_t> small(n * k);
+  bool fits = true;
+  for (std::size_t j = 0; j < n && fits; ++j) {
+    u128 v = 1, sum = 0;
+    for (std::size_t c = 0; c < k && fits; ++c) {
+      small[j * k + c] = static_cast<std::uint64_t>(v);
+      sum += v;
+      v *= j + 1;
+      fits = sum < (u128{1} << 62) && (c + 1 == k || v < (u128{1} << 62));
+    }
+  }
+  if (fits) {
+    b->vandermonde_.small = std::move(small);
+    b->scale_ = F::from_u64(std::uint64_t{1} << 32).square().inverse();  // 2^-64
+  }
+  return b;
+}
+
+template <typename F>
+F BatchReconstruction<F>::eval_at(std::span<const F> x, std::size_t j) const {
+  const std::size_t k = batch_size();
+  F acc = F::zero();
+  for (std::size_t c = 0; c < k; ++c) acc += vandermonde_.data[j * k + c] * x[c];
+  return acc * scale_;
 }
 
 template <typename F>
@@ -105,6 +143,15 @@ void BatchReconstruction<F>::eval_shares_many(std::span<const F> x_shares,
                                               std::span<F> y_shares) const {
   const std::size_t k = batch_size(), n = parties();
   const std::size_t batches = x_shares.size() / k;
+  if (!vandermonde_.small.empty()) {  // small entries: one reduction per value, scaled by 2^-64
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::span<const std::uint64_t> row(vandermonde_.small.data() + j * k, k);
+      for (std::size_t b = 0; b < batches; ++b) {
+        F::small_combination(row, x_shares.data() + b * k, 1, 1, y_shares.data() + j * batches + b);
+      }
+    }
+    return;
+  }
   for (std::size_t j = 0; j < n; ++j) {
     const F* row = vandermonde_.data.data() + j * k;
     for (std::size_t b = 0; b < batches; ++b) {

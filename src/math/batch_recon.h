@@ -70,6 +70,18 @@ class BatchReconstruction {
   // degree d with d < n; t the fault bound.
   static Result<BatchReconstruction> create(const Domain<F>& domain, std::size_t t,
                                             std::size_t degree);
+  // The same over the points 1..n of n parties (Domain::create_integers; decision P18): the
+  // evaluation points are then independent of the sharing's (which only step 2 uses), and the
+  // Vandermonde matrix has small integer entries, applied with one reduction per value
+  // (F::small_combination) while every row sums to less than 2^62. eval_shares_many's values
+  // are then scaled by eval_scale() = 2^-64, and decode_reveal's coefficients with them.
+  static Result<BatchReconstruction> create_on_integers(std::size_t n, std::size_t t,
+                                                        std::size_t degree);
+
+  // The points of steps 1 and 3 (the points the y_j are values at).
+  const Domain<F>& eval_domain() const { return domain_; }
+  // The factor eval_shares_many and eval_at apply (1, or 2^-64 with small entries).
+  const F& eval_scale() const { return scale_; }
 
   std::size_t batch_size() const { return vandermonde_.cols; }
   std::size_t parties() const { return vandermonde_.rows; }
@@ -79,8 +91,12 @@ class BatchReconstruction {
   // y_shares[j] is the value for party j.
   void eval_shares(std::span<const F> x_shares, std::span<F> y_shares) const;
   // Step 1 for many batches: x_shares is batch-major (x[b * batch_size() + k]), y_shares is
-  // party-major (y[j * batches + b]) so each party's values are contiguous.
+  // party-major (y[j * batches + b]) so each party's values are contiguous. Every value is
+  // multiplied by eval_scale().
   void eval_shares_many(std::span<const F> x_shares, std::span<F> y_shares) const;
+  // eval_scale() * sum_k x[k] point(j)^k for one batch x (batch_size() values): what
+  // eval_shares_many gives party j, in plain field arithmetic (dispute resolution).
+  F eval_at(std::span<const F> x, std::size_t j) const;
 
   // Step 2 at party j: shares of y_j from `senders`. Result coeffs[0] is y_j.
   Result<std::optional<Decoded<F>>> decode_eval(std::span<const std::size_t> senders,
@@ -94,8 +110,10 @@ class BatchReconstruction {
   }
 
  private:
-  Matrix<F> vandermonde_;  // n x (d + 1)
+  Matrix<F> vandermonde_;  // n x (d + 1); `small` set on integer points while it fits
   RobustDecoder<F> decoder_;
+  Domain<F> domain_;
+  F scale_ = F::one();
 };
 
 // RanSha step 2 (each party deals one random degree-t sharing, then): from the n shares received

@@ -93,6 +93,19 @@ Result<Domain<F>> Domain<F>::create(std::size_t n) {
 }
 
 template <typename F>
+Result<Domain<F>> Domain<F>::create_integers(std::size_t n) {
+  if (n == 0 || n > kMaxParties) {
+    return make_error(ErrorKind::Usage, "number of parties must be in 1.." +
+                                            std::to_string(kMaxParties) + ", got " +
+                                            std::to_string(n));
+  }
+  Domain d;
+  d.points_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) d.points_[i] = F::from_u64(i + 1);
+  return d;
+}
+
+template <typename F>
 void Domain<F>::evaluate(std::span<const F> coeffs, std::span<F> out) const {
   const std::size_t n = size();
   if (coeffs.empty()) {

@@ -47,6 +47,9 @@ class Domain {
 
   // n >= 1 parties, at most kMaxParties.
   static Result<Domain> create(std::size_t n);
+  // The points 1..n (no NTT), whatever the field: batch reconstruction evaluates at these, so
+  // that its Vandermonde matrix has small integer entries (decision P18).
+  static Result<Domain> create_integers(std::size_t n);
 
   std::size_t size() const { return points_.size(); }
   // True when the points are powers of a root of unity (and an NTT of ntt_size() exists).

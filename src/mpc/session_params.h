@@ -57,7 +57,7 @@ struct SessionParams {
 // between parties in Montgomery form (P14); comparisons with fewer products (P15); square roots
 // of random bits shared out, one more round per run with bits (P16). 6: double sharings of
 // products by pseudo-random secret sharing where n and t are small (P17): a key setup instead of
-// preprocessing runs.
+// preprocessing runs; batch reconstruction evaluates at the points 1..n (P18).
 inline constexpr std::uint16_t kProtocolVersion = 6;
 
 // The checks on n and t (decision M2), the only copy of them: 1 <= n <= 255 and n >= 3t + 1

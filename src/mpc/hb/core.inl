@@ -59,7 +59,7 @@ Result<std::shared_ptr<const Algebra<F>>> Algebra<F>::create(std::size_t n, std:
   auto d2 = math::RobustDecoder<F>::create(a->domain, 2 * t, t);
   if (!d2) return d2.error();
   a->dec_2t = std::move(*d2);
-  auto br = math::BatchReconstruction<F>::create(a->domain, t, 2 * t);
+  auto br = math::BatchReconstruction<F>::create_on_integers(n, t, 2 * t);
   if (!br) return br.error();
   a->recon_2t = std::move(*br);
   std::vector<std::size_t> all(n);

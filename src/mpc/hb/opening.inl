@@ -152,8 +152,9 @@ Result<std::vector<FieldBytes>> HbPartyImpl<F>::open(std::span<const FieldBytes>
 }
 
 // Batch reconstruction at degree 2t (docs/mpc.md, "Preprocessing" step 4; HoneyBadgerMPC Fig. 2), in groups
-// of 2t + 1 values: party j learns y_j = sum_k x_k * point(j)^k (Eval), reveals it, and everyone
-// decodes the polynomial with coefficients x_0..x_2t (Reveal). Parties known to be faulty to
+// of 2t + 1 values: party j learns y_j = s sum_k x_k (j + 1)^k (Eval; s = 2^-64 with small
+// integer entries, decision P18), reveals it, and everyone decodes the polynomial with
+// coefficients s x_0..s x_2t over the points 1..n (Reveal). Parties known to be faulty to
 // this one (excluded, in dispute with it, or silent to it) are erased; with f of them, decoding
 // tolerates t - f more errors and needs 2t + (t - f) + 1 agreeing values, so a wrong value is
 // never returned. A party that misses its deadline in one of the two rounds becomes silent to
@@ -220,10 +221,15 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
         if (have[p] && !erased[p]) present.push_back(p);
       }
       if (present.size() < need) return false;
-      const InterpPlan<F>& plan = plans_.get(alg_->domain, present, 2 * t, ncoeffs);
+      // Eval decodes shares (the sharing's points), Reveal the y_j (the evaluation points, P18).
+      const bool eval = step == 1;
+      const InterpPlan<F>& plan =
+          eval ? plans_.get(alg_->domain, present, 2 * t, ncoeffs)
+               : reveal_plans_.get(alg_->recon_2t.eval_domain(), present, 2 * t, ncoeffs);
       std::vector<std::size_t> faulty;
       auto of = [&](std::size_t p) { return values_of(p) + first; };
-      auto r = decode_words<F>(plan, decoder_2t(tf), present, of, words, out, faulty);
+      auto r = decode_words<F>(plan, eval ? decoder_2t(tf) : decoder_reveal(tf), present, of,
+                               words, out, faulty);
       if (!r) return r.error();
       // Suspected only once the run is accepted: before the verdicts are known the sharings may
       // be inconsistent, and the decoder would then blame honest parties.
@@ -302,7 +308,14 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
   auto reveal_ok = run(reveal_round, "revealed values (Reveal)", k, coeffs, 2);
   if (!reveal_ok) return reveal_ok.error();
   if (!*reveal_ok) return false;
-  std::copy_n(coeffs.begin(), x.size(), opened.begin());
+  // The y_j were scaled by eval_scale() (2^-64 on small entries, P18), and the x's with them.
+  const F& scale = alg_->recon_2t.eval_scale();
+  if (scale == F::one()) {
+    std::copy_n(coeffs.begin(), x.size(), opened.begin());
+  } else {
+    const F unscale = scale.inverse();
+    for (std::size_t i = 0; i < x.size(); ++i) opened[i] = coeffs[i] * unscale;
+  }
   return true;
 }
 

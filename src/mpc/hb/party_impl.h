@@ -112,7 +112,7 @@ struct Algebra {
   math::ShamirSharer<F> sharer_t, sharer_2t;
   math::Matrix<F> him;  // n x n hyper-invertible matrix of RanSha / RanDouSha
   math::RobustDecoder<F> dec_t, dec_2t;
-  math::BatchReconstruction<F> recon_2t;
+  math::BatchReconstruction<F> recon_2t;  // on the points 1..n (P18)
   InterpPlan<F> all_t, all_2t;  // every party, degree t / 2t (the exact checks)
 
   static Result<std::shared_ptr<const Algebra>> create(std::size_t n, std::size_t t);
@@ -307,6 +307,9 @@ class HbPartyImpl final : public HbParty {
   }
   const math::Matrix<F>& him(std::size_t size);
   const math::RobustDecoder<F>& decoder_2t(std::size_t faults);
+  // The degree-2t decoder over the batch reconstruction's evaluation points (its Reveal step,
+  // decision P18), tolerating `faults` errors.
+  const math::RobustDecoder<F>& decoder_reveal(std::size_t faults);
   // Checks one verdict's column exactly at a checker; the first failing check index or npos.
   std::size_t first_failing_check(const Run& run, const std::vector<F>& word,
                                   const std::vector<std::uint8_t>& erased) const;
@@ -404,6 +407,8 @@ class HbPartyImpl final : public HbParty {
   std::vector<std::size_t> pending_suspects_;  // found by this run's opening, named if accepted
   std::map<std::size_t, math::Matrix<F>> him_;                // by dealer count
   std::map<std::size_t, math::RobustDecoder<F>> dec_2t_by_t_;  // by tolerated faults
+  std::map<std::size_t, math::RobustDecoder<F>> dec_reveal_by_t_;  // by tolerated faults
+  PlanCache<F> reveal_plans_;  // over the batch reconstruction's evaluation points (P18)
 
   Pool<F> randoms_{1}, masks_{1}, triples_{3}, bits_{1};
   Pool<F> doubles_{2};  // ([r]_t, [r]_2t) per item, generated only on demand

@@ -154,6 +154,18 @@ const math::RobustDecoder<F>& HbPartyImpl<F>::decoder_2t(std::size_t faults) {
 }
 
 template <typename F>
+const math::RobustDecoder<F>& HbPartyImpl<F>::decoder_reveal(std::size_t faults) {
+  if (faults == cfg_.t) return alg_->recon_2t.decoder();
+  auto it = dec_reveal_by_t_.find(faults);
+  if (it == dec_reveal_by_t_.end()) {
+    // Cannot fail: the same domain and degree as alg_->recon_2t's decoder, a smaller bound.
+    auto d = math::RobustDecoder<F>::create(alg_->recon_2t.eval_domain(), 2 * cfg_.t, faults);
+    it = dec_reveal_by_t_.emplace(faults, std::move(*d)).first;
+  }
+  return it->second;
+}
+
+template <typename F>
 void HbPartyImpl<F>::settle_faults() {
   faults_.exclude_by_disputes();
   // Convicted parties are named in the warnings like parties caught sending wrong shares; silent
@@ -762,8 +774,8 @@ Result<void> HbPartyImpl<F>::resolve_open(const Run& run, std::size_t party, con
   if (!polys) return polys.error();
   if (*polys) {
     // Every party's share of every x of the group, then the values the failing party should have
-    // received: Eval, y_party = sum_w x_w point(party)^w from each party's shares; Reveal, the
-    // decoded y_l of every party l.
+    // received: Eval, y_party = eval_at(x, party) of each party's shares x of the group; Reveal,
+    // the decoded y_l of every party l.
     std::vector<F> xs(n * k2, F::zero());  // xs[k * k2 + w]
     for (std::size_t k = 0; k < n; ++k) {
       for (std::size_t w = 0; w < parts.size(); ++w) {
@@ -775,14 +787,8 @@ Result<void> HbPartyImpl<F>::resolve_open(const Run& run, std::size_t party, con
         xs[k * k2 + w] = p.bit ? a * a + r2 - r1 : a * share(p.b) - r2;
       }
     }
-    auto eval_at = [&](const F* x, std::size_t j) {
-      F acc = F::zero(), pw = F::one();
-      const F pt = alg_->domain.point(j);
-      for (std::size_t w = 0; w < k2; ++w) {
-        acc += x[w] * pw;
-        pw *= pt;
-      }
-      return acc;
+    auto eval_at = [&](const F* x, std::size_t j) {  // what Eval gives party j (P18: scaled)
+      return alg_->recon_2t.eval_at(std::span<const F>(x, k2), j);
     };
     std::vector<F> want(n);
     if (step == 1) {

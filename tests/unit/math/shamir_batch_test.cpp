@@ -210,6 +210,50 @@ TYPED_TEST(ShamirTest, EvalSharesManyMatchesSingle) {
   }
 }
 
+// Batch reconstruction on the points 1..n (decision P18): with small integer entries every y_j
+// is 2^-64 sum_k x_k (j + 1)^k, computed here with plain field products; where the entries do
+// not fit (n = 64, t = 21: 64^42) the scale is 1. eval_at agrees with eval_shares_many.
+TYPED_TEST(ShamirTest, BatchReconstructionOnIntegerPoints) {
+  using F = TypeParam;
+  SeededRng rng(57);
+  const F inv_2_64 = F::from_u64(std::uint64_t{1} << 32).square().inverse();
+  for (std::size_t n : {4u, 5u, 7u, 10u, 16u, 64u}) {
+    const std::size_t t = (n - 1) / 3;
+    auto br = BatchReconstruction<F>::create_on_integers(n, t, 2 * t);
+    ASSERT_TRUE(br.ok());
+    const bool small = n <= 16;
+    EXPECT_EQ(br->eval_scale() == inv_2_64, small) << n;
+    EXPECT_EQ(br->eval_scale() == F::one(), !small) << n;
+    for (std::size_t j = 0; j < n; ++j) EXPECT_TRUE(br->eval_domain().point(j) == F::from_u64(j + 1));
+    const std::size_t k = br->batch_size(), batches = 5;
+    std::vector<F> x(batches * k), y(n * batches);
+    F::random_fill(rng, x);
+    br->eval_shares_many(x, y);
+    for (std::size_t b = 0; b < batches; ++b) {
+      for (std::size_t j = 0; j < n; ++j) {
+        F want = F::zero(), pw = F::one();
+        for (std::size_t c = 0; c < k; ++c) {
+          want += x[b * k + c] * pw;
+          pw *= F::from_u64(j + 1);
+        }
+        want *= small ? inv_2_64 : F::one();
+        ASSERT_TRUE(y[j * batches + b] == want) << "n " << n << ", batch " << b << ", party " << j;
+        ASSERT_TRUE(br->eval_at(std::span<const F>(x).subspan(b * k, k), j) == want);
+      }
+    }
+    // Step 3 decodes the scaled coefficients from the y_j over the integer points.
+    std::vector<std::size_t> all(n);
+    for (std::size_t j = 0; j < n; ++j) all[j] = j;
+    std::vector<F> ys(n);
+    for (std::size_t j = 0; j < n; ++j) ys[j] = y[j * batches];
+    auto dec = br->decode_reveal(all, ys);
+    ASSERT_TRUE(dec.ok() && dec->has_value());
+    for (std::size_t c = 0; c < k; ++c) {
+      EXPECT_TRUE((*dec)->coeffs[c] == x[c] * br->eval_scale()) << "n " << n << ", coefficient " << c;
+    }
+  }
+}
+
 TYPED_TEST(ShamirTest, RanShaAlgebra) {
   using F = TypeParam;
   SeededRng rng(55);
