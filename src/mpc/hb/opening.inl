@@ -182,11 +182,13 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
       std::copy(part.begin(), part.end(), recv.begin() + static_cast<std::ptrdiff_t>(j * groups));
       continue;
     }
-    if (auto ok =
-            router_.send(j, wire::encode_shares<F>(wire::Channel::kRound, eval_round, part));
-        !ok) {
-      return ok.error();
+    net::Bytes msg = wire::encode_shares<F>(wire::Channel::kRound, eval_round, part);
+    if (j == test_wrong_eval_to_) {
+      std::vector<F> wrong(part.begin(), part.end());
+      wrong[0] += F::one();
+      msg = wire::encode_shares<F>(wire::Channel::kRound, eval_round, std::span<const F>(wrong));
     }
+    if (auto ok = router_.send(j, std::move(msg)); !ok) return ok.error();
   }
   math::wipe(std::span<F>(y));
   std::vector<F> mine(groups);

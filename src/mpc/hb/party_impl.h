@@ -219,6 +219,10 @@ class HbPartyImpl final : public HbParty {
   // Testing only: as the owner of pseudo-random secret sharing keys, this party sends party
   // `victim` other keys than the rest of their holders (P17).
   void send_wrong_prss_keys_for_testing(std::size_t victim) { test_wrong_prss_to_ = victim; }
+  // Testing only: in every degree-2t opening, this party sends party `victim` a wrong Eval value
+  // (its share of the victim's y plus one): the victim's decoding fails at n = 3t + 1, and dispute
+  // resolution must put exactly this party and the victim in dispute.
+  void send_wrong_eval_for_testing(std::size_t victim) { test_wrong_eval_to_ = victim; }
   // Whether double sharings are made by pseudo-random secret sharing in this session (P17).
   bool prss_active() const { return prss_state_ == PrssState::kOn; }
 
@@ -436,6 +440,7 @@ class HbPartyImpl final : public HbParty {
   bool test_out_of_range_ = false;
   std::size_t test_wrong_roots_to_ = static_cast<std::size_t>(-1);
   std::size_t test_wrong_prss_to_ = static_cast<std::size_t>(-1);
+  std::size_t test_wrong_eval_to_ = static_cast<std::size_t>(-1);
 };
 
 }  // namespace stoffel::mpc
