@@ -66,13 +66,19 @@ void Ntt<F>::inverse(std::span<F> a) const {
   for (auto& x : a) x *= size_inv_;
 }
 
+namespace {
+Result<void> check_parties(std::size_t n, std::size_t max) {
+  if (n == 0 || n > max) {
+    return make_error(ErrorKind::Usage, "number of parties must be in 1.." + std::to_string(max) +
+                                            ", got " + std::to_string(n));
+  }
+  return {};
+}
+}  // namespace
+
 template <typename F>
 Result<Domain<F>> Domain<F>::create(std::size_t n) {
-  if (n == 0 || n > kMaxParties) {
-    return make_error(ErrorKind::Usage, "number of parties must be in 1.." +
-                                            std::to_string(kMaxParties) + ", got " +
-                                            std::to_string(n));
-  }
+  if (auto ok = check_parties(n, kMaxParties); !ok) return ok.error();
   Domain d;
   const std::size_t big_n = std::bit_ceil(n);
   const auto log_n = static_cast<unsigned>(std::countr_zero(big_n));
@@ -94,11 +100,7 @@ Result<Domain<F>> Domain<F>::create(std::size_t n) {
 
 template <typename F>
 Result<Domain<F>> Domain<F>::create_integers(std::size_t n) {
-  if (n == 0 || n > kMaxParties) {
-    return make_error(ErrorKind::Usage, "number of parties must be in 1.." +
-                                            std::to_string(kMaxParties) + ", got " +
-                                            std::to_string(n));
-  }
+  if (auto ok = check_parties(n, kMaxParties); !ok) return ok.error();
   Domain d;
   d.points_.resize(n);
   for (std::size_t i = 0; i < n; ++i) d.points_[i] = F::from_u64(i + 1);
