@@ -95,6 +95,9 @@ std::string format_party_stats(std::size_t index, const mpc::PartyStats& st, dou
   if (st.bits_generated + st.bits_loaded > 0) {
     s += ", random bits " + std::to_string(st.bits_consumed) + "/" +
          std::to_string(st.bits_generated + st.bits_loaded);
+    if (st.bits_pseudo_random > 0) {
+      s += " (" + std::to_string(st.bits_pseudo_random) + " pseudo-random)";
+    }
   }
   if (st.bounded_generated > 0) {
     s += ", bounded randoms " + std::to_string(st.bounded_consumed) + "/" +

@@ -81,24 +81,25 @@ Result<Prss<F>> Prss<F>::create(const Domain<F>& domain, std::size_t t, std::siz
 }
 
 template <typename F>
-void Prss<F>::double_shares(std::span<F> out_t, std::span<F> out_2t) {
-  const std::size_t count = out_t.size();
+void Prss<F>::generate(F* out_t, F* out_2t, std::size_t count) {
   // In blocks, so that the key-stream values stay in the first-level cache; they are as secret as
-  // the shares and are wiped after use.
+  // the shares and are wiped after use. Per block and set, the len values psi_T (if out_t) come
+  // first, then len * t values psi_T,l (if out_2t), value-major.
+  const std::size_t per = (out_t ? 1 : 0) + (out_2t ? t_ : 0);
   constexpr std::size_t kBlock = 256;
-  std::vector<F> psi(kBlock * (t_ + 1));
+  std::vector<F> psi(kBlock * std::max<std::size_t>(per, 1));
   for (std::size_t start = 0; start < count; start += kBlock) {
     const std::size_t len = std::min(kBlock, count - start);
-    F* rt = out_t.data() + start;
-    F* z = out_2t.data() + start;
-    std::fill_n(rt, len, F::zero());
-    std::fill_n(z, len, F::zero());
+    F* rt = out_t ? out_t + start : nullptr;
+    F* z = out_2t ? out_2t + start : nullptr;
+    if (rt) std::fill_n(rt, len, F::zero());
+    if (z) std::fill_n(z, len, F::zero());
+    if (per == 0) continue;
     for (Stream& st : streams_) {
-      // Per block: len values psi_T, then len * t values psi_T,l (value-major).
-      const std::span<F> block(psi.data(), len * (t_ + 1));
+      const std::span<F> block(psi.data(), len * per);
       F::random_fill(*st.rng, block);
-      const F* zl = block.data() + len;
-      if (t_ == 1) {  // the common case, without the inner loop
+      const F* zl = block.data() + (rt ? len : 0);
+      if (rt && z && t_ == 1) {  // the common case, without the inner loop
         const F c = st.c, z1 = st.zero[0];
         for (std::size_t i = 0; i < len; ++i) {
           rt[i] += c * block[i];
@@ -106,16 +107,35 @@ void Prss<F>::double_shares(std::span<F> out_t, std::span<F> out_2t) {
         }
         continue;
       }
-      for (std::size_t i = 0; i < len; ++i) rt[i] += st.c * block[i];
-      for (std::size_t i = 0; i < len; ++i) {
-        F acc = z[i];
-        for (std::size_t l = 0; l < t_; ++l) acc += st.zero[l] * zl[i * t_ + l];
-        z[i] = acc;
+      if (rt) {
+        for (std::size_t i = 0; i < len; ++i) rt[i] += st.c * block[i];
+      }
+      if (z) {
+        for (std::size_t i = 0; i < len; ++i) {
+          F acc = z[i];
+          for (std::size_t l = 0; l < t_; ++l) acc += st.zero[l] * zl[i * t_ + l];
+          z[i] = acc;
+        }
       }
     }
-    for (std::size_t i = 0; i < len; ++i) z[i] += rt[i];
   }
   wipe(std::span<F>(psi));
+}
+
+template <typename F>
+void Prss<F>::double_shares(std::span<F> out_t, std::span<F> out_2t) {
+  generate(out_t.data(), out_2t.data(), out_t.size());
+  for (std::size_t i = 0; i < out_t.size(); ++i) out_2t[i] += out_t[i];
+}
+
+template <typename F>
+void Prss<F>::random_shares(std::span<F> out) {
+  generate(out.data(), nullptr, out.size());
+}
+
+template <typename F>
+void Prss<F>::zero_shares(std::span<F> out) {
+  generate(nullptr, out.data(), out.size());
 }
 
 STOFFEL_MATH_INSTANTIATE_CLASS(Prss)

@@ -67,6 +67,12 @@ class Prss {
   // This party's shares of the next out_t.size() double sharings (out_2t the same size):
   // ([r]_t, [r]_2t) for each. Every party must ask for the same counts in the same order.
   void double_shares(std::span<F> out_t, std::span<F> out_2t);
+  // This party's shares of out.size() random values (degree t: the [r]_t half alone), resp. of
+  // out.size() sharings of zero of degree 2t (the zero half alone; t = 0: zeros). Random bits
+  // take one of each (docs/mpc.md). The streams advance as the counts say, so every party must
+  // make the same calls in the same order.
+  void random_shares(std::span<F> out);
+  void zero_shares(std::span<F> out);
 
  private:
   struct Stream {
@@ -74,6 +80,10 @@ class Prss {
     F c;                  // f_T(alpha_self)
     std::vector<F> zero;  // alpha_self^l f_T(alpha_self), l = 1..t
   };
+  // Per block of up to 256 and set: `with_r` draws the psi_T (added times c into out_t), then
+  // `with_zero` draws t psi_T,l per value (added into out_2t); the double sharing's out_2t then
+  // gets out_t added.
+  void generate(F* out_t, F* out_2t, std::size_t count);
   std::size_t t_ = 0;
   std::vector<Stream> streams_;  // the sets not containing self, in key order
 };

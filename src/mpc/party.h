@@ -47,8 +47,8 @@ struct PartyStats {
   // Double sharings ([r]_t, [r]_2t) used by large batches of products (docs/mpc.md, "Products
   // of large batches"; an engine that multiplies only with triples leaves these at 0).
   uint64_t doubles_generated = 0, doubles_consumed = 0;
-  // Of doubles_generated, those made locally by pseudo-random secret sharing (decision P17).
-  uint64_t doubles_pseudo_random = 0;
+  // Of doubles_generated (bits_generated), those made from pseudo-random secret sharing (P17).
+  uint64_t doubles_pseudo_random = 0, bits_pseudo_random = 0;
   // Items taken from a preprocessing store (HbParty::use_store) instead of being generated.
   uint64_t triples_loaded = 0, randoms_loaded = 0, masks_loaded = 0, bits_loaded = 0;
   std::vector<size_t> suspected_parties;           // parties caught sending wrong shares (warnings)

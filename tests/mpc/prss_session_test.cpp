@@ -1,4 +1,5 @@
-// Double sharings by pseudo-random secret sharing in sessions (decision P17). Products of large
+// Double sharings and random bits by pseudo-random secret sharing in sessions (decision P17).
+// Products of large
 // batches come out right at n = 4, 5 and 9 with every double sharing made locally (and about half
 // the bytes of dealt ones); at n = 7 and 10 (t >= 2: too many key-stream elements) they are dealt
 // as before; a key owner
@@ -121,6 +122,55 @@ TEST(PrssSession, TenPartiesDealTheirDoubleSharings) {
   dealt_double_sharings<math::Bls12_381_Fr>(10, math::FieldKind::Bls12_381);
 }
 
+// Random bits from pseudo-random random shares and zero sharings (P17): truncations of values
+// through the bits (and the fixed-point path's products) come out right, and every bit was made
+// that way; comparisons take them too.
+template <typename F>
+void pseudo_random_bits(std::size_t n, math::FieldKind kind) {
+  auto session = make_session(config_for(n, kind, 65));
+  ASSERT_TRUE(session);
+  std::vector<std::int64_t> values;
+  for (int v = 0; v < 40; ++v) values.push_back((v % 2 ? -1 : 1) * (std::int64_t{v} << (v % 48)));
+  std::vector<F> secrets;
+  for (auto v : values) secrets.push_back(F::from_i64(v));
+  const auto sh = deal<F>(n, session->config().t, secrets, 650);
+  std::vector<std::string> errors(n);
+  std::vector<std::vector<FieldBytes>> trunc(n), lt(n);
+  std::vector<PartyStats> stats(n);
+  run_parties(*session, [&](std::size_t i) {
+    Party& p = session->party(i);
+    auto r = p.truncate(sh[i], 64, 16);
+    if (!r) return void(errors[i] = r.error().message);
+    auto o = p.open(*r);
+    if (!o) return void(errors[i] = o.error().message);
+    trunc[i] = *o;
+    auto c = p.less_than_zero(sh[i], 64);
+    if (!c) return void(errors[i] = c.error().message);
+    auto oc = p.open(*c);
+    if (!oc) return void(errors[i] = oc.error().message);
+    lt[i] = *oc;
+    stats[i] = p.stats();
+  });
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(errors[i], "") << "party " << i;
+    for (std::size_t v = 0; v < values.size(); ++v) {
+      const std::int64_t got = *from_bytes<F>(trunc[i][v]).to_i64();
+      const std::int64_t lo = values[v] >> 16;
+      EXPECT_TRUE(got == lo || got == lo + 1) << values[v] << " -> " << got;
+      EXPECT_EQ(*from_bytes<F>(lt[i][v]).to_i64(), values[v] < 0 ? 1 : 0) << values[v];
+    }
+    EXPECT_GE(stats[i].bits_consumed, values.size() * 16) << "party " << i;
+    EXPECT_GT(stats[i].bits_pseudo_random, 0u) << "party " << i;
+    EXPECT_EQ(stats[i].bits_pseudo_random, stats[i].bits_generated) << "party " << i;
+    EXPECT_TRUE(stats[i].suspected_parties.empty()) << "party " << i;
+  }
+}
+
+TEST(PrssSession, RandomBitsN4) { pseudo_random_bits<math::Bn254_Fr>(4, math::FieldKind::Bn254); }
+TEST(PrssSession, RandomBitsN5) {
+  pseudo_random_bits<math::Bls12_381_Fr>(5, math::FieldKind::Bls12_381);
+}
+
 // Party `owner` sends party `victim` a different key for every set it owns and the victim holds.
 // The victim's digests then differ from the other holders': every party sees the same agreed
 // records, so all turn pseudo-random sharing off and deal their double sharings.
@@ -135,6 +185,7 @@ void wrong_keys(std::size_t n, math::FieldKind kind, std::size_t owner, std::siz
     ASSERT_EQ(errors[i], "") << "party " << i;
     EXPECT_FALSE(dynamic_cast<HbPartyImpl<F>&>(session->engine(i)).prss_active()) << "party " << i;
     EXPECT_EQ(stats[i].doubles_pseudo_random, 0u) << "party " << i;
+    EXPECT_EQ(stats[i].bits_pseudo_random, 0u) << "party " << i;
     EXPECT_GE(stats[i].doubles_generated + stats[i].triples_consumed, 2 * kCount) << "party " << i;
     if (i == owner) continue;
     // Nobody can tell the owner from the victim: nobody is blamed for it.

@@ -214,6 +214,7 @@ const PartyStats& HbPartyImpl<F>::stats() const {
   stats_.doubles_generated = doubles_.generated();
   stats_.doubles_consumed = doubles_.consumed();
   stats_.doubles_pseudo_random = doubles_prss_;
+  stats_.bits_pseudo_random = bits_prss_;
   stats_.bounded_generated = bounded_.generated();
   stats_.bounded_consumed = bounded_.consumed();
   stats_.triples_loaded = triples_.loaded();

@@ -102,40 +102,11 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
   auto st = open_2t(masked, opened, &failure);
   math::wipe(std::span<F>(masked));
   if (!st) return st.error().with_context("mul: ");
-  const std::size_t n = cfg_.n, t = cfg_.t;
-  if (n >= 4 * t + 1) {
-    if (!*st) {
-      return make_error(ErrorKind::Protocol,
-                        "mul: cannot decode the degree-2t values: more than t = " +
-                            std::to_string(t) + " parties sent wrong or invalid shares");
-    }
-  } else {
-    std::vector<std::size_t> senders;
-    for (std::size_t p = 0; p < n; ++p) {
-      if (!faults_.excluded(p)) senders.push_back(p);
-    }
-    const BaValue mine{*st ? record::kOk : record::kFail};
-    Agreement ba = make_agreement();
-    auto agreed = ba.broadcast(senders, mine, 1);
-    if (!agreed) return agreed.error().with_context("mul: ");
-    bool all_ok = true, excluded_now = false;
-    for (std::size_t i = 0; i < senders.size(); ++i) {
-      const BaValue& v = (*agreed)[i];
-      if (v.empty()) {
-        // Not delivered: its sender did not answer (an honest party's record is agreed as sent).
-        excluded_now |= faults_.mark_silent(senders[i]);
-      } else if (v.size() != 1 || (v[0] != record::kOk && v[0] != record::kFail)) {
-        excluded_now |= faults_.convict(senders[i]);  // malformed: only a faulty party sends it
-      } else {
-        all_ok &= v[0] == record::kOk;
-      }
-    }
-    if (excluded_now) settle_faults();
-    if (!all_ok) {
-      doubles_failed_ = true;
-      pending_suspects_.clear();
-      return false;
-    }
+  auto all_ok = agree_on_opening(*st);
+  if (!all_ok) return all_ok.error().with_context("mul: ");
+  if (!*all_ok) {
+    doubles_failed_ = true;
+    return false;
   }
   for (std::size_t p : pending_suspects_) suspect(p);
   pending_suspects_.clear();
@@ -143,6 +114,42 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
   stats_.openings += count;
   stats_.multiplications += count;
   return true;
+}
+
+template <typename F>
+Result<bool> HbPartyImpl<F>::agree_on_opening(bool decoded) {
+  const std::size_t n = cfg_.n, t = cfg_.t;
+  if (n >= 4 * t + 1) {
+    if (!decoded) {
+      return make_error(ErrorKind::Protocol,
+                        "cannot decode the degree-2t values: more than t = " + std::to_string(t) +
+                            " parties sent wrong or invalid shares");
+    }
+    return true;
+  }
+  std::vector<std::size_t> senders;
+  for (std::size_t p = 0; p < n; ++p) {
+    if (!faults_.excluded(p)) senders.push_back(p);
+  }
+  const BaValue mine{decoded ? record::kOk : record::kFail};
+  Agreement ba = make_agreement();
+  auto agreed = ba.broadcast(senders, mine, 1);
+  if (!agreed) return agreed.error();
+  bool all_ok = true, excluded_now = false;
+  for (std::size_t i = 0; i < senders.size(); ++i) {
+    const BaValue& v = (*agreed)[i];
+    if (v.empty()) {
+      // Not delivered: its sender did not answer (an honest party's record is agreed as sent).
+      excluded_now |= faults_.mark_silent(senders[i]);
+    } else if (v.size() != 1 || (v[0] != record::kOk && v[0] != record::kFail)) {
+      excluded_now |= faults_.convict(senders[i]);  // malformed: only a faulty party sends it
+    } else {
+      all_ok &= v[0] == record::kOk;
+    }
+  }
+  if (excluded_now) settle_faults();
+  if (!all_ok) pending_suspects_.clear();
+  return all_ok;
 }
 
 template <typename F>

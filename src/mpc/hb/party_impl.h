@@ -260,6 +260,12 @@ class HbPartyImpl final : public HbParty {
   // false: the parties agreed that some party could not decode (n < 4t + 1 only); nothing was
   // written to `out`, and the batch is to be multiplied with triples.
   Result<bool> mul_doubles(std::span<const F> x, std::span<const F> y, std::span<F> out);
+  // After a degree-2t opening of values whose honest shares are consistent (P10, P17): at
+  // n >= 4t + 1 every honest party decodes (an error if this one did not: more than t faults);
+  // below, the parties broadcast and agree on whether they decoded, and true means all did. A
+  // record not delivered makes its sender silent, a malformed one convicts it. On false the
+  // pending suspects are dropped (the caller falls back to dealt material).
+  Result<bool> agree_on_opening(bool decoded);
 
   // Double sharings by pseudo-random secret sharing (prss.inl, decision P17).
   // Whether this session's (n, t) is small enough for it (the same at every party).
@@ -270,6 +276,11 @@ class HbPartyImpl final : public HbParty {
   Result<bool> prss_doubles(std::size_t count);
   // The owners send the keys, then every party's digests of the keys it got are agreed.
   Result<void> prss_setup();
+  // Appends random bits made from pseudo-random random shares and zero sharings (P17): a's
+  // square masked by a zero sharing of degree 2t is opened, and b = (a / sqrt(a^2) + 1) / 2.
+  // false (nothing appended) if the keys are not in use, or (n = 3t + 1) the parties agreed that
+  // an opening failed: the session then deals its bits. Fewer than `count` bits when a is 0.
+  Result<bool> prss_bits(std::size_t count);
 
   // Preprocessing (preprocessing.inl).
   Result<void> ensure(const Needs& want);
@@ -342,6 +353,10 @@ class HbPartyImpl final : public HbParty {
   // if it squares to the square and is the smaller one (F6), and any other, or one not received
   // in time, is computed here. roots[i] is nullopt where squares[i] is not a square.
   Result<void> split_square_roots(std::span<const F> squares, std::span<std::optional<F>> roots);
+  // RandBit's last step: appends b = (a / sqrt(a^2) + 1) / 2 for every non-zero opened square
+  // (squares[i] = a^2 for this party's share seeds[i] of a), the roots shared out from
+  // kSplitRootsMin squares on. An error if a square is not one (inconsistent shares).
+  Result<void> bits_from_squares(std::span<const F> squares, std::span<const F> seeds);
   Result<void> resolve_check(const Run& run, std::size_t checker, const BaValue& verdict,
                              bool combined);
   Result<void> resolve_open(const Run& run, std::size_t party, const BaValue& status);
@@ -421,7 +436,8 @@ class HbPartyImpl final : public HbParty {
   enum class PrssState : std::uint8_t { kUnset, kOn, kOff };
   PrssState prss_state_ = PrssState::kUnset;  // kOn and kOff are agreed (P17)
   std::optional<math::Prss<F>> prss_;          // set while kOn
-  std::uint64_t doubles_prss_ = 0;
+  std::uint64_t doubles_prss_ = 0, bits_prss_ = 0;
+  bool prss_bits_failed_ = false;  // agreed: an opening of pseudo-random bits failed (P17)
   bool initial_done_ = false;
   std::size_t chunk_triples_ = 1, chunk_randoms_ = 1, chunk_bits_ = 0, chunk_doubles_ = 0,
               chunk_bounded_ = 0;

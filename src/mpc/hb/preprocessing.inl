@@ -92,6 +92,14 @@ Result<void> HbPartyImpl<F>::generate(const Needs& need) {
     if (!made) return made.error();
     if (*made) left.doubles = 0;
   }
+  // So do random bits (P17): a pseudo-random a, its square opened under a pseudo-random zero
+  // sharing; unless such an opening failed once (n = 3t + 1), then they are dealt. A bit lost to
+  // a = 0 is made up by ensure().
+  if (left.bits > 0 && prss_possible() && !prss_bits_failed_) {
+    auto made = prss_bits(left.bits);
+    if (!made) return made.error();
+    if (*made) left.bits = 0;
+  }
   while (left.randoms + left.masks + left.triples + left.bits + left.doubles + left.bounded > 0) {
     Needs run;
     run.triples = std::min(left.triples, kRunItems);
@@ -661,45 +669,12 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
     triples_.append(triples);
     math::wipe(std::span<F>(triples));
     if (nb > 0) {
-      // RandBit: b = sqrt(a^2) is +-a; a / b is +-1 with equal probability and (a/b + 1) / 2 is a
-      // uniformly random bit nobody knows. a = 0 (probability n_b / p) gives no bit.
-      std::vector<F> roots, seeds_ok, scratch;
-      roots.reserve(nb);
-      seeds_ok.reserve(nb);
-      // Every root at once: the exponentiations run eight at a time where the CPU allows.
-      std::vector<std::optional<F>> all_roots(nb);
-      if (nb >= kSplitRootsMin) {
-        if (auto ok = split_square_roots(std::span<const F>(opened.data() + nt, nb), all_roots);
-            !ok) {
-          wipe_all();
-          return ok.error().with_context("preprocessing: ");
-        }
-      } else {
-        F::sqrt_many(std::span<const F>(opened.data() + nt, nb), all_roots);
+      if (auto ok = bits_from_squares(std::span<const F>(opened.data() + nt, nb),
+                                      std::span<const F>(seeds, nb));
+          !ok) {
+        wipe_all();
+        return ok.error().with_context("preprocessing: ");
       }
-      for (std::size_t i = 0; i < nb; ++i) {
-        const F& sq = opened[nt + i];
-        if (sq.is_zero()) continue;
-        const auto& r = all_roots[i];
-        if (!r) {
-          wipe_all();
-          return make_error(ErrorKind::Protocol,
-                            "preprocessing: an opened square is not a square (inconsistent "
-                            "shares)");
-        }
-        roots.push_back(*r);
-        seeds_ok.push_back(seeds[i]);
-      }
-      scratch.resize(roots.size());
-      math::batch_inverse(std::span<F>(roots), std::span<F>(scratch));
-      const F half = F::from_u64(2).inverse();
-      std::vector<F> bits(roots.size());
-      for (std::size_t i = 0; i < roots.size(); ++i) {
-        bits[i] = (seeds_ok[i] * roots[i] + F::one()) * half;
-      }
-      bits_.append(bits);
-      math::wipe(std::span<F>(bits));
-      math::wipe(std::span<F>(seeds_ok));
     }
   }
   wipe_all();
@@ -707,6 +682,46 @@ Result<bool> HbPartyImpl<F>::try_run(const Needs& need) {
   // A bit lost to a zero seed is made up by another run in ensure() (the same on every party:
   // the opened values are public).
   return true;
+}
+
+// RandBit's last step: b = sqrt(a^2) is +-a; a / b is +-1 with equal probability and (a/b + 1) / 2
+// is a uniformly random bit nobody knows. a = 0 (probability count / p) gives no bit. The squares
+// are public and the same at every honest party (agreed, or decoded at n >= 4t + 1).
+template <typename F>
+Result<void> HbPartyImpl<F>::bits_from_squares(std::span<const F> squares,
+                                               std::span<const F> seeds) {
+  const std::size_t nb = squares.size();
+  std::vector<F> roots, seeds_ok, scratch;
+  roots.reserve(nb);
+  seeds_ok.reserve(nb);
+  // Every root at once: the exponentiations run eight at a time where the CPU allows.
+  std::vector<std::optional<F>> all_roots(nb);
+  if (nb >= kSplitRootsMin) {
+    if (auto ok = split_square_roots(squares, all_roots); !ok) return ok;
+  } else {
+    F::sqrt_many(squares, all_roots);
+  }
+  for (std::size_t i = 0; i < nb; ++i) {
+    if (squares[i].is_zero()) continue;
+    const auto& r = all_roots[i];
+    if (!r) {
+      return make_error(ErrorKind::Protocol,
+                        "an opened square is not a square (inconsistent shares)");
+    }
+    roots.push_back(*r);
+    seeds_ok.push_back(seeds[i]);
+  }
+  scratch.resize(roots.size());
+  math::batch_inverse(std::span<F>(roots), std::span<F>(scratch));
+  const F half = F::from_u64(2).inverse();
+  std::vector<F> bits(roots.size());
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    bits[i] = (seeds_ok[i] * roots[i] + F::one()) * half;
+  }
+  bits_.append(bits);
+  math::wipe(std::span<F>(bits));
+  math::wipe(std::span<F>(seeds_ok));
+  return {};
 }
 
 // Square roots shared out (decision P16; docs/mpc.md, "Preprocessing — robust", step 5). The

@@ -84,6 +84,46 @@ Result<bool> HbPartyImpl<F>::prss_doubles(std::size_t count) {
 }
 
 template <typename F>
+Result<bool> HbPartyImpl<F>::prss_bits(std::size_t count) {
+  if (prss_state_ == PrssState::kUnset) {
+    if (auto ok = prss_setup(); !ok) return ok.error().with_context("pseudo-random sharing: ");
+  }
+  if (prss_state_ != PrssState::kOn) return false;
+  // In runs of kRunItems, like the dealt bits: the working set stays in cache.
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t k = std::min(kRunItems, count - done);
+    std::vector<F> a(k), x(k), squares(k);
+    prss_->random_shares(a);
+    prss_->zero_shares(x);
+    for (std::size_t i = 0; i < k; ++i) x[i] += a[i].square();  // a^2, masked: degree 2t
+    pending_suspects_.clear();
+    BaValue failure;
+    auto st = open_2t(x, squares, &failure);
+    math::wipe(std::span<F>(x));
+    if (!st) {
+      math::wipe(std::span<F>(a));
+      return st.error().with_context("random bits: ");
+    }
+    auto all_ok = agree_on_opening(*st);
+    if (!all_ok || !*all_ok) {
+      math::wipe(std::span<F>(a));
+      if (!all_ok) return all_ok.error().with_context("random bits: ");
+      prss_bits_failed_ = true;  // agreed: the session deals its bits from now on
+      return done > 0;
+    }
+    for (std::size_t p : pending_suspects_) suspect(p);
+    pending_suspects_.clear();
+    const std::size_t before = bits_.generated();
+    auto ok = bits_from_squares(squares, a);
+    math::wipe(std::span<F>(a));
+    if (!ok) return ok.error().with_context("random bits: ");
+    bits_prss_ += bits_.generated() - before;
+    done += k;
+  }
+  return true;
+}
+
+template <typename F>
 Result<void> HbPartyImpl<F>::prss_setup() {
   using namespace prss_detail;
   const std::size_t n = cfg_.n, self = cfg_.id;

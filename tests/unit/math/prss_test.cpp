@@ -118,6 +118,48 @@ TYPED_TEST(PrssTest, DoubleSharingsHaveTheirDegreesAndSecret) {
   }
 }
 
+// Random shares and zero sharings alone (what random bits take), mixed with double sharings on
+// the same streams: degree t resp. 2t and value 0 over all parties' shares, alike however the
+// calls interleave at every party.
+TYPED_TEST(PrssTest, RandomAndZeroSharesAlone) {
+  using F = TypeParam;
+  SeededRng rng(1703);
+  for (auto [n, t] : {std::pair<std::size_t, std::size_t>{5, 1}, {7, 2}}) {
+    SCOPED_TRACE("n = " + std::to_string(n) + ", t = " + std::to_string(t));
+    auto dom = Domain<F>::create(n);
+    ASSERT_TRUE(dom.ok());
+    const auto keys = random_keys(prss_sets(n, t, 1000).size(), rng);
+    const std::size_t c = 300;
+    std::vector<std::vector<F>> r(n, std::vector<F>(c)), z(n, std::vector<F>(c)),
+        dt(n, std::vector<F>(c)), d2t(n, std::vector<F>(c));
+    for (std::size_t i = 0; i < n; ++i) {
+      auto p = Prss<F>::create(*dom, t, i, keys);
+      ASSERT_TRUE(p.ok());
+      p->random_shares(r[i]);
+      p->zero_shares(z[i]);
+      p->double_shares(dt[i], d2t[i]);
+    }
+    std::vector<F> xs(n), ys(n);
+    for (std::size_t i = 0; i < n; ++i) xs[i] = dom->point(i);
+    std::size_t nonzero = 0;
+    for (std::size_t k = 0; k < c; ++k) {
+      for (std::size_t i = 0; i < n; ++i) ys[i] = r[i][k];
+      const Poly<F> fr = poly_interpolate<F>(xs, ys);
+      ASSERT_LE(poly_degree<F>(fr), static_cast<std::ptrdiff_t>(t)) << k;
+      nonzero += fr[0].is_zero() ? 0 : 1;
+      for (std::size_t i = 0; i < n; ++i) ys[i] = z[i][k];
+      const Poly<F> fz = poly_interpolate<F>(xs, ys);
+      ASSERT_LE(poly_degree<F>(fz), static_cast<std::ptrdiff_t>(2 * t)) << k;
+      ASSERT_TRUE(fz[0].is_zero()) << k;
+      for (std::size_t i = 0; i < n; ++i) ys[i] = d2t[i][k] - dt[i][k];
+      const Poly<F> fd = poly_interpolate<F>(xs, ys);
+      ASSERT_LE(poly_degree<F>(fd), static_cast<std::ptrdiff_t>(2 * t)) << k;
+      ASSERT_TRUE(fd[0].is_zero()) << k;
+    }
+    EXPECT_EQ(nonzero, c);
+  }
+}
+
 TYPED_TEST(PrssTest, ASetsKeyNeverReachesItsMembers) {
   using F = TypeParam;
   SeededRng rng(1702);
