@@ -65,6 +65,10 @@ inline constexpr std::size_t kRangeRows = 64;
 // Runs with at least this many random bits share out their square roots (P16); smaller runs
 // compute them all at every party and save the round.
 inline constexpr std::size_t kSplitRootsMin = 256;
+// Requests of at least this many random bits take pseudo-random ones where the session has the
+// keys (P17); smaller ones join a dealt run with the rest, which costs no rounds of its own (and
+// a small program never pays the key setup for a few bits).
+inline constexpr std::size_t kPrssBitsMin = 256;
 inline constexpr std::uint32_t kRangeMaskBits = kBoundedBits + 13 + kRangeKappa;
 inline constexpr std::uint32_t kBoundedSlack = kRangeMaskBits + 1;
 // A pool value is below |D| 2^(kBoundedSlack + 1) <= 2^(kBoundedSlack + 9) (|D| <= 255).

@@ -92,10 +92,10 @@ Result<void> HbPartyImpl<F>::generate(const Needs& need) {
     if (!made) return made.error();
     if (*made) left.doubles = 0;
   }
-  // So do random bits (P17): a pseudo-random a, its square opened under a pseudo-random zero
-  // sharing; unless such an opening failed once (n = 3t + 1), then they are dealt. A bit lost to
-  // a = 0 is made up by ensure().
-  if (left.bits > 0 && prss_possible() && !prss_bits_failed_) {
+  // So do random bits (P17), from kPrssBitsMin on: a pseudo-random a, its square opened under a
+  // pseudo-random zero sharing; unless such an opening failed once (n = 3t + 1), then they are
+  // dealt. A bit lost to a = 0 is made up by ensure().
+  if (left.bits >= kPrssBitsMin && prss_possible() && !prss_bits_failed_) {
     auto made = prss_bits(left.bits);
     if (!made) return made.error();
     if (*made) left.bits = 0;
