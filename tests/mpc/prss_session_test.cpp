@@ -125,10 +125,16 @@ TEST(PrssSession, TenPartiesDealTheirDoubleSharings) {
 // Random bits from pseudo-random random shares and zero sharings (P17): truncations of values
 // through the bits (and the fixed-point path's products) come out right, and every bit was made
 // that way; comparisons take them too.
+// With `liar` >= 0, that party sends party `victim` a wrong value in the Eval step of every
+// degree-2t opening (the squares' too).
 template <typename F>
-void pseudo_random_bits(std::size_t n, math::FieldKind kind) {
-  auto session = make_session(config_for(n, kind, 65));
-  ASSERT_TRUE(session);
+std::vector<PartyStats> pseudo_random_bits(LocalSessionImpl& s, std::size_t liar = SIZE_MAX,
+                                           std::size_t victim = SIZE_MAX) {
+  LocalSessionImpl* session = &s;
+  const std::size_t n = s.config().n;
+  if (liar < n) {
+    dynamic_cast<HbPartyImpl<F>&>(session->engine(liar)).send_wrong_eval_for_testing(victim);
+  }
   std::vector<std::int64_t> values;
   for (int v = 0; v < 40; ++v) values.push_back((v % 2 ? -1 : 1) * (std::int64_t{v} << (v % 48)));
   std::vector<F> secrets;
@@ -152,7 +158,8 @@ void pseudo_random_bits(std::size_t n, math::FieldKind kind) {
     stats[i] = p.stats();
   });
   for (std::size_t i = 0; i < n; ++i) {
-    ASSERT_EQ(errors[i], "") << "party " << i;
+    EXPECT_EQ(errors[i], "") << "party " << i;
+    if (!errors[i].empty()) continue;
     for (std::size_t v = 0; v < values.size(); ++v) {
       const std::int64_t got = *from_bytes<F>(trunc[i][v]).to_i64();
       const std::int64_t lo = values[v] >> 16;
@@ -160,15 +167,65 @@ void pseudo_random_bits(std::size_t n, math::FieldKind kind) {
       EXPECT_EQ(*from_bytes<F>(lt[i][v]).to_i64(), values[v] < 0 ? 1 : 0) << values[v];
     }
     EXPECT_GE(stats[i].bits_consumed, values.size() * 16) << "party " << i;
+    EXPECT_TRUE(session->engine(i).convicted_parties().empty()) << "party " << i;
+  }
+  return stats;
+}
+
+TEST(PrssSession, RandomBitsN4) {
+  auto session = make_session(config_for(4, math::FieldKind::Bn254, 65));
+  ASSERT_TRUE(session);
+  const auto stats = pseudo_random_bits<math::Bn254_Fr>(*session);
+  ASSERT_EQ(stats.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_GT(stats[i].bits_pseudo_random, 0u) << "party " << i;
+    EXPECT_EQ(stats[i].bits_pseudo_random, stats[i].bits_generated) << "party " << i;
+    EXPECT_TRUE(stats[i].suspected_parties.empty()) << "party " << i;
+  }
+}
+TEST(PrssSession, RandomBitsN5) {
+  auto session = make_session(config_for(5, math::FieldKind::Bls12_381, 66));
+  ASSERT_TRUE(session);
+  const auto stats = pseudo_random_bits<math::Bls12_381_Fr>(*session);
+  ASSERT_EQ(stats.size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) {
     EXPECT_GT(stats[i].bits_pseudo_random, 0u) << "party " << i;
     EXPECT_EQ(stats[i].bits_pseudo_random, stats[i].bits_generated) << "party " << i;
     EXPECT_TRUE(stats[i].suspected_parties.empty()) << "party " << i;
   }
 }
 
-TEST(PrssSession, RandomBitsN4) { pseudo_random_bits<math::Bn254_Fr>(4, math::FieldKind::Bn254); }
-TEST(PrssSession, RandomBitsN5) {
-  pseudo_random_bits<math::Bls12_381_Fr>(5, math::FieldKind::Bls12_381);
+// n = 5 = 4t + 1: a wrong Eval value is corrected by the victim's decoder, which names the liar;
+// the bits stay pseudo-random.
+TEST(PrssSession, WrongEvalInBitsIsCorrectedN5) {
+  auto session = make_session(config_for(5, math::FieldKind::Bls12_381, 67));
+  ASSERT_TRUE(session);
+  const auto stats = pseudo_random_bits<math::Bls12_381_Fr>(*session, 1, 3);
+  ASSERT_EQ(stats.size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(stats[i].bits_pseudo_random, stats[i].bits_generated) << "party " << i;
+    if (i == 1) continue;
+    EXPECT_EQ(stats[i].suspected_parties,
+              i == 3 ? std::vector<std::size_t>{1} : std::vector<std::size_t>{})
+        << "party " << i;
+  }
+}
+
+// n = 4 = 3t + 1: the victim cannot decode its Eval value, the parties agree that the opening
+// failed, and the session deals its bits from then on (where the same lie ends in a dispute
+// between liar and victim). The results are right, nobody is convicted, no bit was pseudo-random.
+TEST(PrssSession, WrongEvalInBitsFallsBackToDealtBitsN4) {
+  auto session = make_session(config_for(4, math::FieldKind::Bn254, 68));
+  ASSERT_TRUE(session);
+  const auto stats = pseudo_random_bits<math::Bn254_Fr>(*session, 1, 2);
+  ASSERT_EQ(stats.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(stats[i].bits_pseudo_random, 0u) << "party " << i;
+    EXPECT_GE(stats[i].bits_generated, 40u * 16) << "party " << i;
+    EXPECT_EQ(session->engine(i).dispute_pairs(),
+              (std::vector<std::pair<std::size_t, std::size_t>>{{1, 2}}))
+        << "party " << i;
+  }
 }
 
 // Party `owner` sends party `victim` a different key for every set it owns and the victim holds.
