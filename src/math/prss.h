@@ -3,8 +3,9 @@
 // secret sharing"; decision P17).
 //
 // For every set T of t parties there is a 32-byte key k_T, known to exactly the n - t parties
-// outside T. Its key stream (ChaCha20 by default; the engine passes AES-256-CTR) gives, per double sharing, one value psi_T and
-// t values psi_T,1..psi_T,t, the same at every party that knows k_T. With
+// outside T. Its key stream (ChaCha20 by default; the engine passes AES-256-CTR) gives, per
+// double sharing, one value psi_T and t values psi_T,1..psi_T,t, the same at every party that
+// knows k_T. With
 //     f_T(x) = prod_(j in T) (1 - x / alpha_j)       (degree t, f_T(0) = 1, zero on T)
 // party i's shares are
 //     [r]_t  (alpha_i) = sum_(T not containing i) psi_T f_T(alpha_i)
@@ -21,7 +22,8 @@
 // makes r uniform.
 //
 // Cost per double sharing and party: C(n - 1, t) (t + 1) key-stream field elements and as many
-// field products; nothing is sent. So it is used only where C(n - 1, t) is small (kMaxPrssElements).
+// field products; nothing is sent. So it is used only where C(n - 1, t) is small
+// (kMaxPrssElements).
 #pragma once
 
 #include <array>

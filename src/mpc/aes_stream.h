@@ -23,8 +23,8 @@ class AesCtrStream final : public math::Rng {
   // The stream of AES-256-CTR under `key` from the 16-byte big-endian counter block `iv`
   // (zero by default): the encryption of zeros. Two instances with the same key and iv produce
   // the same bytes everywhere. Error only if OpenSSL cannot set up the cipher.
-  static Result<std::unique_ptr<AesCtrStream>> create(std::span<const std::uint8_t, 32> key,
-                                                      std::span<const std::uint8_t, 16> iv = kZeroIv);
+  static Result<std::unique_ptr<AesCtrStream>> create(
+      std::span<const std::uint8_t, 32> key, std::span<const std::uint8_t, 16> iv = kZeroIv);
   ~AesCtrStream() override;
   AesCtrStream(const AesCtrStream&) = delete;
   AesCtrStream& operator=(const AesCtrStream&) = delete;

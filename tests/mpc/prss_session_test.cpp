@@ -8,6 +8,7 @@
 // setup included, are in crash_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,8 @@ constexpr std::size_t kCount = kDoubleSharingMinBatch + 476;  // 1,500 products 
 // Multiplies kCount random pairs twice (two batches) and checks every opened product against
 // the plaintext one; per party, its stats afterwards. errors[i] empty if party i got them right.
 template <typename F>
-std::vector<PartyStats> multiply_and_check(LocalSessionImpl& session, std::vector<std::string>& errors,
-                                           std::uint64_t seed,
+std::vector<PartyStats> multiply_and_check(LocalSessionImpl& session,
+                                           std::vector<std::string>& errors, std::uint64_t seed,
                                            std::vector<std::uint64_t>* mul_bytes = nullptr) {
   const std::size_t n = session.config().n, t = session.config().t;
   const auto x = random_values<F>(kCount, seed), y = random_values<F>(kCount, seed + 1);
@@ -172,35 +173,45 @@ std::vector<PartyStats> pseudo_random_bits(LocalSessionImpl& s, std::size_t liar
   return stats;
 }
 
-TEST(PrssSession, RandomBitsN4) {
-  auto session = make_session(config_for(4, math::FieldKind::Bn254, 65));
-  ASSERT_TRUE(session);
-  const auto stats = pseudo_random_bits<math::Bn254_Fr>(*session);
-  ASSERT_EQ(stats.size(), 4u);
-  for (std::size_t i = 0; i < 4; ++i) {
-    EXPECT_GT(stats[i].bits_pseudo_random, 0u) << "party " << i;
-    EXPECT_EQ(stats[i].bits_pseudo_random, stats[i].bits_generated) << "party " << i;
-    EXPECT_TRUE(stats[i].suspected_parties.empty()) << "party " << i;
-  }
+// A session of n parties (nullptr if it could not be made) and its parties' stats after
+// pseudo_random_bits.
+struct BitsRun {
+  std::unique_ptr<LocalSessionImpl> session;
+  std::vector<PartyStats> stats;
+};
+template <typename F>
+BitsRun run_bits(std::size_t n, math::FieldKind kind, std::uint64_t seed,
+                 std::size_t liar = SIZE_MAX, std::size_t victim = SIZE_MAX) {
+  BitsRun r;
+  r.session = make_session(config_for(n, kind, seed));
+  if (r.session) r.stats = pseudo_random_bits<F>(*r.session, liar, victim);
+  return r;
 }
-TEST(PrssSession, RandomBitsN5) {
-  auto session = make_session(config_for(5, math::FieldKind::Bls12_381, 66));
+
+// With every party honest, every bit is pseudo-random and nobody is named.
+template <typename F>
+void honest_bits(std::size_t n, math::FieldKind kind, std::uint64_t seed) {
+  const auto [session, stats] = run_bits<F>(n, kind, seed);
   ASSERT_TRUE(session);
-  const auto stats = pseudo_random_bits<math::Bls12_381_Fr>(*session);
-  ASSERT_EQ(stats.size(), 5u);
-  for (std::size_t i = 0; i < 5; ++i) {
+  ASSERT_EQ(stats.size(), n);
+  for (std::size_t i = 0; i < n; ++i) {
     EXPECT_GT(stats[i].bits_pseudo_random, 0u) << "party " << i;
     EXPECT_EQ(stats[i].bits_pseudo_random, stats[i].bits_generated) << "party " << i;
     EXPECT_TRUE(stats[i].suspected_parties.empty()) << "party " << i;
   }
 }
 
+TEST(PrssSession, RandomBitsN4) { honest_bits<math::Bn254_Fr>(4, math::FieldKind::Bn254, 65); }
+TEST(PrssSession, RandomBitsN5) {
+  honest_bits<math::Bls12_381_Fr>(5, math::FieldKind::Bls12_381, 66);
+}
+
 // n = 5 = 4t + 1: a wrong Eval value is corrected by the victim's decoder, which names the liar;
 // the bits stay pseudo-random.
 TEST(PrssSession, WrongEvalInBitsIsCorrectedN5) {
-  auto session = make_session(config_for(5, math::FieldKind::Bls12_381, 67));
+  const auto [session, stats] =
+      run_bits<math::Bls12_381_Fr>(5, math::FieldKind::Bls12_381, 67, 1, 3);
   ASSERT_TRUE(session);
-  const auto stats = pseudo_random_bits<math::Bls12_381_Fr>(*session, 1, 3);
   ASSERT_EQ(stats.size(), 5u);
   for (std::size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(stats[i].bits_pseudo_random, stats[i].bits_generated) << "party " << i;
@@ -215,9 +226,8 @@ TEST(PrssSession, WrongEvalInBitsIsCorrectedN5) {
 // failed, and the session deals its bits from then on (where the same lie ends in a dispute
 // between liar and victim). The results are right, nobody is convicted, no bit was pseudo-random.
 TEST(PrssSession, WrongEvalInBitsFallsBackToDealtBitsN4) {
-  auto session = make_session(config_for(4, math::FieldKind::Bn254, 68));
+  const auto [session, stats] = run_bits<math::Bn254_Fr>(4, math::FieldKind::Bn254, 68, 1, 2);
   ASSERT_TRUE(session);
-  const auto stats = pseudo_random_bits<math::Bn254_Fr>(*session, 1, 2);
   ASSERT_EQ(stats.size(), 4u);
   for (std::size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(stats[i].bits_pseudo_random, 0u) << "party " << i;

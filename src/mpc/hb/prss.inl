@@ -44,7 +44,9 @@ inline std::array<std::uint8_t, 32> digest(std::size_t s, const math::PrssKey& k
   std::vector<std::uint8_t> in(sizeof(kLabel) - 1 + 4 + key.size());
   std::memcpy(in.data(), kLabel, sizeof(kLabel) - 1);
   const std::uint32_t s32 = static_cast<std::uint32_t>(s);
-  for (std::size_t b = 0; b < 4; ++b) in[sizeof(kLabel) - 1 + b] = static_cast<std::uint8_t>(s32 >> (8 * b));
+  for (std::size_t b = 0; b < 4; ++b) {
+    in[sizeof(kLabel) - 1 + b] = static_cast<std::uint8_t>(s32 >> (8 * b));
+  }
   std::memcpy(in.data() + sizeof(kLabel) - 1 + 4, key.data(), key.size());
   auto d = math::sha256(in);
   math::secure_wipe(in.data(), in.size());
@@ -187,7 +189,8 @@ Result<void> HbPartyImpl<F>::prss_setup() {
       }
       return true;
     };
-    if (auto ok = router_.gather(round, "pseudo-random sharing keys", on_keys, all_in, awaited, true);
+    if (auto ok =
+            router_.gather(round, "pseudo-random sharing keys", on_keys, all_in, awaited, true);
         !ok) {
       return ok.error();
     }
