@@ -56,6 +56,14 @@ Matrix<F> hyperinvertible_matrix(std::size_t rows, std::size_t cols) {
   return m;
 }
 
+namespace {
+// 2^64 as a field element: what Fp::small_combination's results are off by (2^-64 each).
+template <typename F>
+F two_to_64() {
+  return F::from_u64(std::uint64_t{1} << 32).square();
+}
+}  // namespace
+
 template <typename F>
 Matrix<F> small_hyperinvertible_matrix(std::size_t size) {
   using detail::u128;
@@ -76,7 +84,7 @@ Matrix<F> small_hyperinvertible_matrix(std::size_t size) {
     }
   }
   if (!fits) return hyperinvertible_matrix<F>(size, size);
-  const F inv_2_64 = F::from_u64(std::uint64_t{1} << 32).square().inverse();
+  const F inv_2_64 = two_to_64<F>().inverse();
   Matrix<F> m{size, size, std::vector<F>(size * size), std::move(small)};
   for (std::size_t i = 0; i < size * size; ++i) m.data[i] = F::from_u64(m.small[i]) * inv_2_64;
   return m;
@@ -120,7 +128,8 @@ Result<BatchReconstruction<F>> BatchReconstruction<F>::create_on_integers(std::s
   }
   if (fits) {
     b->vandermonde_.small = std::move(small);
-    b->scale_ = F::from_u64(std::uint64_t{1} << 32).square().inverse();  // 2^-64
+    b->unscale_ = two_to_64<F>();
+    b->scale_ = b->unscale_.inverse();  // 2^-64
   }
   return b;
 }

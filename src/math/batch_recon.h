@@ -80,8 +80,10 @@ class BatchReconstruction {
 
   // The points of steps 1 and 3 (the points the y_j are values at).
   const Domain<F>& eval_domain() const { return domain_; }
-  // The factor eval_shares_many and eval_at apply (1, or 2^-64 with small entries).
+  // The factor eval_shares_many and eval_at apply (1, or 2^-64 with small entries), and its
+  // inverse (what decoded coefficients are multiplied by to undo it).
   const F& eval_scale() const { return scale_; }
+  const F& eval_unscale() const { return unscale_; }
 
   std::size_t batch_size() const { return vandermonde_.cols; }
   std::size_t parties() const { return vandermonde_.rows; }
@@ -113,7 +115,7 @@ class BatchReconstruction {
   Matrix<F> vandermonde_;  // n x (d + 1); `small` set on integer points while it fits
   RobustDecoder<F> decoder_;
   Domain<F> domain_;
-  F scale_ = F::one();
+  F scale_ = F::one(), unscale_ = F::one();
 };
 
 // RanSha step 2 (each party deals one random degree-t sharing, then): from the n shares received

@@ -311,11 +311,10 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
   if (!reveal_ok) return reveal_ok.error();
   if (!*reveal_ok) return false;
   // The y_j were scaled by eval_scale() (2^-64 on small entries, P18), and the x's with them.
-  const F& scale = alg_->recon_2t.eval_scale();
-  if (scale == F::one()) {
+  const F& unscale = alg_->recon_2t.eval_unscale();
+  if (unscale == F::one()) {
     std::copy_n(coeffs.begin(), x.size(), opened.begin());
   } else {
-    const F unscale = scale.inverse();
     for (std::size_t i = 0; i < x.size(); ++i) opened[i] = coeffs[i] * unscale;
   }
   return true;

@@ -280,6 +280,8 @@ class HbPartyImpl final : public HbParty {
   Result<bool> prss_doubles(std::size_t count);
   // The owners send the keys, then every party's digests of the keys it got are agreed.
   Result<void> prss_setup();
+  // Sets the keys up at the first call; whether they are in use (agreed, so alike everywhere).
+  Result<bool> prss_ready();
   // Appends random bits made from pseudo-random random shares and zero sharings (P17): a's
   // square masked by a zero sharing of degree 2t is opened, and b = (a / sqrt(a^2) + 1) / 2.
   // false (nothing appended) if the keys are not in use, or (n = 3t + 1) the parties agreed that

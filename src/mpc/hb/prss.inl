@@ -1,9 +1,9 @@
-// HbPartyImpl<F>: double sharings made locally by pseudo-random secret sharing (decision P17;
-// docs/mpc.md, "Double sharings without dealing"; math/prss.h for the algebra). Included only by
-// the per-field translation units (field_<name>.cpp).
+// HbPartyImpl<F>: double sharings and random bits made locally by pseudo-random secret sharing
+// (decision P17; docs/mpc.md, "Double sharings without dealing"; math/prss.h for the algebra).
+// Included only by the per-field translation units (field_<name>.cpp).
 //
-// Setup, once per session, at the first need of double sharings (the same call at every party,
-// since the pools' refills are computed alike everywhere):
+// Setup, once per session, at the first need of double sharings or of kPrssBitsMin bits (the
+// same call at every party, since the pools' refills are computed alike everywhere):
 //   round 1   the owner of each t-set T (the lowest party outside T) draws k_T and sends it to
 //             the other parties outside T (one message to every other party, possibly empty)
 //   1 + 3(t+1) rounds  every party not excluded broadcasts, per set, a digest of the key it holds
@@ -71,11 +71,17 @@ bool HbPartyImpl<F>::prss_possible() const {
 }
 
 template <typename F>
-Result<bool> HbPartyImpl<F>::prss_doubles(std::size_t count) {
+Result<bool> HbPartyImpl<F>::prss_ready() {
   if (prss_state_ == PrssState::kUnset) {
     if (auto ok = prss_setup(); !ok) return ok.error().with_context("pseudo-random sharing: ");
   }
-  if (prss_state_ != PrssState::kOn) return false;
+  return prss_state_ == PrssState::kOn;
+}
+
+template <typename F>
+Result<bool> HbPartyImpl<F>::prss_doubles(std::size_t count) {
+  auto ready = prss_ready();
+  if (!ready || !*ready) return ready;
   std::vector<F> rt(count), r2t(count);
   prss_->double_shares(rt, r2t);
   doubles_.append_pairs(rt, r2t);
@@ -87,10 +93,8 @@ Result<bool> HbPartyImpl<F>::prss_doubles(std::size_t count) {
 
 template <typename F>
 Result<bool> HbPartyImpl<F>::prss_bits(std::size_t count) {
-  if (prss_state_ == PrssState::kUnset) {
-    if (auto ok = prss_setup(); !ok) return ok.error().with_context("pseudo-random sharing: ");
-  }
-  if (prss_state_ != PrssState::kOn) return false;
+  auto ready = prss_ready();
+  if (!ready || !*ready) return ready;
   // In runs of kRunItems, like the dealt bits: the working set stays in cache.
   for (std::size_t done = 0; done < count;) {
     const std::size_t k = std::min(kRunItems, count - done);
