@@ -456,6 +456,16 @@ STOFFEL_UNROLL_LIMBS
     }
   }
 
+  // A linear combination with public coefficients of any size, for many words:
+  //   out[w * out_stride] = sum_i coef[i] * src[i][w * stride]   for w < count
+  // (src.size() == coef.size(); out must not overlap the inputs). Four-limb fields on a CPU with
+  // AVX-512 IFMA take eight words at a time and sum the products before one reduction
+  // (math/ifma.h, up to ifma::kMaxCombineTerms terms); otherwise Montgomery products. Same
+  // results either way; constant time. The pseudo-random double sharings and the checks of
+  // degree-2t openings are made of these.
+  static void combine(std::span<const Fp> coef, std::span<const Fp* const> src, std::size_t stride,
+                      std::size_t count, Fp* out, std::size_t out_stride = 1);
+
   // Multiplicative inverse by Fermat (x^(p-2)): constant time, and 0 maps to 0.
   Fp inverse() const {
     return pow(C::kPMinus2);
@@ -859,6 +869,33 @@ void Fp<P>::pow_many(std::span<const Fp> in, const Repr& e, std::span<Fp> out) {
     }
   }
   for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i].pow(e);
+}
+
+template <typename P>
+void Fp<P>::combine(std::span<const Fp> coef, std::span<const Fp* const> src, std::size_t stride,
+                    std::size_t count, Fp* out, std::size_t out_stride) {
+  const std::size_t k = coef.size();
+  if constexpr (kLimbs == 4) {
+    static_assert(sizeof(Fp) == 32, "the kernel reads and writes Fp arrays as 32-byte words");
+    if (ifma::enabled() && k > 0 && k <= ifma::kMaxCombineTerms) {
+      static const ifma::Modulus mod = ifma::make_modulus(C::kP);
+      static const Fp sixteen = from_u64(16);
+      std::array<std::array<std::uint64_t, 5>, ifma::kMaxCombineTerms> c52;
+      std::array<const void*, ifma::kMaxCombineTerms> at;
+      for (std::size_t i = 0; i < k; ++i) {
+        // The Montgomery form of 16 c is c 2^260 mod p, the form the kernel takes.
+        c52[i] = ifma::combine_coefficient((coef[i] * sixteen).m_);
+        at[i] = src[i];
+      }
+      ifma::combine(mod, at.data(), stride, c52.data(), k, count, out, out_stride);
+      return;
+    }
+  }
+  for (std::size_t w = 0; w < count; ++w) {
+    Fp acc{};
+    for (std::size_t i = 0; i < k; ++i) acc += coef[i] * src[i][w * stride];
+    out[w * out_stride] = acc;
+  }
 }
 
 template <typename P>

@@ -285,6 +285,78 @@ __attribute__((target("avx512f,avx512ifma"))) void sqrt_powers8(
   secure_wipe(t, sizeof(t));
 }
 
+// Eight words of combine (ifma.h): lanes with a bit in `lanes` are read and written, the
+// others neither. src[i] and out point at the first word; word l of term i is stride * l Fp
+// values (32 bytes each) further.
+__attribute__((target("avx512f,avx512ifma"))) void combine8(
+    const Consts& c, const char* const* src, std::size_t stride,
+    const std::array<std::uint64_t, 5>* coef52, std::size_t k, __mmask8 lanes, char* out,
+    std::size_t out_stride) {
+  const U64x8 mask52 = {kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52};
+  // Lane l's word is l * stride * 4 eight-byte units on.
+  const auto q = static_cast<long long>(4 * stride), qo = static_cast<long long>(4 * out_stride);
+  const __m512i in_idx = _mm512_set_epi64(7 * q, 6 * q, 5 * q, 4 * q, 3 * q, 2 * q, q, 0);
+  const __m512i out_idx = _mm512_set_epi64(7 * qo, 6 * qo, 5 * qo, 4 * qo, 3 * qo, 2 * qo, qo, 0);
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i acc[10];
+  for (auto& a : acc) a = zero;
+  for (std::size_t i = 0; i < k; ++i) {
+    U64x8 x[4];
+    for (int l = 0; l < 4; ++l) {
+      x[l] = reinterpret_cast<U64x8>(
+          _mm512_mask_i64gather_epi64(zero, lanes, in_idx, src[i] + 8 * l, 8));
+    }
+    __m512i a[5];
+    a[0] = reinterpret_cast<__m512i>(x[0] & mask52);
+    a[1] = reinterpret_cast<__m512i>(((x[0] >> 52) | (x[1] << 12)) & mask52);
+    a[2] = reinterpret_cast<__m512i>(((x[1] >> 40) | (x[2] << 24)) & mask52);
+    a[3] = reinterpret_cast<__m512i>(((x[2] >> 28) | (x[3] << 36)) & mask52);
+    a[4] = reinterpret_cast<__m512i>(x[3] >> 16);
+    for (int jb = 0; jb < 5; ++jb) {
+      const __m512i b = _mm512_set1_epi64(static_cast<long long>(coef52[i][jb]));
+      for (int ia = 0; ia < 5; ++ia) {
+        acc[ia + jb] = _mm512_madd52lo_epu64(acc[ia + jb], a[ia], b);
+        acc[ia + jb + 1] = _mm512_madd52hi_epu64(acc[ia + jb + 1], a[ia], b);
+      }
+    }
+  }
+  // One Montgomery reduction, as in mont_sqr.
+  for (int i = 0; i < 5; ++i) {
+    const __m512i m = _mm512_madd52lo_epu64(zero, acc[i], c.pinv);
+    for (int j = 0; j < 5; ++j) {
+      acc[i + j] = _mm512_madd52lo_epu64(acc[i + j], m, c.p.v[j]);
+      acc[i + j + 1] = _mm512_madd52hi_epu64(acc[i + j + 1], m, c.p.v[j]);
+    }
+    acc[i + 1] = _mm512_add_epi64(acc[i + 1], shr52(acc[i]));
+  }
+  U64x8 r[5];
+  for (int j = 0; j < 5; ++j) r[j] = reinterpret_cast<U64x8>(acc[5 + j]);
+  for (int j = 0; j < 4; ++j) {
+    r[j + 1] += r[j] >> 52;
+    r[j] &= mask52;
+  }
+  // r < 2p: r - p where that does not borrow (radix 2^52, borrow in the top bit of each limb).
+  U64x8 d[5], borrow = {};
+  for (int j = 0; j < 5; ++j) {
+    const U64x8 pj = reinterpret_cast<U64x8>(c.p.v[j]);
+    d[j] = r[j] - pj - borrow;
+    borrow = d[j] >> 63;
+    d[j] &= mask52;
+  }
+  const __mmask8 below_p = _mm512_test_epi64_mask(reinterpret_cast<__m512i>(borrow),
+                                                  reinterpret_cast<__m512i>(borrow));
+  for (int j = 0; j < 5; ++j) {
+    r[j] = reinterpret_cast<U64x8>(_mm512_mask_blend_epi64(
+        below_p, reinterpret_cast<__m512i>(d[j]), reinterpret_cast<__m512i>(r[j])));
+  }
+  const U64x8 o[4] = {r[0] | (r[1] << 52), (r[1] >> 12) | (r[2] << 40),
+                      (r[2] >> 24) | (r[3] << 28), (r[3] >> 36) | (r[4] << 16)};
+  for (int l = 0; l < 4; ++l) {
+    _mm512_mask_i64scatter_epi64(out + 8 * l, lanes, out_idx, reinterpret_cast<__m512i>(o[l]),
+                                 8);
+  }
+}
+
 #endif  // STOFFEL_IFMA_KERNEL
 
 }  // namespace
@@ -342,6 +414,29 @@ void pow_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs
   secure_wipe(out52, sizeof(out52));
 #else
   (void)m, (void)in, (void)count, (void)e, (void)out;
+#endif
+}
+
+std::array<std::uint64_t, 5> combine_coefficient(const Limbs4& y) {
+  return to52(y);
+}
+
+void combine(const Modulus& m, const void* const* src, std::size_t stride,
+             const std::array<std::uint64_t, 5>* coef52, std::size_t k, std::size_t count,
+             void* out, std::size_t out_stride) {
+#ifdef STOFFEL_IFMA_KERNEL
+  const Consts c = broadcast(m);
+  std::array<const char*, kMaxCombineTerms> at{};
+  for (std::size_t w = 0; w < count; w += 8) {
+    const std::size_t left = std::min<std::size_t>(8, count - w);
+    const auto lanes = static_cast<__mmask8>((1u << left) - 1);
+    for (std::size_t i = 0; i < k; ++i) at[i] = static_cast<const char*>(src[i]) + 32 * stride * w;
+    combine8(c, at.data(), stride, coef52, k, lanes, static_cast<char*>(out) + 32 * out_stride * w,
+             out_stride);
+  }
+#else
+  (void)m, (void)src, (void)stride, (void)coef52, (void)k, (void)count, (void)out,
+      (void)out_stride;
 #endif
 }
 

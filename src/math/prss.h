@@ -82,9 +82,9 @@ class Prss {
     F c;                  // f_T(alpha_self)
     std::vector<F> zero;  // alpha_self^l f_T(alpha_self), l = 1..t
   };
-  // Per block of up to 256 and set: if out_t is given, the psi_T are drawn (added times c into
-  // out_t), then, if out_2t is given, t psi_T,l per value (added into out_2t: the zero sharing).
-  // Either may be null; double_shares then adds out_t to out_2t.
+  // Per block of up to 256 and set: if out_t is given, the psi_T are drawn, then, if out_2t is
+  // given, t psi_T,l per value; out_t gets sum_T c psi_T and out_2t the zero sharing (both with
+  // F::combine). Either may be null; double_shares then adds out_t to out_2t.
   void generate(F* out_t, F* out_2t, std::size_t count);
   std::size_t t_ = 0;
   std::vector<Stream> streams_;  // the sets not containing self, in key order

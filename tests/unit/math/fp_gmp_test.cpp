@@ -373,6 +373,58 @@ TYPED_TEST(FpGmpTest, PowMany) {
   this->expect_no_failures();
 }
 
+// combine against GMP, with the IFMA kernel (where the CPU has it) and without: every term count
+// up to the kernel's limit and one beyond it (the scalar path), word counts around the eight
+// lanes, strided inputs and outputs, uniform and edge values and coefficients (p - 1 included:
+// the largest sum of products the kernel's single reduction must take).
+TYPED_TEST(FpGmpTest, Combine) {
+  using F = TypeParam;
+  SeededRng rng(12);
+  Mpz acc, a, c;
+  const bool cpu_ifma = [] {
+    ifma::set_enabled(true);
+    return ifma::enabled();
+  }();
+  int i = 0;
+  for (const bool use_ifma : {true, false}) {
+    if (use_ifma && !cpu_ifma) continue;
+    ifma::set_enabled(use_ifma);
+    for (std::size_t k = 1; k <= ifma::kMaxCombineTerms + 1; ++k) {
+      for (const std::size_t count : {std::size_t{1}, std::size_t{7}, std::size_t{8},
+                                      std::size_t{9}, std::size_t{33}}) {
+        const std::size_t stride = 1 + (k + count) % 3, out_stride = 1 + count % 2;
+        std::vector<F> coef(k), in(k * count * stride), out(count * out_stride);
+        for (std::size_t j = 0; j < k; ++j) {
+          coef[j] = (k + j) % 5 == 0 ? F::zero() - F::one() : this->sample(rng, i++);
+        }
+        for (std::size_t j = 0; j < in.size(); ++j) {
+          in[j] = j % 11 == 3 ? F::zero() - F::one() : this->sample(rng, i++);
+        }
+        std::vector<const F*> src(k);
+        for (std::size_t j = 0; j < k; ++j) src[j] = in.data() + j * count * stride;
+        F::combine(coef, src, stride, count, out.data(), out_stride);
+        for (std::size_t w = 0; w < count; ++w) {
+          mpz_set_ui(acc, 0);
+          for (std::size_t j = 0; j < k; ++j) {
+            testing::to_mpz(coef[j], c);
+            testing::to_mpz(src[j][w * stride], a);
+            mpz_addmul(acc, c, a);
+          }
+          mpz_mod(acc, acc, this->p_);
+          this->check(out[w * out_stride], acc, use_ifma ? "combine (ifma)" : "combine (scalar)",
+                      static_cast<int>(k * 100 + w));
+          // The limbs themselves below p (equality compares limbs): the kernel's last step.
+          const auto m = out[w * out_stride].mont(), p = F::modulus();
+          EXPECT_TRUE(std::lexicographical_compare(m.rbegin(), m.rend(), p.rbegin(), p.rend()))
+              << "k " << k << " word " << w;
+        }
+      }
+    }
+  }
+  ifma::set_enabled(true);
+  this->expect_no_failures();
+}
+
 // Square roots against GMP's Legendre symbol, and squared back with GMP. Besides uniform and
 // edge values, elements z^k and y^2 z^k with z = g^Q (Q the odd part of p - 1) a generator of
 // the 2^s-th roots of unity, computed by GMP: they walk every digit of the discrete logarithm
