@@ -98,26 +98,34 @@ Result<bool> decode_words(const InterpPlan<F>& plan, const math::RobustDecoder<F
                           std::vector<std::uint8_t>* corrected = nullptr) {
   const std::size_t k = plan.base.size();
   const std::size_t nc = plan.ncoeffs;
-  std::vector<const F*> base(k), other(plan.others.size());
+  std::vector<const F*> base(k), at(k);
   for (std::size_t i = 0; i < k; ++i) base[i] = values_of(plan.base[i]);
+  std::vector<const F*> other(plan.others.size());
   for (std::size_t j = 0; j < other.size(); ++j) other[j] = values_of(plan.others[j]);
+  // Row by row over blocks of words (F::combine: eight words at a time where the CPU allows),
+  // the blocks small enough to stay in cache.
+  constexpr std::size_t kBlock = 512;
+  std::vector<F> predicted(std::min(words, kBlock));
   std::vector<std::size_t> failed;
-  for (std::size_t w = 0; w < words; ++w) {
+  for (std::size_t w0 = 0; w0 < words; w0 += kBlock) {
+    const std::size_t len = std::min(kBlock, words - w0);
+    for (std::size_t i = 0; i < k; ++i) at[i] = base[i] + w0;
     for (std::size_t c = 0; c < nc; ++c) {
-      const F* row = plan.coef.data() + c * k;
-      F acc = row[0] * base[0][w];
-      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
-      out[w * nc + c] = acc;
+      F::combine(std::span<const F>(plan.coef.data() + c * k, k), at, 1, len,
+                 out.data() + w0 * nc + c, nc);
     }
+    const std::size_t first_failed = failed.size();
     for (std::size_t j = 0; j < other.size(); ++j) {
-      const F* row = plan.ext.data() + j * k;
-      F acc = row[0] * base[0][w];
-      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
-      if (!(acc == other[j][w])) {
-        failed.push_back(w);
-        break;
+      F::combine(std::span<const F>(plan.ext.data() + j * k, k), at, 1, len, predicted.data());
+      for (std::size_t w = 0; w < len; ++w) {
+        if (!(predicted[w] == other[j][w0 + w])) failed.push_back(w0 + w);
       }
     }
+    // Each failed word once, in order.
+    std::sort(failed.begin() + static_cast<std::ptrdiff_t>(first_failed), failed.end());
+    failed.erase(std::unique(failed.begin() + static_cast<std::ptrdiff_t>(first_failed),
+                             failed.end()),
+                 failed.end());
   }
   if (failed.empty()) return true;
   std::vector<F> ys(present.size());
@@ -144,22 +152,17 @@ bool check_words(const InterpPlan<F>& plan, ValuesOf&& values_of, std::size_t wo
   const std::size_t k = plan.base.size();
   std::vector<const F*> base(k);
   for (std::size_t i = 0; i < k; ++i) base[i] = values_of(plan.base[i]);
+  std::vector<F> predicted(words);
   for (std::size_t j = 0; j < plan.others.size(); ++j) {
-    const F* row = plan.ext.data() + j * k;
     const F* y = values_of(plan.others[j]);
+    F::combine(std::span<const F>(plan.ext.data() + j * k, k), base, 1, words, predicted.data());
     for (std::size_t w = 0; w < words; ++w) {
-      F acc = row[0] * base[0][w];
-      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
-      if (!(acc == y[w])) return false;
+      if (!(predicted[w] == y[w])) return false;
     }
   }
   if (!value_at_zero.empty()) {
-    const F* row = plan.coef.data();  // plan made with ncoeffs >= 1: row 0 is f(0)
-    for (std::size_t w = 0; w < words; ++w) {
-      F acc = row[0] * base[0][w];
-      for (std::size_t i = 1; i < k; ++i) acc += row[i] * base[i][w];
-      value_at_zero[w] = acc;
-    }
+    // plan made with ncoeffs >= 1: row 0 is f(0)
+    F::combine(std::span<const F>(plan.coef.data(), k), base, 1, words, value_at_zero.data());
   }
   return true;
 }
