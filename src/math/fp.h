@@ -332,6 +332,13 @@ class Fp {
     return true;
   }
 
+  // Many encodings at once, the Montgomery conversions through combine (eight at a time where
+  // the CPU allows): read_bytes_many returns the index of the first encoding that is not
+  // canonical (out then partly written), or in.size() if all are; sizes must match.
+  using Bytes = std::array<std::uint8_t, kBytes>;
+  static std::size_t read_bytes_many(std::span<const Bytes> in, std::span<Fp> out);
+  static void write_bytes_many(std::span<const Fp> in, std::span<Bytes> out);
+
   // Uniform sampling by rejection: draw bits() random bits, retry while >= p. The number of
   // retries is independent of the value finally returned. Random bytes are wiped after use.
   static Fp random(Rng& rng);
@@ -465,6 +472,20 @@ STOFFEL_UNROLL_LIMBS
   // degree-2t openings are made of these.
   static void combine(std::span<const Fp> coef, std::span<const Fp* const> src, std::size_t stride,
                       std::size_t count, Fp* out, std::size_t out_stride = 1);
+
+  // out[i] = a[i] * b[i] for every i (equal sizes; out may be a or b): with AVX-512 IFMA for
+  // four-limb fields eight at a time (math/ifma.h), otherwise one product after the other. Same
+  // results either way; constant time.
+  static void mul_many(std::span<const Fp> a, std::span<const Fp> b, std::span<Fp> out) {
+    if constexpr (kLimbs == 4) {
+      if (ifma::enabled()) {
+        static const ifma::Modulus mod = ifma::make_modulus(C::kP);
+        ifma::mul(mod, a.data(), b.data(), a.size(), out.data());
+        return;
+      }
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) out[i] = a[i] * b[i];
+  }
 
   // Multiplicative inverse by Fermat (x^(p-2)): constant time, and 0 maps to 0.
   Fp inverse() const {
@@ -895,6 +916,52 @@ void Fp<P>::combine(std::span<const Fp> coef, std::span<const Fp* const> src, st
     Fp acc{};
     for (std::size_t i = 0; i < k; ++i) acc += coef[i] * src[i][w * stride];
     out[w * out_stride] = acc;
+  }
+}
+
+template <typename P>
+std::size_t Fp<P>::read_bytes_many(std::span<const Bytes> in, std::span<Fp> out) {
+  // The canonical integers x first, held as if they were Montgomery forms, then x 2^(64 kLimbs)
+  // mod p, their Montgomery forms: a combination with the one coefficient whose value is
+  // 2^(64 kLimbs) mod p (Montgomery form R^2 mod p).
+  std::vector<Fp> raw(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Repr& x = raw[i].m_;
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(x.data(), in[i].data(), kBytes);
+    } else {
+      for (std::size_t b = 0; b < kBytes; ++b)
+        x[b / 8] |= static_cast<std::uint64_t>(in[i][b]) << (8 * (b % 8));
+    }
+    Repr s{};
+    if (sub(x, C::kP, s) == 0) return i;
+  }
+  const Fp r = from_mont(C::kR2);
+  const Fp* src = raw.data();
+  combine(std::span<const Fp>(&r, 1), std::span<const Fp* const>(&src, 1), 1, in.size(),
+          out.data());
+  return in.size();
+}
+
+template <typename P>
+void Fp<P>::write_bytes_many(std::span<const Fp> in, std::span<Bytes> out) {
+  // The canonical integer of Montgomery form y is y 2^(-64 kLimbs) mod p: a combination with
+  // the coefficient whose Montgomery form is 1.
+  std::vector<Fp> canon(in.size());
+  Repr one{};
+  one[0] = 1;
+  const Fp r = from_mont(one);
+  const Fp* src = in.data();
+  combine(std::span<const Fp>(&r, 1), std::span<const Fp* const>(&src, 1), 1, in.size(),
+          canon.data());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const Repr& x = canon[i].m_;
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out[i].data(), x.data(), kBytes);
+    } else {
+      for (std::size_t b = 0; b < kBytes; ++b)
+        out[i][b] = static_cast<std::uint8_t>(x[b / 8] >> (8 * (b % 8)));
+    }
   }
 }
 

@@ -285,42 +285,52 @@ __attribute__((target("avx512f,avx512ifma"))) void sqrt_powers8(
   secure_wipe(t, sizeof(t));
 }
 
-// Eight words of combine (ifma.h): lanes with a bit in `lanes` are read and written, the
-// others neither. src[i] and out point at the first word; word l of term i is stride * l Fp
-// values (32 bytes each) further.
-__attribute__((target("avx512f,avx512ifma"))) void combine8(
-    const Consts& c, const char* const* src, std::size_t stride,
-    const std::array<std::uint64_t, 5>* coef52, std::size_t k, __mmask8 lanes, char* out,
-    std::size_t out_stride) {
+// Eight 64-bit limb values (below 2^256) to radix 2^52: lanes in `lanes` read from at + idx[l]
+// 8-byte units (scale 8), the others zero. times16: the value times 16 instead (below 2^260,
+// still five limbs): mul8's way of making a product with R = 2^260 come out with R = 2^256.
+__attribute__((target("avx512f"))) inline void load8(const char* at, __m512i idx, __mmask8 lanes,
+                                                      bool times16, __m512i (&a)[5]) {
   const U64x8 mask52 = {kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52};
-  // Lane l's word is l * stride * 4 eight-byte units on.
-  const auto q = static_cast<long long>(4 * stride), qo = static_cast<long long>(4 * out_stride);
-  const __m512i in_idx = _mm512_set_epi64(7 * q, 6 * q, 5 * q, 4 * q, 3 * q, 2 * q, q, 0);
-  const __m512i out_idx = _mm512_set_epi64(7 * qo, 6 * qo, 5 * qo, 4 * qo, 3 * qo, 2 * qo, qo, 0);
   const __m512i zero = _mm512_setzero_si512();
-  __m512i acc[10];
-  for (auto& a : acc) a = zero;
-  for (std::size_t i = 0; i < k; ++i) {
-    U64x8 x[4];
-    for (int l = 0; l < 4; ++l) {
-      x[l] = reinterpret_cast<U64x8>(
-          _mm512_mask_i64gather_epi64(zero, lanes, in_idx, src[i] + 8 * l, 8));
-    }
-    __m512i a[5];
+  U64x8 x[4];
+  for (int l = 0; l < 4; ++l) {
+    x[l] = reinterpret_cast<U64x8>(_mm512_mask_i64gather_epi64(zero, lanes, idx, at + 8 * l, 8));
+  }
+  if (times16) {
+    a[0] = reinterpret_cast<__m512i>((x[0] << 4) & mask52);
+    a[1] = reinterpret_cast<__m512i>(((x[0] >> 48) | (x[1] << 16)) & mask52);
+    a[2] = reinterpret_cast<__m512i>(((x[1] >> 36) | (x[2] << 28)) & mask52);
+    a[3] = reinterpret_cast<__m512i>(((x[2] >> 24) | (x[3] << 40)) & mask52);
+    a[4] = reinterpret_cast<__m512i>(x[3] >> 12);
+  } else {
     a[0] = reinterpret_cast<__m512i>(x[0] & mask52);
     a[1] = reinterpret_cast<__m512i>(((x[0] >> 52) | (x[1] << 12)) & mask52);
     a[2] = reinterpret_cast<__m512i>(((x[1] >> 40) | (x[2] << 24)) & mask52);
     a[3] = reinterpret_cast<__m512i>(((x[2] >> 28) | (x[3] << 36)) & mask52);
     a[4] = reinterpret_cast<__m512i>(x[3] >> 16);
-    for (int jb = 0; jb < 5; ++jb) {
-      const __m512i b = _mm512_set1_epi64(static_cast<long long>(coef52[i][jb]));
-      for (int ia = 0; ia < 5; ++ia) {
-        acc[ia + jb] = _mm512_madd52lo_epu64(acc[ia + jb], a[ia], b);
-        acc[ia + jb + 1] = _mm512_madd52hi_epu64(acc[ia + jb + 1], a[ia], b);
-      }
+  }
+}
+
+// acc[0..9] += a b (the ten column sums of the 25 limb products, both halves).
+__attribute__((target("avx512f,avx512ifma"))) inline void mul_add8(__m512i (&acc)[10],
+                                                                    const __m512i (&a)[5],
+                                                                    const __m512i (&b)[5]) {
+  for (int jb = 0; jb < 5; ++jb) {
+    for (int ia = 0; ia < 5; ++ia) {
+      acc[ia + jb] = _mm512_madd52lo_epu64(acc[ia + jb], a[ia], b[jb]);
+      acc[ia + jb + 1] = _mm512_madd52hi_epu64(acc[ia + jb + 1], a[ia], b[jb]);
     }
   }
-  // One Montgomery reduction, as in mont_sqr.
+}
+
+// The column sums acc (a value T with T / 2^260 + p < 2p) to T 2^-260 mod p, fully reduced, in
+// 64-bit limbs, scattered to lanes in `lanes` at out + idx[l] 8-byte units. One Montgomery
+// reduction as in mont_sqr, then one conditional subtraction.
+__attribute__((target("avx512f,avx512ifma"))) inline void finish8(__m512i (&acc)[10],
+                                                                   const Consts& c, char* out,
+                                                                   __m512i idx, __mmask8 lanes) {
+  const U64x8 mask52 = {kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52};
+  const __m512i zero = _mm512_setzero_si512();
   for (int i = 0; i < 5; ++i) {
     const __m512i m = _mm512_madd52lo_epu64(zero, acc[i], c.pinv);
     for (int j = 0; j < 5; ++j) {
@@ -352,9 +362,46 @@ __attribute__((target("avx512f,avx512ifma"))) void combine8(
   const U64x8 o[4] = {r[0] | (r[1] << 52), (r[1] >> 12) | (r[2] << 40),
                       (r[2] >> 24) | (r[3] << 28), (r[3] >> 36) | (r[4] << 16)};
   for (int l = 0; l < 4; ++l) {
-    _mm512_mask_i64scatter_epi64(out + 8 * l, lanes, out_idx, reinterpret_cast<__m512i>(o[l]),
-                                 8);
+    _mm512_mask_i64scatter_epi64(out + 8 * l, lanes, idx, reinterpret_cast<__m512i>(o[l]), 8);
   }
+}
+
+// Lane l's word at l * stride 32-byte words on, in 8-byte units.
+__attribute__((target("avx512f"))) inline __m512i lane_index(std::size_t stride) {
+  const auto q = static_cast<long long>(4 * stride);
+  return _mm512_set_epi64(7 * q, 6 * q, 5 * q, 4 * q, 3 * q, 2 * q, q, 0);
+}
+
+// Eight words of combine (ifma.h): lanes with a bit in `lanes` are read and written, the
+// others neither. src[i] and out point at the first word.
+__attribute__((target("avx512f,avx512ifma"))) void combine8(
+    const Consts& c, const char* const* src, std::size_t stride,
+    const std::array<std::uint64_t, 5>* coef52, std::size_t k, __mmask8 lanes, char* out,
+    std::size_t out_stride) {
+  const __m512i in_idx = lane_index(stride);
+  __m512i acc[10];
+  for (auto& a : acc) a = _mm512_setzero_si512();
+  for (std::size_t i = 0; i < k; ++i) {
+    __m512i a[5], b[5];
+    load8(src[i], in_idx, lanes, false, a);
+    for (int j = 0; j < 5; ++j) b[j] = _mm512_set1_epi64(static_cast<long long>(coef52[i][j]));
+    mul_add8(acc, a, b);
+  }
+  finish8(acc, c, out, lane_index(out_stride), lanes);
+}
+
+// Eight words of mul (ifma.h): a (16 b) 2^-260 = a b 2^-256, and a 16 b < 16 p^2 keeps the
+// reduced value below 2p.
+__attribute__((target("avx512f,avx512ifma"))) void mul8(const Consts& c, const char* a,
+                                                        const char* b, __mmask8 lanes,
+                                                        char* out) {
+  const __m512i idx = lane_index(1);
+  __m512i x[5], y[5], acc[10];
+  load8(a, idx, lanes, false, x);
+  load8(b, idx, lanes, true, y);
+  for (auto& v : acc) v = _mm512_setzero_si512();
+  mul_add8(acc, x, y);
+  finish8(acc, c, out, idx, lanes);
 }
 
 #endif  // STOFFEL_IFMA_KERNEL
@@ -437,6 +484,20 @@ void combine(const Modulus& m, const void* const* src, std::size_t stride,
 #else
   (void)m, (void)src, (void)stride, (void)coef52, (void)k, (void)count, (void)out,
       (void)out_stride;
+#endif
+}
+
+void mul(const Modulus& m, const void* a, const void* b, std::size_t count, void* out) {
+#ifdef STOFFEL_IFMA_KERNEL
+  const Consts c = broadcast(m);
+  for (std::size_t w = 0; w < count; w += 8) {
+    const std::size_t left = std::min<std::size_t>(8, count - w);
+    const auto lanes = static_cast<__mmask8>((1u << left) - 1);
+    mul8(c, static_cast<const char*>(a) + 32 * w, static_cast<const char*>(b) + 32 * w, lanes,
+         static_cast<char*>(out) + 32 * w);
+  }
+#else
+  (void)m, (void)a, (void)b, (void)count, (void)out;
 #endif
 }
 

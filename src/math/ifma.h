@@ -68,6 +68,10 @@ inline constexpr std::size_t kMaxCombineTerms = 16;
 void combine(const Modulus& m, const void* const* src, std::size_t stride,
              const std::array<std::uint64_t, 5>* coef52, std::size_t k, std::size_t count,
              void* out, std::size_t out_stride);
+// Element-wise Montgomery products of Fp's forms: out[w] = a[w] b[w] 2^-256 mod p for
+// w < count, all 64-bit limb values below p, element-major (32 bytes each). out may be a or b.
+// Requires enabled().
+void mul(const Modulus& m, const void* a, const void* b, std::size_t count, void* out);
 // c 2^260 mod p in radix 2^52, given y = c 2^260 mod p in 64-bit limbs (for an Fp coefficient
 // c that is the Montgomery form of 16 c).
 std::array<std::uint64_t, 5> combine_coefficient(const Limbs4& y);

@@ -81,7 +81,7 @@ Result<Prss<F>> Prss<F>::create(const Domain<F>& domain, std::size_t t, std::siz
 }
 
 template <typename F>
-void Prss<F>::generate(F* out_t, F* out_2t, std::size_t count) {
+void Prss<F>::generate(F* out_t, F* out_2t, std::size_t stride, std::size_t count) {
   // In blocks, so that the key-stream values stay in cache; they are as secret as the shares and
   // are wiped after use. Per block and set, the len values psi_T (if out_t) come first, then
   // len * t values psi_T,l (if out_2t), value-major. Then each output is one linear combination
@@ -105,26 +105,33 @@ void Prss<F>::generate(F* out_t, F* out_2t, std::size_t count) {
       pt[s] = mine;
       for (std::size_t l = 0; l < t_; ++l) pz[s * t_ + l] = mine + (out_t ? len : 0) + l;
     }
-    if (out_t) F::combine(ct, pt, 1, len, out_t + start);
-    if (out_2t) F::combine(cz, pz, t_, len, out_2t + start);  // t = 0: zeros
+    if (out_t) F::combine(ct, pt, 1, len, out_t + start * stride, stride);
+    if (out_2t) F::combine(cz, pz, t_, len, out_2t + start * stride, stride);  // t = 0: zeros
   }
   wipe(std::span<F>(psi));
 }
 
 template <typename F>
 void Prss<F>::double_shares(std::span<F> out_t, std::span<F> out_2t) {
-  generate(out_t.data(), out_2t.data(), out_t.size());
+  generate(out_t.data(), out_2t.data(), 1, out_t.size());
   for (std::size_t i = 0; i < out_t.size(); ++i) out_2t[i] += out_t[i];
 }
 
 template <typename F>
+void Prss<F>::double_shares(std::span<F> pairs) {
+  const std::size_t count = pairs.size() / 2;
+  generate(pairs.data(), pairs.data() + 1, 2, count);
+  for (std::size_t i = 0; i < count; ++i) pairs[2 * i + 1] += pairs[2 * i];
+}
+
+template <typename F>
 void Prss<F>::random_shares(std::span<F> out) {
-  generate(out.data(), nullptr, out.size());
+  generate(out.data(), nullptr, 1, out.size());
 }
 
 template <typename F>
 void Prss<F>::zero_shares(std::span<F> out) {
-  generate(nullptr, out.data(), out.size());
+  generate(nullptr, out.data(), 1, out.size());
 }
 
 STOFFEL_MATH_INSTANTIATE_CLASS(Prss)

@@ -69,6 +69,9 @@ class Prss {
   // This party's shares of the next out_t.size() double sharings (out_2t the same size):
   // ([r]_t, [r]_2t) for each. Every party must ask for the same counts in the same order.
   void double_shares(std::span<F> out_t, std::span<F> out_2t);
+  // The same sharings as pairs: pairs[2 i] = [r]_t and pairs[2 i + 1] = [r]_2t (the layout of the
+  // engine's pool of double sharings, written in place).
+  void double_shares(std::span<F> pairs);
   // This party's shares of out.size() random values (degree t: the [r]_t half alone), resp. of
   // out.size() sharings of zero of degree 2t (the zero half alone; t = 0: zeros). Random bits
   // take one of each (docs/mpc.md). The streams advance as the counts say, so every party must
@@ -85,7 +88,8 @@ class Prss {
   // Per block of up to 256 and set: if out_t is given, the psi_T are drawn, then, if out_2t is
   // given, t psi_T,l per value; out_t gets sum_T c psi_T and out_2t the zero sharing (both with
   // F::combine). Either may be null; double_shares then adds out_t to out_2t.
-  void generate(F* out_t, F* out_2t, std::size_t count);
+  // Value i goes to out_t[i * stride] and out_2t[i * stride].
+  void generate(F* out_t, F* out_2t, std::size_t stride, std::size_t count);
   std::size_t t_ = 0;
   std::vector<Stream> streams_;  // the sets not containing self, in key order
 };

@@ -243,6 +243,7 @@ Result<std::vector<Value>> shares_of_array(VirtualMachine& vm, const Value& arr,
   }
   std::vector<Value> out;
   const int64_t n = vm.array_length(arr);
+  out.reserve(static_cast<size_t>(std::max<int64_t>(n, 0)));
   for (int64_t i = 0; i < n; ++i) {
     auto s = raw_share(vm, vm.get_field(arr, Value::i64(i)), fn);
     if (!s) return s.error();
@@ -302,6 +303,8 @@ Result<Value> batch_mul(VirtualMachine& vm, Args a) {
   if (xs->empty()) return result;
   const ShareType t = (*xs)[0].share->share_type;
   std::vector<FieldBytes> fx, fy;
+  fx.reserve(xs->size());
+  fy.reserve(xs->size());
   for (size_t i = 0; i < xs->size(); ++i) {
     for (const auto* side : {&*xs, &*ys}) {
       if (!((*side)[i].share->share_type == t)) {

@@ -350,7 +350,7 @@ Result<std::vector<FieldBytes>> HbPartyImpl<F>::run_comparison(
   std::vector<F> out(in->size());
   if (auto ok = op(*in, out); !ok) return ok.error();
   std::vector<FieldBytes> res(out.size());
-  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  F::write_bytes_many(out, res);
   return res;
 }
 

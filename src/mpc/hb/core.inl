@@ -136,11 +136,10 @@ template <typename F>
 Result<std::vector<F>> HbPartyImpl<F>::load_all(std::span<const FieldBytes> in,
                                              const char* what) const {
   std::vector<F> out(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (!F::read_bytes(in[i], out[i])) {
-      return F::from_bytes(in[i]).error().with_context(std::string(what) + ": element " +
-                                                       std::to_string(i) + ": ");
-    }
+  const std::size_t bad = F::read_bytes_many(in, out);
+  if (bad < in.size()) {
+    return F::from_bytes(in[bad]).error().with_context(std::string(what) + ": element " +
+                                                       std::to_string(bad) + ": ");
   }
   return out;
 }

@@ -96,7 +96,8 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
   if (auto ok = ensure(Needs{0, 0, 0, 0, count}); !ok) return ok.error();
   const std::span<const F> dbl = doubles_.take(count);  // ([r]_t, [r]_2t) per product
   std::vector<F> masked(count), opened(count);
-  for (std::size_t i = 0; i < count; ++i) masked[i] = x[i] * y[i] - dbl[2 * i + 1];
+  F::mul_many(x, y, masked);  // eight at a time where the CPU has AVX-512 IFMA
+  for (std::size_t i = 0; i < count; ++i) masked[i] -= dbl[2 * i + 1];
   pending_suspects_.clear();
   BaValue failure;
   auto st = open_2t(masked, opened, &failure);
@@ -162,7 +163,7 @@ Result<std::vector<FieldBytes>> HbPartyImpl<F>::mul(std::span<const FieldBytes> 
   std::vector<F> out(x->size());
   if (auto ok = mul_values(*x, *y, out); !ok) return ok.error();
   std::vector<FieldBytes> res(out.size());
-  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  F::write_bytes_many(out, res);
   return res;
 }
 
@@ -247,7 +248,7 @@ Result<std::vector<FieldBytes>> HbPartyImpl<F>::truncate(std::span<const FieldBy
   std::vector<F> out(in->size());
   if (auto ok = truncate_values(*in, k, f, out); !ok) return ok.error();
   std::vector<FieldBytes> res(out.size());
-  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  F::write_bytes_many(out, res);
   return res;
 }
 

@@ -147,7 +147,7 @@ Result<std::vector<FieldBytes>> HbPartyImpl<F>::open(std::span<const FieldBytes>
   std::vector<F> out(in->size());
   if (auto ok = open_t(*in, out); !ok) return ok.error();
   std::vector<FieldBytes> res(out.size());
-  for (std::size_t i = 0; i < out.size(); ++i) res[i] = store(out[i]);
+  F::write_bytes_many(out, res);
   return res;
 }
 

@@ -48,6 +48,16 @@ class Pool {
     generated_ += first.size();
   }
 
+  // Appends `items` whole items for the caller to write in place (zeros until then), and returns
+  // them: the pseudo-random double sharings are generated straight into the pool.
+  std::span<F> append_room(std::size_t items) {
+    compact();
+    const std::size_t at = items_.size();
+    items_.resize(at + items * width_);
+    generated_ += items;
+    return std::span<F>(items_.data() + at, items * width_);
+  }
+
   // Takes `count` items (count <= size()); the span stays valid until the next append.
   std::span<const F> take(std::size_t count) {
     std::span<const F> out(items_.data() + head_, count * width_);

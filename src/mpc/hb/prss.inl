@@ -82,11 +82,7 @@ template <typename F>
 Result<bool> HbPartyImpl<F>::prss_doubles(std::size_t count) {
   auto ready = prss_ready();
   if (!ready || !*ready) return ready;
-  std::vector<F> rt(count), r2t(count);
-  prss_->double_shares(rt, r2t);
-  doubles_.append_pairs(rt, r2t);
-  math::wipe(std::span<F>(rt));
-  math::wipe(std::span<F>(r2t));
+  prss_->double_shares(doubles_.append_room(count));
   doubles_prss_ += count;
   return true;
 }
@@ -101,7 +97,8 @@ Result<bool> HbPartyImpl<F>::prss_bits(std::size_t count) {
     std::vector<F> a(k), x(k), squares(k);
     prss_->random_shares(a);
     prss_->zero_shares(x);
-    for (std::size_t i = 0; i < k; ++i) x[i] += a[i].square();  // a^2, masked: degree 2t
+    F::mul_many(a, a, squares);
+    for (std::size_t i = 0; i < k; ++i) x[i] += squares[i];  // a^2, masked: degree 2t
     pending_suspects_.clear();
     BaValue failure;
     auto st = open_2t(x, squares, &failure);

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "math/fields.h"
@@ -418,6 +419,67 @@ TYPED_TEST(FpGmpTest, Combine) {
           EXPECT_TRUE(std::lexicographical_compare(m.rbegin(), m.rend(), p.rbegin(), p.rend()))
               << "k " << k << " word " << w;
         }
+      }
+    }
+  }
+  ifma::set_enabled(true);
+  this->expect_no_failures();
+}
+
+// mul_many, read_bytes_many and write_bytes_many against GMP, with the IFMA kernel (where the
+// CPU has it) and without: lengths around the eight lanes, uniform and edge values (p - 1 times
+// p - 1 is the largest product), in place, and a non-canonical encoding reported by its index.
+TYPED_TEST(FpGmpTest, ManyAtOnce) {
+  using F = TypeParam;
+  SeededRng rng(13);
+  Mpz a, b, r;
+  const bool cpu_ifma = [] {
+    ifma::set_enabled(true);
+    return ifma::enabled();
+  }();
+  const auto canonical = [](const F& x) {
+    const auto m = x.mont(), p = F::modulus();
+    return std::lexicographical_compare(m.rbegin(), m.rend(), p.rbegin(), p.rend());
+  };
+  int i = 0;
+  for (const bool use_ifma : {true, false}) {
+    if (use_ifma && !cpu_ifma) continue;
+    ifma::set_enabled(use_ifma);
+    const char* how = use_ifma ? " (ifma)" : " (scalar)";
+    for (const std::size_t count : {std::size_t{1}, std::size_t{7}, std::size_t{8},
+                                    std::size_t{9}, std::size_t{64}, std::size_t{101}}) {
+      std::vector<F> x(count), y(count), z(count);
+      for (std::size_t k = 0; k < count; ++k) {
+        x[k] = k % 7 == 2 ? F::zero() - F::one() : this->sample(rng, i++);
+        y[k] = k % 5 == 2 ? F::zero() - F::one() : this->sample(rng, i++);
+      }
+      F::mul_many(x, y, z);
+      for (std::size_t k = 0; k < count; ++k) {
+        testing::to_mpz(x[k], a);
+        testing::to_mpz(y[k], b);
+        mpz_mul(r, a, b);
+        mpz_mod(r, r, this->p_);
+        this->check(z[k], r, use_ifma ? "mul_many (ifma)" : "mul_many (scalar)",
+                    static_cast<int>(k));
+        EXPECT_TRUE(canonical(z[k])) << "mul_many" << how << " " << k;
+      }
+      std::vector<F> again(x);
+      F::mul_many(again, y, again);  // in place
+      EXPECT_EQ(again, z);
+
+      if constexpr (F::kLimbs == 4) {
+        std::vector<typename F::Bytes> bytes(count);
+        F::write_bytes_many(x, bytes);
+        for (std::size_t k = 0; k < count; ++k) {
+          EXPECT_EQ(bytes[k], x[k].to_bytes()) << "write_bytes_many" << how << " " << k;
+        }
+        std::vector<F> back(count);
+        EXPECT_EQ(F::read_bytes_many(bytes, back), count);
+        EXPECT_EQ(back, x) << "read_bytes_many" << how;
+        // p itself at the last position: not canonical, reported there.
+        const auto p = F::modulus();
+        std::memcpy(bytes[count - 1].data(), p.data(), F::kBytes);
+        EXPECT_EQ(F::read_bytes_many(bytes, back), count - 1);
       }
     }
   }

@@ -38,7 +38,7 @@ TEST(PrssSets, LexicographicSubsetsAndCounts) {
   EXPECT_EQ(prss_elements(200, 66), SIZE_MAX);  // saturates
 }
 
-// Every party's shares of `counts` calls, and the secrets r = sum_T psi_T drawn independently
+// Every party's shares of `counts` calls (alternately as two rows and as pairs), and the secrets r = sum_T psi_T drawn independently
 // from the keys in the layout the generator promises (per block of 256: the psi_T, then t each).
 template <typename F>
 struct AllShares {
@@ -58,10 +58,19 @@ AllShares<F> share_all(const Domain<F>& dom, std::size_t t, const std::vector<Pr
   for (std::size_t i = 0; i < n; ++i) {
     auto p = Prss<F>::create(dom, t, i, keys);
     EXPECT_TRUE(p.ok()) << p.error().message;
-    std::size_t at = 0;
+    std::size_t at = 0, call = 0;
     for (std::size_t c : counts) {
-      p->double_shares(std::span<F>(all.rt[i].data() + at, c),
-                       std::span<F>(all.r2t[i].data() + at, c));
+      if (call++ % 2 == 0) {
+        p->double_shares(std::span<F>(all.rt[i].data() + at, c),
+                         std::span<F>(all.r2t[i].data() + at, c));
+      } else {  // every other call as pairs, the pool's layout: the same stream, the same values
+        std::vector<F> pairs(2 * c);
+        p->double_shares(std::span<F>(pairs));
+        for (std::size_t j = 0; j < c; ++j) {
+          all.rt[i][at + j] = pairs[2 * j];
+          all.r2t[i][at + j] = pairs[2 * j + 1];
+        }
+      }
       at += c;
     }
   }
