@@ -95,13 +95,13 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
   const std::size_t count = x.size();
   if (auto ok = ensure(Needs{0, 0, 0, 0, count}); !ok) return ok.error();
   const std::span<const F> dbl = doubles_.take(count);  // ([r]_t, [r]_2t) per product
-  std::vector<F> masked(count), opened(count);
+  const std::span<F> masked = room(hot_.masked, count), opened = room(hot_.opened, count);
   F::mul_many(x, y, masked);  // eight at a time where the CPU has AVX-512 IFMA
   for (std::size_t i = 0; i < count; ++i) masked[i] -= dbl[2 * i + 1];
   pending_suspects_.clear();
   BaValue failure;
   auto st = open_2t(masked, opened, &failure);
-  math::wipe(std::span<F>(masked));
+  math::wipe(masked);
   if (!st) return st.error().with_context("mul: ");
   auto all_ok = agree_on_opening(*st);
   if (!all_ok) return all_ok.error().with_context("mul: ");

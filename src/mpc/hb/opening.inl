@@ -166,14 +166,17 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
   const std::size_t k = 2 * t + 1;
   const std::size_t groups = (x.size() + k - 1) / k;
   if (groups == 0) return true;
-  std::vector<F> padded(groups * k);
+  const std::span<F> padded = room(hot_.padded, groups * k);
   std::copy(x.begin(), x.end(), padded.begin());
-  std::vector<F> y(n * groups);  // party-major: y[j * groups + g]
+  std::fill(padded.begin() + static_cast<std::ptrdiff_t>(x.size()), padded.end(), F::zero());
+  const std::span<F> y = room(hot_.y, n * groups);  // party-major: y[j * groups + g]
   alg_->recon_2t.eval_shares_many(padded, y);
-  math::wipe(std::span<F>(padded));
+  math::wipe(padded);
 
-  // Eval: party j receives everyone's share of its y_j.
-  std::vector<F> recv(n * groups);
+  // Eval: party j receives everyone's share of its y_j. Rows of parties not heard from stay
+  // zero (a failure record shows them).
+  const std::span<F> recv = room(hot_.recv, n * groups);
+  std::fill(recv.begin(), recv.end(), F::zero());
   std::vector<std::uint8_t> have(n, 0);
   const std::uint64_t eval_round = router_.next_round();
   for (std::size_t j = 0; j < n; ++j) {
@@ -190,8 +193,8 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
     }
     if (auto ok = router_.send(j, std::move(msg)); !ok) return ok.error();
   }
-  math::wipe(std::span<F>(y));
-  std::vector<F> mine(groups);
+  math::wipe(y);
+  const std::span<F> mine = room(hot_.mine, groups);
   // Gathers one vector of `groups` values per party into recv and decodes them with `ncoeffs`
   // coefficients per word into `dest`. false: not decodable (failure record written, step).
   auto run = [&](std::uint64_t round, const char* what, std::size_t ncoeffs, std::span<F> dest,
@@ -306,7 +309,7 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
     return ok.error();
   }
   std::copy(mine.begin(), mine.end(), recv.begin() + static_cast<std::ptrdiff_t>(self * groups));
-  std::vector<F> coeffs(groups * k);
+  const std::span<F> coeffs = room(hot_.coeffs, groups * k);
   auto reveal_ok = run(reveal_round, "revealed values (Reveal)", k, coeffs, 2);
   if (!reveal_ok) return reveal_ok.error();
   if (!*reveal_ok) return false;
