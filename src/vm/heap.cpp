@@ -15,14 +15,32 @@ Heap::~Heap() {
   GcObject* o = all_;
   while (o != nullptr) {
     GcObject* next = o->next;
-    destroy(o);
+    release(o);
     o = next;
   }
+  for (FreeNode*& head : free_) {
+    while (head != nullptr) {
+      FreeNode* next = head->next;
+      ::operator delete(static_cast<void*>(head));
+      head = next;
+    }
+  }
+}
+
+void* Heap::allocate(size_t bytes) {
+  if (bytes > kSmallMax) return ::operator new(bytes);
+  const size_t cls = (bytes + 7) / 8;
+  if (FreeNode* node = free_[cls]; node != nullptr) {
+    free_[cls] = node->next;
+    free_bytes_ -= cls * 8;
+    return node;
+  }
+  return ::operator new(cls * 8);
 }
 
 template <typename T, typename... Args>
 T* Heap::track(size_t bytes, Args&&... args) {
-  void* mem = ::operator new(bytes);
+  void* mem = allocate(bytes);
   T* obj = new (mem) T(std::forward<Args>(args)...);
   obj->next = all_;
   all_ = obj;
@@ -95,7 +113,28 @@ size_t Heap::size_of(const GcObject* o) {
   return 0;
 }
 
-void Heap::destroy(GcObject* o) {
+size_t Heap::alloc_size(const GcObject* o) {
+  switch (o->kind) {
+    case GcKind::String:
+      return sizeof(StringObj) + static_cast<const StringObj*>(o)->length;
+    case GcKind::Table:
+      return sizeof(TableObj);
+    case GcKind::Array:
+      return sizeof(ArrayObj);
+    case GcKind::Closure:
+      return sizeof(ClosureObj);
+    case GcKind::Cell:
+      return sizeof(CellObj);
+    case GcKind::CellList:
+      return sizeof(CellListObj);
+    case GcKind::Share:
+      return sizeof(ShareObj) + static_cast<const ShareObj*>(o)->length;
+  }
+  return kSmallMax + 1;  // unreachable: every kind is listed
+}
+
+void Heap::release(GcObject* o) {
+  const size_t bytes = alloc_size(o);
   switch (o->kind) {
     case GcKind::String:
       static_cast<StringObj*>(o)->~StringObj();
@@ -118,6 +157,12 @@ void Heap::destroy(GcObject* o) {
     case GcKind::Share:
       static_cast<ShareObj*>(o)->~ShareObj();
       break;
+  }
+  const size_t cls = (bytes + 7) / 8;
+  if (bytes <= kSmallMax && free_bytes_ + cls * 8 <= kMaxFreeBytes) {
+    free_[cls] = new (static_cast<void*>(o)) FreeNode{free_[cls]};
+    free_bytes_ += cls * 8;
+    return;
   }
   ::operator delete(static_cast<void*>(o));
 }
@@ -179,7 +224,7 @@ void Heap::collect(const std::function<void(Heap&)>& mark_roots) {
       link = &o->next;
     } else {
       *link = o->next;
-      destroy(o);
+      release(o);
     }
   }
   live_bytes_ = live;
