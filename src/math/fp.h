@@ -638,26 +638,43 @@ STOFFEL_UNROLL_LIMBS
   Repr m_{};
 };
 
-// Montgomery's trick: replaces every element by its inverse with one inversion and 3(n-1)
-// multiplications. Zeros stay zero, handled without branching on values. `scratch` needs
-// values.size() elements (no allocation here, so hot loops can reuse it).
+// Montgomery's trick: replaces every element by its inverse with one inversion and about
+// 3n multiplications. Zeros stay zero, handled without branching on values. `scratch` needs
+// values.size() elements (no allocation here, so hot loops can reuse it). The running products
+// form kChains interleaved chains (element i in chain i mod kChains): one chain is a sequence of
+// dependent multiplications, which the CPU cannot overlap, and independent chains fill the
+// multiplier while each waits (random bits invert one root each, docs/mpc.md).
 template <typename F>
 void batch_inverse(std::span<F> values, std::span<F> scratch) {
+  constexpr std::size_t kChains = 4;
   const std::size_t n = values.size();
   if (n == 0) return;
-  F acc = F::one();
+  std::array<F, kChains> acc;
+  acc.fill(F::one());
   for (std::size_t i = 0; i < n; ++i) {
-    scratch[i] = acc;
+    F& a = acc[i % kChains];
+    scratch[i] = a;
     // A zero is replaced by one in the running product so the others still invert correctly.
     const std::uint64_t zmask = 0 - static_cast<std::uint64_t>(values[i].is_zero());
-    acc *= F::select(zmask, F::one(), values[i]);
+    a *= F::select(zmask, F::one(), values[i]);
   }
-  F inv = acc.inverse();
+  // The inverse of every chain's product from the one inversion of all of them.
+  F total = acc[0];
+  for (std::size_t c = 1; c < kChains; ++c) total *= acc[c];
+  const F total_inv = total.inverse();
+  std::array<F, kChains> inv;
+  for (std::size_t c = 0; c < kChains; ++c) {
+    inv[c] = total_inv;
+    for (std::size_t d = 0; d < kChains; ++d) {
+      if (d != c) inv[c] *= acc[d];
+    }
+  }
   for (std::size_t i = n; i-- > 0;) {
+    F& v_inv = inv[i % kChains];
     const std::uint64_t zmask = 0 - static_cast<std::uint64_t>(values[i].is_zero());
     const F v = values[i];
-    values[i] = F::select(zmask, F::zero(), inv * scratch[i]);
-    inv *= F::select(zmask, F::one(), v);
+    values[i] = F::select(zmask, F::zero(), v_inv * scratch[i]);
+    v_inv *= F::select(zmask, F::one(), v);
   }
 }
 

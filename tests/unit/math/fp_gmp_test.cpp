@@ -305,6 +305,14 @@ TYPED_TEST(FpGmpTest, BatchInverse) {
       }
     }
   }
+  // Fewer values than the interleaved chains, and counts around them, zeros among them.
+  for (std::size_t n = 1; n <= 9; ++n) {
+    std::vector<F> few(n), scr(n);
+    for (std::size_t i = 0; i < n; ++i) few[i] = i == 2 ? F::zero() : this->sample(rng, 7);
+    std::vector<F> inv = few;
+    batch_inverse(std::span<F>(inv), std::span<F>(scr));
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(inv[i] * few[i], i == 2 ? F::zero() : F::one());
+  }
   this->expect_no_failures();
 }
 
