@@ -407,6 +407,18 @@ STOFFEL_UNROLL_LIMBS
   constexpr Fp dbl() const {
     return *this + *this;
   }
+  // this / 2, without a multiplication: (x + p) / 2 if x is odd, else x / 2, on the Montgomery
+  // limbs (halving commutes with the Montgomery factor). Constant time.
+  constexpr Fp halve() const {
+    const std::uint64_t odd = 0 - (m_[0] & 1);
+    Repr s{};
+    std::uint64_t c = 0;
+    for (std::size_t i = 0; i < kLimbs; ++i) s[i] = detail::adc(m_[i], C::kP[i] & odd, c);
+    Repr r{};
+    for (std::size_t i = 0; i + 1 < kLimbs; ++i) r[i] = (s[i] >> 1) | (s[i + 1] << 63);
+    r[kLimbs - 1] = (s[kLimbs - 1] >> 1) | (c << 63);
+    return from_mont(r);
+  }
 
   // Constant-time equality (the comparison result itself is of course returned).
   friend constexpr bool operator==(const Fp& a, const Fp& b) {

@@ -713,13 +713,10 @@ Result<void> HbPartyImpl<F>::bits_from_squares(std::span<const F> squares,
   }
   scratch.resize(roots.size());
   math::batch_inverse(std::span<F>(roots), std::span<F>(scratch));
-  const F half = F::from_u64(2).inverse();
-  std::vector<F> bits(roots.size());
-  for (std::size_t i = 0; i < roots.size(); ++i) {
-    bits[i] = (seeds_ok[i] * roots[i] + F::one()) * half;
-  }
-  bits_.append(bits);
-  math::wipe(std::span<F>(bits));
+  // Written straight into the pool: (a / b + 1) / 2.
+  const std::span<F> bits = bits_.append_room(roots.size());
+  F::mul_many(seeds_ok, roots, bits);
+  for (F& b : bits) b = (b + F::one()).halve();
   math::wipe(std::span<F>(seeds_ok));
   return {};
 }

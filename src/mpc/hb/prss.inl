@@ -94,7 +94,8 @@ Result<bool> HbPartyImpl<F>::prss_bits(std::size_t count) {
   // In runs of kRunItems, like the dealt bits: the working set stays in cache.
   for (std::size_t done = 0; done < count;) {
     const std::size_t k = std::min(kRunItems, count - done);
-    std::vector<F> a(k), x(k), squares(k);
+    const std::span<F> a = room(hot_.bit_a, k), x = room(hot_.bit_x, k),
+                       squares = room(hot_.bit_squares, k);
     prss_->random_shares(a);
     prss_->zero_shares(x);
     F::mul_many(a, a, squares);
@@ -102,14 +103,14 @@ Result<bool> HbPartyImpl<F>::prss_bits(std::size_t count) {
     pending_suspects_.clear();
     BaValue failure;
     auto st = open_2t(x, squares, &failure);
-    math::wipe(std::span<F>(x));
+    math::wipe(x);
     if (!st) {
-      math::wipe(std::span<F>(a));
+      math::wipe(a);
       return st.error().with_context("random bits: ");
     }
     auto all_ok = agree_on_opening(*st);
     if (!all_ok || !*all_ok) {
-      math::wipe(std::span<F>(a));
+      math::wipe(a);
       if (!all_ok) return all_ok.error().with_context("random bits: ");
       prss_bits_failed_ = true;  // agreed: the session deals its bits from now on
       return done > 0;
@@ -118,7 +119,7 @@ Result<bool> HbPartyImpl<F>::prss_bits(std::size_t count) {
     pending_suspects_.clear();
     const std::size_t before = bits_.generated();
     auto ok = bits_from_squares(squares, a);
-    math::wipe(std::span<F>(a));
+    math::wipe(a);
     if (!ok) return ok.error().with_context("random bits: ");
     bits_prss_ += bits_.generated() - before;
     done += k;

@@ -434,6 +434,23 @@ TYPED_TEST(FpGmpTest, Combine) {
   this->expect_no_failures();
 }
 
+// halve against GMP (x (p + 1) / 2 mod p): uniform and edge values, odd and even limbs alike.
+TYPED_TEST(FpGmpTest, Halve) {
+  using F = TypeParam;
+  SeededRng rng(14);
+  Mpz a, h, r;
+  mpz_add_ui(h, this->p_, 1);
+  mpz_fdiv_q_2exp(h, h, 1);  // the inverse of 2
+  for (int i = 0; i < 2000; ++i) {
+    const F x = this->sample(rng, i);
+    testing::to_mpz(x, a);
+    mpz_mul(r, a, h);
+    mpz_mod(r, r, this->p_);
+    this->check(x.halve(), r, "halve", i);
+  }
+  this->expect_no_failures();
+}
+
 // mul_many, read_bytes_many and write_bytes_many against GMP, with the IFMA kernel (where the
 // CPU has it) and without: lengths around the eight lanes, uniform and edge values (p - 1 times
 // p - 1 is the largest product), in place, and a non-canonical encoding reported by its index.
