@@ -31,14 +31,17 @@ struct InterpPlan {
   std::vector<F> weights;  // barycentric weights of the base points
   std::vector<F> coef;     // ncoeffs x (d+1): coefficient c = sum_i coef[c][i] * y(base[i])
   std::vector<F> ext;      // others x (d+1): y(others[j]) = sum_i ext[j][i] * y(base[i])
+  F scale = F::one();      // the coefficients come out multiplied by this (coef rows hold it)
 
-  // parties ascending, at least degree + 1 of them; 1 <= ncoeffs <= degree + 1.
+  // parties ascending, at least degree + 1 of them; 1 <= ncoeffs <= degree + 1. With `scale`,
+  // decoding returns every coefficient times scale at no extra cost (the coef rows hold it).
   // O(d^2 + others * d) field multiplications: the base points' weights once, then O(d) per row
   // (a plan is made for each new set of parties heard from, so with hundreds of parties this
   // must not be cubic).
   static InterpPlan make(const math::Domain<F>& domain, std::span<const std::size_t> parties,
-                         std::size_t degree, std::size_t ncoeffs) {
+                         std::size_t degree, std::size_t ncoeffs, const F& scale = F::one()) {
     InterpPlan p;
+    p.scale = scale;
     const std::size_t k = degree + 1;
     p.parties.assign(parties.begin(), parties.end());
     p.base.assign(parties.begin(), parties.begin() + static_cast<std::ptrdiff_t>(k));
@@ -55,6 +58,9 @@ struct InterpPlan {
       // Coefficients of the Lagrange basis polynomials.
       math::lagrange_basis_coefficients<F>(xs, p.weights, ncoeffs, p.coef);
     }
+    if (!(scale == F::one())) {
+      for (F& c : p.coef) c *= scale;
+    }
     p.ext.resize(p.others.size() * k);
     for (std::size_t j = 0; j < p.others.size(); ++j) {
       math::lagrange_coefficients_at<F>(xs, p.weights, domain.point(p.others[j]),
@@ -69,15 +75,15 @@ template <typename F>
 class PlanCache {
  public:
   const InterpPlan<F>& get(const math::Domain<F>& domain, std::span<const std::size_t> parties,
-                           std::size_t degree, std::size_t ncoeffs) {
+                           std::size_t degree, std::size_t ncoeffs, const F& scale = F::one()) {
     for (auto& p : plans_) {
-      if (p.ncoeffs == ncoeffs && p.base.size() == degree + 1 &&
+      if (p.ncoeffs == ncoeffs && p.base.size() == degree + 1 && p.scale == scale &&
           std::equal(p.parties.begin(), p.parties.end(), parties.begin(), parties.end())) {
         return p;
       }
     }
     if (plans_.size() >= 8) plans_.erase(plans_.begin());
-    plans_.push_back(InterpPlan<F>::make(domain, parties, degree, ncoeffs));
+    plans_.push_back(InterpPlan<F>::make(domain, parties, degree, ncoeffs, scale));
     return plans_.back();
   }
 
@@ -88,7 +94,7 @@ class PlanCache {
 // Decodes `words` words of degree d. values_of(p) gives party p's `words` values (sender-major).
 // `plan` covers the parties used for the fast path (a subset of `present` of at least d + t + 1
 // parties); `present` (ascending) are all parties whose values may be used by Gao's decoder.
-// Writes out[w * ncoeffs + c]. Returns false when some word cannot be decoded yet (more shares
+// Writes out[w * ncoeffs + c] (times plan.scale). Returns false when some word cannot be decoded yet (more shares
 // needed). Parties whose shares were corrected are added to `faulty`; if `corrected` is given,
 // it is set to 1 for each word that needed Gao's decoder.
 template <typename F, typename ValuesOf>
@@ -134,7 +140,7 @@ Result<bool> decode_words(const InterpPlan<F>& plan, const math::RobustDecoder<F
     auto dec = decoder.decode(present, ys);
     if (!dec) return dec.error();
     if (!*dec) return false;
-    for (std::size_t c = 0; c < nc; ++c) out[w * nc + c] = (*dec)->coeffs[c];
+    for (std::size_t c = 0; c < nc; ++c) out[w * nc + c] = (*dec)->coeffs[c] * plan.scale;
     faulty.insert(faulty.end(), (*dec)->faulty.begin(), (*dec)->faulty.end());
     if (corrected) (*corrected)[w] = 1;
   }

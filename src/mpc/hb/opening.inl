@@ -230,7 +230,8 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
       const bool eval = step == 1;
       const InterpPlan<F>& plan =
           eval ? plans_.get(alg_->domain, present, 2 * t, ncoeffs)
-               : reveal_plans_.get(alg_->recon_2t.eval_domain(), present, 2 * t, ncoeffs);
+               : reveal_plans_.get(alg_->recon_2t.eval_domain(), present, 2 * t, ncoeffs,
+                                   alg_->recon_2t.eval_unscale());
       std::vector<std::size_t> faulty;
       auto of = [&](std::size_t p) { return values_of(p) + first; };
       auto r = decode_words<F>(plan, eval ? decoder_2t(tf) : decoder_reveal(tf), present, of,
@@ -313,13 +314,9 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
   auto reveal_ok = run(reveal_round, "revealed values (Reveal)", k, coeffs, 2);
   if (!reveal_ok) return reveal_ok.error();
   if (!*reveal_ok) return false;
-  // The y_j were scaled by eval_scale() (2^-64 on small entries, P18), and the x's with them.
-  const F& unscale = alg_->recon_2t.eval_unscale();
-  if (unscale == F::one()) {
-    std::copy_n(coeffs.begin(), x.size(), opened.begin());
-  } else {
-    for (std::size_t i = 0; i < x.size(); ++i) opened[i] = coeffs[i] * unscale;
-  }
+  // The y_j were scaled by eval_scale() (2^-64 on small entries, P18), and the x's with them:
+  // the Reveal plans undo it (their coefficient rows hold eval_unscale()).
+  std::copy_n(coeffs.begin(), x.size(), opened.begin());
   return true;
 }
 
