@@ -748,6 +748,32 @@ void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
   constexpr unsigned kTopBits = C::kBits - 64 * (kLimbs - 1);
   constexpr std::uint64_t top_mask =
       (kTopBits == 64) ? ~std::uint64_t{0} : ((std::uint64_t{1} << kTopBits) - 1);
+  if constexpr (std::endian::native == std::endian::little && sizeof(Fp) == kBytes) {
+    // The candidates are drawn straight into `out` (its limbs are the bytes' 8-byte groups), and
+    // each accepted one moves down over the rejected before it; the rejected places at the end
+    // are drawn again. The same candidates in the same order as below, so the same elements from
+    // the same stream, without a staging buffer to copy and wipe (the pseudo-random double
+    // sharings draw eight elements per product).
+    std::size_t filled = 0;
+    while (filled < out.size()) {
+      const std::size_t end = out.size();
+      rng.fill(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(out.data() + filled),
+                                       (end - filled) * kBytes));
+      std::size_t to = filled;
+      for (std::size_t k = filled; k < end; ++k) {
+        Repr& x = out[k].m_;
+        x[kLimbs - 1] &= top_mask;
+        Repr s{};
+        // Rejection reveals only that a candidate was >= p (see below).
+        if (sub(x, C::kP, s) != 0) {
+          if (to != k) out[to] = out[k];
+          ++to;
+        }
+      }
+      filled = to;
+    }
+    return;
+  }
   // Bytes are drawn in chunks so that the system RNG is not called once per element.
   constexpr std::size_t kChunk = 32;
   std::array<std::uint8_t, kBytes * kChunk> bytes{};

@@ -44,11 +44,36 @@ void AesCtrStream::refill() {
 
 void AesCtrStream::fill(std::span<std::uint8_t> out) {
   std::size_t done = 0;
+  // What is left in the buffer first, in order.
+  if (used_ < buffer_.size()) {
+    const std::size_t k = std::min(out.size(), buffer_.size() - used_);
+    std::memcpy(out.data(), buffer_.data() + used_, k);
+    math::secure_wipe(buffer_.data() + used_, k);  // bytes handed out are not kept
+    used_ += k;
+    done = k;
+  }
+  // The buffer is used up: the cipher's position is the stream's, so a large rest is encrypted
+  // in place in `out` (zeros encrypted), without passing through the buffer.
+  if (out.size() - done >= kBufferSize) {
+    constexpr std::size_t kMaxPiece = std::size_t{1} << 30;  // EVP takes int lengths
+    while (done < out.size()) {
+      const std::size_t piece = std::min(out.size() - done, kMaxPiece);
+      std::memset(out.data() + done, 0, piece);
+      int len = 0;
+      if (EVP_EncryptUpdate(ctx_of(ctx_), out.data() + done, &len, out.data() + done,
+                            static_cast<int>(piece)) != 1 ||
+          static_cast<std::size_t>(len) != piece) {
+        std::abort();  // as in refill
+      }
+      done += piece;
+    }
+    return;
+  }
   while (done < out.size()) {
     if (used_ == buffer_.size()) refill();
     const std::size_t k = std::min(out.size() - done, buffer_.size() - used_);
     std::memcpy(out.data() + done, buffer_.data() + used_, k);
-    math::secure_wipe(buffer_.data() + used_, k);  // bytes handed out are not kept
+    math::secure_wipe(buffer_.data() + used_, k);
     used_ += k;
     done += k;
   }

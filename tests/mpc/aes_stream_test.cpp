@@ -53,6 +53,17 @@ TEST(AesCtrStream, SameBytesHoweverDrawn) {
   }
   ASSERT_EQ(at, parts.size());
   EXPECT_EQ(whole, parts);
+  // Large draws are encrypted in place once the buffer is used up (fill): after a partly used
+  // buffer, and buffered draws after them, the same stream.
+  auto d = AesCtrStream::create(key);
+  ASSERT_TRUE(d.ok());
+  std::vector<std::uint8_t> mixed(10000);
+  at = 0;
+  for (std::size_t len : {100u, 9000u, 900u}) {
+    (*d)->fill(std::span<std::uint8_t>(mixed.data() + at, len));
+    at += len;
+  }
+  EXPECT_EQ(whole, mixed);
   // Another key, another stream.
   key[0] ^= 1;
   auto c = AesCtrStream::create(key);

@@ -434,6 +434,42 @@ TYPED_TEST(FpGmpTest, Combine) {
   this->expect_no_failures();
 }
 
+// random_fill is rejection sampling of the stream's kBytes-byte candidates, top bits masked to
+// bits(), each accepted one taken as a Montgomery form: checked against that rule applied here
+// to the same stream, for request sizes that make rejections fall at the ends and in the middle.
+TYPED_TEST(FpGmpTest, RandomFillIsRejectionSamplingOfTheStream) {
+  using F = TypeParam;
+  for (const std::size_t count : {std::size_t{1}, std::size_t{2}, std::size_t{33},
+                                  std::size_t{1000}}) {
+    std::array<std::uint8_t, 32> key{};
+    key[0] = static_cast<std::uint8_t>(count);
+    SeededRng a{std::span<const std::uint8_t, 32>(key)}, b{std::span<const std::uint8_t, 32>(key)};
+    std::vector<F> got(count);
+    F::random_fill(a, got);
+    const auto p = F::modulus();
+    const unsigned top_bits = F::bits() - 64 * (F::kLimbs - 1);
+    std::size_t rejected = 0;
+    for (std::size_t i = 0; i < count;) {
+      std::array<std::uint8_t, F::kBytes> bytes{};
+      b.fill(bytes);
+      typename F::Repr x{};
+      for (std::size_t j = 0; j < F::kBytes; ++j) {
+        x[j / 8] |= static_cast<std::uint64_t>(bytes[j]) << (8 * (j % 8));
+      }
+      if (top_bits < 64) x[F::kLimbs - 1] &= (std::uint64_t{1} << top_bits) - 1;
+      if (!std::lexicographical_compare(x.rbegin(), x.rend(), p.rbegin(), p.rend())) {
+        ++rejected;
+        continue;
+      }
+      EXPECT_EQ(got[i].mont(), x) << "count " << count << " element " << i;
+      ++i;
+    }
+    if (count == 1000) {
+      EXPECT_GT(rejected, 0u) << "no candidate was rejected: untested path";
+    }
+  }
+}
+
 // halve against GMP (x (p + 1) / 2 mod p): uniform and edge values, odd and even limbs alike.
 TYPED_TEST(FpGmpTest, Halve) {
   using F = TypeParam;
