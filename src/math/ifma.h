@@ -1,5 +1,6 @@
 // Eight exponentiations at once with AVX-512 IFMA (vpmadd52luq / vpmadd52huq), for the fields of
-// four 64-bit limbs (docs/math.md, "Exponentiations eight at a time").
+// four 64-bit limbs (docs/math.md, "Exponentiations eight at a time"; decision F7), and linear
+// combinations and products eight at a time (decision F9).
 //
 // Random bits take one square root each, and a square root is one exponentiation: a chain of
 // about 280 dependent multiplications, which the 64-bit kernel (mont_mul_x86.h) cannot overlap.
@@ -51,19 +52,19 @@ inline constexpr unsigned kMaxSqrtPowers = 8;
 void sqrt_powers_many(const Modulus& m, const Limbs4* in, std::size_t count, const Limbs4& e,
                       unsigned step, unsigned k, Limbs4* w, Limbs4* pw);
 
-// Linear combinations with public coefficients, eight words at a time (Fp::combine): the
-// pseudo-random double sharings (math/prss.h) and the checks of the degree-2t openings. For
-// w < count,
+// Linear combinations with public coefficients, eight words at a time (Fp::combine; decision
+// F9 in docs/decisions.md): the pseudo-random double sharings (math/prss.h) and the rows and
+// checks of the degree-2t openings. For w < count,
 //   out[w * out_stride] = sum_(i < k) x_i[w * stride] c_i  mod p,   x_i = src[i]
 // where the x_i and the result are 64-bit limb values below p, element-major as Fp stores them
 // (its Montgomery limbs: the sum is then the Montgomery form of the combination), and coef52[i]
 // is c_i 2^260 mod p in radix 2^52 (combine_coefficient). The k products are summed before one
 // Montgomery reduction: per eight words, 50 multiply-adds per term (both halves of 25 limb
-// products) and 50 once for the reduction, against 100 per product in mont_mul. With x_i < p < 2^256 and
-// k <= kMaxCombineTerms, the sum of products is below 16 p^2, so the reduced value is below
-// 16 p^2 / 2^260 + p < 2p: one conditional subtraction finishes. src and out are read and
-// written with gathers and scatters (no typed access: Fp arrays are passed as they are); out may
-// not overlap src. Requires enabled().
+// products) and 50 once for the reduction, against 100 per product in mont_mul. With
+// x_i < p < 2^256 and k <= kMaxCombineTerms, the sum of products is below 16 p^2, so the reduced
+// value is below 16 p^2 / 2^260 + p < 2p: one conditional subtraction finishes. src and out
+// are read and written with gathers and scatters (no typed access: Fp arrays are passed as they
+// are); out may not overlap src. Requires enabled().
 inline constexpr std::size_t kMaxCombineTerms = 16;
 void combine(const Modulus& m, const void* const* src, std::size_t stride,
              const std::array<std::uint64_t, 5>* coef52, std::size_t k, std::size_t count,

@@ -94,9 +94,9 @@ class PlanCache {
 // Decodes `words` words of degree d. values_of(p) gives party p's `words` values (sender-major).
 // `plan` covers the parties used for the fast path (a subset of `present` of at least d + t + 1
 // parties); `present` (ascending) are all parties whose values may be used by Gao's decoder.
-// Writes out[w * ncoeffs + c] (times plan.scale). Returns false when some word cannot be decoded yet (more shares
-// needed). Parties whose shares were corrected are added to `faulty`; if `corrected` is given,
-// it is set to 1 for each word that needed Gao's decoder.
+// Writes out[w * ncoeffs + c] (times plan.scale). Returns false when some word cannot be
+// decoded yet (more shares needed). Parties whose shares were corrected are added to `faulty`;
+// if `corrected` is given, it is set to 1 for each word that needed Gao's decoder.
 template <typename F, typename ValuesOf>
 Result<bool> decode_words(const InterpPlan<F>& plan, const math::RobustDecoder<F>& decoder,
                           std::span<const std::size_t> present, ValuesOf&& values_of,

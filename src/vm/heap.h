@@ -73,10 +73,10 @@ class Heap {
   void release(GcObject* o);
   void* allocate(size_t bytes);
 
-  // Freed small objects by size class (8-byte steps up to kSmallMax bytes), reused by the next
-  // allocation of the class: a program that makes and drops 10^5 shares per step (Share.batch_mul)
-  // then allocates and frees without malloc. At most kMaxFreeBytes stay on the lists; the rest
-  // goes back to the allocator.
+  // Freed small objects by size class (8-byte steps up to kSmallMax bytes; decision V11),
+  // reused by the next allocation of the class: a program that makes and drops 10^5 shares per
+  // step (Share.batch_mul) then allocates and frees without malloc. At most kMaxFreeBytes stay
+  // on the lists; the rest goes back to the allocator.
   static constexpr size_t kSmallMax = 128;
   static constexpr size_t kMaxFreeBytes = size_t{16} << 20;
   struct FreeNode {

@@ -431,10 +431,10 @@ class HbPartyImpl final : public HbParty {
   std::vector<std::uint8_t> silent_;
   std::vector<std::size_t> pending_suspects_;  // found by this run's opening, named if accepted
   // Buffers of the products' and random bits' hot paths (mul_doubles, open_2t, prss_bits), kept
-  // across calls: a batch of 10^5
-  // products would otherwise allocate, zero and page-fault tens of megabytes per party. room()
-  // grows a buffer (never shrinks it) and hands out its first n elements, whose contents are
-  // left from earlier use: every user writes them before reading, and wipes secret ones after.
+  // across calls (decision F10): a batch of 10^5 products would otherwise allocate, zero and
+  // page-fault tens of megabytes per party. room() grows a buffer (never shrinks it) and hands
+  // out its first n elements, whose contents are left from earlier use: every user writes them
+  // before reading, and wipes secret ones after.
   struct HotBuffers {
     std::vector<F> masked, opened, padded, y, recv, mine, coeffs;
     std::vector<F> bit_a, bit_x, bit_squares;  // prss_bits

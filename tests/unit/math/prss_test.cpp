@@ -38,8 +38,9 @@ TEST(PrssSets, LexicographicSubsetsAndCounts) {
   EXPECT_EQ(prss_elements(200, 66), SIZE_MAX);  // saturates
 }
 
-// Every party's shares of `counts` calls (alternately as two rows and as pairs), and the secrets r = sum_T psi_T drawn independently
-// from the keys in the layout the generator promises (per block of 256: the psi_T, then t each).
+// Every party's shares of `counts` calls (alternately as two rows and as pairs), and the secrets
+// r = sum_T psi_T drawn independently from the keys in the layout the generator promises (per
+// block of 256: the psi_T, then t each).
 template <typename F>
 struct AllShares {
   std::vector<std::vector<F>> rt, r2t;  // [party][double]
