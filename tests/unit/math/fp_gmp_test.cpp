@@ -337,6 +337,13 @@ TYPED_TEST(FpGmpTest, Pow) {
   this->expect_no_failures();
 }
 
+// Whether this CPU runs the IFMA kernels (switched on to find out; the tests that compare both
+// paths switch it off and on again).
+bool ifma_available() {
+  ifma::set_enabled(true);
+  return ifma::enabled();
+}
+
 // pow_many against GMP, with the IFMA kernel (where the CPU has it) and without: batches of every
 // length around the kernel's eight lanes and its 256-value chunks, uniform and edge bases, one
 // exponent per batch (small, full width, the square root's).
@@ -344,10 +351,7 @@ TYPED_TEST(FpGmpTest, PowMany) {
   using F = TypeParam;
   SeededRng rng(11);
   Mpz a, e, r;
-  const bool cpu_ifma = [] {
-    ifma::set_enabled(true);
-    return ifma::enabled();
-  }();
+  const bool cpu_ifma = ifma_available();
   if (!cpu_ifma) std::printf("note: this CPU has no AVX-512 IFMA; only the scalar path ran\n");
   int i = 0;
   for (const bool use_ifma : {true, false}) {
@@ -390,10 +394,7 @@ TYPED_TEST(FpGmpTest, Combine) {
   using F = TypeParam;
   SeededRng rng(12);
   Mpz acc, a, c;
-  const bool cpu_ifma = [] {
-    ifma::set_enabled(true);
-    return ifma::enabled();
-  }();
+  const bool cpu_ifma = ifma_available();
   int i = 0;
   for (const bool use_ifma : {true, false}) {
     if (use_ifma && !cpu_ifma) continue;
@@ -494,10 +495,7 @@ TYPED_TEST(FpGmpTest, ManyAtOnce) {
   using F = TypeParam;
   SeededRng rng(13);
   Mpz a, b, r;
-  const bool cpu_ifma = [] {
-    ifma::set_enabled(true);
-    return ifma::enabled();
-  }();
+  const bool cpu_ifma = ifma_available();
   const auto canonical = [](const F& x) {
     const auto m = x.mont(), p = F::modulus();
     return std::lexicographical_compare(m.rbegin(), m.rend(), p.rbegin(), p.rend());
