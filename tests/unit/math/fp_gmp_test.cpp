@@ -344,6 +344,13 @@ bool ifma_available() {
   return ifma::enabled();
 }
 
+// Whether x's Montgomery limbs are below p (canonical: equality compares limbs).
+template <typename F>
+bool limbs_below_p(const F& x) {
+  const auto m = x.mont(), p = F::modulus();
+  return std::lexicographical_compare(m.rbegin(), m.rend(), p.rbegin(), p.rend());
+}
+
 // pow_many against GMP, with the IFMA kernel (where the CPU has it) and without: batches of every
 // length around the kernel's eight lanes and its 256-value chunks, uniform and edge bases, one
 // exponent per batch (small, full width, the square root's).
@@ -423,10 +430,8 @@ TYPED_TEST(FpGmpTest, Combine) {
           mpz_mod(acc, acc, this->p_);
           this->check(out[w * out_stride], acc, use_ifma ? "combine (ifma)" : "combine (scalar)",
                       static_cast<int>(k * 100 + w));
-          // The limbs themselves below p (equality compares limbs): the kernel's last step.
-          const auto m = out[w * out_stride].mont(), p = F::modulus();
-          EXPECT_TRUE(std::lexicographical_compare(m.rbegin(), m.rend(), p.rbegin(), p.rend()))
-              << "k " << k << " word " << w;
+          // The limbs themselves below p: the kernel's last step.
+          EXPECT_TRUE(limbs_below_p(out[w * out_stride])) << "k " << k << " word " << w;
         }
       }
     }
@@ -496,10 +501,6 @@ TYPED_TEST(FpGmpTest, ManyAtOnce) {
   SeededRng rng(13);
   Mpz a, b, r;
   const bool cpu_ifma = ifma_available();
-  const auto canonical = [](const F& x) {
-    const auto m = x.mont(), p = F::modulus();
-    return std::lexicographical_compare(m.rbegin(), m.rend(), p.rbegin(), p.rend());
-  };
   int i = 0;
   for (const bool use_ifma : {true, false}) {
     if (use_ifma && !cpu_ifma) continue;
@@ -520,7 +521,7 @@ TYPED_TEST(FpGmpTest, ManyAtOnce) {
         mpz_mod(r, r, this->p_);
         this->check(z[k], r, use_ifma ? "mul_many (ifma)" : "mul_many (scalar)",
                     static_cast<int>(k));
-        EXPECT_TRUE(canonical(z[k])) << "mul_many" << how << " " << k;
+        EXPECT_TRUE(limbs_below_p(z[k])) << "mul_many" << how << " " << k;
       }
       std::vector<F> again(x);
       F::mul_many(again, y, again);  // in place
