@@ -305,29 +305,15 @@ class Fp {
     return out;
   }
   void write_bytes(std::span<std::uint8_t, kBytes> out) const {
-    const Repr x = to_canonical();
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(out.data(), x.data(), kBytes);  // the limbs are the encoding's 8-byte groups
-    } else {
-      for (std::size_t i = 0; i < kBytes; ++i) {
-        out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
-      }
-    }
+    limbs_to_bytes(to_canonical(), out.data());
   }
   // Rejects input that is not kBytes long or not canonical (an integer >= p) with an error.
   static Result<Fp> from_bytes(std::span<const std::uint8_t> in);
   // As from_bytes for exactly kBytes bytes, without building an error: false (and `out`
   // untouched) when the integer is not below p. For loops over many elements.
   static bool read_bytes(std::span<const std::uint8_t, kBytes> in, Fp& out) {
-    Repr x{};
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(x.data(), in.data(), kBytes);
-    } else {
-      for (std::size_t i = 0; i < kBytes; ++i)
-        x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
-    }
-    Repr s{};
-    if (sub(x, C::kP, s) == 0) return false;
+    const Repr x = limbs_from_bytes(in.data());
+    if (!below_p(x)) return false;
     out = from_mont(mont_mul(x, C::kR2));
     return true;
   }
@@ -541,6 +527,33 @@ STOFFEL_UNROLL_LIMBS
   }
 
  private:
+  // The kBytes-byte little-endian encoding's integer as limbs and back (on little-endian hosts
+  // the limbs are the encoding's 8-byte groups).
+  static Repr limbs_from_bytes(const std::uint8_t* in) {
+    Repr x{};
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(x.data(), in, kBytes);
+    } else {
+      for (std::size_t i = 0; i < kBytes; ++i)
+        x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
+    }
+    return x;
+  }
+  static void limbs_to_bytes(const Repr& x, std::uint8_t* out) {
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out, x.data(), kBytes);
+    } else {
+      for (std::size_t i = 0; i < kBytes; ++i) {
+        out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+      }
+    }
+  }
+  // Whether the integer x is below p. Constant time (x may be secret).
+  static constexpr bool below_p(const Repr& x) {
+    Repr s{};
+    return sub(x, C::kP, s) != 0;
+  }
+
   // x - y as integers; returns the borrow.
   STOFFEL_MATH_INLINE static constexpr std::uint64_t sub(const Repr& x, const Repr& y, Repr& out) {
     if constexpr (kLimbs == 4) {
@@ -763,9 +776,8 @@ void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
       for (std::size_t k = filled; k < end; ++k) {
         Repr& x = out[k].m_;
         x[kLimbs - 1] &= top_mask;
-        Repr s{};
         // Rejection reveals only that a candidate was >= p (see below).
-        if (sub(x, C::kP, s) != 0) {
+        if (below_p(x)) {
           if (to != k) out[to] = out[k];
           ++to;
         }
@@ -783,20 +795,12 @@ void Fp<P>::random_fill(Rng& rng, std::span<Fp> out) {
     const std::size_t want = std::min(kChunk, out.size() - filled);
     rng.fill(std::span<std::uint8_t>(bytes.data(), kBytes * want));
     for (std::size_t k = 0; k < want; ++k) {
-      x = Repr{};
-      if constexpr (std::endian::native == std::endian::little && kBytes <= sizeof(Repr)) {
-        std::memcpy(x.data(), bytes.data() + kBytes * k, kBytes);
-      } else {
-        for (std::size_t i = 0; i < kBytes; ++i) {
-          x[i / 8] |= static_cast<std::uint64_t>(bytes[kBytes * k + i]) << (8 * (i % 8));
-        }
-      }
+      x = limbs_from_bytes(bytes.data() + kBytes * k);
       x[kLimbs - 1] &= top_mask;
-      Repr s{};
       // Rejection reveals only that a candidate was >= p, which says nothing about the output.
       // An accepted x is uniform in [0, p), and so is the element whose Montgomery form it is
       // (x R^-1: the Montgomery map is a bijection), so it is used as that form directly.
-      if (sub(x, C::kP, s) != 0) out[filled++] = from_mont(x);
+      if (below_p(x)) out[filled++] = from_mont(x);
     }
   }
   secure_wipe(x.data(), sizeof(x));
@@ -981,15 +985,8 @@ std::size_t Fp<P>::read_bytes_many(std::span<const Bytes> in, std::span<Fp> out)
   // 2^(64 kLimbs) mod p (Montgomery form R^2 mod p).
   std::vector<Fp> raw(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
-    Repr& x = raw[i].m_;
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(x.data(), in[i].data(), kBytes);
-    } else {
-      for (std::size_t b = 0; b < kBytes; ++b)
-        x[b / 8] |= static_cast<std::uint64_t>(in[i][b]) << (8 * (b % 8));
-    }
-    Repr s{};
-    if (sub(x, C::kP, s) == 0) return i;
+    raw[i].m_ = limbs_from_bytes(in[i].data());
+    if (!below_p(raw[i].m_)) return i;
   }
   const Fp r = from_mont(C::kR2);
   const Fp* src = raw.data();
@@ -1009,15 +1006,7 @@ void Fp<P>::write_bytes_many(std::span<const Fp> in, std::span<Bytes> out) {
   const Fp* src = in.data();
   combine(std::span<const Fp>(&r, 1), std::span<const Fp* const>(&src, 1), 1, in.size(),
           canon.data());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const Repr& x = canon[i].m_;
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(out[i].data(), x.data(), kBytes);
-    } else {
-      for (std::size_t b = 0; b < kBytes; ++b)
-        out[i][b] = static_cast<std::uint8_t>(x[b / 8] >> (8 * (b % 8)));
-    }
-  }
+  for (std::size_t i = 0; i < in.size(); ++i) limbs_to_bytes(canon[i].m_, out[i].data());
 }
 
 template <typename P>

@@ -127,6 +127,36 @@ __attribute__((target("avx512f,avx512ifma"))) inline void mont_mul(Vec& r, const
   r.v[4] = t4;  // below 2^48: the value is below 2p < 2^256
 }
 
+// r = T / R mod p for the value T of ten column sums c (c[k] weighs 2^(52 k); each below 2^60,
+// so the reduction's additions stay below 2^64), normalised; r < 2p when T / R + p < 2p. One
+// Montgomery reduction: five steps as in mont_mul, each making the lowest column a multiple of
+// 2^52 (only its low 52 bits enter m) and carrying it up, then the upper five columns
+// normalised. mont_sqr and the eight-word combinations and products (finish8) end with it.
+__attribute__((target("avx512f,avx512ifma"))) inline void reduce_columns(Vec& r, __m512i (&c)[10],
+                                                                          const Vec& p,
+                                                                          __m512i pinv) {
+  const __m512i zero = _mm512_setzero_si512();
+  for (int i = 0; i < 5; ++i) {
+    const __m512i m = _mm512_madd52lo_epu64(zero, c[i], pinv);
+    for (int j = 0; j < 5; ++j) {
+      c[i + j] = _mm512_madd52lo_epu64(c[i + j], m, p.v[j]);
+      c[i + j + 1] = _mm512_madd52hi_epu64(c[i + j + 1], m, p.v[j]);
+    }
+    // c[i] is now a multiple of 2^52: its carry moves up.
+    c[i + 1] = _mm512_add_epi64(c[i + 1], shr52(c[i]));
+  }
+  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(kMask52));
+  c[6] = _mm512_add_epi64(c[6], shr52(c[5]));
+  c[7] = _mm512_add_epi64(c[7], shr52(c[6]));
+  c[8] = _mm512_add_epi64(c[8], shr52(c[7]));
+  c[9] = _mm512_add_epi64(c[9], shr52(c[8]));
+  r.v[0] = _mm512_and_si512(c[5], mask);
+  r.v[1] = _mm512_and_si512(c[6], mask);
+  r.v[2] = _mm512_and_si512(c[7], mask);
+  r.v[3] = _mm512_and_si512(c[8], mask);
+  r.v[4] = c[9];  // below 2^48: the value is below 2p < 2^256
+}
+
 // r = a^2 / R mod p for a < 2p with normalised limbs; r < 2p, normalised (as mont_mul(r, a, a)).
 // Product scanning, then the reduction: the ten cross products a_i a_j (i < j) are accumulated
 // once and doubled, the five squares a_i^2 added, and then five reduction steps as in mont_mul:
@@ -150,25 +180,7 @@ __attribute__((target("avx512f,avx512ifma"))) inline void mont_sqr(Vec& r, const
     c[2 * i] = _mm512_madd52lo_epu64(c[2 * i], a.v[i], a.v[i]);
     c[2 * i + 1] = _mm512_madd52hi_epu64(c[2 * i + 1], a.v[i], a.v[i]);
   }
-  for (int i = 0; i < 5; ++i) {
-    const __m512i m = _mm512_madd52lo_epu64(zero, c[i], pinv);
-    for (int j = 0; j < 5; ++j) {
-      c[i + j] = _mm512_madd52lo_epu64(c[i + j], m, p.v[j]);
-      c[i + j + 1] = _mm512_madd52hi_epu64(c[i + j + 1], m, p.v[j]);
-    }
-    // c[i] is now a multiple of 2^52: its carry moves up.
-    c[i + 1] = _mm512_add_epi64(c[i + 1], shr52(c[i]));
-  }
-  const __m512i mask = _mm512_set1_epi64(static_cast<long long>(kMask52));
-  c[6] = _mm512_add_epi64(c[6], shr52(c[5]));
-  c[7] = _mm512_add_epi64(c[7], shr52(c[6]));
-  c[8] = _mm512_add_epi64(c[8], shr52(c[7]));
-  c[9] = _mm512_add_epi64(c[9], shr52(c[8]));
-  r.v[0] = _mm512_and_si512(c[5], mask);
-  r.v[1] = _mm512_and_si512(c[6], mask);
-  r.v[2] = _mm512_and_si512(c[7], mask);
-  r.v[3] = _mm512_and_si512(c[8], mask);
-  r.v[4] = c[9];  // below 2^48: the value is below 2p < 2^256
+  reduce_columns(r, c, p, pinv);
 }
 
 // The constants of a modulus broadcast to every lane.
@@ -324,27 +336,16 @@ __attribute__((target("avx512f,avx512ifma"))) inline void mul_add8(__m512i (&acc
 }
 
 // The column sums acc (a value T with T / 2^260 + p < 2p) to T 2^-260 mod p, fully reduced, in
-// 64-bit limbs, scattered to lanes in `lanes` at out + idx[l] 8-byte units. One Montgomery
-// reduction as in mont_sqr, then one conditional subtraction.
+// 64-bit limbs, scattered to lanes in `lanes` at out + idx[l] 8-byte units: reduce_columns,
+// then one conditional subtraction.
 __attribute__((target("avx512f,avx512ifma"))) inline void finish8(__m512i (&acc)[10],
                                                                    const Consts& c, char* out,
                                                                    __m512i idx, __mmask8 lanes) {
   const U64x8 mask52 = {kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52, kMask52};
-  const __m512i zero = _mm512_setzero_si512();
-  for (int i = 0; i < 5; ++i) {
-    const __m512i m = _mm512_madd52lo_epu64(zero, acc[i], c.pinv);
-    for (int j = 0; j < 5; ++j) {
-      acc[i + j] = _mm512_madd52lo_epu64(acc[i + j], m, c.p.v[j]);
-      acc[i + j + 1] = _mm512_madd52hi_epu64(acc[i + j + 1], m, c.p.v[j]);
-    }
-    acc[i + 1] = _mm512_add_epi64(acc[i + 1], shr52(acc[i]));
-  }
+  Vec reduced;
+  reduce_columns(reduced, acc, c.p, c.pinv);
   U64x8 r[5];
-  for (int j = 0; j < 5; ++j) r[j] = reinterpret_cast<U64x8>(acc[5 + j]);
-  for (int j = 0; j < 4; ++j) {
-    r[j + 1] += r[j] >> 52;
-    r[j] &= mask52;
-  }
+  for (int j = 0; j < 5; ++j) r[j] = reinterpret_cast<U64x8>(reduced.v[j]);
   // r < 2p: r - p where that does not borrow (radix 2^52, borrow in the top bit of each limb).
   U64x8 d[5], borrow = {};
   for (int j = 0; j < 5; ++j) {

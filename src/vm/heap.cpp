@@ -90,27 +90,27 @@ ShareObj* Heap::new_share(ShareType t, std::span<const uint8_t> value,
 // Approximate retained size, used to pace collections; container contents count too, so a
 // program that grows one huge array still triggers collections at a sensible rate.
 size_t Heap::size_of(const GcObject* o) {
+  // The object's own allocation, plus what containers hold outside it.
+  size_t extra = 0;
   switch (o->kind) {
-    case GcKind::String:
-      return sizeof(StringObj) + static_cast<const StringObj*>(o)->length;
-    case GcKind::Table: {
-      auto* t = static_cast<const TableObj*>(o);
-      return sizeof(TableObj) + t->fields.size() * 48;
-    }
+    case GcKind::Table:
+      extra = static_cast<const TableObj*>(o)->fields.size() * 48;
+      break;
     case GcKind::Array: {
       auto* a = static_cast<const ArrayObj*>(o);
-      return sizeof(ArrayObj) + a->dense.capacity() * sizeof(Value) + a->extra.size() * 48;
+      extra = a->dense.capacity() * sizeof(Value) + a->extra.size() * 48;
+      break;
     }
-    case GcKind::Closure:
-      return sizeof(ClosureObj);
-    case GcKind::Cell:
-      return sizeof(CellObj);
     case GcKind::CellList:
-      return sizeof(CellListObj) + static_cast<const CellListObj*>(o)->items.size() * 16;
+      extra = static_cast<const CellListObj*>(o)->items.size() * 16;
+      break;
+    case GcKind::String:
+    case GcKind::Closure:
+    case GcKind::Cell:
     case GcKind::Share:
-      return sizeof(ShareObj) + static_cast<const ShareObj*>(o)->length;
+      break;
   }
-  return 0;
+  return alloc_size(o) + extra;
 }
 
 size_t Heap::alloc_size(const GcObject* o) {

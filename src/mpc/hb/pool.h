@@ -47,12 +47,11 @@ class Pool {
   // Appends items of width 2 made of first[i] and second[i] (equal sizes), without a staging
   // copy: the double sharings, whose halves a run holds in two rows.
   void append_pairs(std::span<const F> first, std::span<const F> second) {
-    const std::span<F> room = grow(2 * first.size());
+    const std::span<F> room = append_room(first.size());  // width() == 2
     for (std::size_t i = 0; i < first.size(); ++i) {
       room[2 * i] = first[i];
       room[2 * i + 1] = second[i];
     }
-    generated_ += first.size();
   }
 
   // Takes `count` items (count <= size()); the span stays valid until the next append.
