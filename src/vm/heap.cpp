@@ -171,7 +171,7 @@ void Heap::trace(GcObject* o) {
   switch (o->kind) {
     case GcKind::String:
     case GcKind::Share:
-      break;
+      break;  // never on the gray stack (mark_object)
     case GcKind::Table:
       for (const auto& e : static_cast<TableObj*>(o)->fields.entries()) {
         mark(e.key);

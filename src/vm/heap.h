@@ -54,7 +54,9 @@ class Heap {
   void mark_object(GcObject* o) {
     if (o != nullptr && !o->marked) {
       o->marked = true;
-      gray_.push_back(o);
+      // Strings and shares refer to nothing: marked is all they need (an array of 10^5 shares
+      // then costs one pass, not 10^5 trips through the gray stack).
+      if (o->kind != GcKind::String && o->kind != GcKind::Share) gray_.push_back(o);
     }
   }
 

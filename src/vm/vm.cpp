@@ -224,6 +224,14 @@ Value VirtualMachine::make_array(size_t hint) {
   return Value::array(heap_.new_array(hint));
 }
 
+std::span<Value> VirtualMachine::make_filled_array(size_t n, Value& out) {
+  ArrayObj* a = heap_.new_array(n);
+  a->dense.resize(n);
+  a->length = static_cast<int64_t>(n);
+  out = Value::array(a);
+  return a->dense;
+}
+
 Value VirtualMachine::get_field(const Value& container, const Value& key) const {
   if (container.type == ValueType::Object) {
     const Value* v = container.obj->fields.find(key);

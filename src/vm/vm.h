@@ -105,6 +105,9 @@ class VirtualMachine {
   Value make_string(std::string_view s);
   Value make_object();
   Value make_array(size_t capacity_hint = 0);
+  // An array of n units in `out`, and its elements for the caller to fill before anything else
+  // runs on this VM (builtins that return 10^5 values write them in place).
+  std::span<Value> make_filled_array(size_t n, Value& out);
   // Container access with reference semantics (used by builtins and embedders). Hooks for field
   // reads/writes fire from the builtins, not here.
   Value get_field(const Value& container, const Value& key) const;

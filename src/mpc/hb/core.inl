@@ -113,7 +113,7 @@ HbPartyImpl<F>::HbPartyImpl(const PartyConfig& config, net::Endpoint& endpoint,
 // --- encodings and local operations --------------------------------------------------------
 
 template <typename F>
-F HbPartyImpl<F>::load_reduced(const FieldBytes& v) {
+math::Limbs HbPartyImpl<F>::reduced_limbs(const FieldBytes& v) {
   // Local operations cannot fail, so any 32 bytes are read as an integer reduced mod p (the VM
   // only passes canonical values; check_canonical is there for values from outside).
   math::Limbs x{};
@@ -129,24 +129,56 @@ F HbPartyImpl<F>::load_reduced(const FieldBytes& v) {
     if (math::detail::sub4(x, p, d) != 0) break;  // x < p
     x = d;
   }
-  return F::from_canonical(x);
+  return x;
+}
+
+template <typename F>
+FieldBytes HbPartyImpl<F>::canonical_bytes(const math::Limbs& x) {
+  FieldBytes out;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(out.data(), x.data(), 32);
+  } else {
+    for (std::size_t i = 0; i < 32; ++i) out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+  }
+  return out;
+}
+
+template <typename F>
+F HbPartyImpl<F>::load_reduced(const FieldBytes& v) {
+  return F::from_canonical(reduced_limbs(v));
+}
+
+template <typename F>
+Result<void> HbPartyImpl<F>::load_into(std::span<const FieldBytes> in, std::span<F> out,
+                                       const char* what) const {
+  const std::size_t bad = F::read_bytes_many(in, out.first(in.size()));
+  if (bad < in.size()) {
+    return F::from_bytes(in[bad]).error().with_context(std::string(what) + ": element " +
+                                                       std::to_string(bad) + ": ");
+  }
+  return {};
 }
 
 template <typename F>
 Result<std::vector<F>> HbPartyImpl<F>::load_all(std::span<const FieldBytes> in,
                                              const char* what) const {
   std::vector<F> out(in.size());
-  const std::size_t bad = F::read_bytes_many(in, out);
-  if (bad < in.size()) {
-    return F::from_bytes(in[bad]).error().with_context(std::string(what) + ": element " +
-                                                       std::to_string(bad) + ": ");
-  }
+  if (auto ok = load_into(in, out, what); !ok) return ok.error();
   return out;
 }
 
 template <typename F>
 FieldBytes HbPartyImpl<F>::encode_int(std::int64_t v) const {
-  return store(F::from_i64(v));
+  // v mod p written directly: v itself, or p - |v| (every field here is wider than 64 bits).
+  static_assert(F::bits() > 64);
+  const std::uint64_t mag = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  math::Limbs x{mag, 0, 0, 0};
+  if (v < 0) {
+    math::Limbs d{};
+    (void)math::detail::sub4(F::modulus(), x, d);
+    x = d;
+  }
+  return canonical_bytes(x);
 }
 
 template <typename F>
@@ -166,7 +198,7 @@ Result<FieldBytes> HbPartyImpl<F>::check_canonical(const FieldBytes& v) const {
 template <typename F>
 FieldBytes HbPartyImpl<F>::share_public(const FieldBytes& value) const {
   // The constant polynomial c: every party's share is c itself (decision E10).
-  return store(load_reduced(value));
+  return canonical_bytes(reduced_limbs(value));
 }
 
 template <typename F>

@@ -156,13 +156,16 @@ Result<bool> HbPartyImpl<F>::agree_on_opening(bool decoded) {
 template <typename F>
 Result<std::vector<FieldBytes>> HbPartyImpl<F>::mul(std::span<const FieldBytes> a,
                                                  std::span<const FieldBytes> b) {
-  auto x = load_all(a, "mul");
-  if (!x) return x.error();
-  auto y = load_all(b, "mul");
-  if (!y) return y.error();
-  std::vector<F> out(x->size());
-  if (auto ok = mul_values(*x, *y, out); !ok) return ok.error();
-  std::vector<FieldBytes> res(out.size());
+  if (a.size() != b.size()) {
+    return make_error("mul: operand sizes differ (" + std::to_string(a.size()) + " and " +
+                      std::to_string(b.size()) + ")");
+  }
+  const std::size_t n = a.size();
+  const std::span<F> x = room(hot_.mul_x, n), y = room(hot_.mul_y, n), out = room(hot_.mul_out, n);
+  if (auto ok = load_into(a, x, "mul"); !ok) return ok.error();
+  if (auto ok = load_into(b, y, "mul"); !ok) return ok.error();
+  if (auto ok = mul_values(x, y, out); !ok) return ok.error();
+  std::vector<FieldBytes> res(n);
   F::write_bytes_many(out, res);
   return res;
 }

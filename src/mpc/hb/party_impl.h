@@ -416,7 +416,13 @@ class HbPartyImpl final : public HbParty {
   // Broadcast of one message to every other party (copies for all but the last).
   Result<void> send_to_others(net::Bytes payload);
   Result<std::vector<F>> load_all(std::span<const FieldBytes> in, const char* what) const;
+  // The same into out (in.size() elements).
+  Result<void> load_into(std::span<const FieldBytes> in, std::span<F> out, const char* what) const;
   static F load_reduced(const FieldBytes& v);
+  // v read as an integer and reduced mod p (limbs, canonical), and canonical limbs as bytes:
+  // encodings that need no field product (share_public, encode_int).
+  static math::Limbs reduced_limbs(const FieldBytes& v);
+  static FieldBytes canonical_bytes(const math::Limbs& x);
   static FieldBytes store(const F& v) { return v.to_bytes(); }
   const PartyConfig::Client* find_client(std::uint64_t client_id) const;
 
@@ -438,6 +444,9 @@ class HbPartyImpl final : public HbParty {
   struct HotBuffers {
     std::vector<F> masked, opened, padded, y, recv, mine, coeffs;
     std::vector<F> bit_a, bit_x, bit_squares;  // prss_bits
+    // mul's operands and products as field elements: copies of shares the VM holds anyway
+    // (unwiped in its heap), so they are overwritten by the next call, not wiped.
+    std::vector<F> mul_x, mul_y, mul_out;
   };
   HotBuffers hot_;
   static std::span<F> room(std::vector<F>& v, std::size_t n) {
