@@ -101,6 +101,65 @@ TEST(PrssSession, LargeBatchesUseLocalDoubleSharingsN9) {
   }
 }
 
+// The second batch finds the pool empty and makes its pseudo-random double sharings block by
+// block where they are used (HbPartyImpl::mul_doubles, decision F11): they must be exactly the
+// ones the pool would have held. A session that fills its pool before the second batch (which
+// then takes pooled ones) gets the same product shares at every party.
+TEST(PrssSession, FusedDoubleSharingsAreThePooledOnes) {
+  using F = math::Bls12_381_Fr;
+  constexpr std::size_t n = 5;
+  const auto x = random_values<F>(kCount, 660), y = random_values<F>(kCount, 661);
+  const auto xs = deal<F>(n, 1, x, 662), ys = deal<F>(n, 1, y, 663);
+  std::vector<std::vector<FieldBytes>> second[2];
+  for (int pooled = 0; pooled < 2; ++pooled) {
+    auto session = make_session(config_for(n, math::FieldKind::Bls12_381, 66));
+    ASSERT_TRUE(session);
+    second[pooled].assign(n, {});
+    std::vector<std::string> errors(n);
+    run_parties(*session, [&](std::size_t i) {
+      Party& p = session->party(i);
+      auto first = p.mul(xs[i], ys[i]);
+      if (!first) return void(errors[i] = first.error().message);
+      HbParty& e = session->engine(i);
+      if (e.pool_sizes().doubles != 0) return void(errors[i] = "doubles left after batch 1");
+      if (pooled) {
+        PoolSizes want;
+        want.doubles = kCount;
+        if (auto ok = e.preprocess(want); !ok) return void(errors[i] = ok.error().message);
+        if (e.pool_sizes().doubles != kCount) return void(errors[i] = "pool not filled");
+      }
+      auto prod = p.mul(xs[i], ys[i]);
+      if (!prod) return void(errors[i] = prod.error().message);
+      if (e.pool_sizes().doubles != 0) return void(errors[i] = "doubles left after batch 2");
+      second[pooled][i] = *prod;
+    });
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(errors[i], "") << "party " << i;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(second[0][i].size(), kCount);
+    EXPECT_TRUE(second[0][i] == second[1][i]) << "party " << i;
+  }
+}
+
+// A party that sends one party wrong Eval values in every product's opening, the fused batch's
+// too: the victim's decoder corrects them and names the liar; the products are right.
+TEST(PrssSession, WrongEvalInProductsIsCorrectedN5) {
+  using F = math::Bls12_381_Fr;
+  auto session = make_session(config_for(5, math::FieldKind::Bls12_381, 69));
+  ASSERT_TRUE(session);
+  dynamic_cast<HbPartyImpl<F>&>(session->engine(2)).send_wrong_eval_for_testing(4);
+  std::vector<std::string> errors;
+  const auto stats = multiply_and_check<F>(*session, errors, 690);
+  for (std::size_t i = 0; i < 5; ++i) {
+    ASSERT_EQ(errors[i], "") << "party " << i;
+    EXPECT_EQ(stats[i].doubles_pseudo_random, stats[i].doubles_generated) << "party " << i;
+    if (i == 2) continue;
+    EXPECT_EQ(stats[i].suspected_parties,
+              i == 4 ? std::vector<std::size_t>{2} : std::vector<std::size_t>{})
+        << "party " << i;
+  }
+}
+
 template <typename F>
 void dealt_double_sharings(std::size_t n, math::FieldKind kind) {
   ASSERT_GT(math::prss_elements(n, (n - 1) / 3), math::kMaxPrssElements);

@@ -89,32 +89,72 @@ bool HbPartyImpl<F>::use_doubles(std::size_t count) const {
          (cfg_.n >= 4 * cfg_.t + 1 || !doubles_failed_);
 }
 
+// Fused double sharings (decision F11): when ensure() would now make exactly `count`
+// pseudo-random double sharings in one call (the pool is empty, the session's PRSS is on, the
+// initial amounts are made, and count is at least the next chunk), mul_doubles makes them
+// itself in blocks of kFuseBlock, each used while it is in cache: x*y - [r]_2t goes to the
+// opening and [r]_t is kept for the result. A multiple of the PRSS block (256), so the streams
+// give the same values in the same order as one call: the same sharings as through the pool.
+// The pool's counts and the chunk size advance as ensure() would advance them.
+template <typename F>
+bool HbPartyImpl<F>::fuse_prss_doubles(std::size_t count) const {
+  return doubles_.size() == 0 && initial_done_ && count >= chunk_doubles_ && prss_possible() &&
+         prss_state_ == PrssState::kOn;
+}
+
 template <typename F>
 Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F> y,
                                          std::span<F> out) {
   const std::size_t count = x.size();
-  if (auto ok = ensure(Needs{0, 0, 0, 0, count}); !ok) return ok.error();
-  const std::span<const F> dbl = doubles_.take(count);  // ([r]_t, [r]_2t) per product
   const std::span<F> masked = room(hot_.masked, count), opened = room(hot_.opened, count);
-  F::mul_many(x, y, masked);  // eight at a time where the CPU has AVX-512 IFMA
-  for (std::size_t i = 0; i < count; ++i) masked[i] -= dbl[2 * i + 1];
+  const F* r_t = nullptr;  // [r]_t of product i at r_t[i * r_stride]
+  std::size_t r_stride = 1;
+  if (fuse_prss_doubles(count)) {
+    constexpr std::size_t kFuseBlock = 2048;
+    const std::span<F> kept = room(hot_.r_t, count), pairs = room(hot_.pairs, 2 * kFuseBlock);
+    for (std::size_t at = 0; at < count; at += kFuseBlock) {
+      const std::size_t k = std::min(kFuseBlock, count - at);
+      prss_->double_shares(pairs.first(2 * k));
+      F::mul_many(x.subspan(at, k), y.subspan(at, k), masked.subspan(at, k));
+      for (std::size_t i = 0; i < k; ++i) {
+        masked[at + i] -= pairs[2 * i + 1];
+        kept[at + i] = pairs[2 * i];
+      }
+    }
+    math::wipe(pairs);
+    doubles_.count_made_and_taken(count);
+    doubles_prss_ += count;
+    chunk_doubles_ = std::min(std::max<std::size_t>(chunk_doubles_ * 2, 1), kMaxChunk);
+    r_t = kept.data();
+  } else {
+    if (auto ok = ensure(Needs{0, 0, 0, 0, count}); !ok) return ok.error();
+    const std::span<const F> dbl = doubles_.take(count);  // ([r]_t, [r]_2t) per product
+    F::mul_many(x, y, masked);  // eight at a time where the CPU has AVX-512 IFMA
+    for (std::size_t i = 0; i < count; ++i) masked[i] -= dbl[2 * i + 1];
+    r_t = dbl.data();
+    r_stride = 2;
+  }
   pending_suspects_.clear();
   BaValue failure;
   auto st = open_2t(masked, opened, &failure);
   math::wipe(masked);
-  if (!st) return st.error().with_context("mul: ");
-  auto all_ok = agree_on_opening(*st);
-  if (!all_ok) return all_ok.error().with_context("mul: ");
-  if (!*all_ok) {
-    doubles_failed_ = true;
-    return false;
-  }
-  for (std::size_t p : pending_suspects_) suspect(p);
-  pending_suspects_.clear();
-  for (std::size_t i = 0; i < count; ++i) out[i] = dbl[2 * i] + opened[i];
-  stats_.openings += count;
-  stats_.multiplications += count;
-  return true;
+  auto done = [&]() -> Result<bool> {
+    if (!st) return st.error().with_context("mul: ");
+    auto all_ok = agree_on_opening(*st);
+    if (!all_ok) return all_ok.error().with_context("mul: ");
+    if (!*all_ok) {
+      doubles_failed_ = true;
+      return false;
+    }
+    for (std::size_t p : pending_suspects_) suspect(p);
+    pending_suspects_.clear();
+    for (std::size_t i = 0; i < count; ++i) out[i] = r_t[i * r_stride] + opened[i];
+    stats_.openings += count;
+    stats_.multiplications += count;
+    return true;
+  }();
+  if (r_stride == 1) math::wipe(room(hot_.r_t, count));  // fused: [r]_t are secret shares
+  return done;
 }
 
 template <typename F>

@@ -264,6 +264,9 @@ class HbPartyImpl final : public HbParty {
   // false: the parties agreed that some party could not decode (n < 4t + 1 only); nothing was
   // written to `out`, and the batch is to be multiplied with triples.
   Result<bool> mul_doubles(std::span<const F> x, std::span<const F> y, std::span<F> out);
+  // Whether mul_doubles makes its count pseudo-random double sharings itself, block by block,
+  // instead of taking them from the pool (see there).
+  bool fuse_prss_doubles(std::size_t count) const;
   // After a degree-2t opening of values whose honest shares are consistent (P10, P17): at
   // n >= 4t + 1 every honest party decodes (an error if this one did not: more than t faults);
   // below, the parties broadcast and agree on whether they decoded, and true means all did. A
@@ -447,6 +450,7 @@ class HbPartyImpl final : public HbParty {
     // mul's operands and products as field elements: copies of shares the VM holds anyway
     // (unwiped in its heap), so they are overwritten by the next call, not wiped.
     std::vector<F> mul_x, mul_y, mul_out;
+    std::vector<F> r_t, pairs;  // mul_doubles' fused double sharings: [r]_t kept, a block of pairs
   };
   HotBuffers hot_;
   static std::span<F> room(std::vector<F>& v, std::size_t n) {

@@ -44,6 +44,13 @@ class Pool {
     return grow(items * width_);
   }
 
+  // Counts `items` made and used at once, never stored (the products' pseudo-random double
+  // sharings made block by block where they are used: HbPartyImpl::mul_doubles, decision F11).
+  void count_made_and_taken(std::size_t items) {
+    generated_ += items;
+    consumed_ += items;
+  }
+
   // Appends items of width 2 made of first[i] and second[i] (equal sizes), without a staging
   // copy: the double sharings, whose halves a run holds in two rows.
   void append_pairs(std::span<const F> first, std::span<const F> second) {
