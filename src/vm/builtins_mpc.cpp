@@ -311,6 +311,11 @@ Result<Value> batch_mul(VirtualMachine& vm, Args a) {
   const auto fx = std::make_unique_for_overwrite<FieldBytes[]>(n);
   const auto fy = std::make_unique_for_overwrite<FieldBytes[]>(n);
   for (size_t i = 0; i < n; ++i) {
+    if (constexpr size_t kAhead = 8; i + kAhead < n) {
+      // 2 x 10^5 share objects in cold memory: fetch a few ahead of use.
+      __builtin_prefetch((*xs)[i + kAhead]);
+      __builtin_prefetch((*ys)[i + kAhead]);
+    }
     for (const auto* side : {&*xs, &*ys}) {
       if (!((*side)[i]->share_type == t)) {
         return share_types_differ("Share.batch_mul", "all shares must have the same type", t,

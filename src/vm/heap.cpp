@@ -12,28 +12,20 @@ uint32_t hash_bytes(std::string_view s) {
 }
 
 Heap::~Heap() {
-  GcObject* o = all_;
-  while (o != nullptr) {
-    GcObject* next = o->next;
-    release(o);
-    o = next;
-  }
-  for (FreeNode*& head : free_) {
-    while (head != nullptr) {
-      FreeNode* next = head->next;
-      ::operator delete(static_cast<void*>(head));
-      head = next;
-    }
+  for (GcObject* o : objects_) release(o);
+  for (auto& list : free_) {
+    for (void* p : list) ::operator delete(p);
   }
 }
 
 void* Heap::allocate(size_t bytes) {
   if (bytes > kSmallMax) return ::operator new(bytes);
   const size_t cls = (bytes + 7) / 8;
-  if (FreeNode* node = free_[cls]; node != nullptr) {
-    free_[cls] = node->next;
+  if (auto& list = free_[cls]; !list.empty()) {
+    void* p = list.back();
+    list.pop_back();
     free_bytes_ -= cls * 8;
-    return node;
+    return p;
   }
   return ::operator new(cls * 8);
 }
@@ -42,8 +34,7 @@ template <typename T, typename... Args>
 T* Heap::track(size_t bytes, Args&&... args) {
   void* mem = allocate(bytes);
   T* obj = new (mem) T(std::forward<Args>(args)...);
-  obj->next = all_;
-  all_ = obj;
+  objects_.push_back(obj);
   bytes_since_gc_ += bytes;
   live_bytes_ += bytes;
   ++object_count_;
@@ -160,7 +151,7 @@ void Heap::release(GcObject* o) {
   }
   const size_t cls = (bytes + 7) / 8;
   if (bytes <= kSmallMax && free_bytes_ + cls * 8 <= kMaxFreeBytes) {
-    free_[cls] = new (static_cast<void*>(o)) FreeNode{free_[cls]};
+    free_[cls].push_back(o);
     free_bytes_ += cls * 8;
     return;
   }
@@ -180,7 +171,16 @@ void Heap::trace(GcObject* o) {
       break;
     case GcKind::Array: {
       auto* a = static_cast<ArrayObj*>(o);
-      for (const Value& v : a->dense) mark(v);
+      // The elements' objects are fetched a few ahead: an array of 10^5 shares is 10^5 objects
+      // in cold memory, and marking one must not wait for the last.
+      constexpr size_t kAhead = 8;
+      const size_t n = a->dense.size();
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kAhead < n && a->dense[i + kAhead].is_heap()) {
+          __builtin_prefetch(a->dense[i + kAhead].gc, 1);
+        }
+        mark(a->dense[i]);
+      }
       for (const auto& e : a->extra.entries()) {
         mark(e.key);
         mark(e.value);
@@ -212,23 +212,26 @@ void Heap::collect(const std::function<void(Heap&)>& mark_roots) {
     gray_.pop_back();
     trace(o);
   }
+  // The sweep reads the object list in order, fetching objects a few ahead, and keeps the
+  // marked ones in place (decision V12).
+  constexpr size_t kAhead = 8;
   size_t live = 0;
-  size_t count = 0;
-  GcObject** link = &all_;
-  while (*link != nullptr) {
-    GcObject* o = *link;
+  size_t kept = 0;
+  const size_t n = objects_.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(objects_[i + kAhead], 1);
+    GcObject* o = objects_[i];
     if (o->marked) {
       o->marked = false;
       live += size_of(o);
-      ++count;
-      link = &o->next;
+      objects_[kept++] = o;
     } else {
-      *link = o->next;
       release(o);
     }
   }
+  objects_.resize(kept);
   live_bytes_ = live;
-  object_count_ = count;
+  object_count_ = kept;
   bytes_since_gc_ = 0;
   threshold_ = std::max<size_t>(4u << 20, live);  // next collection after as much again
   ++collections_;

@@ -17,8 +17,9 @@ struct FunctionProto;
 
 enum class GcKind : uint8_t { String, Table, Array, Closure, Cell, Share, CellList };
 
+// Every object's header. The heap lists its objects in an array (Heap::objects_), not through
+// the objects: a sweep then reads the list in order and fetches the objects ahead of use.
 struct GcObject {
-  GcObject* next = nullptr;  // intrusive list of every live allocation
   GcKind kind;
   bool marked = false;
   explicit GcObject(GcKind k) : kind(k) {}
