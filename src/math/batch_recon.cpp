@@ -153,9 +153,11 @@ void BatchReconstruction<F>::eval_shares_many(std::span<const F> x_shares,
   const std::size_t k = batch_size(), n = parties();
   const std::size_t batches = x_shares.size() / k;
   if (!vandermonde_.small.empty()) {  // small entries: one reduction per value, scaled by 2^-64
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::span<const std::uint64_t> row(vandermonde_.small.data() + j * k, k);
-      for (std::size_t b = 0; b < batches; ++b) {
+    // Batch-major: each batch's k shares are read once for all n outputs (10^5 shares would
+    // otherwise come from memory n times).
+    for (std::size_t b = 0; b < batches; ++b) {
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::span<const std::uint64_t> row(vandermonde_.small.data() + j * k, k);
         F::small_combination(row, x_shares.data() + b * k, 1, 1, y_shares.data() + j * batches + b);
       }
     }

@@ -136,8 +136,7 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
   }
   pending_suspects_.clear();
   BaValue failure;
-  auto st = open_2t(masked, opened, &failure);
-  math::wipe(masked);
+  auto st = open_2t(masked, opened, &failure);  // opened values: not wiped (decision F12)
   auto done = [&]() -> Result<bool> {
     if (!st) return st.error().with_context("mul: ");
     auto all_ok = agree_on_opening(*st);

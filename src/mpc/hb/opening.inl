@@ -166,17 +166,21 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
   const std::size_t k = 2 * t + 1;
   const std::size_t groups = (x.size() + k - 1) / k;
   if (groups == 0) return true;
-  const std::span<F> padded = room(hot_.padded, groups * k);
-  std::copy(x.begin(), x.end(), padded.begin());
-  std::fill(padded.begin() + static_cast<std::ptrdiff_t>(x.size()), padded.end(), F::zero());
+  // The values are headed for the opening, and so is everything computed from them here: none
+  // of it is wiped (decision F12).
+  std::span<const F> whole = x;
+  if (x.size() != groups * k) {  // the last group padded with zeros
+    const std::span<F> padded = room(hot_.padded, groups * k);
+    std::copy(x.begin(), x.end(), padded.begin());
+    std::fill(padded.begin() + static_cast<std::ptrdiff_t>(x.size()), padded.end(), F::zero());
+    whole = padded;
+  }
   const std::span<F> y = room(hot_.y, n * groups);  // party-major: y[j * groups + g]
-  alg_->recon_2t.eval_shares_many(padded, y);
-  math::wipe(padded);
+  alg_->recon_2t.eval_shares_many(whole, y);
 
-  // Eval: party j receives everyone's share of its y_j. Rows of parties not heard from stay
-  // zero (a failure record shows them).
+  // Eval: party j receives everyone's share of its y_j. Only the rows of parties heard from are
+  // read (a failure record shows zeros for the others).
   const std::span<F> recv = room(hot_.recv, n * groups);
-  std::fill(recv.begin(), recv.end(), F::zero());
   std::vector<std::uint8_t> have(n, 0);
   const std::uint64_t eval_round = router_.next_round();
   for (std::size_t j = 0; j < n; ++j) {
@@ -193,7 +197,6 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
     }
     if (auto ok = router_.send(j, std::move(msg)); !ok) return ok.error();
   }
-  math::wipe(y);
   const std::span<F> mine = room(hot_.mine, groups);
   // Gathers one vector of `groups` values per party into recv and decodes them with `ncoeffs`
   // coefficients per word into `dest`. false: not decodable (failure record written, step).
@@ -288,7 +291,7 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
       const std::uint8_t flag = (erased[p] && p != self) ? record::kErased
                                 : have[p]                ? record::kPresent
                                                          : record::kMissing;
-      record::put_value(rec, flag, recv[p * groups + g]);
+      record::put_value(rec, flag, have[p] ? recv[p * groups + g] : F::zero());
     }
     *failure = std::move(rec);
     return false;
