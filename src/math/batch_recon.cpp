@@ -151,22 +151,32 @@ template <typename F>
 void BatchReconstruction<F>::eval_shares_many(std::span<const F> x_shares,
                                               std::span<F> y_shares) const {
   const std::size_t k = batch_size(), n = parties();
-  const std::size_t batches = x_shares.size() / k;
+  const std::size_t full = x_shares.size() / k;
+  const std::size_t batches = (x_shares.size() + k - 1) / k;
+  // The short last batch, if any, padded with zeros (a copy of at most k - 1 values).
+  std::vector<F> last;
+  if (full < batches) {
+    last.assign(k, F::zero());
+    std::copy(x_shares.begin() + static_cast<std::ptrdiff_t>(full * k), x_shares.end(),
+              last.begin());
+  }
+  auto batch = [&](std::size_t b) { return b < full ? x_shares.data() + b * k : last.data(); };
   if (!vandermonde_.small.empty()) {  // small entries: one reduction per value, scaled by 2^-64
     // Batch-major: each batch's k shares are read once for all n outputs (10^5 shares would
     // otherwise come from memory n times).
     for (std::size_t b = 0; b < batches; ++b) {
+      const F* x = batch(b);
       for (std::size_t j = 0; j < n; ++j) {
         const std::span<const std::uint64_t> row(vandermonde_.small.data() + j * k, k);
-        F::small_combination(row, x_shares.data() + b * k, 1, 1, y_shares.data() + j * batches + b);
+        F::small_combination(row, x, 1, 1, y_shares.data() + j * batches + b);
       }
     }
     return;
   }
-  for (std::size_t j = 0; j < n; ++j) {
-    const F* row = vandermonde_.data.data() + j * k;
-    for (std::size_t b = 0; b < batches; ++b) {
-      const F* x = x_shares.data() + b * k;
+  for (std::size_t b = 0; b < batches; ++b) {
+    const F* x = batch(b);
+    for (std::size_t j = 0; j < n; ++j) {
+      const F* row = vandermonde_.data.data() + j * k;
       F acc{};
       for (std::size_t c = 0; c < k; ++c) acc += row[c] * x[c];
       y_shares[j * batches + b] = acc;

@@ -93,8 +93,9 @@ class BatchReconstruction {
   // y_shares[j] is the value for party j.
   void eval_shares(std::span<const F> x_shares, std::span<F> y_shares) const;
   // Step 1 for many batches: x_shares is batch-major (x[b * batch_size() + k]), y_shares is
-  // party-major (y[j * batches + b]) so each party's values are contiguous. Every value is
-  // multiplied by eval_scale().
+  // party-major (y[j * batches + b]) so each party's values are contiguous; batches =
+  // ceil(x_shares.size() / batch_size()), a short last batch taken as padded with zeros. Every
+  // value is multiplied by eval_scale().
   void eval_shares_many(std::span<const F> x_shares, std::span<F> y_shares) const;
   // eval_scale() * sum_k x[k] point(j)^k for one batch x (batch_size() values): what
   // eval_shares_many gives party j, in plain field arithmetic (dispute resolution).

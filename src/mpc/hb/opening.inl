@@ -167,16 +167,9 @@ Result<bool> HbPartyImpl<F>::open_2t(std::span<const F> x, std::span<F> opened, 
   const std::size_t groups = (x.size() + k - 1) / k;
   if (groups == 0) return true;
   // The values are headed for the opening, and so is everything computed from them here: none
-  // of it is wiped (decision F12).
-  std::span<const F> whole = x;
-  if (x.size() != groups * k) {  // the last group padded with zeros
-    const std::span<F> padded = room(hot_.padded, groups * k);
-    std::copy(x.begin(), x.end(), padded.begin());
-    std::fill(padded.begin() + static_cast<std::ptrdiff_t>(x.size()), padded.end(), F::zero());
-    whole = padded;
-  }
+  // of it is wiped (decision F12). A short last group counts as padded with zeros.
   const std::span<F> y = room(hot_.y, n * groups);  // party-major: y[j * groups + g]
-  alg_->recon_2t.eval_shares_many(whole, y);
+  alg_->recon_2t.eval_shares_many(x, y);
 
   // Eval: party j receives everyone's share of its y_j. Only the rows of parties heard from are
   // read (a failure record shows zeros for the others).

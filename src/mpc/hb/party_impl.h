@@ -445,7 +445,7 @@ class HbPartyImpl final : public HbParty {
   // out its first n elements, whose contents are left from earlier use: every user writes them
   // before reading, and wipes secret ones after.
   struct HotBuffers {
-    std::vector<F> masked, opened, padded, y, recv, mine, coeffs;
+    std::vector<F> masked, opened, y, recv, mine, coeffs;
     std::vector<F> bit_a, bit_x, bit_squares;  // prss_bits
     // mul's operands and products as field elements: copies of shares the VM holds anyway
     // (unwiped in its heap), so they are overwritten by the next call, not wiped.

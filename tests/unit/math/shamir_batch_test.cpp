@@ -210,6 +210,35 @@ TYPED_TEST(ShamirTest, EvalSharesManyMatchesSingle) {
   }
 }
 
+// A short last batch is taken as padded with zeros, on both kinds of evaluation points.
+TYPED_TEST(ShamirTest, EvalSharesManyPadsAShortLastBatch) {
+  using F = TypeParam;
+  SeededRng rng(55);
+  auto dom = Domain<F>::create(7);
+  auto general = BatchReconstruction<F>::create(*dom, 2, 4);
+  auto integers = BatchReconstruction<F>::create_on_integers(7, 2, 4);
+  ASSERT_TRUE(general.ok());
+  ASSERT_TRUE(integers.ok());
+  for (const auto* br : {&*general, &*integers}) {
+    const std::size_t k = br->batch_size(), n = 7;
+    ASSERT_EQ(k, 5u);
+    for (std::size_t short_by = 1; short_by < k; ++short_by) {
+      const std::size_t batches = 4;
+      std::vector<F> x(batches * k - short_by), y(n * batches);
+      F::random_fill(rng, x);
+      br->eval_shares_many(x, y);
+      for (std::size_t b = 0; b < batches; ++b) {
+        std::vector<F> group(k, F::zero());
+        for (std::size_t c = 0; c < k && b * k + c < x.size(); ++c) group[c] = x[b * k + c];
+        for (std::size_t j = 0; j < n; ++j) {
+          EXPECT_TRUE(y[j * batches + b] == br->eval_at(group, j))
+              << "short by " << short_by << ", batch " << b << ", party " << j;
+        }
+      }
+    }
+  }
+}
+
 // Batch reconstruction on the points 1..n (decision P18): with small integer entries every y_j
 // is 2^-64 sum_k x_k (j + 1)^k, computed here with plain field products; where the entries do
 // not fit (n = 64, t = 21: 64^42) the scale is 1. eval_at agrees with eval_shares_many.
