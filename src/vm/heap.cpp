@@ -12,7 +12,14 @@ uint32_t hash_bytes(std::string_view s) {
 }
 
 Heap::~Heap() {
-  for (GcObject* o : objects_) release(o);
+  // Straight back to the allocator (no free-list pushes), fetching objects ahead as the sweep
+  // does: a heap that ends with 10^5 shares frees them all here.
+  free_bytes_ = kMaxFreeBytes;
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < objects_.size(); ++i) {
+    if (i + kAhead < objects_.size()) __builtin_prefetch(objects_[i + kAhead], 1);
+    release(objects_[i]);
+  }
   for (auto& list : free_) {
     for (void* p : list) ::operator delete(p);
   }
