@@ -70,8 +70,16 @@ class FpGmpTest : public ::testing::Test {
 
   // Compares x with the canonical residue of `expected`; records the first mismatch.
   void check(const F& x, const mpz_t expected, const char* op, int i) {
-    Mpz e;
+    Mpz e, form;
     mpz_mod(e, expected, p_);
+    // The internal (Montgomery) form must be fully reduced too: an unreduced form can still
+    // convert to the right canonical value.
+    testing::limbs_to_mpz(x.mont(), form);
+    if (mpz_cmp(form, p_) >= 0) {
+      if (failures_++ == 0) first_failure_ = std::string(op) + " case " + std::to_string(i) +
+                                             ": internal form not below p";
+      return;
+    }
     if (x.to_canonical() != testing::mpz_to_limbs<F::kLimbs>(e)) {
       if (failures_++ == 0) {
         Mpz got;
