@@ -1,7 +1,16 @@
 #include "vm/heap.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <new>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#endif
+#endif
 
 namespace stoffel::vm {
 
@@ -11,30 +20,90 @@ uint32_t hash_bytes(std::string_view s) {
   return h;
 }
 
+// Under AddressSanitizer, free-list entries and the unused rest of a page are poisoned: a use
+// of a freed object is reported as it would be with malloc.
+#if defined(__SANITIZE_ADDRESS__)
+#define STOFFEL_HEAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STOFFEL_HEAP_ASAN 1
+#endif
+#endif
+#if defined(STOFFEL_HEAP_ASAN)
+#define STOFFEL_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define STOFFEL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define STOFFEL_POISON(p, n) ((void)(p), (void)(n))
+#define STOFFEL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 Heap::~Heap() {
-  // Straight back to the allocator (no free-list pushes), fetching objects ahead as the sweep
-  // does: a heap that ends with 10^5 shares frees them all here.
-  free_bytes_ = kMaxFreeBytes;
+  // Destructors only where they free something (tables, arrays, cell lists), large objects one
+  // by one, then the pages: objects fetched ahead as in the sweep.
   constexpr size_t kAhead = 8;
   for (size_t i = 0; i < objects_.size(); ++i) {
-    if (i + kAhead < objects_.size()) __builtin_prefetch(objects_[i + kAhead], 1);
-    release(objects_[i]);
+    if (i + kAhead < objects_.size()) __builtin_prefetch(objects_[i + kAhead]);
+    GcObject* o = objects_[i];
+    const size_t bytes = alloc_size(o);
+    destroy(o);
+    if (bytes > kSmallMax) ::operator delete(static_cast<void*>(o));
   }
-  for (auto& list : free_) {
-    for (void* p : list) ::operator delete(p);
+  for (void* p : pages_) {
+    STOFFEL_UNPOISON(p, kPageBytes);
+    ::operator delete(p, std::align_val_t{kPageBytes});
   }
+}
+
+void Heap::new_page(size_t cls) {
+  void* mem = ::operator new(kPageBytes, std::align_val_t{kPageBytes});
+  pages_.push_back(mem);
+  auto* h = static_cast<PageHeader*>(mem);
+  h->cls = static_cast<uint32_t>(cls);
+  h->live = 0;
+  bump_[cls] = static_cast<char*>(mem) + kPageHeader;
+  bump_end_[cls] = static_cast<char*>(mem) + kPageBytes;
+  STOFFEL_POISON(bump_[cls], kPageBytes - kPageHeader);
 }
 
 void* Heap::allocate(size_t bytes) {
   if (bytes > kSmallMax) return ::operator new(bytes);
   const size_t cls = (bytes + 7) / 8;
+  void* p;
   if (auto& list = free_[cls]; !list.empty()) {
-    void* p = list.back();
+    p = list.back();
     list.pop_back();
     free_bytes_ -= cls * 8;
-    return p;
+  } else {
+    if (bump_end_[cls] - bump_[cls] < static_cast<std::ptrdiff_t>(cls * 8)) new_page(cls);
+    p = bump_[cls];
+    bump_[cls] += cls * 8;
   }
-  return ::operator new(cls * 8);
+  STOFFEL_UNPOISON(p, cls * 8);
+  return p;
+}
+
+void Heap::return_empty_pages() {
+  // Live objects per page, counted here (this runs only when the lists are over their cap), so
+  // that allocating and freeing never touch a page's header.
+  for (void* mem : pages_) static_cast<PageHeader*>(mem)->live = 0;
+  for (const GcObject* o : objects_) {
+    if (alloc_size(o) <= kSmallMax) ++page_of(o)->live;
+  }
+  size_t kept_bytes = 0;
+  for (size_t cls = 0; cls < kClasses; ++cls) {
+    auto& list = free_[cls];
+    std::erase_if(list, [](void* p) { return page_of(p)->live == 0; });
+    kept_bytes += list.size() * cls * 8;
+  }
+  free_bytes_ = kept_bytes;
+  std::erase_if(pages_, [this](void* mem) {
+    auto* h = static_cast<PageHeader*>(mem);
+    if (h->live != 0) return false;
+    if (page_of(bump_[h->cls]) == h) bump_[h->cls] = bump_end_[h->cls] = nullptr;
+    STOFFEL_UNPOISON(mem, kPageBytes);
+    ::operator delete(mem, std::align_val_t{kPageBytes});
+    return true;
+  });
 }
 
 template <typename T, typename... Args>
@@ -131,8 +200,7 @@ size_t Heap::alloc_size(const GcObject* o) {
   return kSmallMax + 1;  // unreachable: every kind is listed
 }
 
-void Heap::release(GcObject* o) {
-  const size_t bytes = alloc_size(o);
+void Heap::destroy(GcObject* o) {
   switch (o->kind) {
     case GcKind::String:
       static_cast<StringObj*>(o)->~StringObj();
@@ -156,13 +224,19 @@ void Heap::release(GcObject* o) {
       static_cast<ShareObj*>(o)->~ShareObj();
       break;
   }
-  const size_t cls = (bytes + 7) / 8;
-  if (bytes <= kSmallMax && free_bytes_ + cls * 8 <= kMaxFreeBytes) {
-    free_[cls].push_back(o);
-    free_bytes_ += cls * 8;
+}
+
+void Heap::release(GcObject* o) {
+  const size_t bytes = alloc_size(o);
+  destroy(o);
+  if (bytes > kSmallMax) {
+    ::operator delete(static_cast<void*>(o));
     return;
   }
-  ::operator delete(static_cast<void*>(o));
+  const size_t cls = (bytes + 7) / 8;
+  free_[cls].push_back(o);
+  free_bytes_ += cls * 8;
+  STOFFEL_POISON(o, cls * 8);
 }
 
 void Heap::trace(GcObject* o) {
@@ -237,6 +311,7 @@ void Heap::collect(const std::function<void(Heap&)>& mark_roots) {
     }
   }
   objects_.resize(kept);
+  if (free_bytes_ > kMaxFreeBytes) return_empty_pages();
   live_bytes_ = live;
   object_count_ = kept;
   bytes_since_gc_ = 0;

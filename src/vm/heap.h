@@ -63,6 +63,8 @@ class Heap {
   size_t live_bytes() const { return live_bytes_; }
   size_t object_count() const { return object_count_; }
   uint64_t collections() const { return collections_; }
+  // Pages of small objects held (decision V13).
+  size_t page_count() const { return pages_.size(); }
 
  private:
   template <typename T, typename... Args>
@@ -71,20 +73,36 @@ class Heap {
   static size_t size_of(const GcObject* o);
   // The bytes track() was given for o.
   static size_t alloc_size(const GcObject* o);
-  // Runs o's destructor and frees its memory (to a free list if it is small and there is room).
+  // Runs o's destructor (destroy) and frees its memory: a small object to its class's free
+  // list, a large one to the allocator.
   void release(GcObject* o);
+  static void destroy(GcObject* o);
   void* allocate(size_t bytes);
 
-  // Freed small objects by size class (8-byte steps up to kSmallMax bytes; decision V11),
-  // reused by the next allocation of the class: a program that makes and drops 10^5 shares per
-  // step (Share.batch_mul) then allocates and frees without malloc. At most kMaxFreeBytes stay
-  // on the lists; the rest goes back to the allocator. Each list is an array of addresses, not a
-  // chain through the freed objects: taking one does not wait for a load from cold memory
-  // (decision V12).
+  // Small objects (up to kSmallMax bytes, in 8-byte classes) live in pages of kPageBytes, one
+  // class per page, carved off in order (decision V13): no malloc per object, and a heap that
+  // dies returns its pages, not 10^5 objects one by one. Freed small objects go to their class's
+  // free list (decision V11), an array of addresses (V12), and are reused first. When the lists
+  // hold more than kMaxFreeBytes after a collection, the pages with no live object go back to
+  // the allocator (return_empty_pages). A page's first kPageHeader bytes hold its header.
   static constexpr size_t kSmallMax = 128;
+  static constexpr size_t kClasses = kSmallMax / 8 + 1;
   static constexpr size_t kMaxFreeBytes = size_t{16} << 20;
-  std::array<std::vector<void*>, kSmallMax / 8 + 1> free_{};
+  static constexpr size_t kPageBytes = size_t{64} << 10;
+  static constexpr size_t kPageHeader = 64;
+  struct PageHeader {
+    uint32_t cls;   // the size class: objects of cls * 8 bytes
+    uint32_t live;  // live objects, as last counted by return_empty_pages
+  };
+  static PageHeader* page_of(const void* p) {
+    return reinterpret_cast<PageHeader*>(reinterpret_cast<uintptr_t>(p) & ~(kPageBytes - 1));
+  }
+  void new_page(size_t cls);
+  void return_empty_pages();
+  std::array<std::vector<void*>, kClasses> free_{};
   size_t free_bytes_ = 0;
+  std::array<char*, kClasses> bump_{}, bump_end_{};  // the rest of each class's newest page
+  std::vector<void*> pages_;
 
   // Every object this heap owns, in allocation order but for the sweep's compaction.
   std::vector<GcObject*> objects_;

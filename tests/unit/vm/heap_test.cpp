@@ -71,11 +71,32 @@ TEST(HeapTest, MoreFreedThanTheListsKeepGoesBackToTheAllocator) {
   // fits and frees the rest, and the next allocations still work.
   for (int round = 0; round < 2; ++round) {
     for (uint64_t i = 0; i < 400000; ++i) heap.new_share(t, payload(i));
+    EXPECT_GT(heap.page_count(), 300u);  // 400,000 x 56 bytes in 64 KiB pages
     heap.collect([](Heap&) {});
     EXPECT_EQ(heap.object_count(), 0u);
+    EXPECT_EQ(heap.page_count(), 0u);  // every page empty: all back to the allocator
   }
   ShareObj* s = heap.new_share(t, payload(7));
   EXPECT_TRUE(has_payload(s, 7));
+}
+
+// Pages that still hold a live object stay (and so do the free places on them); the others go.
+TEST(HeapTest, OnlyEmptyPagesAreReturned) {
+  Heap heap;
+  const ShareType t = ShareType::secret_int(64);
+  std::vector<ShareObj*> all;
+  for (uint64_t i = 0; i < 400000; ++i) all.push_back(heap.new_share(t, payload(i)));
+  const size_t pages = heap.page_count();
+  // One survivor every 100,000 objects: four pages keep a live object.
+  heap.collect([&](Heap& h) {
+    for (size_t i = 0; i < all.size(); i += 100000) h.mark(Value::share_value(all[i]));
+  });
+  EXPECT_EQ(heap.object_count(), 4u);
+  EXPECT_EQ(heap.page_count(), 4u) << "of " << pages;
+  for (size_t i = 0; i < all.size(); i += 100000) EXPECT_TRUE(has_payload(all[i], i));
+  // The free places on the kept pages are used again before any new page.
+  for (uint64_t i = 0; i < 1000; ++i) heap.new_share(t, payload(i));
+  EXPECT_EQ(heap.page_count(), 4u);
 }
 
 }  // namespace
