@@ -138,7 +138,9 @@ FieldBytes HbPartyImpl<F>::canonical_bytes(const math::Limbs& x) {
   if constexpr (std::endian::native == std::endian::little) {
     std::memcpy(out.data(), x.data(), 32);
   } else {
-    for (std::size_t i = 0; i < 32; ++i) out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+    for (std::size_t i = 0; i < 32; ++i) {
+      out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+    }
   }
   return out;
 }
@@ -171,7 +173,8 @@ template <typename F>
 FieldBytes HbPartyImpl<F>::encode_int(std::int64_t v) const {
   // v mod p written directly: v itself, or p - |v| (every field here is wider than 64 bits).
   static_assert(F::bits() > 64);
-  const std::uint64_t mag = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  const auto u = static_cast<std::uint64_t>(v);
+  const std::uint64_t mag = v < 0 ? 0 - u : u;
   math::Limbs x{mag, 0, 0, 0};
   if (v < 0) {
     math::Limbs d{};
