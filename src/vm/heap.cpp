@@ -37,6 +37,11 @@ uint32_t hash_bytes(std::string_view s) {
 #define STOFFEL_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
+// Pages hand out places at multiples of 8 bytes: no object may need more alignment.
+static_assert(alignof(StringObj) <= 8 && alignof(TableObj) <= 8 && alignof(ArrayObj) <= 8 &&
+              alignof(CellObj) <= 8 && alignof(CellListObj) <= 8 && alignof(ClosureObj) <= 8 &&
+              alignof(ShareObj) <= 8);
+
 Heap::~Heap() {
   // Destructors only where they free something (tables, arrays, cell lists), large objects one
   // by one, then the pages: objects fetched ahead as in the sweep.
