@@ -364,6 +364,28 @@ class Fp {
   static Fp random(Rng& rng);
   static void random_fill(Rng& rng, std::span<Fp> out);
 
+  // The kBytes-byte little-endian encoding's integer as limbs and back, whatever the value (on
+  // little-endian hosts the limbs are the encoding's 8-byte groups).
+  static Repr limbs_from_bytes(const std::uint8_t* in) {
+    Repr x{};
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(x.data(), in, kBytes);
+    } else {
+      for (std::size_t i = 0; i < kBytes; ++i)
+        x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
+    }
+    return x;
+  }
+  static void limbs_to_bytes(const Repr& x, std::uint8_t* out) {
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(out, x.data(), kBytes);
+    } else {
+      for (std::size_t i = 0; i < kBytes; ++i) {
+        out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
+      }
+    }
+  }
+
   // Arithmetic -------------------------------------------------------------------------------
   STOFFEL_MATH_INLINE friend constexpr Fp operator+(const Fp& a, const Fp& b) {
 #if defined(__x86_64__)
@@ -572,27 +594,6 @@ STOFFEL_UNROLL_LIMBS
   }
 
  private:
-  // The kBytes-byte little-endian encoding's integer as limbs and back (on little-endian hosts
-  // the limbs are the encoding's 8-byte groups).
-  static Repr limbs_from_bytes(const std::uint8_t* in) {
-    Repr x{};
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(x.data(), in, kBytes);
-    } else {
-      for (std::size_t i = 0; i < kBytes; ++i)
-        x[i / 8] |= static_cast<std::uint64_t>(in[i]) << (8 * (i % 8));
-    }
-    return x;
-  }
-  static void limbs_to_bytes(const Repr& x, std::uint8_t* out) {
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(out, x.data(), kBytes);
-    } else {
-      for (std::size_t i = 0; i < kBytes; ++i) {
-        out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
-      }
-    }
-  }
   // Whether the integer x is below p. Constant time (x may be secret).
   static constexpr bool below_p(const Repr& x) {
     Repr s{};

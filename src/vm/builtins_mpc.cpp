@@ -247,11 +247,9 @@ Result<std::vector<ShareObj*>> shares_of_array(VirtualMachine& vm, const Value& 
   const std::vector<Value>& dense = arr.arr->dense;
   for (int64_t i = 0; i < n; ++i) {
     const auto k = static_cast<size_t>(i);
-    ShareObj* s = share_behind(k < dense.size() ? dense[k] : vm.get_field(arr, Value::i64(i)));
-    if (s == nullptr) {
-      return make_error(std::string(fn) + ": expected a share, got " +
-                        debug_string(vm.get_field(arr, Value::i64(i))));
-    }
+    const Value v = k < dense.size() ? dense[k] : vm.get_field(arr, Value::i64(i));
+    ShareObj* s = share_behind(v);
+    if (s == nullptr) return raw_share(vm, v, fn).error();  // its "expected a share" error
     out[k] = s;
   }
   return out;

@@ -116,13 +116,7 @@ template <typename F>
 math::Limbs HbPartyImpl<F>::reduced_limbs(const FieldBytes& v) {
   // Local operations cannot fail, so any 32 bytes are read as an integer reduced mod p (the VM
   // only passes canonical values; check_canonical is there for values from outside).
-  math::Limbs x{};
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(x.data(), v.data(), 32);  // the limbs are the encoding's 8-byte groups
-  } else {
-    for (std::size_t i = 0; i < 32; ++i)
-      x[i / 8] |= static_cast<std::uint64_t>(v[i]) << (8 * (i % 8));
-  }
+  math::Limbs x = F::limbs_from_bytes(v.data());
   const math::Limbs p = F::modulus();
   for (;;) {
     math::Limbs d{};
@@ -135,13 +129,7 @@ math::Limbs HbPartyImpl<F>::reduced_limbs(const FieldBytes& v) {
 template <typename F>
 FieldBytes HbPartyImpl<F>::canonical_bytes(const math::Limbs& x) {
   FieldBytes out;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(out.data(), x.data(), 32);
-  } else {
-    for (std::size_t i = 0; i < 32; ++i) {
-      out[i] = static_cast<std::uint8_t>(x[i / 8] >> (8 * (i % 8)));
-    }
-  }
+  F::limbs_to_bytes(x, out.data());
   return out;
 }
 

@@ -109,9 +109,11 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
   const std::span<F> masked = room(hot_.masked, count), opened = room(hot_.opened, count);
   const F* r_t = nullptr;  // [r]_t of product i at r_t[i * r_stride]
   std::size_t r_stride = 1;
+  std::span<F> kept;  // fused: the [r]_t made here, secret shares wiped at the end
   if (fuse_prss_doubles(count)) {
     constexpr std::size_t kFuseBlock = 2048;
-    const std::span<F> kept = room(hot_.r_t, count), pairs = room(hot_.pairs, 2 * kFuseBlock);
+    kept = room(hot_.r_t, count);
+    const std::span<F> pairs = room(hot_.pairs, 2 * kFuseBlock);
     for (std::size_t at = 0; at < count; at += kFuseBlock) {
       const std::size_t k = std::min(kFuseBlock, count - at);
       prss_->double_shares(pairs.first(2 * k));
@@ -124,7 +126,7 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
     math::wipe(pairs);
     doubles_.count_made_and_taken(count);
     doubles_prss_ += count;
-    chunk_doubles_ = std::min(std::max<std::size_t>(chunk_doubles_ * 2, 1), kMaxChunk);
+    chunk_doubles_ = next_chunk(chunk_doubles_);
     r_t = kept.data();
   } else {
     if (auto ok = ensure(Needs{0, 0, 0, 0, count}); !ok) return ok.error();
@@ -152,7 +154,7 @@ Result<bool> HbPartyImpl<F>::mul_doubles(std::span<const F> x, std::span<const F
     stats_.multiplications += count;
     return true;
   }();
-  if (r_stride == 1) math::wipe(room(hot_.r_t, count));  // fused: [r]_t are secret shares
+  math::wipe(kept);
   return done;
 }
 

@@ -9,6 +9,7 @@
 // and robust_preprocessing.inl. They are compiled once per field in field_<name>.cpp.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +47,11 @@ namespace stoffel::mpc {
 inline constexpr std::uint32_t kTruncKappa = 40;
 // Largest batch a pool grows its refills to (items per generation run).
 inline constexpr std::size_t kMaxChunk = std::size_t{1} << 16;
+// The next refill size after `chunk`: doubled (at least 1), up to kMaxChunk (ensure, and
+// mul_doubles when it makes its own double sharings).
+inline constexpr std::size_t next_chunk(std::size_t chunk) {
+  return std::min(std::max<std::size_t>(chunk * 2, 1), kMaxChunk);
+}
 // Items per preprocessing run (larger requests take several runs).
 inline constexpr std::size_t kRunItems = 8192;
 // Runs with at least this many columns per dealer are checked on random combinations of their

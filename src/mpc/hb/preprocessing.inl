@@ -52,7 +52,7 @@ Result<void> HbPartyImpl<F>::ensure(const Needs& want) {
     auto plan = [&](std::size_t have, std::size_t wanted, std::size_t& chunk, std::size_t& out) {
       if (have >= wanted) return;
       out = std::max(wanted - have, chunk);
-      chunk = std::min(std::max<std::size_t>(chunk * 2, 1), kMaxChunk);
+      chunk = next_chunk(chunk);
       any = true;
     };
     // The first refill also makes the configured initial amounts, unless the parties agreed on a
